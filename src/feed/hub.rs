@@ -1,0 +1,241 @@
+//! The hub: stamps each event, serialises it once, keeps a bounded history for `since`
+//! requests and fans it out to every connection. Every transport reads from here, so
+//! they all get the same bytes at the same instant.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use tokio::sync::{broadcast, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::Semantics;
+
+/// One published event, encoded once for every transport.
+#[derive(Debug)]
+pub struct Event {
+    pub seq: u64,
+    /// Intended publish instant, nanoseconds since the Unix epoch (CLOCK_REALTIME).
+    pub ts_ns: u64,
+    /// State key (state feeds only).
+    pub key: Option<u32>,
+    /// The event's JSON object.
+    pub json: Bytes,
+    /// The event as an SSE message: `id: SEQ\ndata: JSON\n\n`.
+    pub sse: Bytes,
+    /// The JSON as a WebSocket text payload, sharing `json`'s bytes.
+    pub ws_text: Utf8Bytes,
+}
+
+/// The answer to "what is newer than S?".
+#[derive(Debug)]
+pub enum Since {
+    Events(Vec<Arc<Event>>),
+    /// Nothing newer than S (yet).
+    Nothing,
+    /// S is older than the retained history; `oldest` is the oldest seq still held.
+    Gone { oldest: u64 },
+}
+
+struct HubState {
+    ring: VecDeque<Arc<Event>>,
+    history: usize,
+    /// State feeds: the latest event per key, and those events ordered by seq.
+    by_key: HashMap<u32, Arc<Event>>,
+    latest_by_seq: BTreeMap<u64, Arc<Event>>,
+    /// `ts_ns` of every event, index = seq - 1: answers which events fell in a window.
+    ts_log: Vec<u64>,
+    last_seq: u64,
+    stopped: bool,
+}
+
+pub struct Hub {
+    semantics: Semantics,
+    state: RwLock<HubState>,
+    stream: broadcast::Sender<Arc<Event>>,
+    latest: watch::Sender<u64>,
+}
+
+impl Hub {
+    /// `history`: events kept for `since`; `max_lag`: events a streaming connection may
+    /// fall behind before its receiver reports lag (and the server drops it).
+    pub fn new(semantics: Semantics, history: usize, max_lag: usize) -> Arc<Self> {
+        let (stream, _) = broadcast::channel(max_lag.max(1));
+        Arc::new(Self {
+            semantics,
+            state: RwLock::new(HubState {
+                ring: VecDeque::with_capacity(history.min(1 << 16)),
+                history: history.max(1),
+                by_key: HashMap::new(),
+                latest_by_seq: BTreeMap::new(),
+                ts_log: Vec::new(),
+                last_seq: 0,
+                stopped: false,
+            }),
+            stream,
+            latest: watch::channel(0).0,
+        })
+    }
+
+    pub fn semantics(&self) -> Semantics {
+        self.semantics
+    }
+
+    /// Publishes an event whose own fields are `fields` (JSON members without braces).
+    /// Returns `None` once the hub is stopped.
+    pub fn publish(&self, ts_ns: u64, key: Option<u32>, fields: &str) -> Option<Arc<Event>> {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.stopped {
+            return None;
+        }
+        let seq = state.last_seq + 1;
+        let json = if fields.is_empty() {
+            format!("{{\"seq\":{seq},\"ts\":{ts_ns}}}")
+        } else {
+            format!("{{\"seq\":{seq},\"ts\":{ts_ns},{fields}}}")
+        };
+        let sse = Bytes::from(format!("id: {seq}\ndata: {json}\n\n"));
+        let json = Bytes::from(json);
+        // SAFETY-free: the JSON came from a `String`, so it is valid UTF-8.
+        let ws_text = Utf8Bytes::try_from(json.clone()).expect("JSON built from a String");
+        let event = Arc::new(Event {
+            seq,
+            ts_ns,
+            key,
+            json,
+            sse,
+            ws_text,
+        });
+        state.last_seq = seq;
+        state.ts_log.push(ts_ns);
+        if state.ring.len() == state.history {
+            state.ring.pop_front();
+        }
+        state.ring.push_back(event.clone());
+        if let Some(key) = key {
+            if let Some(previous) = state.by_key.insert(key, event.clone()) {
+                state.latest_by_seq.remove(&previous.seq);
+            }
+            state.latest_by_seq.insert(seq, event.clone());
+        }
+        // Sent under the lock, so that subscribers see events in seq order.
+        let _ = self.stream.send(event.clone());
+        drop(state);
+        self.latest.send_replace(seq);
+        Some(event)
+    }
+
+    /// Stops publishing for good and returns the last seq published.
+    pub fn stop(&self) -> u64 {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.stopped = true;
+        state.last_seq
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).last_seq
+    }
+
+    /// Events newer than `since`. State feeds answer with the latest value of every key
+    /// that changed after `since`, so they never answer `Gone`. Without `since`: the
+    /// latest event, or the whole state.
+    pub fn since(&self, since: Option<u64>) -> Since {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        if state.last_seq == 0 || since.is_some_and(|s| s >= state.last_seq) {
+            return Since::Nothing;
+        }
+        if self.semantics == Semantics::State {
+            let from = since.map_or(0, |s| s + 1);
+            return Since::Events(state.latest_by_seq.range(from..).map(|(_, e)| e.clone()).collect());
+        }
+        let oldest = state.ring.front().map_or(1, |e| e.seq);
+        match since {
+            None => Since::Events(state.ring.back().cloned().into_iter().collect()),
+            Some(s) if s + 1 < oldest => Since::Gone { oldest },
+            Some(s) => {
+                let skip = (s + 1 - oldest) as usize;
+                Since::Events(state.ring.range(skip..).cloned().collect())
+            }
+        }
+    }
+
+    /// A live stream of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.stream.subscribe()
+    }
+
+    /// The latest seq, watched: long polls wait on it.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.latest.subscribe()
+    }
+
+    /// Seq range `(first, last)` of events whose `ts_ns` lies in `[from_ns, to_ns]`,
+    /// or `None` if there are none.
+    pub fn window(&self, from_ns: u64, to_ns: u64) -> Option<(u64, u64)> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let first = state.ts_log.partition_point(|&ts| ts < from_ns);
+        let end = state.ts_log.partition_point(|&ts| ts <= to_ns);
+        (first < end).then(|| (first as u64 + 1, end as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seqs(since: Since) -> Vec<u64> {
+        match since {
+            Since::Events(events) => events.iter().map(|e| e.seq).collect(),
+            other => panic!("expected events, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn event_feeds_answer_since_from_a_bounded_ring() {
+        let hub = Hub::new(Semantics::Events, 3, 8);
+        assert!(matches!(hub.since(None), Since::Nothing));
+        for i in 0..5 {
+            hub.publish(1_000 + i, None, "\"x\":1");
+        }
+        assert_eq!(seqs(hub.since(Some(2))), vec![3, 4, 5]);
+        assert_eq!(seqs(hub.since(Some(3))), vec![4, 5]);
+        assert_eq!(seqs(hub.since(None)), vec![5]);
+        assert!(matches!(hub.since(Some(5)), Since::Nothing));
+        assert!(matches!(hub.since(Some(1)), Since::Gone { oldest: 3 }));
+    }
+
+    #[test]
+    fn state_feeds_coalesce_per_key() {
+        let hub = Hub::new(Semantics::State, 2, 8);
+        for (i, key) in [1, 2, 1, 3, 1].into_iter().enumerate() {
+            hub.publish(i as u64, Some(key), "\"v\":0");
+        }
+        // Keys 1, 2, 3 last changed at seqs 5, 2, 4.
+        assert_eq!(seqs(hub.since(None)), vec![2, 4, 5]);
+        assert_eq!(seqs(hub.since(Some(2))), vec![4, 5]);
+        assert_eq!(seqs(hub.since(Some(0))), vec![2, 4, 5]);
+    }
+
+    #[test]
+    fn events_are_encoded_once_for_every_transport() {
+        let hub = Hub::new(Semantics::Events, 4, 4);
+        let event = hub.publish(77, None, "\"sym\":\"A\"").unwrap();
+        assert_eq!(&event.json[..], br#"{"seq":1,"ts":77,"sym":"A"}"#);
+        assert_eq!(&event.sse[..], b"id: 1\ndata: {\"seq\":1,\"ts\":77,\"sym\":\"A\"}\n\n");
+        assert_eq!(event.ws_text.as_str().as_bytes().as_ptr(), event.json.as_ptr());
+    }
+
+    #[test]
+    fn stop_is_final_and_windows_are_by_timestamp() {
+        let hub = Hub::new(Semantics::Events, 10, 4);
+        for ts in [10, 20, 30, 40] {
+            hub.publish(ts, None, "");
+        }
+        assert_eq!(hub.window(15, 35), Some((2, 3)));
+        assert_eq!(hub.window(10, 40), Some((1, 4)));
+        assert_eq!(hub.window(41, 50), None);
+        assert_eq!(hub.stop(), 4);
+        assert!(hub.publish(50, None, "").is_none());
+        assert_eq!(hub.last_seq(), 4);
+    }
+}

@@ -1,0 +1,84 @@
+//! Typed access to a `[feed]` table that remembers which keys a feed kind read,
+//! so that any other key is reported as unknown with the accepted list.
+
+use crate::scenario::Issue;
+
+pub struct FeedParams<'a> {
+    table: &'a toml::Table,
+    accepted: Vec<&'static str>,
+}
+
+impl<'a> FeedParams<'a> {
+    pub fn new(table: &'a toml::Table) -> Self {
+        Self {
+            table,
+            accepted: vec!["kind"],
+        }
+    }
+
+    fn key(name: &str) -> String {
+        format!("feed.{name}")
+    }
+
+    /// A positive rate in events per second.
+    pub fn rate(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!("expected a number of events per second, found {}", other.type_str()),
+                ));
+            }
+        };
+        if !(value > 0.0 && value.is_finite()) {
+            return Err(Issue::new(
+                Self::key(name),
+                format!("must be above 0 events per second, found {value}"),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A whole number in `min..=max`; accepts `"10k"`.
+    pub fn count(&mut self, name: &'static str, default: u64, min: u64, max: u64) -> Result<u64, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::Integer(i)) if *i >= 0 => *i as u64,
+            Some(toml::Value::Integer(i)) => {
+                return Err(Issue::new(Self::key(name), format!("must be {min} to {max}, found {i}")));
+            }
+            Some(toml::Value::String(s)) => {
+                crate::units::parse_count(s).map_err(|e| Issue::new(Self::key(name), e))?
+            }
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!("expected a whole number, found {}", other.type_str()),
+                ));
+            }
+        };
+        if !(min..=max).contains(&value) {
+            return Err(Issue::new(Self::key(name), format!("must be {min} to {max}, found {value}")));
+        }
+        Ok(value)
+    }
+
+    /// Fails on any key the kind did not read.
+    pub fn finish(self, kind: &str) -> Result<(), Issue> {
+        match self.table.keys().find(|k| !self.accepted.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(unknown) => Err(Issue::new(
+                Self::key(unknown),
+                format!(
+                    "unknown key for feed kind `{kind}`; accepted: {}",
+                    self.accepted.join(", ")
+                ),
+            )),
+        }
+    }
+}

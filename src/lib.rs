@@ -1,0 +1,14 @@
+//! wsbench: measures what it costs to push real-time data to clients over short polling,
+//! long polling, Server-Sent Events and WebSocket, against a matched server that serves
+//! the same feed over all four.
+//!
+//! The data flows through the modules in this order: `cli` → `scenario` → `feed` →
+//! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`.
+
+pub mod cli;
+pub mod feed;
+pub mod results;
+pub mod scenario;
+pub mod server;
+pub mod transport;
+pub mod units;

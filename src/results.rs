@@ -1,0 +1,316 @@
+//! The results record (`results.json`, schema `wsbench.results.v1`): what a run measured,
+//! for people and scripts alike. Adding fields is fine; renaming or removing one is a new
+//! schema version.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "wsbench.results.v1";
+
+/// A whole run: the scenario as run, where it ran, and one entry per transport measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    /// Always `wsbench.results.v1`.
+    pub schema: String,
+    /// Version of wsbench that measured this.
+    pub wsbench_version: String,
+    /// False while the run is under way or if it was interrupted: the transports listed
+    /// are those finished so far.
+    pub complete: bool,
+    /// UTC start of the run, RFC 3339.
+    pub started_at: String,
+    /// UTC end of the run, RFC 3339 (absent while incomplete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    pub machine: Machine,
+    /// The scenario as run: file values with command-line overrides and defaults applied.
+    pub scenario: serde_json::Value,
+    /// Present when the scenario sweeps a parameter; each transport entry then carries
+    /// its `sweep_value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepInfo>,
+    /// Runs of each transport (`--repeat`); figures are medians when above 1.
+    #[serde(default = "one")]
+    pub repeat: u32,
+    pub transports: Vec<TransportResult>,
+    /// `[[assert]]` outcomes, in scenario order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<AssertionOutcome>,
+    /// Things a reader must know to read the figures right (a saturated load generator...).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Machine {
+    pub cores: usize,
+    pub kernel: String,
+    pub cpu_model: String,
+    pub memory_bytes: u64,
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SweepInfo {
+    /// `clients`, `rate` or `poll_interval` (seconds).
+    pub parameter: String,
+    pub values: Vec<f64>,
+}
+
+/// What one transport cost and delivered over the measurement window.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TransportResult {
+    /// `poll`, `longpoll`, `sse` or `ws`.
+    pub transport: String,
+    /// The swept parameter's value at this point, when the scenario sweeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_value: Option<f64>,
+    /// Clients that took part.
+    pub clients: u64,
+    /// Request header profile: `minimal` or `browser`.
+    pub header_profile: String,
+    /// Length of the measurement window, seconds.
+    pub window_s: f64,
+    pub events: Events,
+    pub latency_us: Latency,
+    /// State feeds: age of a client's view of a key when it learned a newer value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staleness_us: Option<Latency>,
+    pub bytes: ByteCounts,
+    pub tcp: Tcp,
+    pub requests: Requests,
+    pub errors: Errors,
+    pub cpu: Cpu,
+    pub memory: Memory,
+    /// The server's own byte counters beside ours.
+    pub cross_check: CrossCheck,
+    /// Latency percentile curve for charts: `(percentile, microseconds)` pairs.
+    #[serde(default)]
+    pub percentiles: Vec<PercentilePoint>,
+    /// Per second of the whole run (warm-up included): deliveries and p99.
+    #[serde(default)]
+    pub timeline: Vec<Second>,
+    /// Name of this transport's HdrHistogram interval log in the results directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram_log: Option<String>,
+    /// With `--repeat`: min and max of each headline metric over the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Events {
+    /// Events published inside the measurement window.
+    pub published: u64,
+    /// Deliveries owed: published × clients (event feeds) or the same for state feeds,
+    /// of which `coalesced` were legitimately replaced by a newer value.
+    pub expected: u64,
+    /// Window events received (first receipt per client).
+    pub delivered: u64,
+    /// Event feeds: window events a client never received. State feeds: keys whose final
+    /// value a client did not have at the end.
+    pub lost: u64,
+    pub duplicated: u64,
+    pub out_of_order: u64,
+    /// State feeds: values superseded by a newer value before the client asked.
+    pub coalesced: u64,
+    /// Events received during the window (by receive time), the divisor of `bytes.per_event`.
+    pub received_in_window: u64,
+}
+
+/// Latency in microseconds: receive instant minus the event's publish instant.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    pub count: u64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub p9999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// Bytes counted at the client sockets over the measurement window, both directions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ByteCounts {
+    /// Server to clients.
+    pub down: u64,
+    /// Clients to server.
+    pub up: u64,
+    /// Event JSON bytes delivered.
+    pub payload: u64,
+    /// `down + up - payload`: headers, framing, keep-alives, empty responses.
+    pub overhead: u64,
+    /// `(down + up) / received_in_window`.
+    pub per_event: f64,
+    /// `payload / received_in_window`.
+    pub payload_per_event: f64,
+    /// `overhead / (down + up)`.
+    pub overhead_share: f64,
+    /// `(down + up) / window_s`.
+    pub per_second: f64,
+}
+
+/// TCP segments from Linux `TCP_INFO` on the client sockets, and an on-the-wire estimate.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tcp {
+    pub segments_out: u64,
+    pub segments_in: u64,
+    /// Estimate: socket bytes + 52 bytes (IPv4 20 + TCP 32 with timestamps) per segment,
+    /// ACK-only segments included. An estimate, not a capture.
+    pub wire_bytes_estimate: u64,
+    pub wire_per_event_estimate: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Requests {
+    /// HTTP requests sent (including WebSocket and SSE handshakes).
+    pub total: u64,
+    /// `204 No Content` answers.
+    pub empty: u64,
+    /// Answers with a status other than 200, 204 and 101.
+    pub errors: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Errors {
+    pub connect: u64,
+    pub timeout: u64,
+    /// Connections closed by the server or the network before the end.
+    pub disconnect: u64,
+    /// Malformed responses or frames.
+    pub protocol: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Cpu {
+    /// Server process user+system CPU over the window, seconds.
+    pub server_s: f64,
+    pub server_user_s: f64,
+    pub server_system_s: f64,
+    /// Load generator process CPU over the window, seconds.
+    pub client_s: f64,
+    pub server_us_per_event: f64,
+    pub client_us_per_event: f64,
+    /// Load generator CPU as a share of one core over the window (1.0 = a full core).
+    pub client_cores: f64,
+    pub server_cores: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Memory {
+    pub server_peak_rss_bytes: u64,
+    pub server_rss_idle_bytes: u64,
+    pub server_rss_connected_bytes: u64,
+    /// `(connected - idle) / clients`.
+    pub server_rss_per_conn_bytes: f64,
+}
+
+/// wsbench's byte counts for the whole run beside the server's own `/stats` counters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CrossCheck {
+    pub client_down: u64,
+    pub client_up: u64,
+    pub server_written: u64,
+    pub server_read: u64,
+    /// `(client_down - server_written) / server_written`, percent.
+    pub down_diff_pct: f64,
+    pub up_diff_pct: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PercentilePoint {
+    pub percentile: f64,
+    pub latency_us: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Second {
+    /// Seconds since the first client connected.
+    pub t_s: f64,
+    pub delivered: u64,
+    pub p99_us: f64,
+    /// True inside the measurement window.
+    pub in_window: bool,
+}
+
+/// One `[[assert]]` evaluated against this run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AssertionOutcome {
+    /// The assertion as written, in words.
+    pub description: String,
+    pub transport: String,
+    pub metric: String,
+    pub measured: f64,
+    pub passed: bool,
+}
+
+impl TransportResult {
+    /// Every numeric metric path in a transport entry (`latency_us.p99`, `bytes.per_event`),
+    /// derived from the record itself so the list can never go stale.
+    pub fn metric_paths() -> Vec<String> {
+        let value = serde_json::to_value(Self::default()).unwrap_or_default();
+        let mut paths = Vec::new();
+        collect_numeric_paths(&value, String::new(), &mut paths);
+        paths
+    }
+
+    /// A metric by path, as a number.
+    pub fn metric(&self, path: &str) -> Option<f64> {
+        let value = serde_json::to_value(self).ok()?;
+        path.split('.').try_fold(&value, |v, key| v.get(key))?.as_f64()
+    }
+}
+
+fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Vec<String>) {
+    if let serde_json::Value::Object(map) = value {
+        for (key, child) in map {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            match child {
+                serde_json::Value::Number(_) => out.push(path),
+                serde_json::Value::Object(_) => collect_numeric_paths(child, path, out),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Checks an `[[assert]]` metric path against the record's numeric fields.
+pub fn check_metric_path(path: &str) -> Result<(), String> {
+    let paths = TransportResult::metric_paths();
+    if paths.iter().any(|p| p == path) {
+        Ok(())
+    } else {
+        Err(format!("unknown metric `{path}`; valid metrics: {}", paths.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_paths_come_from_the_record() {
+        let paths = TransportResult::metric_paths();
+        for path in ["latency_us.p99", "bytes.per_event", "events.lost", "cpu.server_us_per_event"] {
+            assert!(paths.contains(&path.to_string()), "{path} missing from {paths:?}");
+        }
+        assert!(!paths.contains(&"transport".to_string()));
+        assert!(check_metric_path("latency_us.p100").unwrap_err().contains("latency_us.p99"));
+    }
+
+    #[test]
+    fn metrics_read_by_path() {
+        let mut r = TransportResult::default();
+        r.latency_us.p99 = 1234.5;
+        r.events.lost = 3;
+        assert_eq!(r.metric("latency_us.p99"), Some(1234.5));
+        assert_eq!(r.metric("events.lost"), Some(3.0));
+        assert_eq!(r.metric("events.nope"), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! Scenario errors that say where the mistake is and what would be accepted.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A mistake at a known place in the file.
+    #[error("{path}:{line}:{column}: {key}: {message}", path = .path.display(), key = .key.as_deref().unwrap_or("(file)"))]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// Dotted key path, like `clients.count` or `assert[2].metric`.
+        key: Option<String>,
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { key, .. } => key.as_deref(),
+            Self::Read { .. } => None,
+        }
+    }
+
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Invalid { line, .. } => Some(*line),
+            Self::Read { .. } => None,
+        }
+    }
+}
+
+/// A validation finding before it is placed in the file: the key path and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub key: String,
+    pub message: String,
+}
+
+impl Issue {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The scenario file as written, before validation. Every table refuses unknown keys.
+
+use serde::Deserialize;
+
+use crate::transport::Transport;
+use crate::units::{Count, HumanDuration};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub duration: Option<HumanDuration>,
+    pub warmup: Option<HumanDuration>,
+    pub drain: Option<HumanDuration>,
+    pub seed: Option<u64>,
+    pub transports: Option<Vec<Transport>>,
+    /// Kept as a table: each feed kind reads and checks its own parameters.
+    pub feed: Option<toml::Table>,
+    pub clients: Option<RawClients>,
+    pub transport: Option<RawTransports>,
+    pub server: Option<RawServer>,
+    pub sweep: Option<RawSweep>,
+    #[serde(rename = "assert", default)]
+    pub asserts: Vec<RawAssert>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClients {
+    pub count: Option<Count>,
+    pub ramp: Option<HumanDuration>,
+    pub headers: Option<String>,
+    pub cookie_bytes: Option<Count>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransports {
+    pub poll: Option<RawPoll>,
+    pub longpoll: Option<RawLongpoll>,
+    pub sse: Option<RawStream>,
+    pub ws: Option<RawStream>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoll {
+    pub interval: Option<HumanDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLongpoll {
+    pub timeout: Option<HumanDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStream {
+    pub keepalive: Option<HumanDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub max_connections: Option<Count>,
+    pub max_lag: Option<Count>,
+    pub history: Option<Count>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    pub clients: Option<Vec<Count>>,
+    pub rate: Option<Vec<f64>>,
+    pub poll_interval: Option<Vec<HumanDuration>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssert {
+    pub metric: String,
+    pub transport: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub relative_to: Option<String>,
+    pub min_ratio: Option<f64>,
+    pub max_ratio: Option<f64>,
+}

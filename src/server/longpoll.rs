@@ -1,0 +1,45 @@
+//! Long polling (Comet): `GET /longpoll?since=S&timeout_ms=T` answers as soon as an event
+//! newer than S exists, or with 204 after T.
+
+use std::time::Duration;
+
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use super::response::{self, Body, query_u64};
+use super::router::{App, MAX_LONGPOLL_MS, since_param};
+use crate::feed::Since;
+
+pub async fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
+    let since = match since_param(req) {
+        Ok(since) => since,
+        Err(bad_request) => return bad_request,
+    };
+    let timeout = match query_u64(req.uri().query(), "timeout_ms") {
+        Ok(None) => app.longpoll_timeout,
+        Ok(Some(ms)) if ms <= MAX_LONGPOLL_MS => Duration::from_millis(ms),
+        Ok(Some(ms)) => {
+            return response::error(
+                StatusCode::BAD_REQUEST,
+                &format!("timeout_ms={ms} is too long; at most {MAX_LONGPOLL_MS}"),
+            );
+        }
+        Err(e) => return response::error(StatusCode::BAD_REQUEST, &e),
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    // Watch first, then look: an event published in between still wakes us.
+    let mut latest = app.hub.watch();
+    let mut shutdown = app.shutdown.clone();
+    loop {
+        latest.borrow_and_update();
+        match app.hub.since(since) {
+            Since::Nothing => {}
+            answer => return response::events(answer, since),
+        }
+        tokio::select! {
+            changed = latest.changed() => if changed.is_err() { return response::no_content() },
+            _ = tokio::time::sleep_until(deadline) => return response::no_content(),
+            _ = shutdown.changed() => return response::no_content(),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The matched server: one feed hub served over every transport with the same care.
+//! One file per transport; `router` dispatches, `conn` counts bytes per connection.
+
+mod conn;
+mod limits;
+mod longpoll;
+mod poll;
+mod response;
+mod router;
+mod sse;
+mod stats;
+mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
+
+pub use limits::{ensure_open_files, raise_open_files};
+pub use stats::ServerStats;
+pub use ws::config as websocket_config;
+
+use crate::feed::{Hub, Publisher};
+use crate::scenario::Scenario;
+use conn::{ConnTag, CountedStream};
+use router::App;
+
+/// How long shutdown waits for open connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A server bound to its address, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    app: Arc<App>,
+    max_connections: u64,
+    publisher: Publisher,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
+    pub fn bind(scenario: &Scenario, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
+        let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
+        let hub = Hub::new(
+            scenario.feed.semantics(),
+            scenario.server.history as usize,
+            scenario.server.max_lag as usize,
+        );
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let app = Arc::new(App {
+            hub,
+            stats: Arc::new(ServerStats::default()),
+            longpoll_timeout: scenario.transport.longpoll_timeout,
+            sse_keepalive: scenario.transport.sse_keepalive,
+            ws_keepalive: scenario.transport.ws_keepalive,
+            control,
+            shutdown,
+        });
+        Ok(Self {
+            listener,
+            app,
+            max_connections: scenario.server.max_connections,
+            publisher: Publisher::new(scenario.feed.clone(), scenario.seed),
+            shutdown_tx,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn hub(&self) -> Arc<Hub> {
+        self.app.hub.clone()
+    }
+
+    /// A handle that stops the server when `stop()` is called or it is dropped... by the caller.
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown_tx.clone()
+    }
+
+    /// Publishes the feed and serves until the shutdown handle fires, then closes
+    /// streams and waits briefly for connections to finish.
+    pub async fn run(self) {
+        let Server {
+            listener,
+            app,
+            max_connections,
+            publisher,
+            shutdown_tx,
+        } = self;
+        let publishing = tokio::spawn(publisher.run(app.hub.clone()));
+        let mut shutdown = shutdown_tx.subscribe();
+        let mut warned_accept = false;
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = shutdown.changed() => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    app.stats.accept_errors.fetch_add(1, Relaxed);
+                    if !warned_accept {
+                        warned_accept = true;
+                        eprintln!("wsbench serve: accept failed: {e} (is the open-files limit too low?)");
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            if app.stats.connections_open() as u64 >= max_connections {
+                app.stats.connections_rejected.fetch_add(1, Relaxed);
+                drop(stream);
+                continue;
+            }
+            app.stats.connections_accepted.fetch_add(1, Relaxed);
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(serve_connection(app.clone(), stream));
+        }
+        publishing.abort();
+        drop(listener);
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while app.stats.connections_open() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    // A deep accept queue: ramping thousands of clients must not meet SYN drops.
+    socket.listen(8192)
+}
+
+async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
+    app.stats.connections_live.fetch_add(1, Relaxed);
+    let _live = scopeguard(app.stats.clone());
+    let tag = ConnTag::new(app.stats.clone());
+    let io = TokioIo::new(CountedStream::new(stream, tag.clone()));
+    let service = {
+        let app = app.clone();
+        service_fn(move |req| router::route(app.clone(), tag.clone(), req))
+    };
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(16 * 1024)
+        .max_headers(64)
+        .serve_connection(io, service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    let mut shutdown = app.shutdown.clone();
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = shutdown.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+        }
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn termination_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(term) => {
+                term.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
+}
+
+/// Decrements the live-connection count when a connection's task ends, however it ends.
+fn scopeguard(stats: Arc<ServerStats>) -> impl Drop {
+    struct Live(Arc<ServerStats>);
+    impl Drop for Live {
+        fn drop(&mut self) {
+            self.0.connections_live.fetch_sub(1, Relaxed);
+        }
+    }
+    Live(stats)
+}

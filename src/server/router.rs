@@ -1,0 +1,99 @@
+//! Routes each request to its transport's handler and attributes the connection's bytes.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use tokio::sync::watch;
+
+use super::conn::ConnTag;
+use super::response::{self, Body, query_u64};
+use super::stats::{OTHER, ServerStats};
+use super::{longpoll, poll, sse, ws};
+use crate::feed::Hub;
+use crate::transport::Transport;
+
+/// Everything a handler may need, shared by every connection.
+pub struct App {
+    pub hub: Arc<Hub>,
+    pub stats: Arc<ServerStats>,
+    pub longpoll_timeout: Duration,
+    pub sse_keepalive: Duration,
+    pub ws_keepalive: Duration,
+    /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
+    pub control: bool,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Longest `timeout_ms` a long poll may ask for.
+pub const MAX_LONGPOLL_MS: u64 = 10 * 60 * 1000;
+
+pub async fn route(app: Arc<App>, tag: Arc<ConnTag>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let transport = match req.uri().path() {
+        "/poll" => Some(Transport::Poll),
+        "/longpoll" => Some(Transport::Longpoll),
+        "/sse" => Some(Transport::Sse),
+        "/ws" => Some(Transport::Ws),
+        _ => None,
+    };
+    let slot = transport.map_or(OTHER, Transport::index);
+    tag.set_slot(slot);
+    app.stats.slots[slot].requests.fetch_add(1, Relaxed);
+    let response = match transport {
+        Some(_) if req.method() != Method::GET => method_not_allowed(&req),
+        Some(Transport::Poll) => poll::handle(&app, &req),
+        Some(Transport::Longpoll) => longpoll::handle(&app, &req).await,
+        Some(Transport::Sse) => sse::handle(&app, &req),
+        Some(Transport::Ws) => ws::handle(&app, req),
+        None => other(&app, &req),
+    };
+    app.stats.slots[slot].responses.fetch_add(1, Relaxed);
+    Ok(response)
+}
+
+fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {
+    response::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{} {} is not served; use GET", req.method(), req.uri().path()),
+    )
+}
+
+fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/stats") => stats(app, req.uri().query()),
+        (&Method::POST, "/control/stop") if app.control => {
+            let last_seq = app.hub.stop();
+            response::json(StatusCode::OK, format!("{{\"last_seq\":{last_seq}}}\n"))
+        }
+        (_, "/stats") => method_not_allowed(req),
+        (_, path) => response::error(
+            StatusCode::NOT_FOUND,
+            &format!("no such path `{path}`; served: /poll, /longpoll, /sse, /ws, /stats"),
+        ),
+    }
+}
+
+/// `GET /stats[?from_ns=A&to_ns=B]`: counters, and with a window the seq range published in it.
+fn stats(app: &App, query: Option<&str>) -> Response<Body> {
+    let window = match (query_u64(query, "from_ns"), query_u64(query, "to_ns")) {
+        (Ok(from), Ok(to)) => from.zip(to),
+        (Err(e), _) | (_, Err(e)) => return response::error(StatusCode::BAD_REQUEST, &e),
+    };
+    let mut body = app.stats.to_json(app.hub.last_seq());
+    if let Some((from, to)) = window {
+        let (first, last, events) = match app.hub.window(from, to) {
+            Some((first, last)) => (first, last, last - first + 1),
+            None => (0, 0, 0),
+        };
+        body["window"] = serde_json::json!({ "first_seq": first, "last_seq": last, "events": events });
+    }
+    response::json(StatusCode::OK, body.to_string() + "\n")
+}
+
+/// `since` from the query, or the 400 answer that names it.
+pub fn since_param(req: &Request<Incoming>) -> Result<Option<u64>, Response<Body>> {
+    query_u64(req.uri().query(), "since").map_err(|e| response::error(StatusCode::BAD_REQUEST, &e))
+}

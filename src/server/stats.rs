@@ -1,0 +1,117 @@
+//! The server's own counters, served at `GET /stats`: the load generator cross-checks its
+//! socket byte counts against these.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::transport::Transport;
+
+/// Counter slots: one per transport, then one for everything else (`/stats`, 404s...).
+pub const OTHER: usize = Transport::ALL.len();
+const SLOTS: usize = OTHER + 1;
+
+#[derive(Default)]
+pub struct SlotCounters {
+    pub connections_open: AtomicI64,
+    pub requests: AtomicU64,
+    pub responses: AtomicU64,
+    pub bytes_written: AtomicU64,
+    pub bytes_read: AtomicU64,
+    pub streams_open: AtomicI64,
+    pub slow_consumer_disconnects: AtomicU64,
+    pub messages_received: AtomicU64,
+}
+
+pub struct ServerStats {
+    started: Instant,
+    pub slots: [SlotCounters; SLOTS],
+    /// Connections accepted and not yet closed, whatever they asked for.
+    pub connections_live: AtomicI64,
+    pub connections_accepted: AtomicU64,
+    pub connections_rejected: AtomicU64,
+    pub accept_errors: AtomicU64,
+}
+
+impl Default for ServerStats {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            slots: Default::default(),
+            connections_live: AtomicI64::new(0),
+            connections_accepted: AtomicU64::new(0),
+            connections_rejected: AtomicU64::new(0),
+            accept_errors: AtomicU64::new(0),
+        }
+    }
+}
+
+impl ServerStats {
+    pub fn slot(&self, transport: Transport) -> &SlotCounters {
+        &self.slots[transport.index()]
+    }
+
+    pub fn connections_open(&self) -> i64 {
+        self.connections_live.load(Relaxed)
+    }
+
+    pub fn to_json(&self, last_seq: u64) -> Value {
+        let slot_json = |s: &SlotCounters| {
+            json!({
+                "connections_open": s.connections_open.load(Relaxed),
+                "requests": s.requests.load(Relaxed),
+                "responses": s.responses.load(Relaxed),
+                "bytes_written": s.bytes_written.load(Relaxed),
+                "bytes_read": s.bytes_read.load(Relaxed),
+                "streams_open": s.streams_open.load(Relaxed),
+                "slow_consumer_disconnects": s.slow_consumer_disconnects.load(Relaxed),
+                "messages_received": s.messages_received.load(Relaxed),
+            })
+        };
+        let mut transports = serde_json::Map::new();
+        for t in Transport::ALL {
+            transports.insert(t.name().into(), slot_json(self.slot(t)));
+        }
+        json!({
+            "uptime_s": self.started.elapsed().as_secs_f64(),
+            "events_published": last_seq,
+            "last_seq": last_seq,
+            "connections": {
+                "open": self.connections_open(),
+                "accepted": self.connections_accepted.load(Relaxed),
+                "rejected": self.connections_rejected.load(Relaxed),
+                "accept_errors": self.accept_errors.load(Relaxed),
+            },
+            "transports": transports,
+            "other": slot_json(&self.slots[OTHER]),
+        })
+    }
+}
+
+/// Counts a stream (an SSE response, a WebSocket session) as open for as long as it lives.
+pub struct OpenStream {
+    stats: std::sync::Arc<ServerStats>,
+    transport: Transport,
+}
+
+impl OpenStream {
+    pub fn new(stats: std::sync::Arc<ServerStats>, transport: Transport) -> Self {
+        stats.slot(transport).streams_open.fetch_add(1, Relaxed);
+        Self { stats, transport }
+    }
+
+    pub fn slow_consumer(&self) {
+        self.stats.slot(self.transport).slow_consumer_disconnects.fetch_add(1, Relaxed);
+    }
+
+    pub fn message_received(&self) {
+        self.stats.slot(self.transport).messages_received.fetch_add(1, Relaxed);
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.stats.slot(self.transport).streams_open.fetch_sub(1, Relaxed);
+    }
+}

@@ -1,0 +1,177 @@
+//! WebSocket: `GET /ws` upgrades to one text message per event. The event's bytes are
+//! shared with every other connection; only the 2-4 byte frame header is per send.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::sync::{broadcast, watch};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::response::{self, Body};
+use super::router::{App, since_param};
+use super::stats::OpenStream;
+use crate::feed::{Event, Since};
+use crate::transport::Transport;
+
+/// Small buffers: the library's 128 KiB read buffer would cost over a gigabyte at 10k
+/// connections. Client messages (chat) are short.
+pub fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(Some(64 * 1024))
+        .max_frame_size(Some(64 * 1024))
+}
+
+pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
+    let key = match handshake_key(req.headers()) {
+        Ok(key) => key,
+        Err(reason) => return response::error(StatusCode::BAD_REQUEST, reason),
+    };
+    let since = match since_param(&req) {
+        Ok(since) => since,
+        Err(bad_request) => return bad_request,
+    };
+    let live = app.hub.subscribe();
+    let backlog: VecDeque<Arc<Event>> = match since.map(|s| app.hub.since(Some(s))) {
+        None | Some(Since::Nothing) => VecDeque::new(),
+        Some(Since::Events(events)) => events.into(),
+        Some(gone @ Since::Gone { .. }) => return response::events(gone, since),
+    };
+    let session = Session {
+        last_sent: backlog.back().map(|e| e.seq).or(since),
+        backlog,
+        live,
+        keepalive: app.ws_keepalive,
+        shutdown: app.shutdown.clone(),
+        open: OpenStream::new(app.stats.clone(), Transport::Ws),
+    };
+    let upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        if let Ok(upgraded) = upgrade.await {
+            let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config())).await;
+            session.run(socket).await;
+        }
+    });
+    let mut response = Response::new(response::full(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(header::SERVER, HeaderValue::from_static("wsbench"));
+    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    response
+}
+
+fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
+        return Err("/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)");
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION).is_none_or(|v| v != "13") {
+        return Err("/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)");
+    }
+    headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or("/ws needs a Sec-WebSocket-Key header")
+}
+
+struct Session {
+    backlog: VecDeque<Arc<Event>>,
+    live: broadcast::Receiver<Arc<Event>>,
+    last_sent: Option<u64>,
+    keepalive: Duration,
+    shutdown: watch::Receiver<bool>,
+    open: OpenStream,
+}
+
+type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+impl Session {
+    async fn run(mut self, mut socket: Socket) {
+        for event in std::mem::take(&mut self.backlog) {
+            if socket.feed(Message::Text(event.ws_text.clone())).await.is_err() {
+                return;
+            }
+        }
+        if socket.flush().await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) => {
+                        if self.send_available(&mut socket, event).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        self.open.slow_consumer();
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                message = socket.next() => match message {
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => self.open.message_received(),
+                    // Pong and close replies are queued by the library; flushing sends them.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = socket.flush().await;
+                        return;
+                    }
+                    Some(Ok(_)) => {
+                        if socket.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Err(_)) | None => return,
+                },
+                _ = tokio::time::sleep(self.keepalive) => {
+                    if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                        return;
+                    }
+                }
+                _ = self.shutdown.changed() => break,
+            }
+        }
+        let _ = socket.close(None).await;
+    }
+
+    /// Sends `first` and whatever else is already queued, then flushes once.
+    async fn send_available(&mut self, socket: &mut Socket, first: Arc<Event>) -> Result<(), ()> {
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            if self.last_sent.is_none_or(|last| event.seq > last) {
+                self.last_sent = Some(event.seq);
+                socket.feed(Message::Text(event.ws_text.clone())).await.map_err(drop)?;
+            }
+            next = match self.live.try_recv() {
+                Ok(event) => Some(event),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    self.open.slow_consumer();
+                    return Err(());
+                }
+                Err(_) => None,
+            };
+        }
+        socket.flush().await.map_err(drop)
+    }
+}
