@@ -29,6 +29,9 @@ pub struct Scenario {
     #[serde(with = "optional_duration", skip_serializing_if = "Option::is_none", default)]
     pub drain: Option<Duration>,
     pub seed: u64,
+    /// Published figures the report prints beside ours (`lubbers-greco`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reference: Option<String>,
     pub transports: Vec<Transport>,
     pub feed: FeedSpec,
     pub clients: Clients,
@@ -135,8 +138,8 @@ mod optional_duration {
     }
 }
 
-/// Checks that a metric path names a results.json field; set by the CI module.
-pub type MetricPathCheck = fn(&str) -> Result<(), String>;
+/// Published studies whose figures a report can print beside the measured ones.
+pub const REFERENCES: &[&str] = &["lubbers-greco"];
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
@@ -237,6 +240,14 @@ fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     {
         return Err(Issue::new("transports", format!("lists `{dup}` twice")));
     }
+    if let Some(reference) = raw.reference.as_deref()
+        && !REFERENCES.contains(&reference)
+    {
+        return Err(Issue::new(
+            "reference",
+            format!("unknown reference `{reference}`; accepted: {}", REFERENCES.join(", ")),
+        ));
+    }
     let feed_table = raw.feed.ok_or_else(|| {
         Issue::new(
             "feed",
@@ -261,6 +272,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         warmup,
         drain: raw.drain.map(|d| d.0),
         seed: raw.seed.unwrap_or(1),
+        reference: raw.reference,
         transports,
         feed,
         clients,

@@ -14,6 +14,7 @@ pub struct RawScenario {
     pub warmup: Option<HumanDuration>,
     pub drain: Option<HumanDuration>,
     pub seed: Option<u64>,
+    pub reference: Option<String>,
     pub transports: Option<Vec<Transport>>,
     /// Kept as a table: each feed kind reads and checks its own parameters.
     pub feed: Option<toml::Table>,
