@@ -22,7 +22,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "wsbench", version, about = "Benchmarks short polling, long polling, SSE and WebSocket on the same feed")]
+#[command(
+    name = "wsbench",
+    version,
+    about = "Benchmarks short polling, long polling, SSE and WebSocket on the same feed"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -85,7 +89,12 @@ fn validate(files: &[PathBuf]) -> u8 {
                 file.display(),
                 scenario.feed.kind_name(),
                 scenario.clients.count,
-                scenario.transports.iter().map(|t| t.name()).collect::<Vec<_>>().join(",")
+                scenario
+                    .transports
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
             Err(e) => {
                 eprintln!("{e}");
