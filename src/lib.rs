@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod feed;
+pub mod metrics;
 pub mod results;
 pub mod scenario;
 pub mod server;
