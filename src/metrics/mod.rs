@@ -6,3 +6,5 @@
 
 pub mod counting;
 pub mod procfs;
+pub mod sequence;
+pub mod state;
