@@ -5,6 +5,7 @@
 //! it sends a message per event or keeps a sample per event.
 
 pub mod counting;
+pub mod latency;
 pub mod procfs;
 pub mod sequence;
 pub mod state;
