@@ -5,7 +5,11 @@
 //! it sends a message per event or keeps a sample per event.
 
 pub mod counting;
+pub mod cpu;
 pub mod latency;
+pub mod machine;
+pub mod memory;
 pub mod procfs;
 pub mod sequence;
 pub mod state;
+pub mod tcpinfo;
