@@ -6,6 +6,7 @@
 //! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`.
 
 pub mod cli;
+pub mod export;
 pub mod feed;
 pub mod metrics;
 pub mod results;
