@@ -41,6 +41,7 @@ pub struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_metric,
           default_values_t = DEFAULT_METRICS.map(String::from))]
     pub metrics: Vec<String>,
+    /// Output: an aligned table, a GitHub table (for $GITHUB_STEP_SUMMARY), or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

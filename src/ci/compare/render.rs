@@ -6,8 +6,11 @@ use crate::ci::{format_value, pad, pad_left};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// An aligned table for the terminal.
     Text,
+    /// A GitHub table with ✅ / ❌, ready for a CI job summary.
     Markdown,
+    /// A `wsbench.compare.v1` object.
     Json,
 }
 
