@@ -42,6 +42,8 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
+    Compare(crate::ci::compare::CompareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Validate { files } => Ok(validate(&files)),
+        Command::Compare(args) => Ok(compare(&args)),
     }
 }
 
@@ -103,6 +106,23 @@ fn validate(files: &[PathBuf]) -> u8 {
         }
     }
     code
+}
+
+fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
+    match crate::ci::compare::run(args) {
+        Ok(comparison) => {
+            print!("{}", comparison.render(args.format));
+            if comparison.regressions > 0 {
+                exit::FAILED_CHECK
+            } else {
+                exit::OK
+            }
+        }
+        Err(error) => {
+            eprintln!("wsbench compare: {error}");
+            exit::USAGE
+        }
+    }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {

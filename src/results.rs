@@ -246,8 +246,16 @@ pub struct AssertionOutcome {
     pub description: String,
     pub transport: String,
     pub metric: String,
-    pub measured: f64,
+    /// The sweep point this outcome is about, when the scenario sweeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_value: Option<f64>,
+    /// The metric, or the ratio for `relative_to`; absent when there was nothing to
+    /// measure (see `reason`), which fails the assertion.
+    pub measured: Option<f64>,
     pub passed: bool,
+    /// Why `measured` is absent: transport not in the run, division by zero...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl TransportResult {
