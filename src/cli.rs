@@ -3,11 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::export::Exporter;
 use crate::scenario::{self, Scenario};
+use crate::transport::Transport;
 
 /// Exit codes, part of the documented contract.
 pub mod exit {
@@ -19,6 +22,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The run itself failed (server did not start, clients could not connect).
     pub const RUN_FAILED: u8 = 3;
+    /// Ctrl-C stopped a run; its results directory keeps what was measured.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, Parser)]
@@ -42,6 +47,8 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run a scenario over every transport it lists and report what each costs.
+    Run(RunArgs),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
 }
@@ -57,6 +64,56 @@ pub struct ServeArgs {
     /// Serve `POST /control/stop` (used by `wsbench run` to end the feed at the window's end).
     #[arg(long, hide = true)]
     pub control: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the feed's rate, events per second.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Override the scenario's connection cap.
+    #[arg(long, value_parser = parse_count)]
+    pub max_connections: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file, or the name of one under scenarios/.
+    pub scenario: PathBuf,
+    /// Measurement window, like 30s.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Warm-up before the window, like 3s.
+    #[arg(long, value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// Number of clients, like 100 or 10k.
+    #[arg(long, value_parser = parse_count)]
+    pub clients: Option<u64>,
+    /// Transports to run, comma-separated: poll,longpoll,sse,ws.
+    #[arg(long, value_delimiter = ',')]
+    pub transports: Option<Vec<Transport>>,
+    /// Results directory (default: results/<scenario>-<UTC timestamp>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print results.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run each transport N times, interleaved; figures are medians.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: Option<u32>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    crate::units::parse_duration(text)
+}
+
+fn parse_count(text: &str) -> Result<u64, String> {
+    crate::units::parse_count(text)
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Validate { files } => Ok(validate(&files)),
+        Command::Run(args) => Ok(run_command(args)),
         Command::Compare(args) => Ok(compare(&args)),
     }
 }
@@ -125,16 +183,82 @@ fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
     }
 }
 
+fn run_command(args: RunArgs) -> u8 {
+    let options = crate::run::RunOptions {
+        scenario: scenario::resolve_path(&args.scenario),
+        duration: args.duration,
+        warmup: args.warmup,
+        clients: args.clients,
+        transports: args.transports,
+        seed: args.seed,
+        repeat: args.repeat,
+        out: args.out,
+        quiet: args.quiet || args.json,
+        server_exe: None,
+    };
+    let outcome = match crate::run::run(&options) {
+        Ok(outcome) => outcome,
+        Err(error @ crate::run::RunError::Scenario(_)) => {
+            eprintln!("wsbench run: {error}");
+            return exit::USAGE;
+        }
+        Err(error) => {
+            eprintln!("wsbench run: {error}");
+            return exit::RUN_FAILED;
+        }
+    };
+    let results = &outcome.results;
+    if args.json {
+        match crate::export::json::JsonExporter.serialize(results) {
+            Ok(bytes) => print!("{}", String::from_utf8_lossy(&bytes)),
+            Err(error) => eprintln!("wsbench run: {error}"),
+        }
+    } else {
+        print!("{}", crate::run::render_table(results));
+        print!("{}", crate::ci::render_text(&results.assertions));
+        println!("results: {}", outcome.dir.display());
+    }
+    if outcome.interrupted {
+        eprintln!(
+            "wsbench run: interrupted; {} keeps what was measured",
+            outcome.dir.display()
+        );
+        return exit::INTERRUPTED;
+    }
+    if results.assertions.iter().any(|a| !a.passed) {
+        return exit::FAILED_CHECK;
+    }
+    exit::OK
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {
-    let scenario = Scenario::load(&scenario::resolve_path(&args.scenario))?;
+    let mut scenario = Scenario::load(&scenario::resolve_path(&args.scenario))?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(rate) = args.rate.filter(|r| *r > 0.0 && r.is_finite()) {
+        scenario.feed.set_rate(rate);
+    }
+    if let Some(max) = args.max_connections {
+        scenario.server.max_connections = max;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        match crate::server::ensure_open_files(scenario.server.max_connections, "wsbench serve") {
+        let wanted = scenario.server.max_connections + 256;
+        match crate::server::raise_open_files(wanted) {
+            Ok(limit) if limit < wanted => {
+                scenario.server.max_connections = limit.saturating_sub(256).max(1);
+                eprintln!(
+                    "wsbench serve: serving at most {} connections: the open-files hard limit is {limit} \
+                     (raise it with `ulimit -Hn` to serve more)",
+                    scenario.server.max_connections
+                );
+            }
             Ok(_) => {}
-            Err(message) => eprintln!("wsbench serve: warning: {message}"),
+            Err(error) => eprintln!("wsbench serve: cannot raise the open-files limit: {error}"),
         }
         let server = crate::server::Server::bind(&scenario, args.listen, args.control)?;
         println!("listening on http://{}", server.local_addr());

@@ -8,10 +8,12 @@
 
 pub mod ci;
 pub mod cli;
+pub mod client;
 pub mod export;
 pub mod feed;
 pub mod metrics;
 pub mod results;
+pub mod run;
 pub mod scenario;
 pub mod server;
 pub mod transport;

@@ -133,6 +133,14 @@ impl FeedSpec {
     pub fn semantics(&self) -> Semantics {
         self.build().semantics()
     }
+
+    /// The field of a state feed's events that names the key, for clients.
+    pub fn state_key_field(&self) -> Option<&'static str> {
+        match self {
+            Self::Ticker(_) => None,
+            Self::Tickets(_) => Some("train"),
+        }
+    }
 }
 
 /// Generates the payloads of `count` events for a seed, without a clock: what the

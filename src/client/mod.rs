@@ -1,0 +1,254 @@
+//! The load generator's clients, one file per transport. Each client is a task on a
+//! worker's single-threaded runtime; it records into its worker's `Recorder` directly.
+
+mod connection;
+mod control;
+mod event;
+mod headers;
+mod longpoll;
+mod poll;
+mod recorder;
+mod sse;
+mod ws;
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+pub use control::{Phase, RunControl};
+pub use event::{EventHead, parse_event, poll_events};
+pub use headers::request_headers;
+pub use recorder::Recorder;
+
+use crate::feed::wall_clock_ns;
+use crate::metrics::latency;
+use crate::metrics::sequence::{Arrival, SeqSet};
+use crate::metrics::state::StateView;
+use crate::metrics::tcpinfo;
+use crate::transport::Transport;
+
+/// What every client of one transport run is told.
+#[derive(Clone)]
+pub struct Plan {
+    pub transport: Transport,
+    pub addr: SocketAddr,
+    pub headers: http::HeaderMap,
+    pub poll_interval: Duration,
+    pub longpoll_timeout: Duration,
+    /// The state key's field for state feeds (`train`), `None` for event feeds.
+    pub key_field: Option<&'static str>,
+    pub seed: u64,
+}
+
+/// What one client saw, kept until the end when the window's seq range is known.
+#[derive(Default)]
+pub struct Tally {
+    pub seqs: SeqSet,
+    /// State feeds: the latest seq per key.
+    pub view: Option<StateView>,
+}
+
+/// One client: its plan, its worker's recorder, the run's control, and what it saw.
+pub struct Client {
+    pub id: u64,
+    pub plan: Rc<Plan>,
+    pub recorder: Rc<RefCell<Recorder>>,
+    pub control: Arc<RunControl>,
+    pub tally: Tally,
+    connected: bool,
+}
+
+/// How long a client waits before reconnecting after an error, so a dead server is not
+/// hammered.
+pub const RECONNECT_DELAY: Duration = Duration::from_millis(100);
+
+impl Client {
+    pub fn new(
+        id: u64,
+        plan: Rc<Plan>,
+        recorder: Rc<RefCell<Recorder>>,
+        control: Arc<RunControl>,
+    ) -> Self {
+        let view = plan.key_field.map(|_| StateView::new());
+        Self {
+            id,
+            plan,
+            recorder,
+            control,
+            tally: Tally {
+                seqs: SeqSet::new(),
+                view,
+            },
+            connected: false,
+        }
+    }
+
+    /// Runs the client until the run's stop signal, then hands back what it saw.
+    pub async fn run(self) -> Tally {
+        match self.plan.transport {
+            Transport::Poll => poll::run(self).await,
+            Transport::Longpoll => longpoll::run(self).await,
+            Transport::Sse => sse::run(self).await,
+            Transport::Ws => ws::run(self).await,
+        }
+    }
+
+    /// Counts the client as connected, once.
+    pub fn mark_connected(&mut self) {
+        if !self.connected {
+            self.connected = true;
+            self.control.connected.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn in_window(&self) -> bool {
+        self.control.phase() == Phase::Window
+    }
+
+    /// Records one received event (its JSON object) and returns its head.
+    /// `received_ns` is the instant its bytes were in hand.
+    pub fn deliver(
+        &mut self,
+        json: &[u8],
+        received_ns: u64,
+        answer: &mut Answer,
+    ) -> Result<EventHead, String> {
+        let head = parse_event(json, self.plan.key_field)?;
+        let arrival = self.tally.seqs.observe(head.seq);
+        let new = match (&mut self.tally.view, &head.key) {
+            (Some(view), Some(key)) => view.observe(key, head.seq).taken(),
+            (Some(_), None) => return Err(format!("state event {} has no key", head.seq)),
+            (None, _) => arrival != Arrival::Duplicate,
+        };
+        let mut recorder = self.recorder.borrow_mut();
+        if self.control.phase() == Phase::Window {
+            recorder.payload_in_window += json.len() as u64;
+            if new {
+                recorder.received_in_window += 1;
+            }
+        }
+        if new {
+            let latency_us = received_ns.saturating_sub(head.ts_ns) / 1_000;
+            let second = self.control.started.elapsed().as_secs();
+            recorder.timeline.record(second, latency_us);
+            if self.control.in_window(head.ts_ns) {
+                latency::record(&mut recorder.latency, latency_us);
+                answer.oldest_ts_ns = answer.oldest_ts_ns.min(head.ts_ns);
+            }
+            answer.delivered += 1;
+        }
+        Ok(head)
+    }
+
+    /// Closes an answer (a poll response, or one streamed event): staleness and progress.
+    pub fn finish_answer(&mut self, answer: Answer, received_ns: u64) {
+        if answer.oldest_ts_ns != u64::MAX {
+            let staleness_us = received_ns.saturating_sub(answer.oldest_ts_ns) / 1_000;
+            latency::record(&mut self.recorder.borrow_mut().staleness, staleness_us);
+        }
+        if answer.delivered > 0 {
+            self.control.delivered.fetch_add(answer.delivered, Relaxed);
+        }
+    }
+
+    pub fn count_request(&mut self, empty: bool) {
+        if self.in_window() {
+            let mut recorder = self.recorder.borrow_mut();
+            recorder.requests += 1;
+            recorder.empty += u64::from(empty);
+        }
+    }
+
+    pub fn count_error(&mut self, kind: ErrorKind) {
+        let mut recorder = self.recorder.borrow_mut();
+        match kind {
+            ErrorKind::Connect => recorder.errors.connect += 1,
+            ErrorKind::Timeout => recorder.errors.timeout += 1,
+            ErrorKind::Disconnect => recorder.errors.disconnect += 1,
+            ErrorKind::Protocol => recorder.errors.protocol += 1,
+            ErrorKind::Status => recorder.status_errors += 1,
+        }
+        self.control.errors.fetch_add(1, Relaxed);
+    }
+
+    /// A seeded per-client generator, for poll phases.
+    pub fn rng(&self) -> crate::feed::rng::Rng {
+        crate::feed::rng::Rng::new(self.plan.seed ^ self.id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+}
+
+/// What one answer carried, for staleness.
+pub struct Answer {
+    pub delivered: u64,
+    pub oldest_ts_ns: u64,
+}
+
+impl Default for Answer {
+    fn default() -> Self {
+        Self {
+            delivered: 0,
+            oldest_ts_ns: u64::MAX,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ErrorKind {
+    Connect,
+    Timeout,
+    Disconnect,
+    Protocol,
+    Status,
+}
+
+/// Counts a socket's TCP segments over the measurement window, sampled from `TCP_INFO`
+/// when the client notices the window opening and closing (or the socket closing).
+pub struct SegmentMeter {
+    fd: RawFd,
+    start: Option<(u64, u64)>,
+    done: bool,
+}
+
+impl SegmentMeter {
+    pub fn new(fd: RawFd) -> Self {
+        Self {
+            fd,
+            start: None,
+            done: false,
+        }
+    }
+
+    pub fn observe(&mut self, client: &Client) {
+        if self.done {
+            return;
+        }
+        match client.control.phase() {
+            Phase::Warmup => {}
+            Phase::Window if self.start.is_none() => self.start = tcpinfo::segments(self.fd).ok(),
+            Phase::Window => {}
+            Phase::Drain => self.close(client),
+        }
+    }
+
+    /// Adds the window's segments; call before the socket closes.
+    pub fn close(&mut self, client: &Client) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        if let (Some((out0, in0)), Ok((out1, in1))) = (self.start, tcpinfo::segments(self.fd)) {
+            let mut recorder = client.recorder.borrow_mut();
+            recorder.segments_out += out1.saturating_sub(out0);
+            recorder.segments_in += in1.saturating_sub(in0);
+        }
+    }
+}
+
+/// The wall clock now, ns since the epoch: events carry their publish instant on it.
+pub fn now_ns() -> u64 {
+    wall_clock_ns()
+}

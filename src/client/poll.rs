@@ -1,0 +1,127 @@
+//! Short polling: each client polls on a fixed schedule from a random phase. A poll that
+//! falls due while the previous answer is still out is sent as soon as that answer is in,
+//! and its lateness shows in latency.
+
+use http::StatusCode;
+use http_body_util::BodyExt;
+use tokio::time::Instant;
+
+use super::connection::Connection;
+use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns, poll_events};
+
+pub async fn run(client: Client) -> Tally {
+    let interval = client.plan.poll_interval;
+    let offset = interval.mul_f64(client.rng().unit());
+    let mut next = Instant::now() + offset;
+    poll_loop(client, "/poll", move |_| {
+        let due = next;
+        next += interval;
+        Some(due)
+    })
+    .await
+}
+
+/// The request loop short and long polling share: `due` says when the next request goes
+/// out (`None`: at once).
+pub async fn poll_loop(
+    mut client: Client,
+    path: &str,
+    mut due: impl FnMut(&Client) -> Option<Instant>,
+) -> Tally {
+    let mut stopped = client.control.stopped();
+    let mut connection: Option<Connection> = None;
+    let mut since: Option<u64> = None;
+    let extra = if path == "/longpoll" {
+        format!("&timeout_ms={}", client.plan.longpoll_timeout.as_millis())
+    } else {
+        String::new()
+    };
+    loop {
+        if let Some(at) = due(&client) {
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+        if *stopped.borrow() {
+            break;
+        }
+        if connection.is_none() {
+            match Connection::open(&client).await {
+                Ok(opened) => connection = Some(opened),
+                Err(_) => {
+                    client.count_error(ErrorKind::Connect);
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                    continue;
+                }
+            }
+        }
+        let Some(conn) = connection.as_mut() else {
+            continue;
+        };
+        let target = match since {
+            Some(s) => format!("{path}?since={s}{extra}"),
+            None if extra.is_empty() => path.to_string(),
+            None => format!("{path}?{}", &extra[1..]),
+        };
+        let headers = client.plan.headers.clone();
+        let exchange = async {
+            let response = conn.get(&target, &headers).await?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, body))
+        };
+        let result = tokio::select! {
+            result = exchange => result,
+            _ = stopped.changed() => break,
+        };
+        let received_ns = now_ns();
+        conn.segments.observe(&client);
+        let (status, body) = match result {
+            Ok(answer) => answer,
+            Err(_) => {
+                client.count_error(ErrorKind::Disconnect);
+                if let Some(mut closed) = connection.take() {
+                    closed.segments.close(&client);
+                }
+                continue;
+            }
+        };
+        client.mark_connected();
+        client.count_request(status == StatusCode::NO_CONTENT);
+        match status {
+            StatusCode::OK => match read_answer(&mut client, &body, received_ns) {
+                Ok(latest) => since = Some(latest.max(since.unwrap_or(0))),
+                Err(_) => client.count_error(ErrorKind::Protocol),
+            },
+            StatusCode::NO_CONTENT => {}
+            StatusCode::GONE => {
+                // Fell out of the history: start again from the latest.
+                client.count_error(ErrorKind::Status);
+                since = None;
+            }
+            _ => client.count_error(ErrorKind::Status),
+        }
+    }
+    if let Some(mut conn) = connection {
+        conn.segments.close(&client);
+    }
+    client.tally
+}
+
+/// Records the events of a poll answer; returns the highest seq it carried.
+fn read_answer(client: &mut Client, body: &[u8], received_ns: u64) -> Result<u64, String> {
+    let mut answer = Answer::default();
+    let mut latest = 0;
+    for event in poll_events(body)? {
+        let head = client.deliver(event.get().as_bytes(), received_ns, &mut answer)?;
+        latest = latest.max(head.seq);
+    }
+    client.finish_answer(answer, received_ns);
+    Ok(latest)
+}

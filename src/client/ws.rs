@@ -1,0 +1,79 @@
+//! WebSocket: one connection per client, one text message per event. A client that loses
+//! its connection reconnects with `?since=` the last seq it holds.
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::connection::counted_socket;
+use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+
+pub async fn run(mut client: Client) -> Tally {
+    let mut stopped = client.control.stopped();
+    let mut last_seq: Option<u64> = None;
+    while !*stopped.borrow() {
+        let url = match last_seq {
+            Some(seq) => format!("ws://{}/ws?since={seq}", client.plan.addr),
+            None => format!("ws://{}/ws", client.plan.addr),
+        };
+        let Ok(mut request) = url.into_client_request() else {
+            client.count_error(ErrorKind::Protocol);
+            break;
+        };
+        request.headers_mut().extend(client.plan.headers.clone());
+        let (socket, mut segments) = match counted_socket(&client).await {
+            Ok(opened) => opened,
+            Err(_) => {
+                client.count_error(ErrorKind::Connect);
+                tokio::time::sleep(RECONNECT_DELAY).await;
+                continue;
+            }
+        };
+        let handshake = tokio_tungstenite::client_async_with_config(
+            request,
+            socket,
+            Some(crate::server::websocket_config()),
+        );
+        let mut socket = tokio::select! {
+            handshake = handshake => match handshake {
+                Ok((socket, _)) => socket,
+                Err(_) => {
+                    client.count_error(ErrorKind::Status);
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        client.count_request(false);
+        client.mark_connected();
+        loop {
+            let message = tokio::select! {
+                message = socket.next() => message,
+                _ = stopped.changed() => break,
+            };
+            let received_ns = now_ns();
+            segments.observe(&client);
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let mut answer = Answer::default();
+                    match client.deliver(text.as_bytes(), received_ns, &mut answer) {
+                        Ok(head) => last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
+                        Err(_) => client.count_error(ErrorKind::Protocol),
+                    }
+                    client.finish_answer(answer, received_ns);
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                    client.count_error(ErrorKind::Disconnect);
+                    break;
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+        segments.close(&client);
+        if *stopped.borrow() {
+            let _ = socket.close(None).await;
+        }
+    }
+    client.tally
+}

@@ -1,0 +1,419 @@
+//! One transport, measured: a fresh server, clients ramped, warm-up, the window, a drain.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use tokio::time::Instant;
+
+use super::child::{ServeCommand, ServerChild};
+use super::progress::Progress;
+use super::{RunError, workers};
+use crate::client::{Plan, Recorder, RunControl, Tally, poll_events, request_headers};
+use crate::feed::{Semantics, wall_clock_ns};
+use crate::metrics::sequence::DeliveryCounts;
+use crate::metrics::{cpu, latency, memory, tcpinfo};
+use crate::results::*;
+use crate::scenario::Scenario;
+use crate::transport::Transport;
+
+/// How long to wait for every client to connect, beyond the ramp.
+const CONNECT_GRACE: Duration = Duration::from_secs(15);
+
+/// A transport's figures and its histogram log intervals.
+pub struct Measured {
+    pub result: TransportResult,
+    pub hlog: Vec<u8>,
+    pub warnings: Vec<String>,
+}
+
+pub async fn measure(
+    scenario: &Scenario,
+    transport: Transport,
+    serve: &ServeCommand<'_>,
+    progress: &Progress,
+) -> Result<Measured, RunError> {
+    let server = ServerChild::spawn(serve).await?;
+    let outcome = drive(scenario, transport, &server, progress).await;
+    server.stop().await;
+    outcome
+}
+
+async fn drive(
+    scenario: &Scenario,
+    transport: Transport,
+    server: &ServerChild,
+    progress: &Progress,
+) -> Result<Measured, RunError> {
+    let clients = scenario.clients.count;
+    let mut warnings = Vec::new();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rss_idle = memory::rss_bytes(server.pid).unwrap_or(0);
+    let control = RunControl::new();
+    let started_unix_s = wall_clock_ns() as f64 / 1e9;
+    let plan = Plan {
+        transport,
+        addr: server.addr,
+        headers: request_headers(
+            scenario.clients.headers,
+            transport,
+            &server.addr.to_string(),
+            scenario.clients.cookie_bytes,
+        ),
+        poll_interval: scenario.transport.poll_interval,
+        longpoll_timeout: scenario.transport.longpoll_timeout,
+        key_field: scenario.feed.state_key_field(),
+        seed: scenario.seed,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = workers::start(
+        plan,
+        control.clone(),
+        clients,
+        scenario.clients.ramp,
+        threads,
+    )
+    .map_err(|e| RunError::Clients(format!("cannot start client threads: {e}")))?;
+
+    // Ramp: until every client is connected, or the grace period is over.
+    let deadline = Instant::now() + scenario.clients.ramp + CONNECT_GRACE;
+    progress.phase(transport, "connecting", scenario.clients.ramp);
+    while control.connected.load(Relaxed) < clients && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        progress.tick(&control, clients);
+    }
+    let connected = control.connected.load(Relaxed);
+    if connected == 0 {
+        control.stop();
+        let _ = tokio::task::spawn_blocking(move || workers.join()).await;
+        return Err(RunError::Clients(format!(
+            "no {transport} client could connect to {} within {}s",
+            server.addr,
+            (scenario.clients.ramp + CONNECT_GRACE).as_secs()
+        )));
+    }
+    if connected < clients {
+        warnings.push(format!(
+            "{transport}: only {connected} of {clients} clients connected"
+        ));
+    }
+
+    progress.phase(transport, "warm-up", scenario.warmup);
+    sleep_with_progress(scenario.warmup, progress, &control, clients).await;
+    let rss_connected = memory::rss_bytes(server.pid).unwrap_or(0);
+
+    let server_cpu0 = cpu::sample(server.pid).ok();
+    let client_cpu0 = cpu::sample_self().ok();
+    let bytes0 = control.bytes.snapshot();
+    let window_started = Instant::now();
+    control.start_window(wall_clock_ns());
+    progress.phase(transport, "measuring", scenario.duration);
+    sleep_with_progress(scenario.duration, progress, &control, clients).await;
+    let window_end_ns = wall_clock_ns();
+    control.end_window(window_end_ns);
+    let window_s = window_started.elapsed().as_secs_f64();
+    // No event is published after the window, so the drain only delivers what is in flight.
+    server.post("/control/stop").await?;
+    let server_cpu = cpu::sample(server.pid)
+        .ok()
+        .zip(server_cpu0)
+        .map(|(b, a)| b.since(&a));
+    let client_cpu = cpu::sample_self()
+        .ok()
+        .zip(client_cpu0)
+        .map(|(b, a)| b.since(&a));
+    let bytes1 = control.bytes.snapshot();
+    let window_seconds = window_started.duration_since(control.started).as_secs()
+        ..Instant::now().duration_since(control.started).as_secs() + 1;
+
+    let drain = scenario.drain_period(transport);
+    progress.phase(transport, "draining", drain);
+    sleep_with_progress(drain, progress, &control, clients).await;
+    control.stop();
+    let output = tokio::task::spawn_blocking(move || workers.join())
+        .await
+        .map_err(|e| RunError::Clients(format!("a client worker failed: {e}")))?;
+    progress.finish();
+
+    let (window_start_ns, _) = control.window_ns();
+    let (_, stats) = server
+        .get(&format!(
+            "/stats?from_ns={window_start_ns}&to_ns={window_end_ns}"
+        ))
+        .await?;
+    let stats: serde_json::Value = serde_json::from_str(&stats).map_err(|e| RunError::Control {
+        request: "GET /stats".into(),
+        reason: e.to_string(),
+    })?;
+    let final_state = match scenario.feed.semantics() {
+        Semantics::State => Some(final_state(server, scenario.feed.state_key_field()).await?),
+        Semantics::Events => None,
+    };
+    let peak_rss = memory::peak_rss_bytes(server.pid).unwrap_or(0);
+
+    let mut result = TransportResult {
+        transport: transport.name().into(),
+        clients,
+        header_profile: format!("{:?}", scenario.clients.headers).to_lowercase(),
+        window_s,
+        ..Default::default()
+    };
+    result.events = events(
+        &stats,
+        &output.tallies,
+        clients,
+        final_state.as_ref(),
+        &output.recorder,
+    );
+    result.latency_us = latency::summarize(&output.recorder.latency);
+    result.percentiles = latency::percentile_curve(&output.recorder.latency);
+    if final_state.is_some() {
+        result.staleness_us = Some(latency::summarize(&output.recorder.staleness));
+    }
+    result.timeline = output.recorder.timeline.to_seconds(window_seconds);
+    result.bytes = bytes(bytes0, bytes1, &output.recorder, window_s);
+    result.tcp = tcp(&result.bytes, &output.recorder);
+    result.requests = Requests {
+        total: output.recorder.requests,
+        empty: output.recorder.empty,
+        errors: output.recorder.status_errors,
+    };
+    result.errors = output.recorder.errors.clone();
+    result.cpu = cpu_figures(server_cpu, client_cpu, result.events.delivered, window_s);
+    result.memory = Memory {
+        server_peak_rss_bytes: peak_rss,
+        server_rss_idle_bytes: rss_idle,
+        server_rss_connected_bytes: rss_connected,
+        server_rss_per_conn_bytes: rss_connected.saturating_sub(rss_idle) as f64 / clients as f64,
+    };
+    let (client_down, client_up) = control.bytes.snapshot();
+    result.cross_check = cross_check(&stats, transport, client_down, client_up);
+    warnings.extend(figure_warnings(&result));
+    let hlog = histogram_log(started_unix_s, &output.recorder)?;
+    Ok(Measured {
+        result,
+        hlog,
+        warnings,
+    })
+}
+
+async fn sleep_with_progress(
+    span: Duration,
+    progress: &Progress,
+    control: &Arc<RunControl>,
+    clients: u64,
+) {
+    let end = Instant::now() + span;
+    while Instant::now() < end {
+        tokio::time::sleep_until((Instant::now() + Duration::from_millis(250)).min(end)).await;
+        progress.tick(control, clients);
+    }
+}
+
+/// The latest seq per key, from `GET /poll` (the whole state) after the drain.
+async fn final_state(
+    server: &ServerChild,
+    key_field: Option<&str>,
+) -> Result<HashMap<String, u64>, RunError> {
+    let (status, body) = server.get("/poll").await?;
+    let mut state = HashMap::new();
+    if status != 200 {
+        return Ok(state);
+    }
+    let bad = |reason: String| RunError::Control {
+        request: "GET /poll".into(),
+        reason,
+    };
+    for event in poll_events(body.as_bytes()).map_err(bad)? {
+        let head = crate::client::parse_event(event.get().as_bytes(), key_field).map_err(bad)?;
+        if let Some(key) = head.key {
+            state.insert(key, head.seq);
+        }
+    }
+    Ok(state)
+}
+
+fn events(
+    stats: &serde_json::Value,
+    tallies: &[Tally],
+    clients: u64,
+    final_state: Option<&HashMap<String, u64>>,
+    recorder: &Recorder,
+) -> Events {
+    let window = &stats["window"];
+    let (first, last) = (
+        window["first_seq"].as_u64().unwrap_or(0),
+        window["last_seq"].as_u64().unwrap_or(0),
+    );
+    let published = window["events"].as_u64().unwrap_or(0);
+    let mut counts = DeliveryCounts::default();
+    let mut lost_keys = 0;
+    for tally in tallies {
+        if published > 0 {
+            counts += DeliveryCounts::window(&tally.seqs, first, last);
+        }
+        if let (Some(view), Some(state)) = (&tally.view, final_state) {
+            lost_keys += view.lost_keys(state);
+        }
+    }
+    let expected = published * clients;
+    // Clients whose task never reported missed everything.
+    let missing_clients = clients.saturating_sub(tallies.len() as u64);
+    let mut events = Events {
+        published,
+        expected,
+        delivered: counts.delivered,
+        lost: counts.lost + missing_clients * published,
+        duplicated: counts.duplicated,
+        out_of_order: counts.out_of_order,
+        coalesced: 0,
+        received_in_window: recorder.received_in_window,
+    };
+    if final_state.is_some() {
+        // State feeds: a superseded value never sent is coalesced; only a key whose final
+        // value a client lacks is lost.
+        events.lost = lost_keys;
+        events.coalesced = expected.saturating_sub(events.delivered + lost_keys);
+    }
+    events
+}
+
+fn bytes(
+    (down0, up0): (u64, u64),
+    (down1, up1): (u64, u64),
+    recorder: &Recorder,
+    window_s: f64,
+) -> ByteCounts {
+    let down = down1 - down0;
+    let up = up1 - up0;
+    let total = down + up;
+    let payload = recorder.payload_in_window;
+    let per = |value: u64| {
+        if recorder.received_in_window == 0 {
+            0.0
+        } else {
+            value as f64 / recorder.received_in_window as f64
+        }
+    };
+    ByteCounts {
+        down,
+        up,
+        payload,
+        overhead: total.saturating_sub(payload),
+        per_event: per(total),
+        payload_per_event: per(payload),
+        overhead_share: if total == 0 {
+            0.0
+        } else {
+            total.saturating_sub(payload) as f64 / total as f64
+        },
+        per_second: if window_s > 0.0 {
+            total as f64 / window_s
+        } else {
+            0.0
+        },
+    }
+}
+
+fn tcp(bytes: &ByteCounts, recorder: &Recorder) -> Tcp {
+    let segments = recorder.segments_out + recorder.segments_in;
+    let wire = tcpinfo::wire_estimate(bytes.down + bytes.up, segments);
+    Tcp {
+        segments_out: recorder.segments_out,
+        segments_in: recorder.segments_in,
+        wire_bytes_estimate: wire,
+        wire_per_event_estimate: if recorder.received_in_window == 0 {
+            0.0
+        } else {
+            wire as f64 / recorder.received_in_window as f64
+        },
+    }
+}
+
+fn cpu_figures(
+    server: Option<cpu::CpuSample>,
+    client: Option<cpu::CpuSample>,
+    delivered: u64,
+    window_s: f64,
+) -> Cpu {
+    let server = server.unwrap_or_default();
+    let client = client.unwrap_or_default();
+    let per_event = |s: f64| {
+        if delivered == 0 {
+            0.0
+        } else {
+            s * 1e6 / delivered as f64
+        }
+    };
+    let cores = |s: f64| if window_s > 0.0 { s / window_s } else { 0.0 };
+    Cpu {
+        server_s: server.total_s(),
+        server_user_s: server.user_s,
+        server_system_s: server.system_s,
+        client_s: client.total_s(),
+        server_us_per_event: per_event(server.total_s()),
+        client_us_per_event: per_event(client.total_s()),
+        client_cores: cores(client.total_s()),
+        server_cores: cores(server.total_s()),
+    }
+}
+
+fn cross_check(
+    stats: &serde_json::Value,
+    transport: Transport,
+    client_down: u64,
+    client_up: u64,
+) -> CrossCheck {
+    let slot = &stats["transports"][transport.name()];
+    let server_written = slot["bytes_written"].as_u64().unwrap_or(0);
+    let server_read = slot["bytes_read"].as_u64().unwrap_or(0);
+    let diff = |ours: u64, theirs: u64| {
+        if theirs == 0 {
+            0.0
+        } else {
+            (ours as f64 - theirs as f64) * 100.0 / theirs as f64
+        }
+    };
+    CrossCheck {
+        client_down,
+        client_up,
+        server_written,
+        server_read,
+        down_diff_pct: diff(client_down, server_written),
+        up_diff_pct: diff(client_up, server_read),
+    }
+}
+
+fn figure_warnings(result: &TransportResult) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let t = &result.transport;
+    let check = &result.cross_check;
+    if check.down_diff_pct.abs() > 1.0 || check.up_diff_pct.abs() > 1.0 {
+        warnings.push(format!(
+            "{t}: client byte counts differ from the server's by {:.2}% down and {:.2}% up",
+            check.down_diff_pct, check.up_diff_pct
+        ));
+    }
+    if result.cpu.client_cores >= 0.9 {
+        warnings.push(format!(
+            "{t}: the load generator used {:.2} cores during the window; on this machine it competes \
+             with the server, whose figures may be understated by a starved CPU — not a slow server",
+            result.cpu.client_cores
+        ));
+    }
+    warnings
+}
+
+fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
+    let intervals: Vec<(f64, f64, &Histogram<u64>)> = recorder
+        .timeline
+        .iter()
+        .map(|(second, histogram)| (second as f64, 1.0, histogram))
+        .collect();
+    let mut out = Vec::new();
+    crate::export::hlog::write_interval_log(&mut out, started_unix_s, &intervals)
+        .map_err(|e| RunError::Output(e.to_string()))?;
+    Ok(out)
+}

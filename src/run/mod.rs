@@ -1,0 +1,237 @@
+//! `wsbench run`: every transport of a scenario, one after another, each against a fresh
+//! matched server in a child process, measured the same way and written as it finishes.
+
+mod child;
+mod measure;
+mod output;
+mod progress;
+mod table;
+mod workers;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+pub use child::request as control_request;
+pub use table::render as render_table;
+
+use crate::ci;
+use crate::results::{Results, SweepInfo, TransportResult};
+use crate::scenario::{Scenario, ScenarioError, SweepParameter};
+use crate::transport::Transport;
+use child::ServeCommand;
+use output::OutputDir;
+use progress::Progress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("the server {} did not start: {reason}", exe.display())]
+    ServerStart { exe: PathBuf, reason: String },
+    #[error("request {request} to the server failed: {reason}")]
+    Control { request: String, reason: String },
+    #[error("clients: {0}")]
+    Clients(String),
+    #[error("{0}")]
+    OpenFiles(String),
+    #[error("cannot write results to {}: {source}", path.display())]
+    OutputDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write results: {0}")]
+    Output(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Command-line overrides of the scenario file; `None` keeps the file's value.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub scenario: PathBuf,
+    pub duration: Option<Duration>,
+    pub warmup: Option<Duration>,
+    pub clients: Option<u64>,
+    pub transports: Option<Vec<Transport>>,
+    pub seed: Option<u64>,
+    pub repeat: Option<u32>,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+    /// The executable that serves (tests name the built binary); default: this one.
+    pub server_exe: Option<PathBuf>,
+}
+
+pub struct RunOutcome {
+    pub results: Results,
+    pub dir: PathBuf,
+    /// Ctrl-C stopped the run; the results hold what was finished.
+    pub interrupted: bool,
+}
+
+impl RunOptions {
+    /// The scenario with the overrides applied: flags over file over defaults.
+    pub fn scenario(&self) -> Result<Scenario, RunError> {
+        let mut scenario = Scenario::load(&self.scenario)?;
+        if let Some(duration) = self.duration {
+            scenario.duration = duration;
+        }
+        if let Some(warmup) = self.warmup {
+            scenario.warmup = warmup;
+        }
+        if let Some(clients) = self.clients {
+            scenario.clients.count = clients;
+        }
+        if let Some(transports) = &self.transports {
+            scenario.transports = transports.clone();
+        }
+        if let Some(seed) = self.seed {
+            scenario.seed = seed;
+        }
+        Ok(scenario)
+    }
+}
+
+pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
+    let scenario = options.scenario()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    runtime.block_on(run_scenario(options, scenario))
+}
+
+async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
+    let points = sweep_points(&scenario);
+    let most_clients = points
+        .iter()
+        .map(|(_, s)| s.clients.count)
+        .max()
+        .unwrap_or(1);
+    crate::server::ensure_open_files(most_clients, "wsbench run").map_err(RunError::OpenFiles)?;
+    let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let dir = OutputDir::create(options.out.as_deref(), &scenario.slug(), &started)?;
+    let exe = child::server_exe(options.server_exe.as_deref())?;
+    let repeat = options.repeat.unwrap_or(1).max(1);
+    let mut results = Results {
+        schema: crate::results::SCHEMA.into(),
+        wsbench_version: env!("CARGO_PKG_VERSION").into(),
+        complete: false,
+        started_at: started,
+        finished_at: None,
+        machine: crate::metrics::machine::machine(),
+        scenario: serde_json::to_value(&scenario).unwrap_or_default(),
+        sweep: scenario.sweep.as_ref().map(|s| SweepInfo {
+            parameter: format!("{:?}", s.parameter)
+                .to_lowercase()
+                .replace("pollinterval", "poll_interval"),
+            values: s.values.clone(),
+        }),
+        repeat,
+        transports: Vec::new(),
+        assertions: Vec::new(),
+        warnings: Vec::new(),
+    };
+    dir.write(&results, &[])?;
+
+    let progress = Progress::new(!options.quiet && std::io::stdout().is_terminal());
+    let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
+    let mut interrupted = false;
+    'points: for (index, (value, point)) in points.iter().enumerate() {
+        for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
+            let serve = ServeCommand {
+                exe: &exe,
+                scenario: &options.scenario,
+                seed: point.seed,
+                rate: (value.is_some()
+                    && point
+                        .sweep
+                        .as_ref()
+                        .is_some_and(|s| s.parameter == SweepParameter::Rate))
+                .then(|| point.feed.rate()),
+                max_connections: point.server.max_connections.min(point.clients.count + 1024),
+            };
+            let measured = tokio::select! {
+                measured = measure::measure(point, transport, &serve, &progress) => measured?,
+                _ = tokio::signal::ctrl_c() => {
+                    interrupted = true;
+                    break 'points;
+                }
+            };
+            let mut result = measured.result;
+            result.sweep_value = *value;
+            let log_name = log_name(transport, *value, round, repeat);
+            result.histogram_log = Some(log_name.clone());
+            results.warnings.extend(measured.warnings);
+            let order = point
+                .transports
+                .iter()
+                .position(|t| *t == transport)
+                .unwrap_or(0);
+            runs.entry((index, order)).or_default().push(result);
+            results.transports = runs
+                .values()
+                .map(|r| {
+                    if r.len() == 1 {
+                        r[0].clone()
+                    } else {
+                        ci::repeat::median(r)
+                    }
+                })
+                .collect();
+            // Written after every transport: an interrupted run keeps what it measured.
+            dir.write(&results, &[(log_name, measured.hlog)])?;
+        }
+    }
+    if !interrupted {
+        results.complete = true;
+        results.finished_at =
+            Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
+        results.assertions = ci::evaluate(&scenario.asserts, &results);
+    }
+    dir.write(&results, &[])?;
+    Ok(RunOutcome {
+        results,
+        dir: dir.path,
+        interrupted,
+    })
+}
+
+fn log_name(transport: Transport, value: Option<f64>, round: u32, repeat: u32) -> String {
+    let mut name = transport.name().to_string();
+    if let Some(value) = value {
+        name.push_str(&format!("-{value}"));
+    }
+    if repeat > 1 {
+        name.push_str(&format!("-r{round}"));
+    }
+    name + ".hlog"
+}
+
+/// The scenario at each sweep point (or once, without a sweep).
+fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
+    let Some(sweep) = &scenario.sweep else {
+        return vec![(None, scenario.clone())];
+    };
+    sweep
+        .values
+        .iter()
+        .map(|&value| {
+            let mut point = scenario.clone();
+            match sweep.parameter {
+                SweepParameter::Clients => point.clients.count = value as u64,
+                SweepParameter::Rate => point.feed.set_rate(value),
+                SweepParameter::PollInterval => {
+                    point.transport.poll_interval = Duration::from_secs_f64(value)
+                }
+            }
+            (Some(value), point)
+        })
+        .collect()
+}
+
+/// Resolves a scenario argument: a path, or a name under `scenarios/`.
+pub fn scenario_path(arg: &Path) -> PathBuf {
+    crate::scenario::resolve_path(arg)
+}
