@@ -8,6 +8,7 @@
 # Env:     GITHUB_STEP_SUMMARY   where the Markdown goes (default: stdout)
 #          WSBENCH_BASELINE      baseline results directory (default results/baseline)
 #          WSBENCH_BIN           a wsbench to use instead of building one (tests use it)
+#          WSBENCH_COMPARE       extra `wsbench compare` options, e.g. '--metrics bytes.per_event'
 # Exit:    the worse of the run's and the comparison's status: 0 all good, 1 an assertion
 #          failed or a metric regressed, 2 usage or scenario error, 3 the run itself failed.
 set -euo pipefail
@@ -41,5 +42,6 @@ if [ ! -e "$baseline/results.json" ]; then
 fi
 
 compare_status=0
-"$wsbench" compare "$baseline" "$out" --format markdown >>"$summary" || compare_status=$?
+# shellcheck disable=SC2086 # WSBENCH_COMPARE is a list of options
+"$wsbench" compare "$baseline" "$out" --format markdown ${WSBENCH_COMPARE:-} >>"$summary" || compare_status=$?
 exit $(( run_status > compare_status ? run_status : compare_status ))

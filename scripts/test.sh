@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The project's test command: what a developer runs and what .ci/run calls.
+# Lints, the test suite, then wsbench dogfooding itself: scenarios/ci.toml over all four
+# transports with its assertions, compared with results/baseline on the figures that do
+# not depend on how busy the machine is (bytes per event, lost events).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
+
+out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"
+WSBENCH_COMPARE="${WSBENCH_COMPARE:---metrics bytes.per_event,events.lost --threshold 15%}" \
+  scripts/ci-compare.sh "$out"
+echo "ci scenario results: $out"

@@ -1,0 +1,156 @@
+//! `wsbench run` end to end: a short scenario through all four transports, against the
+//! real server binary, checked for the invariants and the documented shape.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use wsbench::results::Results;
+use wsbench::run::{RunOptions, run};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_wsbench");
+
+/// Sparse events (2/s) and quick polls (every 250 ms): most polls come back empty, which
+/// is where polling's header tax shows.
+const SCENARIO: &str = r#"
+name = "e2e"
+duration = "3s"
+warmup = "1s"
+seed = 5
+transports = ["poll", "longpoll", "sse", "ws"]
+[feed]
+kind = "ticker"
+rate = 2
+[clients]
+count = 5
+ramp = "200ms"
+headers = "browser"
+[transport.poll]
+interval = "250ms"
+"#;
+
+fn write_scenario(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn four_transports_keep_their_invariants_and_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let options = RunOptions {
+        scenario: write_scenario(dir.path(), SCENARIO),
+        out: Some(out.clone()),
+        quiet: true,
+        server_exe: Some(SERVER.into()),
+        ..Default::default()
+    };
+    let outcome = run(&options).expect("the run succeeds");
+    let results = &outcome.results;
+    assert!(results.complete);
+    let names: Vec<&str> = results.transports.iter().map(|t| t.transport.as_str()).collect();
+    assert_eq!(names, ["poll", "longpoll", "sse", "ws"]);
+    for t in &results.transports {
+        assert!(t.events.published > 0, "{}", t.transport);
+        assert_eq!(t.events.expected, t.events.published * 5);
+        assert!(t.events.delivered <= t.events.expected, "{}", t.transport);
+        assert_eq!(t.clients, 5);
+        assert_eq!(t.header_profile, "browser");
+    }
+    let by = |name: &str| results.transports.iter().find(|t| t.transport == name).unwrap();
+    for name in ["sse", "ws"] {
+        assert_eq!(by(name).events.lost, 0, "{name} lost events");
+    }
+    let per_event: Vec<f64> = ["ws", "sse", "longpoll", "poll"].iter().map(|n| by(n).bytes.per_event).collect();
+    assert!(per_event.windows(2).all(|w| w[0] < w[1]), "ws < sse < longpoll < poll: {per_event:?}");
+    // A WebSocket event costs its payload plus a 2-byte frame header.
+    let ws = by("ws");
+    assert!(ws.bytes.per_event - ws.bytes.payload_per_event < 2.0 + 10.0, "{:?}", ws.bytes);
+    // Every poll pays request and response headers: far more than the payload.
+    assert!(by("poll").requests.total > 0);
+    assert!(by("poll").bytes.overhead > by("poll").requests.total * 500);
+
+    // The files: results.json equals what the run returned and matches the schema.
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let written: Results = serde_json::from_str(&text).unwrap();
+    assert_eq!(written.transports, results.transports);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/results.schema.json").unwrap()).unwrap();
+    let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(instance["schema"], "wsbench.results.v1");
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    for name in names {
+        assert!(out.join(format!("{name}.hlog")).exists(), "{name}.hlog");
+    }
+}
+
+fn wsbench() -> Command {
+    let mut command = Command::new(SERVER);
+    command.env_remove("WSBENCH_SERVER");
+    command
+}
+
+const SHORT: &str = r#"
+name = "short"
+duration = "1s"
+warmup = "0s"
+transports = ["ws"]
+[feed]
+kind = "ticker"
+rate = 20
+[clients]
+count = 2
+"#;
+
+#[test]
+fn exit_code_1_names_the_failed_assertion_with_its_measured_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"latency_us.p99\"\nmax = 0\n");
+    let scenario = write_scenario(dir.path(), &text);
+    let output = wsbench()
+        .args(["run", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find(|l| l.contains("FAIL")).expect("a FAIL line");
+    assert!(line.contains("latency_us.p99"), "{line}");
+}
+
+#[test]
+fn exit_code_0_and_json_output_identical_to_results_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"events.lost\"\nmax = 0\n");
+    let scenario = write_scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let output = wsbench().args(["run", "--json", "--out"]).arg(&out).arg(&scenario).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let file = std::fs::read_to_string(out.join("results.json")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), file);
+}
+
+#[test]
+fn exit_code_2_for_a_bad_scenario_and_3_when_the_server_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write_scenario(dir.path(), "name = \"x\"\n[feed]\nkind = \"ticker\"\n[clients]\ncount = 0\n");
+    let output = wsbench().arg("run").arg(&bad).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("clients.count"));
+
+    let good = write_scenario(dir.path(), SHORT);
+    let output = wsbench()
+        .env("WSBENCH_SERVER", "/bin/false")
+        .args(["run", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did not start"));
+}
