@@ -48,7 +48,11 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
     let outcome = run(&options).expect("the run succeeds");
     let results = &outcome.results;
     assert!(results.complete);
-    let names: Vec<&str> = results.transports.iter().map(|t| t.transport.as_str()).collect();
+    let names: Vec<&str> = results
+        .transports
+        .iter()
+        .map(|t| t.transport.as_str())
+        .collect();
     assert_eq!(names, ["poll", "longpoll", "sse", "ws"]);
     for t in &results.transports {
         assert!(t.events.published > 0, "{}", t.transport);
@@ -57,15 +61,31 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
         assert_eq!(t.clients, 5);
         assert_eq!(t.header_profile, "browser");
     }
-    let by = |name: &str| results.transports.iter().find(|t| t.transport == name).unwrap();
+    let by = |name: &str| {
+        results
+            .transports
+            .iter()
+            .find(|t| t.transport == name)
+            .unwrap()
+    };
     for name in ["sse", "ws"] {
         assert_eq!(by(name).events.lost, 0, "{name} lost events");
     }
-    let per_event: Vec<f64> = ["ws", "sse", "longpoll", "poll"].iter().map(|n| by(n).bytes.per_event).collect();
-    assert!(per_event.windows(2).all(|w| w[0] < w[1]), "ws < sse < longpoll < poll: {per_event:?}");
+    let per_event: Vec<f64> = ["ws", "sse", "longpoll", "poll"]
+        .iter()
+        .map(|n| by(n).bytes.per_event)
+        .collect();
+    assert!(
+        per_event.windows(2).all(|w| w[0] < w[1]),
+        "ws < sse < longpoll < poll: {per_event:?}"
+    );
     // A WebSocket event costs its payload plus a 2-byte frame header.
     let ws = by("ws");
-    assert!(ws.bytes.per_event - ws.bytes.payload_per_event < 2.0 + 10.0, "{:?}", ws.bytes);
+    assert!(
+        ws.bytes.per_event - ws.bytes.payload_per_event < 2.0 + 10.0,
+        "{:?}",
+        ws.bytes
+    );
     // Every poll pays request and response headers: far more than the payload.
     assert!(by("poll").requests.total > 0);
     assert!(by("poll").bytes.overhead > by("poll").requests.total * 500);
@@ -75,10 +95,14 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
     let written: Results = serde_json::from_str(&text).unwrap();
     assert_eq!(written.transports, results.transports);
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("docs/results.schema.json").unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string("docs/results.schema.json").unwrap())
+            .unwrap();
     let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(instance["schema"], "wsbench.results.v1");
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
@@ -109,7 +133,8 @@ count = 2
 #[test]
 fn exit_code_1_names_the_failed_assertion_with_its_measured_value() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"latency_us.p99\"\nmax = 0\n");
+    let text =
+        format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"latency_us.p99\"\nmax = 0\n");
     let scenario = write_scenario(dir.path(), &text);
     let output = wsbench()
         .args(["run", "--quiet", "--out"])
@@ -119,18 +144,32 @@ fn exit_code_1_names_the_failed_assertion_with_its_measured_value() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().find(|l| l.contains("FAIL")).expect("a FAIL line");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("FAIL"))
+        .expect("a FAIL line");
     assert!(line.contains("latency_us.p99"), "{line}");
 }
 
 #[test]
 fn exit_code_0_and_json_output_identical_to_results_json() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"events.lost\"\nmax = 0\n");
+    let text =
+        format!("{SHORT}\n[[assert]]\ntransport = \"ws\"\nmetric = \"events.lost\"\nmax = 0\n");
     let scenario = write_scenario(dir.path(), &text);
     let out = dir.path().join("out");
-    let output = wsbench().args(["run", "--json", "--out"]).arg(&out).arg(&scenario).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = wsbench()
+        .args(["run", "--json", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let file = std::fs::read_to_string(out.join("results.json")).unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), file);
 }
@@ -138,7 +177,10 @@ fn exit_code_0_and_json_output_identical_to_results_json() {
 #[test]
 fn exit_code_2_for_a_bad_scenario_and_3_when_the_server_cannot_start() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = write_scenario(dir.path(), "name = \"x\"\n[feed]\nkind = \"ticker\"\n[clients]\ncount = 0\n");
+    let bad = write_scenario(
+        dir.path(),
+        "name = \"x\"\n[feed]\nkind = \"ticker\"\n[clients]\ncount = 0\n",
+    );
     let output = wsbench().arg("run").arg(&bad).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("clients.count"));

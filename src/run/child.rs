@@ -172,9 +172,9 @@ fn dechunk(mut body: &str) -> String {
 pub fn server_exe(explicit: Option<&Path>) -> Result<PathBuf, RunError> {
     match explicit {
         Some(path) => Ok(path.to_owned()),
-        None if std::env::var_os("WSBENCH_SERVER").is_some() => {
-            Ok(PathBuf::from(std::env::var_os("WSBENCH_SERVER").unwrap_or_default()))
-        }
+        None if std::env::var_os("WSBENCH_SERVER").is_some() => Ok(PathBuf::from(
+            std::env::var_os("WSBENCH_SERVER").unwrap_or_default(),
+        )),
         None => std::env::current_exe().map_err(|e| RunError::ServerStart {
             exe: PathBuf::from("wsbench"),
             reason: format!("cannot find this executable: {e}"),
