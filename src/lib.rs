@@ -5,8 +5,10 @@
 //! The data flows through the modules in this order: `cli` → `scenario` → `feed` →
 //! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`.
 
+pub mod analysis;
 pub mod cli;
 pub mod feed;
+pub mod plot;
 pub mod results;
 pub mod scenario;
 pub mod server;
