@@ -38,14 +38,15 @@ fn svg_texts(path: &Path) -> (String, (u32, u32)) {
         .descendants()
         .filter(|n| n.has_tag_name("text"))
         .filter_map(|n| n.text())
+        .map(str::trim)
         .collect::<Vec<_>>()
         .join("\n");
     (texts, size)
 }
 
-fn check(results: &Results, expected: &[&str], transports: &[&str]) -> Vec<PathBuf> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("charts");
+/// Renders into `dir/charts`, checks every chart, returns the files.
+fn check(dir: &Path, results: &Results, expected: &[&str], transports: &[&str]) -> Vec<PathBuf> {
+    let out = dir.join("charts");
     let charts = plot::render_charts(results, &out).expect("charts render");
     let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, expected);
@@ -69,7 +70,9 @@ fn check(results: &Results, expected: &[&str], transports: &[&str]) -> Vec<PathB
         );
         for t in transports {
             assert!(
-                texts.lines().any(|l| l == *t),
+                texts
+                    .lines()
+                    .any(|l| l == *t || l.starts_with(&format!("{t} ("))),
                 "{}: no `{t}` label in\n{texts}",
                 chart.name
             );
@@ -84,11 +87,50 @@ fn check(results: &Results, expected: &[&str], transports: &[&str]) -> Vec<PathB
 #[test]
 fn single_run_draws_four_charts() {
     let results = fixture("results.json");
-    check(
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = check(
+        dir.path(),
         &results,
-        &["latency", "bytes"],
+        &["latency", "bytes", "cost", "timeline"],
         &["poll", "longpoll", "sse", "ws"],
     );
+    let (texts, _) = svg_texts(&files[0]);
+    assert!(
+        !texts.contains("saturated"),
+        "nothing saturated in this run:\n{texts}"
+    );
+}
+
+#[test]
+fn sweep_adds_the_sweep_chart_and_flags_the_saturated_point() {
+    let results = fixture("sweep/results.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = check(
+        dir.path(),
+        &results,
+        &["latency", "bytes", "cost", "timeline", "sweep"],
+        &["poll", "ws"],
+    );
+    let text = |stem: &str| {
+        let name = format!("{stem}.svg");
+        let svg = files
+            .iter()
+            .find(|f| f.file_name().is_some_and(|n| *n == *name));
+        svg_texts(svg.expect("chart written")).0
+    };
+    // Single-run charts show the largest point, poll flagged: it saturated there.
+    let bytes = text("bytes");
+    assert!(bytes.contains("at 10,000 clients"), "{bytes}");
+    assert!(bytes.lines().any(|l| l == "poll (saturated)"), "{bytes}");
+    assert!(bytes.lines().any(|l| l == "ws"), "{bytes}");
+    let sweep = text("sweep");
+    assert!(sweep.lines().any(|l| l == "saturated:"), "{sweep}");
+    for tick in ["1,000", "10,000"] {
+        assert!(
+            sweep.lines().any(|l| l == tick),
+            "no {tick} tick in {sweep}"
+        );
+    }
 }
 
 #[test]

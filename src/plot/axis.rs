@@ -52,6 +52,59 @@ impl Ranged for PercentileAxis {
     }
 }
 
+/// A log axis whose ticks are given: a sweep's own values, rather than every integer
+/// multiple of a power of ten crowding the axis.
+#[derive(Debug, Clone)]
+pub struct TickedLogAxis {
+    pub range: Range<f64>,
+    pub ticks: Vec<f64>,
+}
+
+impl TickedLogAxis {
+    /// Covers `ticks` with some air on both sides.
+    pub fn around(ticks: Vec<f64>) -> Self {
+        let range = match log_bounds(ticks.iter().copied()) {
+            Some((lo, hi)) if lo < hi => lo / 1.5..hi * 1.5,
+            Some((v, _)) => v / 3.0..v * 3.0,
+            None => 0.1..10.0,
+        };
+        Self { range, ticks }
+    }
+}
+
+impl Ranged for TickedLogAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let (lo, hi) = (self.range.start.ln(), self.range.end.ln());
+        let share = (value.max(f64::MIN_POSITIVE).ln() - lo) / (hi - lo);
+        limit.0 + ((limit.1 - limit.0) as f64 * share).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, _hint: H) -> Vec<f64> {
+        self.ticks
+            .iter()
+            .copied()
+            .filter(|t| self.range.contains(t))
+            .collect()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// Smallest and largest positive finite value.
+fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+        })
+}
+
 /// `99.9` → `"99.9%"`, `50` → `"50%"`.
 pub fn percent_label(p: &f64) -> String {
     let text = format!("{p:.4}");
@@ -61,20 +114,16 @@ pub fn percent_label(p: &f64) -> String {
 /// A range for a log axis covering `values`, with some air; zeros and negatives (which a
 /// log axis cannot show) are ignored, and an empty or flat set still gives a valid range.
 pub fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
-    let (lo, hi) = values
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if hi <= 0.0 {
+    let Some((lo, hi)) = log_bounds(values) else {
         return 0.1..10.0;
-    }
+    };
     let (lo, hi) = if lo == hi {
         (lo / 2.0, hi * 2.0)
     } else {
         (lo, hi)
     };
-    lo / 1.6..hi * 1.6
+    // Just below a power of ten, so that the bottom of the axis carries a label.
+    10_f64.powf((lo / 1.6).log10().floor()) * 0.95..hi * 1.6
 }
 
 /// A range for a linear axis from zero, with room above the largest value for labels.
@@ -98,6 +147,7 @@ pub fn short_number(v: &f64) -> String {
         a if a >= 10.0 => format!("{scaled:.1}"),
         a if a >= 1.0 => format!("{scaled:.2}"),
         a if a >= 0.01 => format!("{scaled:.3}"),
+        a if a >= 1e-4 => format!("{scaled:.5}"),
         _ => format!("{scaled:.1e}"),
     };
     let text = if text.contains('.') && !text.contains('e') {
@@ -135,21 +185,35 @@ mod tests {
     fn labels_read_like_people_write_them() {
         let labels: Vec<_> = [0.0, 50.0, 99.9, 99.99].iter().map(percent_label).collect();
         assert_eq!(labels, ["0%", "50%", "99.9%", "99.99%"]);
-        let numbers: Vec<_> = [0.0, 0.015, 1.5, 12.0, 150.0, 1500.0, 15000.0, 2e6]
+        let numbers: Vec<_> = [0.0, 0.001, 0.015, 1.5, 12.0, 150.0, 1500.0, 15000.0, 2e6]
             .iter()
             .map(short_number)
             .collect();
         assert_eq!(
             numbers,
-            ["0", "0.015", "1.5", "12", "150", "1500", "15k", "2M"]
+            [
+                "0", "0.001", "0.015", "1.5", "12", "150", "1500", "15k", "2M"
+            ]
         );
     }
 
     #[test]
+    fn sweep_axes_tick_at_the_swept_values() {
+        let axis = TickedLogAxis::around(vec![1000.0, 10000.0]);
+        assert_eq!(axis.range, 1000.0 / 1.5..15000.0);
+        assert_eq!(axis.key_points(10), vec![1000.0, 10000.0]);
+        // ln(1.5) / ln(22.5) of the way in from each end.
+        assert_eq!(axis.map(&1000.0, (0, 100)), 13);
+        assert_eq!(axis.map(&10000.0, (0, 100)), 87);
+        assert_eq!(TickedLogAxis::around(vec![5.0]).range, 5.0 / 3.0..15.0);
+    }
+
+    #[test]
     fn ranges_survive_zeros_and_flat_data() {
-        assert_eq!(log_range([0.0, 10.0, 100.0].into_iter()), 10.0 / 1.6..160.0);
+        assert_eq!(log_range([0.0, 10.0, 100.0].into_iter()), 0.95..160.0);
         assert_eq!(log_range([0.0].into_iter()), 0.1..10.0);
-        assert_eq!(log_range([4.0, 4.0].into_iter()), 2.0 / 1.6..8.0 * 1.6);
+        assert_eq!(log_range([4.0, 4.0].into_iter()), 0.95..8.0 * 1.6);
+        assert_eq!(log_range([0.34, 900.0].into_iter()), 0.095..900.0 * 1.6);
         assert_eq!(zero_range([].into_iter()), 0.0..1.0);
     }
 }

@@ -7,25 +7,17 @@ use plotters::prelude::*;
 
 use super::bars::{Axes, Bar, Fill, Segment, Slot, draw_bars};
 use super::frame::{LegendEntry, Swatch, frame};
-use super::{Chart, DrawError, colour};
-use crate::analysis::focus;
+use super::{Chart, DrawError, Focus, colour};
 use crate::results::{Results, TransportResult};
 
 pub struct BytesChart<'a> {
-    entries: Vec<&'a TransportResult>,
-    note: String,
+    focus: Focus<'a>,
 }
 
 impl<'a> BytesChart<'a> {
     pub fn build(results: &'a Results) -> Option<Self> {
-        let entries: Vec<_> = focus(results)
-            .into_iter()
-            .filter(|t| t.events.received_in_window > 0)
-            .collect();
-        (!entries.is_empty()).then(|| Self {
-            entries,
-            note: super::focus_note(results),
-        })
+        let focus = Focus::of(results, |t| t.events.received_in_window > 0)?;
+        Some(Self { focus })
     }
 }
 
@@ -43,7 +35,7 @@ impl Chart for BytesChart<'_> {
     }
 
     fn title(&self) -> String {
-        format!("Bytes per delivered event{}", self.note)
+        format!("Bytes per delivered event{}", self.focus.note)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
@@ -59,13 +51,14 @@ impl Chart for BytesChart<'_> {
         ];
         let plot = frame(area, &self.title(), &legend)?;
         let slots: Vec<_> = self
+            .focus
             .entries
             .iter()
-            .map(|t| {
+            .map(|(t, label)| {
                 let [payload, protocol, tcp_ip] = layers(t);
                 let socket = payload + protocol;
                 Slot {
-                    name: t.transport.clone(),
+                    name: label.clone(),
                     colour: colour(&t.transport),
                     bars: vec![Bar {
                         segments: vec![

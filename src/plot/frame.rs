@@ -14,6 +14,8 @@ pub enum Swatch {
     Block(RGBColor),
     /// A block of the colour's wash crossed by diagonal lines of the colour.
     Hatched(RGBColor),
+    /// The marker of a point that is not a measurement.
+    Cross(RGBColor),
     /// No swatch: the entry continues the one above.
     Blank,
 }
@@ -81,6 +83,9 @@ fn draw_swatch<DB: DrawingBackend>(
         ))?,
         Swatch::Block(c) => area.draw(&Rectangle::new(block, c.filled()))?,
         Swatch::Hatched(c) => hatch(area, block, c)?,
+        Swatch::Cross(c) => {
+            area.draw(&Cross::new((x + SWATCH_WIDTH / 2, y), 7, c.stroke_width(3)))?
+        }
         Swatch::Blank => {}
     }
     Ok(())

@@ -5,25 +5,17 @@ use plotters::prelude::*;
 
 use super::axis::{PercentileAxis, log_range, percent_label, short_number};
 use super::frame::{LegendEntry, Swatch, frame};
-use super::{Chart, DrawError, FAINT_GRID, GRID, axis_font, colour, label_font};
-use crate::analysis::focus;
+use super::{Chart, DrawError, FAINT_GRID, Focus, GRID, axis_font, colour, label_font};
 use crate::results::{Results, TransportResult};
 
 pub struct LatencyChart<'a> {
-    entries: Vec<&'a TransportResult>,
-    note: String,
+    focus: Focus<'a>,
 }
 
 impl<'a> LatencyChart<'a> {
     pub fn build(results: &'a Results) -> Option<Self> {
-        let entries: Vec<_> = focus(results)
-            .into_iter()
-            .filter(|t| !t.percentiles.is_empty())
-            .collect();
-        (!entries.is_empty()).then(|| Self {
-            entries,
-            note: super::focus_note(results),
-        })
+        let focus = Focus::of(results, |t| !t.percentiles.is_empty())?;
+        Some(Self { focus })
     }
 
     /// `(percentile, ms)` points a log axis can show: 100% is infinitely far on this
@@ -43,24 +35,25 @@ impl Chart for LatencyChart<'_> {
     }
 
     fn title(&self) -> String {
-        format!("Latency by percentile{}", self.note)
+        format!("Latency by percentile{}", self.focus.note)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let x = PercentileAxis::covering(
-            self.entries
-                .iter()
+            self.focus
+                .results()
                 .flat_map(|e| Self::points(e).map(|(p, _)| p)),
         );
         let y = log_range(
-            self.entries
-                .iter()
+            self.focus
+                .results()
                 .flat_map(|e| Self::points(e).map(|(_, ms)| ms)),
         );
         let legend: Vec<_> = self
+            .focus
             .entries
             .iter()
-            .map(|e| LegendEntry::new(&e.transport, Swatch::Line(colour(&e.transport))))
+            .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(&t.transport))))
             .collect();
         let plot = frame(area, &self.title(), &legend)?;
         let mut chart = ChartBuilder::on(&plot)
@@ -79,7 +72,7 @@ impl Chart for LatencyChart<'_> {
             .bold_line_style(GRID)
             .light_line_style(FAINT_GRID)
             .draw()?;
-        for entry in &self.entries {
+        for entry in self.focus.results() {
             let c = colour(&entry.transport);
             chart.draw_series(LineSeries::new(Self::points(entry), c.stroke_width(3)))?;
         }

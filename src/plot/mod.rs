@@ -8,9 +8,12 @@
 mod axis;
 mod bars;
 mod bytes;
+mod cost;
 mod frame;
 mod latency;
 mod png;
+mod sweep;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -20,7 +23,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::results::Results;
+use crate::results::{Results, TransportResult};
 
 /// House chart size in pixels; charts with several panels ask for more.
 pub const SIZE: (u32, u32) = (1000, 600);
@@ -106,6 +109,9 @@ type Render = fn(&Results, &Path) -> Result<Option<RenderedChart>, PlotError>;
 const REGISTRY: &[Render] = &[
     |r, dir| render(latency::LatencyChart::build(r), dir),
     |r, dir| render(bytes::BytesChart::build(r), dir),
+    |r, dir| render(cost::CostChart::build(r), dir),
+    |r, dir| render(timeline::TimelineChart::build(r), dir),
+    |r, dir| render(sweep::SweepChart::build(r), dir),
 ];
 
 /// Draws every chart the results have data for into `dir`, as SVG and PNG.
@@ -184,6 +190,42 @@ fn font() -> Result<FontRef<'static>, PlotError> {
         })
         .clone()
         .ok_or(PlotError::Font { path: FONT_PATH })
+}
+
+/// What a single-run chart draws: the headline entries (see `analysis::focus`), each with
+/// the name it is shown under, and what its title adds for a sweep.
+pub struct Focus<'a> {
+    pub entries: Vec<(&'a TransportResult, String)>,
+    pub note: String,
+}
+
+impl<'a> Focus<'a> {
+    /// The headline entries that `keep` accepts; `None` when there are none.
+    pub fn of(results: &'a Results, keep: impl Fn(&TransportResult) -> bool) -> Option<Self> {
+        let cores = results.machine.cores;
+        let entries: Vec<_> = crate::analysis::focus(results)
+            .into_iter()
+            .filter(|t| keep(t))
+            .map(|t| {
+                // A saturated entry stays on the chart (hiding it would hide the problem),
+                // flagged in its name; the report says why.
+                let flag = if crate::analysis::saturation(t, cores).is_empty() {
+                    ""
+                } else {
+                    " (saturated)"
+                };
+                (t, format!("{}{flag}", t.transport))
+            })
+            .collect();
+        (!entries.is_empty()).then(|| Self {
+            entries,
+            note: focus_note(results),
+        })
+    }
+
+    pub fn results(&self) -> impl Iterator<Item = &'a TransportResult> + '_ {
+        self.entries.iter().map(|(t, _)| *t)
+    }
 }
 
 /// What a single-run chart shows of a sweep: ` at 10,000 clients`, or nothing.
