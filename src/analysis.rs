@@ -25,8 +25,8 @@ pub enum Saturation {
 impl fmt::Display for Saturation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Errors(n) => write!(f, "{n} errors"),
-            Self::Lost(n) => write!(f, "{n} events lost"),
+            Self::Errors(n) => write!(f, "{} errors", thousands(*n as i64)),
+            Self::Lost(n) => write!(f, "{} events lost", thousands(*n as i64)),
             Self::LoadGeneratorCpu { cores, of } => {
                 write!(f, "load generator at {cores:.2} of {of} cores")
             }

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cli;
 pub mod feed;
 pub mod plot;
+pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod server;
