@@ -38,6 +38,13 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Redraw the charts and reports of a results directory from its results.json.
+    Report {
+        /// A results directory written by `wsbench run`.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "both")]
+        format: crate::report::ReportFormat,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +80,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Validate { files } => Ok(validate(&files)),
+        Command::Report { dir, format } => report(&dir, format),
+    }
+}
+
+fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow::Result<u8> {
+    match crate::report::render_dir(dir, format) {
+        Ok(files) => {
+            for file in files {
+                println!("{}", file.display());
+            }
+            Ok(exit::OK)
+        }
+        Err(e) if e.is_usage() => {
+            eprintln!("wsbench: {e}");
+            Ok(exit::USAGE)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

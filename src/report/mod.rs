@@ -67,6 +67,16 @@ pub enum ReportError {
     },
 }
 
+impl ReportError {
+    /// The directory given holds no readable results: the user's to fix, not a failure.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Self::Read { .. } | Self::Parse { .. } | Self::Schema { .. }
+        )
+    }
+}
+
 /// Reads `dir/results.json` and writes its charts and the chosen reports into `dir`.
 /// Returns every file written: charts first, then the reports.
 pub fn render_dir(dir: &Path, format: ReportFormat) -> Result<Vec<PathBuf>, ReportError> {
