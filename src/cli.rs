@@ -22,7 +22,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "wsbench", version, about = "Benchmarks short polling, long polling, SSE and WebSocket on the same feed")]
+#[command(
+    name = "wsbench",
+    version,
+    about = "Benchmarks short polling, long polling, SSE and WebSocket on the same feed"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -38,6 +42,8 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
+    Compare(crate::ci::compare::CompareArgs),
     /// Redraw the charts and reports of a results directory from its results.json.
     Report {
         /// A results directory written by `wsbench run`.
@@ -80,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Validate { files } => Ok(validate(&files)),
+        Command::Compare(args) => Ok(compare(&args)),
         Command::Report { dir, format } => report(&dir, format),
     }
 }
@@ -109,7 +116,12 @@ fn validate(files: &[PathBuf]) -> u8 {
                 file.display(),
                 scenario.feed.kind_name(),
                 scenario.clients.count,
-                scenario.transports.iter().map(|t| t.name()).collect::<Vec<_>>().join(",")
+                scenario
+                    .transports
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
             Err(e) => {
                 eprintln!("{e}");
@@ -118,6 +130,23 @@ fn validate(files: &[PathBuf]) -> u8 {
         }
     }
     code
+}
+
+fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
+    match crate::ci::compare::run(args) {
+        Ok(comparison) => {
+            print!("{}", comparison.render(args.format));
+            if comparison.regressions > 0 {
+                exit::FAILED_CHECK
+            } else {
+                exit::OK
+            }
+        }
+        Err(error) => {
+            eprintln!("wsbench compare: {error}");
+            exit::USAGE
+        }
+    }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {

@@ -3,11 +3,15 @@
 //! the same feed over all four.
 //!
 //! The data flows through the modules in this order: `cli` → `scenario` → `feed` →
-//! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`.
+//! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`; then `ci`
+//! (assertions, baseline comparison, repeats) once a run is over.
 
 pub mod analysis;
+pub mod ci;
 pub mod cli;
+pub mod export;
 pub mod feed;
+pub mod metrics;
 pub mod plot;
 pub mod report;
 pub mod results;

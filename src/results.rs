@@ -246,8 +246,16 @@ pub struct AssertionOutcome {
     pub description: String,
     pub transport: String,
     pub metric: String,
-    pub measured: f64,
+    /// The sweep point this outcome is about, when the scenario sweeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_value: Option<f64>,
+    /// The metric, or the ratio for `relative_to`; absent when there was nothing to
+    /// measure (see `reason`), which fails the assertion.
+    pub measured: Option<f64>,
     pub passed: bool,
+    /// Why `measured` is absent: transport not in the run, division by zero...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl TransportResult {
@@ -263,14 +271,20 @@ impl TransportResult {
     /// A metric by path, as a number.
     pub fn metric(&self, path: &str) -> Option<f64> {
         let value = serde_json::to_value(self).ok()?;
-        path.split('.').try_fold(&value, |v, key| v.get(key))?.as_f64()
+        path.split('.')
+            .try_fold(&value, |v, key| v.get(key))?
+            .as_f64()
     }
 }
 
 fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Vec<String>) {
     if let serde_json::Value::Object(map) = value {
         for (key, child) in map {
-            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             match child {
                 serde_json::Value::Number(_) => out.push(path),
                 serde_json::Value::Object(_) => collect_numeric_paths(child, path, out),
@@ -286,7 +300,10 @@ pub fn check_metric_path(path: &str) -> Result<(), String> {
     if paths.iter().any(|p| p == path) {
         Ok(())
     } else {
-        Err(format!("unknown metric `{path}`; valid metrics: {}", paths.join(", ")))
+        Err(format!(
+            "unknown metric `{path}`; valid metrics: {}",
+            paths.join(", ")
+        ))
     }
 }
 
@@ -297,11 +314,23 @@ mod tests {
     #[test]
     fn metric_paths_come_from_the_record() {
         let paths = TransportResult::metric_paths();
-        for path in ["latency_us.p99", "bytes.per_event", "events.lost", "cpu.server_us_per_event"] {
-            assert!(paths.contains(&path.to_string()), "{path} missing from {paths:?}");
+        for path in [
+            "latency_us.p99",
+            "bytes.per_event",
+            "events.lost",
+            "cpu.server_us_per_event",
+        ] {
+            assert!(
+                paths.contains(&path.to_string()),
+                "{path} missing from {paths:?}"
+            );
         }
         assert!(!paths.contains(&"transport".to_string()));
-        assert!(check_metric_path("latency_us.p100").unwrap_err().contains("latency_us.p99"));
+        assert!(
+            check_metric_path("latency_us.p100")
+                .unwrap_err()
+                .contains("latency_us.p99")
+        );
     }
 
     #[test]

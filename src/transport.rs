@@ -49,6 +49,11 @@ impl std::str::FromStr for Transport {
         Self::ALL
             .into_iter()
             .find(|t| t.name() == s)
-            .ok_or_else(|| format!("unknown transport `{s}`; accepted: {}", Self::accepted_names()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown transport `{s}`; accepted: {}",
+                    Self::accepted_names()
+                )
+            })
     }
 }

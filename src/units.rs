@@ -18,7 +18,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Formats a duration the way `parse_duration` reads it back.
 pub fn format_duration(duration: Duration) -> String {
-    humantime::format_duration(duration).to_string().replace(' ', "")
+    humantime::format_duration(duration)
+        .to_string()
+        .replace(' ', "")
 }
 
 /// Parses `250`, `10k`, `1.5M`, `2G` (powers of 1000; `_` separators allowed).

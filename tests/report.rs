@@ -160,3 +160,24 @@ fn both_formats_by_default_and_errors_name_the_path() {
     assert!(matches!(err, ReportError::Parse { .. }), "{err}");
     assert!(err.to_string().contains("results.json"), "{err}");
 }
+
+#[test]
+fn the_fixtures_follow_the_results_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(p)).expect("readable"))
+            .expect("JSON")
+    };
+    let schema = read("docs/results.schema.json");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for fixture in [
+        "tests/fixtures/results.json",
+        "tests/fixtures/sweep/results.json",
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&read(fixture))
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert_eq!(errors, Vec::<String>::new(), "{fixture}");
+    }
+}

@@ -34,7 +34,9 @@ pub enum Since {
     /// Nothing newer than S (yet).
     Nothing,
     /// S is older than the retained history; `oldest` is the oldest seq still held.
-    Gone { oldest: u64 },
+    Gone {
+        oldest: u64,
+    },
 }
 
 struct HubState {
@@ -133,7 +135,10 @@ impl Hub {
     }
 
     pub fn last_seq(&self) -> u64 {
-        self.state.read().unwrap_or_else(|e| e.into_inner()).last_seq
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_seq
     }
 
     /// Events newer than `since`. State feeds answer with the latest value of every key
@@ -146,7 +151,13 @@ impl Hub {
         }
         if self.semantics == Semantics::State {
             let from = since.map_or(0, |s| s + 1);
-            return Since::Events(state.latest_by_seq.range(from..).map(|(_, e)| e.clone()).collect());
+            return Since::Events(
+                state
+                    .latest_by_seq
+                    .range(from..)
+                    .map(|(_, e)| e.clone())
+                    .collect(),
+            );
         }
         let oldest = state.ring.front().map_or(1, |e| e.seq);
         match since {
@@ -221,8 +232,14 @@ mod tests {
         let hub = Hub::new(Semantics::Events, 4, 4);
         let event = hub.publish(77, None, "\"sym\":\"A\"").unwrap();
         assert_eq!(&event.json[..], br#"{"seq":1,"ts":77,"sym":"A"}"#);
-        assert_eq!(&event.sse[..], b"id: 1\ndata: {\"seq\":1,\"ts\":77,\"sym\":\"A\"}\n\n");
-        assert_eq!(event.ws_text.as_str().as_bytes().as_ptr(), event.json.as_ptr());
+        assert_eq!(
+            &event.sse[..],
+            b"id: 1\ndata: {\"seq\":1,\"ts\":77,\"sym\":\"A\"}\n\n"
+        );
+        assert_eq!(
+            event.ws_text.as_str().as_bytes().as_ptr(),
+            event.json.as_ptr()
+        );
     }
 
     #[test]

@@ -45,15 +45,25 @@ pub enum FeedSpec {
     Tickets(tickets::TicketsSpec),
 }
 
+type ParseKind = fn(&mut FeedParams) -> Result<FeedSpec, Issue>;
+
 /// The registry of feed kinds: name and parser. A new kind is one file and one line here.
-const KINDS: &[(&str, fn(&mut FeedParams) -> Result<FeedSpec, Issue>)] = &[
-    ("ticker", |p| ticker::TickerSpec::from_params(p).map(FeedSpec::Ticker)),
-    ("tickets", |p| tickets::TicketsSpec::from_params(p).map(FeedSpec::Tickets)),
+const KINDS: &[(&str, ParseKind)] = &[
+    ("ticker", |p| {
+        ticker::TickerSpec::from_params(p).map(FeedSpec::Ticker)
+    }),
+    ("tickets", |p| {
+        tickets::TicketsSpec::from_params(p).map(FeedSpec::Tickets)
+    }),
 ];
 
 impl FeedSpec {
     pub fn kind_names() -> String {
-        KINDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+        KINDS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn from_table(table: &toml::Table) -> Result<Self, Issue> {
@@ -62,7 +72,11 @@ impl FeedSpec {
             Some(other) => {
                 return Err(Issue::new(
                     "feed.kind",
-                    format!("expected a string, found {}; kinds: {}", other.type_str(), Self::kind_names()),
+                    format!(
+                        "expected a string, found {}; kinds: {}",
+                        other.type_str(),
+                        Self::kind_names()
+                    ),
                 ));
             }
             None => {
@@ -72,12 +86,15 @@ impl FeedSpec {
                 ));
             }
         };
-        let (_, parse) = KINDS.iter().find(|(name, _)| *name == kind).ok_or_else(|| {
-            Issue::new(
-                "feed.kind",
-                format!("unknown feed kind `{kind}`; kinds: {}", Self::kind_names()),
-            )
-        })?;
+        let (_, parse) = KINDS
+            .iter()
+            .find(|(name, _)| *name == kind)
+            .ok_or_else(|| {
+                Issue::new(
+                    "feed.kind",
+                    format!("unknown feed kind `{kind}`; kinds: {}", Self::kind_names()),
+                )
+            })?;
         let mut params = FeedParams::new(table);
         let spec = parse(&mut params)?;
         params.finish(kind)?;
@@ -154,6 +171,10 @@ mod tests {
         let table: toml::Table = "kind = \"ticker\"\ntrains = 3".parse().unwrap();
         let issue = FeedSpec::from_table(&table).unwrap_err();
         assert_eq!(issue.key, "feed.trains");
-        assert!(issue.message.contains("accepted: kind, rate, symbols"), "{}", issue.message);
+        assert!(
+            issue.message.contains("accepted: kind, rate, symbols"),
+            "{}",
+            issue.message
+        );
     }
 }

@@ -30,7 +30,10 @@ impl<'a> FeedParams<'a> {
             Some(other) => {
                 return Err(Issue::new(
                     Self::key(name),
-                    format!("expected a number of events per second, found {}", other.type_str()),
+                    format!(
+                        "expected a number of events per second, found {}",
+                        other.type_str()
+                    ),
                 ));
             }
         };
@@ -44,13 +47,22 @@ impl<'a> FeedParams<'a> {
     }
 
     /// A whole number in `min..=max`; accepts `"10k"`.
-    pub fn count(&mut self, name: &'static str, default: u64, min: u64, max: u64) -> Result<u64, Issue> {
+    pub fn count(
+        &mut self,
+        name: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, Issue> {
         self.accepted.push(name);
         let value = match self.table.get(name) {
             None => return Ok(default),
             Some(toml::Value::Integer(i)) if *i >= 0 => *i as u64,
             Some(toml::Value::Integer(i)) => {
-                return Err(Issue::new(Self::key(name), format!("must be {min} to {max}, found {i}")));
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!("must be {min} to {max}, found {i}"),
+                ));
             }
             Some(toml::Value::String(s)) => {
                 crate::units::parse_count(s).map_err(|e| Issue::new(Self::key(name), e))?
@@ -63,14 +75,21 @@ impl<'a> FeedParams<'a> {
             }
         };
         if !(min..=max).contains(&value) {
-            return Err(Issue::new(Self::key(name), format!("must be {min} to {max}, found {value}")));
+            return Err(Issue::new(
+                Self::key(name),
+                format!("must be {min} to {max}, found {value}"),
+            ));
         }
         Ok(value)
     }
 
     /// Fails on any key the kind did not read.
     pub fn finish(self, kind: &str) -> Result<(), Issue> {
-        match self.table.keys().find(|k| !self.accepted.contains(&k.as_str())) {
+        match self
+            .table
+            .keys()
+            .find(|k| !self.accepted.contains(&k.as_str()))
+        {
             None => Ok(()),
             Some(unknown) => Err(Issue::new(
                 Self::key(unknown),

@@ -12,7 +12,9 @@ use super::{FeedSpec, Hub};
 /// Nanoseconds since the Unix epoch on CLOCK_REALTIME, which every process on a host
 /// shares: the load generator measures latency against it.
 pub fn wall_clock_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 pub struct Publisher {

@@ -71,7 +71,13 @@ impl FeedKind for Ticker {
         let delta = rng.below(2 * step as u64 + 1) as i64 - step;
         self.cents[i] = (self.cents[i] + delta).max(100);
         let cents = self.cents[i];
-        let _ = write!(out, "\"sym\":\"{}\",\"px\":{}.{:02}", self.names[i], cents / 100, cents % 100);
+        let _ = write!(
+            out,
+            "\"sym\":\"{}\",\"px\":{}.{:02}",
+            self.names[i],
+            cents / 100,
+            cents % 100
+        );
         None
     }
 }

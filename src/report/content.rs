@@ -104,7 +104,14 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
         table.align[1] = super::doc::Align::Left;
         for a in &results.assertions {
             let result = if a.passed { "PASS" } else { "FAIL" };
-            table.row(vec![result.into(), a.description.clone(), sig3(a.measured)]);
+            // Worded as `wsbench run` prints them (crate::ci::render_text).
+            let measured = match (a.measured, &a.reason) {
+                (Some(v), _) => crate::ci::format_value(v),
+                (None, reason) => {
+                    format!("not measured: {}", reason.as_deref().unwrap_or("no value"))
+                }
+            };
+            table.row(vec![result.into(), a.description.clone(), measured]);
         }
         blocks.push(Block::Table(table));
     }

@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn finds_values_in_tables_and_arrays_of_tables() {
         assert_eq!(line_column(TEXT, offset_of(TEXT, "clients.count")), (4, 9));
-        assert_eq!(line_column(TEXT, offset_of(TEXT, "assert[1].metric")), (10, 10));
+        assert_eq!(
+            line_column(TEXT, offset_of(TEXT, "assert[1].metric")),
+            (10, 10)
+        );
         assert_eq!(line_column(TEXT, offset_of(TEXT, "name")), (1, 8));
     }
 

@@ -26,7 +26,11 @@ pub struct Scenario {
     #[serde(with = "duration_text")]
     pub warmup: Duration,
     /// Time after the window for in-flight events; `None` means "derived from the transports".
-    #[serde(with = "optional_duration", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "optional_duration",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub drain: Option<Duration>,
     pub seed: u64,
     /// Published figures the report prints beside ours (`lubbers-greco`).
@@ -179,7 +183,13 @@ impl Scenario {
     pub fn slug(&self) -> String {
         self.name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     }
 
@@ -199,7 +209,9 @@ impl Scenario {
 
 /// Names the key that a TOML parse error points at, when the error is at a `key = value` line.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next()?;
     let key = line.split('=').next()?.trim();
     let is_key = !key.is_empty() && line.contains('=') && !key.starts_with('[');
@@ -215,22 +227,31 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 fn current_table(before: &str) -> Option<String> {
     before.lines().rev().find_map(|line| {
         let line = line.trim();
-        line.starts_with('[')
-            .then(|| line.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+        line.starts_with('[').then(|| {
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string()
+        })
     })
 }
 
 fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let duration = raw.duration.map_or(Duration::from_secs(30), |d| d.0);
     if duration.is_zero() {
-        return Err(Issue::new("duration", "must be longer than 0s, like \"30s\""));
+        return Err(Issue::new(
+            "duration",
+            "must be longer than 0s, like \"30s\"",
+        ));
     }
     let warmup = raw.warmup.map_or(Duration::from_secs(3), |d| d.0);
     let transports = raw.transports.unwrap_or_else(|| Transport::ALL.to_vec());
     if transports.is_empty() {
         return Err(Issue::new(
             "transports",
-            format!("lists no transport; accepted: {}", Transport::accepted_names()),
+            format!(
+                "lists no transport; accepted: {}",
+                Transport::accepted_names()
+            ),
         ));
     }
     if let Some(dup) = transports
@@ -245,13 +266,19 @@ fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     {
         return Err(Issue::new(
             "reference",
-            format!("unknown reference `{reference}`; accepted: {}", REFERENCES.join(", ")),
+            format!(
+                "unknown reference `{reference}`; accepted: {}",
+                REFERENCES.join(", ")
+            ),
         ));
     }
     let feed_table = raw.feed.ok_or_else(|| {
         Issue::new(
             "feed",
-            format!("a [feed] table is required; kinds: {}", FeedSpec::kind_names()),
+            format!(
+                "a [feed] table is required; kinds: {}",
+                FeedSpec::kind_names()
+            ),
         )
     })?;
     let feed = FeedSpec::from_table(&feed_table)?;
@@ -286,7 +313,10 @@ fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
 fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
     let count = raw.as_ref().and_then(|c| c.count).map_or(100, |c| c.0);
     if count == 0 {
-        return Err(Issue::new("clients.count", "must be at least 1 (like 100 or \"10k\")"));
+        return Err(Issue::new(
+            "clients.count",
+            "must be at least 1 (like 100 or \"10k\")",
+        ));
     }
     let headers = match raw.as_ref().and_then(|c| c.headers.as_deref()) {
         None | Some("minimal") => HeaderProfile::Minimal,
@@ -298,7 +328,10 @@ fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
             ));
         }
     };
-    let cookie_bytes = raw.as_ref().and_then(|c| c.cookie_bytes).map_or(256, |c| c.0);
+    let cookie_bytes = raw
+        .as_ref()
+        .and_then(|c| c.cookie_bytes)
+        .map_or(256, |c| c.0);
     if cookie_bytes > 4096 {
         return Err(Issue::new(
             "clients.cookie_bytes",
@@ -307,16 +340,26 @@ fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
     }
     Ok(Clients {
         count,
-        ramp: raw.as_ref().and_then(|c| c.ramp).map_or(Duration::from_secs(1), |d| d.0),
+        ramp: raw
+            .as_ref()
+            .and_then(|c| c.ramp)
+            .map_or(Duration::from_secs(1), |d| d.0),
         headers,
         cookie_bytes,
     })
 }
 
-fn positive(key: &str, value: Option<crate::units::HumanDuration>, default: Duration) -> Result<Duration, Issue> {
+fn positive(
+    key: &str,
+    value: Option<crate::units::HumanDuration>,
+    default: Duration,
+) -> Result<Duration, Issue> {
     let value = value.map_or(default, |d| d.0);
     if value.is_zero() {
-        return Err(Issue::new(key, "must be longer than 0s, like \"1s\" or \"250ms\""));
+        return Err(Issue::new(
+            key,
+            "must be longer than 0s, like \"1s\" or \"250ms\"",
+        ));
     }
     Ok(value)
 }
@@ -347,9 +390,15 @@ fn validate_transports(raw: raw::RawTransports) -> Result<TransportSettings, Iss
 }
 
 fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue> {
-    let max_connections = raw.as_ref().and_then(|s| s.max_connections).map_or(100_000, |c| c.0);
+    let max_connections = raw
+        .as_ref()
+        .and_then(|s| s.max_connections)
+        .map_or(100_000, |c| c.0);
     let max_lag = raw.as_ref().and_then(|s| s.max_lag).map_or(4096, |c| c.0);
-    let history = raw.as_ref().and_then(|s| s.history).map_or(100_000, |c| c.0);
+    let history = raw
+        .as_ref()
+        .and_then(|s| s.history)
+        .map_or(100_000, |c| c.0);
     for (key, value) in [
         ("server.max_connections", max_connections),
         ("server.max_lag", max_lag),
@@ -370,19 +419,31 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
     let mut chosen = Vec::new();
     if let Some(values) = raw.clients {
         if let Some(i) = values.iter().position(|c| c.0 == 0) {
-            return Err(Issue::new(format!("sweep.clients[{i}]"), "must be at least 1"));
+            return Err(Issue::new(
+                format!("sweep.clients[{i}]"),
+                "must be at least 1",
+            ));
         }
-        chosen.push((SweepParameter::Clients, values.iter().map(|c| c.0 as f64).collect()));
+        chosen.push((
+            SweepParameter::Clients,
+            values.iter().map(|c| c.0 as f64).collect(),
+        ));
     }
     if let Some(values) = raw.rate {
         if let Some(i) = values.iter().position(|r| !(*r > 0.0 && r.is_finite())) {
-            return Err(Issue::new(format!("sweep.rate[{i}]"), "must be above 0 events per second"));
+            return Err(Issue::new(
+                format!("sweep.rate[{i}]"),
+                "must be above 0 events per second",
+            ));
         }
         chosen.push((SweepParameter::Rate, values));
     }
     if let Some(values) = raw.poll_interval {
         if let Some(i) = values.iter().position(|d| d.0.is_zero()) {
-            return Err(Issue::new(format!("sweep.poll_interval[{i}]"), "must be longer than 0s"));
+            return Err(Issue::new(
+                format!("sweep.poll_interval[{i}]"),
+                "must be longer than 0s",
+            ));
         }
         chosen.push((
             SweepParameter::PollInterval,
@@ -397,8 +458,14 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
             }
             Ok(Sweep { parameter, values })
         }
-        0 => Err(Issue::new("sweep", "names no parameter; accepted: clients, rate, poll_interval")),
-        _ => Err(Issue::new("sweep", "sweeps one parameter at a time; keep one of clients, rate, poll_interval")),
+        0 => Err(Issue::new(
+            "sweep",
+            "names no parameter; accepted: clients, rate, poll_interval",
+        )),
+        _ => Err(Issue::new(
+            "sweep",
+            "sweeps one parameter at a time; keep one of clients, rate, poll_interval",
+        )),
     }
 }
 
@@ -406,7 +473,10 @@ fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issu
     let key = |field: &str| format!("assert[{index}].{field}");
     let transport = |field: &str, value: Option<String>| {
         value
-            .map(|name| name.parse::<Transport>().map_err(|e| Issue::new(key(field), e)))
+            .map(|name| {
+                name.parse::<Transport>()
+                    .map_err(|e| Issue::new(key(field), e))
+            })
             .transpose()
     };
     if let Err(message) = crate::results::check_metric_path(&raw.metric) {
@@ -427,20 +497,35 @@ fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issu
         (true, true, false) => {}
         (false, false, true) => {}
         (true, false, _) => {
-            return Err(Issue::new(key("relative_to"), "needs min_ratio or max_ratio"));
+            return Err(Issue::new(
+                key("relative_to"),
+                "needs min_ratio or max_ratio",
+            ));
         }
         (false, true, _) => {
-            return Err(Issue::new(key("max_ratio"), "needs relative_to = \"<transport>\""));
+            return Err(Issue::new(
+                key("max_ratio"),
+                "needs relative_to = \"<transport>\"",
+            ));
         }
         (true, true, true) => {
-            return Err(Issue::new(key("max"), "use min_ratio/max_ratio with relative_to, not min/max"));
+            return Err(Issue::new(
+                key("max"),
+                "use min_ratio/max_ratio with relative_to, not min/max",
+            ));
         }
         (false, false, false) => {
-            return Err(Issue::new(key("metric"), "needs a bound: min, max, or relative_to with min_ratio/max_ratio"));
+            return Err(Issue::new(
+                key("metric"),
+                "needs a bound: min, max, or relative_to with min_ratio/max_ratio",
+            ));
         }
     }
     if spec.relative_to.is_some() && spec.transport.is_none() {
-        return Err(Issue::new(key("transport"), "a ratio needs the transport it is about"));
+        return Err(Issue::new(
+            key("transport"),
+            "a ratio needs the transport it is about",
+        ));
     }
     Ok(spec)
 }
@@ -451,5 +536,9 @@ pub fn resolve_path(path: &Path) -> PathBuf {
         return path.to_owned();
     }
     let candidate = Path::new("scenarios").join(path);
-    if candidate.exists() { candidate } else { path.to_owned() }
+    if candidate.exists() {
+        candidate
+    } else {
+        path.to_owned()
+    }
 }

@@ -38,11 +38,17 @@ impl ConnTag {
             return;
         }
         if previous != UNTAGGED {
-            self.stats.slots[previous].connections_open.fetch_sub(1, Relaxed);
+            self.stats.slots[previous]
+                .connections_open
+                .fetch_sub(1, Relaxed);
         }
-        self.stats.slots[slot].connections_open.fetch_add(1, Relaxed);
+        self.stats.slots[slot]
+            .connections_open
+            .fetch_add(1, Relaxed);
         let pending = self.pending_read.swap(0, Relaxed);
-        self.stats.slots[slot].bytes_read.fetch_add(pending, Relaxed);
+        self.stats.slots[slot]
+            .bytes_read
+            .fetch_add(pending, Relaxed);
     }
 
     fn on_read(&self, n: usize) {
@@ -51,7 +57,9 @@ impl ConnTag {
                 self.pending_read.fetch_add(n as u64, Relaxed);
             }
             slot => {
-                self.stats.slots[slot].bytes_read.fetch_add(n as u64, Relaxed);
+                self.stats.slots[slot]
+                    .bytes_read
+                    .fetch_add(n as u64, Relaxed);
             }
         }
     }
@@ -61,7 +69,9 @@ impl ConnTag {
             UNTAGGED => OTHER,
             slot => slot,
         };
-        self.stats.slots[slot].bytes_written.fetch_add(n as u64, Relaxed);
+        self.stats.slots[slot]
+            .bytes_written
+            .fetch_add(n as u64, Relaxed);
     }
 }
 
@@ -70,10 +80,14 @@ impl Drop for ConnTag {
         match self.slot.load(Relaxed) {
             UNTAGGED => {
                 let pending = self.pending_read.load(Relaxed);
-                self.stats.slots[OTHER].bytes_read.fetch_add(pending, Relaxed);
+                self.stats.slots[OTHER]
+                    .bytes_read
+                    .fetch_add(pending, Relaxed);
             }
             slot => {
-                self.stats.slots[slot].connections_open.fetch_sub(1, Relaxed);
+                self.stats.slots[slot]
+                    .connections_open
+                    .fetch_sub(1, Relaxed);
             }
         }
     }
@@ -91,7 +105,11 @@ impl CountedStream {
 }
 
 impl AsyncRead for CountedStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = buf.filled().len() - before;
@@ -103,7 +121,11 @@ impl AsyncRead for CountedStream {
 }
 
 impl AsyncWrite for CountedStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = result {
             self.tag.on_write(n);

@@ -29,7 +29,8 @@ pub fn raise_open_files(wanted: u64) -> std::io::Result<u64> {
 /// saying what to do when the hard limit is too low.
 pub fn ensure_open_files(connections: u64, who: &str) -> Result<u64, String> {
     let wanted = connections + 256;
-    let got = raise_open_files(wanted).map_err(|e| format!("cannot read or raise the open-files limit: {e}"))?;
+    let got = raise_open_files(wanted)
+        .map_err(|e| format!("cannot read or raise the open-files limit: {e}"))?;
     if got < wanted {
         return Err(format!(
             "{who} needs {wanted} open files for {connections} connections, but the hard limit is {got}; \

@@ -7,13 +7,13 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use super::response::{self, Body, query_u64};
-use super::router::{App, MAX_LONGPOLL_MS, since_param};
+use super::router::{App, MAX_LONGPOLL_MS, bad_request, since_param};
 use crate::feed::Since;
 
 pub async fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
     let since = match since_param(req) {
         Ok(since) => since,
-        Err(bad_request) => return bad_request,
+        Err(reason) => return bad_request(reason),
     };
     let timeout = match query_u64(req.uri().query(), "timeout_ms") {
         Ok(None) => app.longpoll_timeout,

@@ -36,7 +36,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A server bound to its address, not yet serving.
@@ -77,7 +80,9 @@ impl Server {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn hub(&self) -> Arc<Hub> {
@@ -113,7 +118,9 @@ impl Server {
                     app.stats.accept_errors.fetch_add(1, Relaxed);
                     if !warned_accept {
                         warned_accept = true;
-                        eprintln!("wsbench serve: accept failed: {e} (is the open-files limit too low?)");
+                        eprintln!(
+                            "wsbench serve: accept failed: {e} (is the open-files limit too low?)"
+                        );
                     }
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
@@ -138,7 +145,11 @@ impl Server {
 }
 
 fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     // A deep accept queue: ramping thousands of clients must not meet SYN drops.

@@ -4,11 +4,11 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 
 use super::response::{self, Body};
-use super::router::{App, since_param};
+use super::router::{App, bad_request, since_param};
 
 pub fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
     match since_param(req) {
         Ok(since) => response::events(app.hub.since(since), since),
-        Err(bad_request) => bad_request,
+        Err(reason) => bad_request(reason),
     }
 }

@@ -13,7 +13,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type Body = BoxBody<Bytes, BoxError>;
 
 /// Headers on every answer besides `Date` (hyper adds it) and the length or chunking.
-pub fn with_common_headers(mut response: Response<Body>, content_type: &'static str) -> Response<Body> {
+pub fn with_common_headers(
+    mut response: Response<Body>,
+    content_type: &'static str,
+) -> Response<Body> {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -22,7 +25,9 @@ pub fn with_common_headers(mut response: Response<Body>, content_type: &'static 
 }
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }
 
 pub fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
@@ -33,7 +38,10 @@ pub fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
 
 /// A one-line reason, as JSON: `{"error":"..."}`.
 pub fn error(status: StatusCode, reason: &str) -> Response<Body> {
-    json(status, serde_json::json!({ "error": reason }).to_string() + "\n")
+    json(
+        status,
+        serde_json::json!({ "error": reason }).to_string() + "\n",
+    )
 }
 
 pub fn no_content() -> Response<Body> {
@@ -106,7 +114,11 @@ mod tests {
         assert_eq!(query_u64(Some("since=5&x=1"), "since"), Ok(Some(5)));
         assert_eq!(query_u64(Some("x=1"), "since"), Ok(None));
         assert_eq!(query_u64(None, "since"), Ok(None));
-        assert!(query_u64(Some("since=-1"), "since").unwrap_err().contains("malformed `since`"));
+        assert!(
+            query_u64(Some("since=-1"), "since")
+                .unwrap_err()
+                .contains("malformed `since`")
+        );
         assert!(query_u64(Some("since="), "since").is_err());
     }
 }

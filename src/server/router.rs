@@ -31,7 +31,11 @@ pub struct App {
 /// Longest `timeout_ms` a long poll may ask for.
 pub const MAX_LONGPOLL_MS: u64 = 10 * 60 * 1000;
 
-pub async fn route(app: Arc<App>, tag: Arc<ConnTag>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+pub async fn route(
+    app: Arc<App>,
+    tag: Arc<ConnTag>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
     let transport = match req.uri().path() {
         "/poll" => Some(Transport::Poll),
         "/longpoll" => Some(Transport::Longpoll),
@@ -57,7 +61,11 @@ pub async fn route(app: Arc<App>, tag: Arc<ConnTag>, req: Request<Incoming>) -> 
 fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {
     response::error(
         StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{} {} is not served; use GET", req.method(), req.uri().path()),
+        &format!(
+            "{} {} is not served; use GET",
+            req.method(),
+            req.uri().path()
+        ),
     )
 }
 
@@ -88,12 +96,18 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
             Some((first, last)) => (first, last, last - first + 1),
             None => (0, 0, 0),
         };
-        body["window"] = serde_json::json!({ "first_seq": first, "last_seq": last, "events": events });
+        body["window"] =
+            serde_json::json!({ "first_seq": first, "last_seq": last, "events": events });
     }
     response::json(StatusCode::OK, body.to_string() + "\n")
 }
 
-/// `since` from the query, or the 400 answer that names it.
-pub fn since_param(req: &Request<Incoming>) -> Result<Option<u64>, Response<Body>> {
-    query_u64(req.uri().query(), "since").map_err(|e| response::error(StatusCode::BAD_REQUEST, &e))
+/// `since` from the query, or the reason it is malformed.
+pub fn since_param(req: &Request<Incoming>) -> Result<Option<u64>, String> {
+    query_u64(req.uri().query(), "since")
+}
+
+/// The 400 answer for a malformed parameter.
+pub fn bad_request(reason: String) -> Response<Body> {
+    response::error(StatusCode::BAD_REQUEST, &reason)
 }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use tokio::sync::{broadcast, watch};
 
 use super::response::{self, Body, BoxError};
-use super::router::{App, since_param};
+use super::router::{App, bad_request, since_param};
 use super::stats::OpenStream;
 use crate::feed::{Event, Since};
 use crate::transport::Transport;
@@ -22,7 +22,7 @@ const KEEPALIVE: &[u8] = b": keep-alive\n\n";
 pub fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
     let since = match resume_point(req) {
         Ok(since) => since,
-        Err(bad_request) => return bad_request,
+        Err(reason) => return bad_request(reason),
     };
     // Subscribe before reading the backlog, so that nothing falls between the two.
     let live = app.hub.subscribe();
@@ -49,19 +49,14 @@ pub fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
 }
 
 /// `Last-Event-ID` (what a reconnecting EventSource sends) or `?since=`.
-fn resume_point(req: &Request<Incoming>) -> Result<Option<u64>, Response<Body>> {
+fn resume_point(req: &Request<Incoming>) -> Result<Option<u64>, String> {
     match req.headers().get("last-event-id") {
         Some(value) => value
             .to_str()
             .ok()
             .and_then(|v| v.trim().parse().ok())
             .map(Some)
-            .ok_or_else(|| {
-                response::error(
-                    StatusCode::BAD_REQUEST,
-                    "malformed `Last-Event-ID`: expected a whole number",
-                )
-            }),
+            .ok_or_else(|| "malformed `Last-Event-ID`: expected a whole number".to_string()),
         None => since_param(req),
     }
 }

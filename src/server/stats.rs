@@ -102,16 +102,25 @@ impl OpenStream {
     }
 
     pub fn slow_consumer(&self) {
-        self.stats.slot(self.transport).slow_consumer_disconnects.fetch_add(1, Relaxed);
+        self.stats
+            .slot(self.transport)
+            .slow_consumer_disconnects
+            .fetch_add(1, Relaxed);
     }
 
     pub fn message_received(&self) {
-        self.stats.slot(self.transport).messages_received.fetch_add(1, Relaxed);
+        self.stats
+            .slot(self.transport)
+            .messages_received
+            .fetch_add(1, Relaxed);
     }
 }
 
 impl Drop for OpenStream {
     fn drop(&mut self) {
-        self.stats.slot(self.transport).streams_open.fetch_sub(1, Relaxed);
+        self.stats
+            .slot(self.transport)
+            .streams_open
+            .fetch_sub(1, Relaxed);
     }
 }

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::response::{self, Body};
-use super::router::{App, since_param};
+use super::router::{App, bad_request, since_param};
 use super::stats::OpenStream;
 use crate::feed::{Event, Since};
 use crate::transport::Transport;
@@ -40,7 +40,7 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
     };
     let since = match since_param(&req) {
         Ok(since) => since,
-        Err(bad_request) => return bad_request,
+        Err(reason) => return bad_request(reason),
     };
     let live = app.hub.subscribe();
     let backlog: VecDeque<Arc<Event>> = match since.map(|s| app.hub.since(Some(s))) {
@@ -59,7 +59,12 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
     let upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
-            let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config())).await;
+            let socket = WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                Role::Server,
+                Some(config()),
+            )
+            .await;
             session.run(socket).await;
         }
     });
@@ -85,7 +90,10 @@ fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
     if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
         return Err("/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)");
     }
-    if headers.get(header::SEC_WEBSOCKET_VERSION).is_none_or(|v| v != "13") {
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v != "13")
+    {
         return Err("/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)");
     }
     headers
@@ -109,7 +117,11 @@ type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 impl Session {
     async fn run(mut self, mut socket: Socket) {
         for event in std::mem::take(&mut self.backlog) {
-            if socket.feed(Message::Text(event.ws_text.clone())).await.is_err() {
+            if socket
+                .feed(Message::Text(event.ws_text.clone()))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -161,7 +173,10 @@ impl Session {
         while let Some(event) = next.take() {
             if self.last_sent.is_none_or(|last| event.seq > last) {
                 self.last_sent = Some(event.seq);
-                socket.feed(Message::Text(event.ws_text.clone())).await.map_err(drop)?;
+                socket
+                    .feed(Message::Text(event.ws_text.clone()))
+                    .await
+                    .map_err(drop)?;
             }
             next = match self.live.try_recv() {
                 Ok(event) => Some(event),

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The commands of .github/workflows/transports.yml, kept here so that .ci/run and anyone
+# at a terminal run exactly what the example workflow runs: build, run scenarios/ci.toml,
+# compare with the committed baseline, and write the comparison as Markdown to the job
+# summary.
+#
+# Usage:   scripts/ci-compare.sh [OUT]        OUT: results directory (default results/ci)
+# Env:     GITHUB_STEP_SUMMARY   where the Markdown goes (default: stdout)
+#          WSBENCH_BASELINE      baseline results directory (default results/baseline)
+#          WSBENCH_BIN           a wsbench to use instead of building one (tests use it)
+# Exit:    the worse of the run's and the comparison's status: 0 all good, 1 an assertion
+#          failed or a metric regressed, 2 usage or scenario error, 3 the run itself failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${1:-results/ci}"
+baseline="${WSBENCH_BASELINE:-results/baseline}"
+summary="${GITHUB_STEP_SUMMARY:-/dev/stdout}"
+wsbench="${WSBENCH_BIN:-target/release/wsbench}"
+
+if [ -z "${WSBENCH_BIN:-}" ]; then
+  cargo build --release --locked
+fi
+
+# A failed assertion (exit 1) still leaves results to compare: keep going, report both.
+run_status=0
+"$wsbench" run scenarios/ci.toml --out "$out" --quiet || run_status=$?
+if [ "$run_status" -ge 2 ]; then
+  echo "wsbench run failed (exit $run_status); nothing to compare" >&2
+  exit "$run_status"
+fi
+
+if [ ! -e "$baseline/results.json" ]; then
+  # First run of a new setup: say how to make a baseline rather than fail on its absence.
+  {
+    echo "### wsbench compare: no baseline"
+    echo
+    echo "No \`$baseline/results.json\` yet. To start one: \`cp -r $out $baseline\` and commit it."
+  } >>"$summary"
+  exit "$run_status"
+fi
+
+compare_status=0
+"$wsbench" compare "$baseline" "$out" --format markdown >>"$summary" || compare_status=$?
+exit $(( run_status > compare_status ? run_status : compare_status ))

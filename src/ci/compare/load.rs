@@ -1,0 +1,142 @@
+//! Reading the two sides of a comparison, and what makes them hard to compare.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::CompareError;
+use crate::results::{Results, SCHEMA};
+
+/// A results directory (its `results.json`) or a results.json path, checked for its schema
+/// before it is read as a record, so that a wrong file is named as such.
+pub fn load(path: &Path) -> Result<Results, CompareError> {
+    let file = if path.is_dir() {
+        path.join("results.json")
+    } else {
+        path.to_owned()
+    };
+    if !file.exists() {
+        return Err(CompareError::Missing { path: file });
+    }
+    let text = std::fs::read_to_string(&file).map_err(|source| CompareError::Read {
+        path: file.clone(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|source| CompareError::NotJson {
+        path: file.clone(),
+        source,
+    })?;
+    match value.get("schema") {
+        Some(Value::String(schema)) if schema == SCHEMA => {}
+        Some(other) => {
+            let found = format!("{other}");
+            return Err(CompareError::WrongSchema { path: file, found });
+        }
+        None => {
+            let found = "missing (no `schema` field)".to_string();
+            return Err(CompareError::WrongSchema { path: file, found });
+        }
+    }
+    serde_json::from_value(value).map_err(|source| CompareError::Malformed { path: file, source })
+}
+
+/// Differences that make absolute figures hard to compare.
+pub fn notes(baseline: &Results, current: &Results) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut differing = Vec::new();
+    differences(&baseline.scenario, &current.scenario, "", &mut differing);
+    if !differing.is_empty() {
+        notes.push(format!("the scenarios differ in {}", differing.join(", ")));
+    }
+    let (b, c) = (&baseline.machine, &current.machine);
+    if b.cores != c.cores || b.cpu_model != c.cpu_model {
+        let describe = |m: &crate::results::Machine| {
+            let cpu = if m.cpu_model.is_empty() {
+                "unknown CPU"
+            } else {
+                m.cpu_model.as_str()
+            };
+            format!("{} cores, {cpu}", m.cores)
+        };
+        notes.push(format!(
+            "measured on different machines (baseline: {}; current: {}): \
+             ratios between transports compare better than absolute figures",
+            describe(b),
+            describe(c)
+        ));
+    }
+    for (side, run) in [("baseline", baseline), ("current", current)] {
+        if !run.complete {
+            notes.push(format!("the {side} run is incomplete"));
+        }
+    }
+    notes
+}
+
+/// Paths (`clients.count`) whose values differ between two JSON values.
+fn differences(a: &Value, b: &Value, prefix: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x
+                .keys()
+                .chain(y.keys().filter(|k| !x.contains_key(*k)))
+                .collect();
+            keys.sort();
+            for key in keys {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                let missing = Value::Null;
+                differences(
+                    x.get(key).unwrap_or(&missing),
+                    y.get(key).unwrap_or(&missing),
+                    &path,
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(if prefix.is_empty() {
+            "the whole".into()
+        } else {
+            prefix.into()
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ci::fixture::{entry, results};
+
+    #[test]
+    fn differing_scenarios_machines_and_incomplete_runs_are_noted() {
+        let baseline = results(vec![entry("ws", 1.0, 1.0, 0)]);
+        assert_eq!(notes(&baseline, &baseline), Vec::<String>::new());
+        let mut current = baseline.clone();
+        current.scenario = serde_json::json!({"name": "ci", "clients": {"count": 60}});
+        current.machine.cores = 4;
+        current.machine.cpu_model = "EPYC".into();
+        current.complete = false;
+        assert_eq!(
+            notes(&baseline, &current),
+            vec![
+                "the scenarios differ in clients",
+                "measured on different machines (baseline: 2 cores, unknown CPU; current: 4 cores, EPYC): \
+                 ratios between transports compare better than absolute figures",
+                "the current run is incomplete",
+            ]
+        );
+        let mut a = baseline.clone();
+        a.scenario = serde_json::json!({"clients": {"count": 50, "ramp": "1s"}, "duration": "5s"});
+        let mut b = a.clone();
+        b.scenario["clients"]["count"] = 60.into();
+        b.scenario["duration"] = "10s".into();
+        assert_eq!(
+            notes(&a, &b),
+            vec!["the scenarios differ in clients.count, duration"]
+        );
+    }
+}

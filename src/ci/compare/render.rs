@@ -1,0 +1,175 @@
+//! A comparison as a terminal table, a GitHub Markdown table (for `$GITHUB_STEP_SUMMARY`)
+//! or JSON (`wsbench.compare.v1`).
+
+use super::{Comparison, Row, Verdict};
+use crate::ci::{format_value, pad, pad_left};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    Text,
+    /// A GitHub table with ✅ / ❌, ready for a CI job summary.
+    Markdown,
+    /// A `wsbench.compare.v1` object.
+    Json,
+}
+
+impl Comparison {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Text => text(self),
+            Format::Markdown => markdown(self),
+            Format::Json => {
+                let json = serde_json::to_string_pretty(self)
+                    .expect("a comparison has only string keys and plain values");
+                json + "\n"
+            }
+        }
+    }
+}
+
+/// Which columns are right-aligned numbers.
+const NUMERIC: [bool; 6] = [false, false, true, true, true, false];
+
+fn text(c: &Comparison) -> String {
+    let mut header = vec![
+        "transport",
+        "metric",
+        "baseline",
+        "current",
+        "change",
+        "verdict",
+    ];
+    let mut numeric = NUMERIC.to_vec();
+    let swept = c.rows.iter().any(|r| r.sweep_value.is_some());
+    if swept {
+        header.insert(1, c.sweep_parameter.as_deref().unwrap_or("sweep"));
+        numeric.insert(1, true);
+    }
+    let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    table.extend(
+        c.rows
+            .iter()
+            .map(|r| cells(c, r, swept, verdict_text(r.verdict))),
+    );
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|row| row[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                if numeric[i] {
+                    pad_left(cell, widths[i])
+                } else {
+                    pad(cell, widths[i])
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    for note in &c.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out.push_str(&summary(c));
+    out.push('\n');
+    out
+}
+
+fn markdown(c: &Comparison) -> String {
+    let swept = c.rows.iter().any(|r| r.sweep_value.is_some());
+    let mut out = format!("### wsbench compare: {}\n\n", summary(c));
+    if swept {
+        let parameter = c.sweep_parameter.as_deref().unwrap_or("Sweep");
+        out.push_str(&format!(
+            "| Transport | {parameter} | Metric | Baseline | Current | Change | Verdict |\n"
+        ));
+        out.push_str("| --- | ---: | --- | ---: | ---: | ---: | --- |\n");
+    } else {
+        out.push_str("| Transport | Metric | Baseline | Current | Change | Verdict |\n");
+        out.push_str("| --- | --- | ---: | ---: | ---: | --- |\n");
+    }
+    for row in &c.rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            cells(c, row, swept, verdict_markdown(row.verdict)).join(" | ")
+        ));
+    }
+    for note in &c.notes {
+        out.push_str(&format!("\n> **Note:** {note}\n"));
+    }
+    out
+}
+
+fn cells(c: &Comparison, r: &Row, swept: bool, verdict: &str) -> Vec<String> {
+    let mut cells = vec![
+        r.transport.clone(),
+        r.metric.clone(),
+        value(r.baseline),
+        value(r.current),
+        change(r),
+    ];
+    if swept {
+        let point = match (r.sweep_value, c.sweep_parameter.as_deref()) {
+            (Some(v), Some("poll_interval")) => format!("{}s", format_value(v)),
+            (Some(v), _) => format_value(v),
+            (None, _) => "—".into(),
+        };
+        cells.insert(1, point);
+    }
+    cells.push(verdict.into());
+    cells
+}
+
+fn summary(c: &Comparison) -> String {
+    let threshold = format!("threshold {}%", format_value(c.threshold * 100.0));
+    match c.regressions {
+        0 => format!("no regression ({threshold})"),
+        1 => format!("1 regression ({threshold})"),
+        n => format!("{n} regressions ({threshold})"),
+    }
+}
+
+fn value(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), format_value)
+}
+
+fn change(r: &Row) -> String {
+    match (r.change_pct, r.baseline, r.current) {
+        (Some(0.0), _, _) => "0.0%".into(),
+        (Some(pct), _, _) => format!("{pct:+.1}%"),
+        (None, Some(_), Some(_)) => "from 0".into(),
+        (None, _, _) => "—".into(),
+    }
+}
+
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Regressed => "REGRESSED",
+        Verdict::Improved => "improved",
+        Verdict::Unchanged => "unchanged",
+        Verdict::Changed => "changed",
+        Verdict::Missing => "MISSING",
+        Verdict::New => "new",
+    }
+}
+
+fn verdict_markdown(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Regressed => "❌ **REGRESSED**",
+        Verdict::Improved => "✅ improved",
+        Verdict::Unchanged => "✅ unchanged",
+        Verdict::Changed => "ℹ️ changed",
+        Verdict::Missing => "❌ **MISSING**",
+        Verdict::New => "🆕 new",
+    }
+}

@@ -1,0 +1,438 @@
+use serde_json::json;
+
+use super::*;
+use crate::ci::fixture::{entry, results, swept};
+
+fn metrics(paths: &[&str]) -> Vec<String> {
+    paths.iter().map(|p| p.to_string()).collect()
+}
+
+fn row(
+    transport: &str,
+    metric: &str,
+    b: Option<f64>,
+    c: Option<f64>,
+    pct: Option<f64>,
+    verdict: Verdict,
+) -> Row {
+    Row {
+        transport: transport.into(),
+        sweep_value: None,
+        metric: metric.into(),
+        direction: Direction::of(metric),
+        baseline: b,
+        current: c,
+        change_pct: pct,
+        verdict,
+    }
+}
+
+#[test]
+fn lower_is_better_metrics_regress_beyond_the_threshold_only() {
+    use Direction::LowerIsBetter as L;
+    assert_eq!(
+        judge(L, Some(1200.0), Some(1800.0), 0.1),
+        (Some(50.0), Verdict::Regressed)
+    );
+    assert_eq!(
+        judge(L, Some(1200.0), Some(600.0), 0.1),
+        (Some(-50.0), Verdict::Improved)
+    );
+    assert_eq!(
+        judge(L, Some(100.0), Some(110.0), 0.1),
+        (Some(10.0), Verdict::Unchanged),
+        "at the threshold"
+    );
+    assert_eq!(
+        judge(L, Some(100.0), Some(111.0), 0.1),
+        (Some(11.0), Verdict::Regressed)
+    );
+    assert_eq!(
+        judge(L, Some(100.0), Some(100.0), 0.0),
+        (Some(0.0), Verdict::Unchanged)
+    );
+    assert_eq!(
+        judge(L, Some(0.0), Some(3.0), 0.1),
+        (None, Verdict::Regressed),
+        "a rise from 0"
+    );
+    assert_eq!(
+        judge(L, Some(0.0), Some(0.0), 0.1),
+        (Some(0.0), Verdict::Unchanged)
+    );
+}
+
+#[test]
+fn lost_events_tolerate_no_rise_whatever_the_threshold() {
+    use Direction::ZeroTolerance as Z;
+    assert_eq!(Direction::of("events.lost"), Z);
+    assert_eq!(
+        judge(Z, Some(0.0), Some(1.0), 0.5),
+        (None, Verdict::Regressed)
+    );
+    assert_eq!(
+        judge(Z, Some(1024.0), Some(1025.0), 0.5),
+        (Some(0.09765625), Verdict::Regressed)
+    );
+    assert_eq!(
+        judge(Z, Some(1024.0), Some(1023.0), 0.5),
+        (Some(-0.09765625), Verdict::Unchanged)
+    );
+    assert_eq!(
+        judge(Z, Some(4.0), Some(0.0), 0.1),
+        (Some(-100.0), Verdict::Improved)
+    );
+}
+
+#[test]
+fn higher_is_better_and_neutral_metrics() {
+    use Direction::{HigherIsBetter as H, Neutral as N};
+    assert_eq!(
+        judge(H, Some(1000.0), Some(800.0), 0.1),
+        (Some(-20.0), Verdict::Regressed)
+    );
+    assert_eq!(
+        judge(H, Some(1000.0), Some(1250.0), 0.1),
+        (Some(25.0), Verdict::Improved)
+    );
+    assert_eq!(
+        judge(N, Some(100.0), Some(200.0), 0.1),
+        (Some(100.0), Verdict::Changed)
+    );
+    assert_eq!(
+        judge(N, Some(100.0), Some(50.0), 0.1),
+        (Some(-50.0), Verdict::Changed)
+    );
+    assert_eq!(
+        judge(N, Some(100.0), Some(105.0), 0.1),
+        (Some(5.0), Verdict::Unchanged)
+    );
+}
+
+#[test]
+fn an_entry_on_one_side_only_is_missing_or_new() {
+    assert_eq!(
+        judge(Direction::LowerIsBetter, Some(1.0), None, 0.1),
+        (None, Verdict::Missing)
+    );
+    assert_eq!(
+        judge(Direction::LowerIsBetter, None, Some(1.0), 0.1),
+        (None, Verdict::New)
+    );
+}
+
+#[test]
+fn every_metric_of_the_record_has_a_direction() {
+    for path in TransportResult::metric_paths() {
+        assert!(
+            Direction::classify(&path).is_some(),
+            "{path} has no direction: add it to direction.rs"
+        );
+    }
+    for (path, direction) in [
+        ("latency_us.p99", Direction::LowerIsBetter),
+        ("latency_us.count", Direction::Neutral),
+        ("bytes.per_event", Direction::LowerIsBetter),
+        ("tcp.segments_out", Direction::LowerIsBetter),
+        ("cpu.server_us_per_event", Direction::LowerIsBetter),
+        ("memory.server_rss_per_conn_bytes", Direction::LowerIsBetter),
+        ("requests.empty", Direction::LowerIsBetter),
+        ("requests.errors", Direction::LowerIsBetter),
+        ("errors.connect", Direction::LowerIsBetter),
+        ("events.duplicated", Direction::LowerIsBetter),
+        ("events.out_of_order", Direction::LowerIsBetter),
+        ("events.delivered", Direction::HigherIsBetter),
+        ("events.published", Direction::Neutral),
+        ("clients", Direction::Neutral),
+    ] {
+        assert_eq!(Direction::of(path), direction, "{path}");
+    }
+    assert_eq!(Direction::classify("nope.nothing"), None);
+}
+
+fn baseline() -> Results {
+    results(vec![
+        entry("poll", 250_000.0, 155.0, 0),
+        entry("ws", 1200.0, 62.0, 0),
+    ])
+}
+
+fn current() -> Results {
+    results(vec![
+        entry("ws", 1800.0, 62.0, 1),
+        entry("sse", 1500.0, 70.0, 0),
+    ])
+}
+
+#[test]
+fn entries_are_matched_by_transport_and_judged_per_metric() {
+    let c = compare(
+        &baseline(),
+        &current(),
+        0.1,
+        &metrics(&["latency_us.p99", "events.lost"]),
+    );
+    use Verdict::*;
+    assert_eq!(
+        c.rows,
+        vec![
+            row(
+                "poll",
+                "latency_us.p99",
+                Some(250_000.0),
+                None,
+                None,
+                Missing
+            ),
+            row("poll", "events.lost", Some(0.0), None, None, Missing),
+            row(
+                "ws",
+                "latency_us.p99",
+                Some(1200.0),
+                Some(1800.0),
+                Some(50.0),
+                Regressed
+            ),
+            row("ws", "events.lost", Some(0.0), Some(1.0), None, Regressed),
+            row("sse", "latency_us.p99", None, Some(1500.0), None, New),
+            row("sse", "events.lost", None, Some(0.0), None, New),
+        ]
+    );
+    assert_eq!(c.regressions, 4);
+    assert_eq!(c.schema, "wsbench.compare.v1");
+    assert_eq!(c.notes, Vec::<String>::new());
+}
+
+#[test]
+fn a_run_compared_with_itself_has_no_regression() {
+    let c = compare(&baseline(), &baseline(), 0.1, &metrics(&DEFAULT_METRICS));
+    assert_eq!(c.rows.len(), 12);
+    assert!(c.rows.iter().all(|r| r.verdict == Verdict::Unchanged));
+    assert_eq!(c.regressions, 0);
+}
+
+#[test]
+fn sweep_points_are_matched_by_value() {
+    let make = |p99: f64| move |clients: f64| vec![entry("ws", p99 * clients, 62.0, 0)];
+    let b = swept("clients", &[10.0, 100.0], make(10.0));
+    let c = swept("clients", &[100.0, 10.0], make(12.0));
+    let cmp = compare(&b, &c, 0.1, &metrics(&["latency_us.p99"]));
+    let at = |v: f64, r: Row| Row {
+        sweep_value: Some(v),
+        ..r
+    };
+    assert_eq!(
+        cmp.rows,
+        vec![
+            at(
+                10.0,
+                row(
+                    "ws",
+                    "latency_us.p99",
+                    Some(100.0),
+                    Some(120.0),
+                    Some(20.0),
+                    Verdict::Regressed
+                )
+            ),
+            at(
+                100.0,
+                row(
+                    "ws",
+                    "latency_us.p99",
+                    Some(1000.0),
+                    Some(1200.0),
+                    Some(20.0),
+                    Verdict::Regressed
+                )
+            ),
+        ]
+    );
+    assert_eq!(cmp.sweep_parameter.as_deref(), Some("clients"));
+}
+
+#[test]
+fn thresholds_read_as_percent_or_fraction() {
+    assert_eq!(parse_threshold("10%"), Ok(0.1));
+    assert_eq!(parse_threshold("0.1"), Ok(0.1));
+    assert_eq!(parse_threshold(" 2.5 % "), Ok(0.025));
+    assert_eq!(parse_threshold("150%"), Ok(1.5));
+    assert_eq!(parse_threshold("0"), Ok(0.0));
+    assert_eq!(
+        parse_threshold("10"),
+        Err("`10` is read as a fraction; write `10%` for percent".into())
+    );
+    assert_eq!(
+        parse_threshold("-5%"),
+        Err("`-5%` must be 0 or more, like `10%` or `0.1`".into())
+    );
+    assert_eq!(
+        parse_threshold("ten"),
+        Err("`ten` is not a threshold; write it like `10%` or `0.1`".into())
+    );
+}
+
+#[test]
+fn unknown_metrics_are_refused_with_the_valid_ones() {
+    assert_eq!(parse_metric("latency_us.p99"), Ok("latency_us.p99".into()));
+    let error = parse_metric("latency_us.p100").unwrap_err();
+    assert!(
+        error.starts_with("unknown metric `latency_us.p100`; valid metrics: "),
+        "{error}"
+    );
+    assert!(error.contains("bytes.per_event"), "{error}");
+}
+
+fn sample() -> Comparison {
+    let mut b = baseline();
+    b.transports[1].bytes.per_event = 80.0;
+    let mut c = compare(
+        &b,
+        &current(),
+        0.1,
+        &metrics(&["latency_us.p99", "bytes.per_event"]),
+    );
+    c.notes.push("the current run is incomplete".into());
+    c
+}
+
+#[test]
+fn text_is_an_aligned_table() {
+    assert_eq!(
+        sample().render(Format::Text),
+        "\
+transport  metric           baseline  current  change  verdict
+poll       latency_us.p99     250000        —       —  MISSING
+poll       bytes.per_event       155        —       —  MISSING
+ws         latency_us.p99       1200     1800  +50.0%  REGRESSED
+ws         bytes.per_event        80       62  -22.5%  improved
+sse        latency_us.p99          —     1500       —  new
+sse        bytes.per_event         —       70       —  new
+note: the current run is incomplete
+3 regressions (threshold 10%)
+"
+    );
+}
+
+#[test]
+fn markdown_is_a_github_table() {
+    assert_eq!(
+        sample().render(Format::Markdown),
+        "\
+### wsbench compare: 3 regressions (threshold 10%)
+
+| Transport | Metric | Baseline | Current | Change | Verdict |
+| --- | --- | ---: | ---: | ---: | --- |
+| poll | latency_us.p99 | 250000 | — | — | ❌ **MISSING** |
+| poll | bytes.per_event | 155 | — | — | ❌ **MISSING** |
+| ws | latency_us.p99 | 1200 | 1800 | +50.0% | ❌ **REGRESSED** |
+| ws | bytes.per_event | 80 | 62 | -22.5% | ✅ improved |
+| sse | latency_us.p99 | — | 1500 | — | 🆕 new |
+| sse | bytes.per_event | — | 70 | — | 🆕 new |
+
+> **Note:** the current run is incomplete
+"
+    );
+}
+
+#[test]
+fn a_sweep_adds_a_column() {
+    let run = swept("poll_interval", &[0.5], |_| {
+        vec![entry("poll", 100.0, 150.0, 0)]
+    });
+    let c = compare(&run, &run, 0.1, &metrics(&["events.lost"]));
+    assert_eq!(
+        c.render(Format::Text),
+        "transport  poll_interval  metric       baseline  current  change  verdict\n\
+         poll                0.5s  events.lost         0        0    0.0%  unchanged\n\
+         no regression (threshold 10%)\n"
+    );
+    assert!(
+        c.render(Format::Markdown)
+            .contains("| poll | 0.5s | events.lost | 0 | 0 | 0.0% | ✅ unchanged |\n")
+    );
+}
+
+#[test]
+fn json_is_the_documented_object() {
+    let c = compare(&baseline(), &current(), 0.1, &metrics(&["latency_us.p99"]));
+    let json: serde_json::Value = serde_json::from_str(&c.render(Format::Json)).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "schema": "wsbench.compare.v1",
+            "threshold": 0.1,
+            "regressions": 2,
+            "notes": [],
+            "rows": [
+                {"transport": "poll", "metric": "latency_us.p99", "direction": "lower_is_better",
+                 "baseline": 250000.0, "current": null, "change_pct": null, "verdict": "missing"},
+                {"transport": "ws", "metric": "latency_us.p99", "direction": "lower_is_better",
+                 "baseline": 1200.0, "current": 1800.0, "change_pct": 50.0, "verdict": "regressed"},
+                {"transport": "sse", "metric": "latency_us.p99", "direction": "lower_is_better",
+                 "baseline": null, "current": 1500.0, "change_pct": null, "verdict": "new"},
+            ]
+        })
+    );
+    assert_eq!(serde_json::from_value::<Comparison>(json).unwrap(), c);
+}
+
+mod loading {
+    use super::*;
+    use std::fs;
+
+    fn error(path: &std::path::Path) -> String {
+        load(path).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_directory_or_its_results_json_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("results.json");
+        fs::write(&file, serde_json::to_string(&baseline()).unwrap()).unwrap();
+        assert_eq!(load(dir.path()).unwrap().transports, baseline().transports);
+        assert_eq!(load(&file).unwrap().transports, baseline().transports);
+    }
+
+    #[test]
+    fn each_problem_names_the_path_and_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name);
+        let file = p("results.json");
+        assert_eq!(
+            error(dir.path()),
+            format!(
+                "{}: not found (expected a results directory holding results.json, or a results.json file)",
+                file.display()
+            )
+        );
+        assert!(error(&p("nope")).starts_with(&format!("{}: not found", p("nope").display())));
+        fs::write(&file, "{ not json").unwrap();
+        assert!(error(&file).starts_with(&format!("{}: not JSON: ", file.display())));
+        fs::write(&file, r#"{"schema": "wsbench.results.v2"}"#).unwrap();
+        assert_eq!(
+            error(&file),
+            format!(
+                "{}: schema is \"wsbench.results.v2\", expected `wsbench.results.v1`",
+                file.display()
+            )
+        );
+        fs::write(&file, r#"{"transports": []}"#).unwrap();
+        assert_eq!(
+            error(&file),
+            format!(
+                "{}: schema is missing (no `schema` field), expected `wsbench.results.v1`",
+                file.display()
+            )
+        );
+        fs::write(&file, r#"{"schema": "wsbench.results.v1"}"#).unwrap();
+        assert!(
+            error(&file).starts_with(&format!(
+                "{}: not a valid `wsbench.results.v1` record: missing field",
+                file.display()
+            )),
+            "{}",
+            error(&file)
+        );
+    }
+}

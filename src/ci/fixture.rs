@@ -1,0 +1,61 @@
+//! Hand-built results for the unit tests of `ci`.
+
+use crate::results::{Machine, Results, SCHEMA, SweepInfo, TransportResult};
+
+/// A transport entry with the figures the tests read; everything else zero.
+pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportResult {
+    let mut entry = TransportResult {
+        transport: transport.into(),
+        clients: 50,
+        header_profile: "browser".into(),
+        window_s: 5.0,
+        ..Default::default()
+    };
+    entry.latency_us.p50 = p99 / 2.0;
+    entry.latency_us.p99 = p99;
+    entry.bytes.per_event = per_event;
+    entry.events.lost = lost;
+    entry
+}
+
+/// A complete run of the given entries.
+pub fn results(transports: Vec<TransportResult>) -> Results {
+    Results {
+        schema: SCHEMA.into(),
+        wsbench_version: "0.1.0".into(),
+        complete: true,
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: Some("2026-01-01T00:00:30Z".into()),
+        machine: Machine {
+            cores: 2,
+            ..Default::default()
+        },
+        scenario: serde_json::json!({"name": "ci"}),
+        sweep: None,
+        repeat: 1,
+        transports,
+        assertions: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// A run sweeping `parameter` over `values`, with `make(value)` entries at each point.
+pub fn swept(
+    parameter: &str,
+    values: &[f64],
+    make: impl Fn(f64) -> Vec<TransportResult>,
+) -> Results {
+    let mut transports = Vec::new();
+    for &value in values {
+        for mut entry in make(value) {
+            entry.sweep_value = Some(value);
+            transports.push(entry);
+        }
+    }
+    let mut run = results(transports);
+    run.sweep = Some(SweepInfo {
+        parameter: parameter.into(),
+        values: values.to_vec(),
+    });
+    run
+}

@@ -1,0 +1,154 @@
+//! Result files, one format per file behind one trait that returns bytes, so every
+//! format can be tested on a hand-built record without touching the disk.
+
+pub mod csv;
+pub mod hlog;
+pub mod json;
+
+use std::path::{Path, PathBuf};
+
+use crate::results::Results;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot serialise the results as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the histogram log: {0}")]
+    HistogramLog(String),
+    #[error("interval at {start_s} s lasting {duration_s} s is not a valid time span")]
+    Interval { start_s: f64, duration_s: f64 },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One output format of the whole results record.
+pub trait Exporter {
+    /// File name in the results directory.
+    fn file_name(&self) -> &str;
+    fn serialize(&self, results: &Results) -> Result<Vec<u8>, ExportError>;
+}
+
+/// Every format written after each transport; a new format is one file and one line here.
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![Box::new(json::JsonExporter), Box::new(csv::CsvExporter)]
+}
+
+/// Writes one format into `dir`, returning the file's path.
+pub fn write(
+    dir: &Path,
+    exporter: &dyn Exporter,
+    results: &Results,
+) -> Result<PathBuf, ExportError> {
+    let path = dir.join(exporter.file_name());
+    let bytes = exporter.serialize(results)?;
+    std::fs::write(&path, bytes).map_err(|source| ExportError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::results::*;
+
+    /// A small record with every field the exporters read set to a distinct value.
+    pub fn results() -> Results {
+        let mut ws = TransportResult {
+            transport: "ws".into(),
+            clients: 100,
+            header_profile: "minimal".into(),
+            window_s: 30.0,
+            ..Default::default()
+        };
+        ws.events = Events {
+            published: 3000,
+            expected: 300_000,
+            delivered: 299_990,
+            lost: 10,
+            duplicated: 2,
+            out_of_order: 1,
+            coalesced: 0,
+            received_in_window: 299_995,
+        };
+        ws.latency_us = Latency {
+            count: 299_990,
+            min: 80.0,
+            p50: 250.0,
+            p90: 410.0,
+            p99: 1203.0,
+            p999: 5011.0,
+            p9999: 9000.0,
+            max: 12_031.0,
+            mean: 287.25,
+        };
+        ws.bytes = ByteCounts {
+            down: 30_000_000,
+            up: 20_000,
+            payload: 27_000_000,
+            overhead: 3_020_000,
+            per_event: 100.5,
+            payload_per_event: 90.0,
+            overhead_share: 0.1,
+            per_second: 1_000_666.5,
+        };
+        ws.requests = Requests {
+            total: 100,
+            empty: 0,
+            errors: 1,
+        };
+        ws.cpu.server_s = 1.5;
+        ws.cpu.client_s = 2.25;
+        ws.cpu.server_us_per_event = 5.0;
+        ws.cpu.client_us_per_event = 7.5;
+        ws.memory.server_peak_rss_bytes = 52_428_800;
+        ws.memory.server_rss_per_conn_bytes = 12_288.5;
+        let poll = TransportResult {
+            transport: "poll".into(),
+            sweep_value: Some(0.5),
+            clients: 10,
+            ..Default::default()
+        };
+        Results {
+            schema: SCHEMA.into(),
+            wsbench_version: "0.1.0".into(),
+            complete: true,
+            started_at: "2025-01-02T03:04:05Z".into(),
+            finished_at: None,
+            machine: Machine::default(),
+            scenario: serde_json::json!({ "name": "fixture" }),
+            sweep: None,
+            repeat: 1,
+            transports: vec![ws, poll],
+            assertions: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_every_format_and_names_unwritable_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = fixture::results();
+        for exporter in exporters() {
+            let path = write(dir.path(), exporter.as_ref(), &results).unwrap();
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                exporter.serialize(&results).unwrap()
+            );
+        }
+        let missing = dir.path().join("no/such/dir");
+        let err = write(&missing, exporters()[0].as_ref(), &results).unwrap_err();
+        assert!(
+            err.to_string().contains("no/such/dir/results.json"),
+            "{err}"
+        );
+    }
+}

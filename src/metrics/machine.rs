@@ -1,0 +1,60 @@
+//! Where a run ran, for the results record: a figure means little without the machine.
+//! Each part that cannot be read is left blank rather than failing the run.
+
+use super::procfs;
+use crate::results::Machine;
+
+pub fn machine() -> Machine {
+    let read = |path: &str| procfs::read(path).unwrap_or_default();
+    Machine {
+        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
+        cpu_model: parse_cpu_model(&read("/proc/cpuinfo")).unwrap_or_default(),
+        memory_bytes: parse_mem_total(&read("/proc/meminfo")).unwrap_or(0),
+        hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
+    }
+}
+
+/// The first `model name` of `/proc/cpuinfo`; ARM kernels without one may name the
+/// hardware instead.
+pub fn parse_cpu_model(cpuinfo: &str) -> Option<String> {
+    ["model name", "Hardware"]
+        .iter()
+        .find_map(|key| procfs::field(cpuinfo, key))
+        .filter(|model| !model.is_empty())
+        .map(str::to_string)
+}
+
+/// `MemTotal` of `/proc/meminfo`, bytes.
+pub fn parse_mem_total(meminfo: &str) -> Option<u64> {
+    procfs::kb_field(meminfo, "MemTotal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CPUINFO: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n\
+                           model\t\t: 85\nmodel name\t: Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz\n\
+                           stepping\t: 4\n\nprocessor\t: 1\n\
+                           model name\t: Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz\n";
+    const MEMINFO: &str = "MemTotal:       16318128 kB\nMemFree:         1234567 kB\n";
+
+    #[test]
+    fn parses_model_and_memory() {
+        assert_eq!(
+            parse_cpu_model(CPUINFO).as_deref(),
+            Some("Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz")
+        );
+        assert_eq!(parse_mem_total(MEMINFO), Some(16_318_128 * 1024));
+        assert_eq!(parse_cpu_model("processor\t: 0\n"), None);
+    }
+
+    #[test]
+    fn this_machine_has_cores_and_a_kernel() {
+        let m = machine();
+        assert!(m.cores >= 1);
+        assert!(!m.kernel.is_empty() && !m.kernel.contains('\n'));
+        assert!(m.memory_bytes > 0);
+    }
+}

@@ -1,0 +1,71 @@
+//! Reading `/proc` files, with errors that name the file: a process that exited or a
+//! kernel without a field must say which file let us down.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot parse {}: {detail}", path.display())]
+    Parse { path: PathBuf, detail: String },
+    #[error("cannot read the CPU clock of process {pid}: {source}")]
+    Clock { pid: u32, source: std::io::Error },
+}
+
+/// The whole text of a `/proc` file.
+pub fn read(path: impl AsRef<Path>) -> Result<String, ProcError> {
+    let path = path.as_ref();
+    std::fs::read_to_string(path).map_err(|source| ProcError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// `/proc/<pid>/<file>`.
+pub fn pid_path(pid: u32, file: &str) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}/{file}"))
+}
+
+/// The value after `key:` on the first line that starts with it, trimmed
+/// (`/proc/<pid>/status`, `/proc/meminfo` and `/proc/cpuinfo` all use this shape).
+pub fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        (name.trim_end() == key).then(|| value.trim())
+    })
+}
+
+/// A `NNN kB` field in bytes.
+pub fn kb_field(text: &str, key: &str) -> Option<u64> {
+    let value = field(text, key)?;
+    let kb = value.strip_suffix("kB").unwrap_or(value).trim();
+    kb.parse::<u64>().ok()?.checked_mul(1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_found_by_exact_key() {
+        let text = "VmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nmodel name\t: Some CPU @ 2GHz\n";
+        assert_eq!(field(text, "model name"), Some("Some CPU @ 2GHz"));
+        assert_eq!(kb_field(text, "VmRSS"), Some(1024 * 1024));
+        assert_eq!(kb_field(text, "VmHWM"), Some(2048 * 1024));
+        assert_eq!(kb_field(text, "Vm"), None);
+    }
+
+    #[test]
+    fn read_errors_name_the_file() {
+        let err = read("/proc/definitely/not/here").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /proc/definitely/not/here: "),
+            "{err}"
+        );
+    }
+}

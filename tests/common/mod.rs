@@ -1,0 +1,88 @@
+//! A hand-built run, as `wsbench run` would write it, for tests that need a results.json.
+
+#![allow(dead_code)]
+
+use wsbench::results::{
+    AssertionOutcome, Machine, PercentilePoint, Results, SCHEMA, Second, TransportResult,
+};
+
+/// One transport entry with plausible, distinct figures in every section.
+pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
+    let mut e = TransportResult {
+        transport: transport.into(),
+        clients: 50,
+        header_profile: "browser".into(),
+        window_s: 5.0,
+        ..Default::default()
+    };
+    e.events.published = 100;
+    e.events.expected = 5000;
+    e.events.delivered = 5000;
+    e.events.received_in_window = 5000;
+    e.latency_us.count = 5000;
+    e.latency_us.p50 = p99_us / 4.0;
+    e.latency_us.p99 = p99_us;
+    e.latency_us.max = p99_us * 2.0;
+    e.bytes.per_event = per_event;
+    e.bytes.down = (per_event * 5000.0) as u64;
+    e.requests.total = 50;
+    e.cpu.server_us_per_event = 12.5;
+    e.cpu.client_us_per_event = 20.25;
+    e.memory.server_rss_per_conn_bytes = 8192.0;
+    e.percentiles = vec![PercentilePoint {
+        percentile: 99.0,
+        latency_us: p99_us,
+    }];
+    e.timeline = vec![Second {
+        t_s: 1.0,
+        delivered: 1000,
+        p99_us,
+        in_window: true,
+    }];
+    e.histogram_log = Some(format!("{transport}.hlog"));
+    e
+}
+
+/// A complete run of all four transports, with one assertion outcome.
+pub fn results() -> Results {
+    Results {
+        schema: SCHEMA.into(),
+        wsbench_version: "0.1.0".into(),
+        complete: true,
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: Some("2026-01-01T00:00:40Z".into()),
+        machine: Machine {
+            cores: 2,
+            kernel: "6.1.0".into(),
+            cpu_model: "test CPU".into(),
+            memory_bytes: 8 << 30,
+            hostname: "ci".into(),
+        },
+        scenario: serde_json::json!({"name": "ci", "duration": "5s", "clients": {"count": 50}}),
+        sweep: None,
+        repeat: 1,
+        transports: vec![
+            entry("poll", 400_000.0, 150.0),
+            entry("longpoll", 3000.0, 900.0),
+            entry("sse", 2000.0, 70.0),
+            entry("ws", 1800.0, 62.0),
+        ],
+        assertions: vec![AssertionOutcome {
+            description: "ws bytes.per_event ÷ poll ≤ 0.5".into(),
+            transport: "ws".into(),
+            metric: "bytes.per_event".into(),
+            sweep_value: None,
+            measured: Some(62.0 / 150.0),
+            passed: true,
+            reason: None,
+        }],
+        warnings: Vec::new(),
+    }
+}
+
+/// Writes `results` as `<dir>/results.json`, the way a run does.
+pub fn write(dir: &std::path::Path, results: &Results) {
+    std::fs::create_dir_all(dir).unwrap();
+    let text = serde_json::to_string_pretty(results).unwrap();
+    std::fs::write(dir.join("results.json"), text).unwrap();
+}

@@ -1,0 +1,146 @@
+//! `wsbench compare` through the binary: exit codes and what it prints.
+
+mod common;
+
+use assert_cmd::Command;
+
+fn wsbench() -> Command {
+    Command::cargo_bin("wsbench").unwrap()
+}
+
+#[test]
+fn a_run_compared_with_itself_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &common::results());
+    let output = wsbench()
+        .arg("compare")
+        .arg(dir.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1 + 4 * 6 + 1, "{stdout}");
+    assert!(
+        stdout.ends_with("no regression (threshold 10%)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let (baseline, current) = (dir.path().join("baseline"), dir.path().join("current"));
+    let mut better = common::results();
+    better.transports[3].latency_us.p99 = 900.0;
+    common::write(&baseline, &better);
+    common::write(&current, &common::results());
+    let output = wsbench()
+        .arg("compare")
+        .arg(&baseline)
+        .arg(&current)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let regressed: Vec<&str> = stdout.lines().filter(|l| l.contains("REGRESSED")).collect();
+    assert_eq!(regressed.len(), 1, "{stdout}");
+    let words: Vec<&str> = regressed[0].split_whitespace().collect();
+    assert_eq!(
+        words,
+        [
+            "ws",
+            "latency_us.p99",
+            "900",
+            "1800",
+            "+100.0%",
+            "REGRESSED"
+        ]
+    );
+    assert!(
+        stdout.ends_with("1 regression (threshold 10%)\n"),
+        "{stdout}"
+    );
+
+    let json = wsbench()
+        .args(["compare", "--format", "json", "--metrics", "latency_us.p99"])
+        .arg(&baseline)
+        .arg(current.join("results.json"))
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["regressions"], 1);
+    assert_eq!(value["rows"].as_array().unwrap().len(), 4);
+
+    let loose = wsbench()
+        .args(["compare", "--threshold", "150%", "--format", "markdown"])
+        .arg(&baseline)
+        .arg(&current)
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8(loose.stdout).unwrap();
+    assert_eq!(loose.status.code(), Some(0), "{markdown}");
+    assert!(
+        markdown.starts_with("### wsbench compare: no regression (threshold 150%)\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| ws | latency_us.p99 | 900 | 1800 | +100.0% | ✅ unchanged |\n"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn a_missing_file_exits_2_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &common::results());
+    let missing = dir.path().join("nope");
+    let output = wsbench()
+        .arg("compare")
+        .arg(&missing)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "wsbench compare: {}: not found",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_metric_or_threshold_exits_2_with_what_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &common::results());
+    let output = wsbench()
+        .args(["compare", "--metrics", "latency_us.p99,latency_us.p100"])
+        .arg(dir.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("unknown metric `latency_us.p100`; valid metrics: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bytes.per_event"), "{stderr}");
+
+    let output = wsbench()
+        .args(["compare", "--threshold", "10"])
+        .arg(dir.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("write `10%` for percent")
+    );
+}

@@ -1,0 +1,159 @@
+//! docs/results.schema.json is the contract for results.json: a record serialised by serde
+//! validates against it, a doctored one does not, and the schema lists exactly the record's
+//! fields.
+
+mod common;
+
+use serde_json::{Value, json};
+
+fn schema() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/results.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every optional part filled in, so that the schema sees every field.
+fn full_record() -> Value {
+    let mut results = common::results();
+    results.sweep = Some(wsbench::results::SweepInfo {
+        parameter: "clients".into(),
+        values: vec![50.0],
+    });
+    results.repeat = 3;
+    results
+        .warnings
+        .push("the load generator used 0.95 of a core".into());
+    let mut failed = results.assertions[0].clone();
+    failed.sweep_value = Some(50.0);
+    failed.measured = None;
+    failed.passed = false;
+    failed.reason = Some("poll is not in this run".into());
+    results.assertions = vec![failed];
+    for entry in &mut results.transports {
+        entry.sweep_value = Some(50.0);
+        entry.staleness_us = Some(entry.latency_us.clone());
+        let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
+        entry.spread = spread.as_object().cloned();
+    }
+    serde_json::to_value(&results).unwrap()
+}
+
+fn errors(instance: &Value) -> Vec<String> {
+    let schema = schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_schema_is_draft_2020_12() {
+    let schema = schema();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(jsonschema::meta::validate(&schema).is_ok());
+}
+
+#[test]
+fn a_record_written_by_serde_validates() {
+    assert_eq!(errors(&full_record()), Vec::<String>::new());
+    let minimal = serde_json::to_value(common::results()).unwrap();
+    assert_eq!(errors(&minimal), Vec::<String>::new());
+}
+
+#[test]
+fn a_record_without_latency_fails() {
+    let mut record = full_record();
+    record["transports"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("latency_us");
+    let errors = errors(&record);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("/transports/0: "), "{errors:?}");
+    assert!(errors[0].contains("latency_us"), "{errors:?}");
+}
+
+#[test]
+fn wrong_names_types_and_nan_fail() {
+    let mut record = full_record();
+    record["transports"][1]["transport"] = json!("websocket");
+    record["transports"][2]["events"]["lost"] = json!(-1);
+    record["schema"] = json!("wsbench.results.v2");
+    // NaN serialises as null, which a reader cannot take as a number.
+    let mut entry = common::entry("ws", f64::NAN, 62.0);
+    entry.latency_us.p99 = f64::NAN;
+    record["transports"][3] = serde_json::to_value(entry).unwrap();
+    let mut paths: Vec<String> = errors(&record)
+        .iter()
+        .map(|e| e.split(": ").next().unwrap().to_string())
+        .collect();
+    paths.sort();
+    let mut expected = [
+        "/schema",
+        "/transports/1/transport",
+        "/transports/2/events/lost",
+        "/transports/3/latency_us/p50",
+        "/transports/3/latency_us/p99",
+        "/transports/3/latency_us/max",
+        "/transports/3/percentiles/0/latency_us",
+        "/transports/3/timeline/0/p99_us",
+    ];
+    expected.sort();
+    assert_eq!(paths, expected);
+}
+
+/// Follows `$ref`s within the schema.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            resolve(root, root.pointer(pointer).unwrap())
+        }
+        None => node,
+    }
+}
+
+/// Compares the keys of every object in `instance` with the properties the schema gives it.
+fn compare_keys(root: &Value, node: &Value, instance: &Value, at: &str, out: &mut Vec<String>) {
+    let node = resolve(root, node);
+    match instance {
+        Value::Object(map) => {
+            if let Some(props) = node.get("properties").and_then(Value::as_object) {
+                for key in map.keys().filter(|k| !props.contains_key(*k)) {
+                    out.push(format!("{at}/{key}: in the record, not in the schema"));
+                }
+                for key in props.keys().filter(|k| !map.contains_key(*k)) {
+                    out.push(format!("{at}/{key}: in the schema, not in the record"));
+                }
+                for (key, child) in map {
+                    if let Some(prop) = props.get(key) {
+                        compare_keys(root, prop, child, &format!("{at}/{key}"), out);
+                    }
+                }
+            } else if let Some(values) = node.get("additionalProperties") {
+                for (key, child) in map {
+                    compare_keys(root, values, child, &format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = node.get("items") {
+                for (i, child) in items.iter().enumerate() {
+                    compare_keys(root, item, child, &format!("{at}/{i}"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_schema_lists_exactly_the_fields_of_the_record() {
+    let schema = schema();
+    let mut differences = Vec::new();
+    compare_keys(&schema, &schema, &full_record(), "", &mut differences);
+    assert_eq!(differences, Vec::<String>::new());
+}
