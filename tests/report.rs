@@ -181,3 +181,18 @@ fn the_fixtures_follow_the_results_schema() {
         assert_eq!(errors, Vec::<String>::new(), "{fixture}");
     }
 }
+
+#[test]
+fn an_unreadable_histogram_log_is_a_warning_not_a_failure() {
+    let dir = results_dir("results.json");
+    std::fs::write(dir.path().join("ws.hlog"), "3.000,1.000,1.0,not-base64!\n").expect("write");
+    report::render_dir(dir.path(), ReportFormat::Md).expect("report renders");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    let warnings = md.split("## Warnings").nth(1).expect("a warnings section");
+    assert!(
+        warnings.contains(
+            "- ws: the latency chart uses the percentiles in results.json, not ws.hlog: "
+        ),
+        "{warnings}"
+    );
+}

@@ -8,6 +8,7 @@
 mod content;
 mod doc;
 pub mod format;
+mod hlog;
 mod html;
 mod lubbers;
 mod markdown;
@@ -105,11 +106,16 @@ pub fn load(dir: &Path) -> Result<Results, ReportError> {
 }
 
 /// Writes the charts of `results` into `dir/charts` and the chosen reports into `dir`.
+/// Interval logs named by the entries and present in `dir` refine the latency curves.
 pub fn render(
     results: &Results,
     dir: &Path,
     format: ReportFormat,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let mut results = results.clone();
+    let notes = hlog::refine_percentiles(&mut results, dir);
+    results.warnings.extend(notes);
+    let results = &results;
     let charts = plot::render_charts(results, &dir.join(CHARTS_DIR))?;
     let refs: Vec<_> = charts
         .iter()
