@@ -142,3 +142,54 @@ fn a_bad_directory_is_an_error_naming_it() {
     assert!(matches!(err, PlotError::CreateDir { .. }), "{err}");
     assert!(err.to_string().contains("not-a-dir"), "{err}");
 }
+
+#[test]
+fn degenerate_results_render_without_panicking() {
+    let mut results = fixture("results.json");
+    // Nothing measured at all: zeros everywhere, one second of timeline, a flat curve.
+    for t in &mut results.transports {
+        let keep = (t.transport.clone(), t.clients);
+        *t = Default::default();
+        (t.transport, t.clients) = keep;
+        t.percentiles = vec![wsbench::results::PercentilePoint {
+            percentile: 50.0,
+            latency_us: 0.0,
+        }];
+        t.timeline = vec![wsbench::results::Second {
+            t_s: 0.0,
+            delivered: 0,
+            p99_us: 0.0,
+            in_window: true,
+        }];
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let charts = plot::render_charts(&results, dir.path()).expect("charts render");
+    // Charts need delivered events (bytes, cost); latency and timeline draw empty axes.
+    let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["latency", "timeline"]);
+
+    results.transports.truncate(1);
+    results.transports[0].events.delivered = 1;
+    results.transports[0].events.received_in_window = 1;
+    let charts = plot::render_charts(&results, dir.path()).expect("one transport renders");
+    assert_eq!(charts.len(), 4);
+
+    results.transports.clear();
+    assert_eq!(
+        plot::render_all(&results, dir.path()).expect("no transports"),
+        Vec::<PathBuf>::new()
+    );
+}
+
+#[test]
+fn an_unwritable_chart_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("latency.png")).expect("a directory in the way");
+    let err = plot::render_all(&fixture("results.json"), dir.path()).unwrap_err();
+    assert!(matches!(err, PlotError::Draw { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&dir.path().join("latency.png").display().to_string()),
+        "{err}"
+    );
+}

@@ -196,3 +196,21 @@ fn an_unreadable_histogram_log_is_a_warning_not_a_failure() {
         "{warnings}"
     );
 }
+
+#[test]
+fn an_interrupted_run_with_nothing_measured_still_reports() {
+    let dir = results_dir("results.json");
+    let path = dir.path().join("results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    results["complete"] = false.into();
+    results["finished_at"] = serde_json::Value::Null;
+    results["transports"] = serde_json::json!([]);
+    std::fs::write(&path, results.to_string()).expect("write");
+    let files = report::render_dir(dir.path(), ReportFormat::Both).expect("report renders");
+    assert_eq!(names(dir.path(), &files), ["report.md", "report.html"]);
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.contains("> **Incomplete run.**"), "{md}");
+    assert!(md.contains("| Transports | none finished |"), "{md}");
+    assert!(!md.contains("## Verdict"), "{md}");
+}
