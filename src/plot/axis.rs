@@ -132,13 +132,15 @@ pub fn zero_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     if hi <= 0.0 { 0.0..1.0 } else { 0.0..hi * 1.15 }
 }
 
-/// Compact tick labels: `1500` → `1.5k`, `2000000` → `2M`, `0.015` → `0.015`.
+/// Compact tick labels: `15000` → `15,000`, `2000000` → `2M`, `0.015` → `0.015`.
 pub fn short_number(v: &f64) -> String {
     let v = *v;
+    if v.abs() >= 1e3 && v.abs() < 1e6 && v.fract() == 0.0 {
+        return crate::analysis::thousands(v as i64);
+    }
     let (scaled, suffix) = match v.abs() {
         a if a >= 1e9 => (v / 1e9, "G"),
         a if a >= 1e6 => (v / 1e6, "M"),
-        a if a >= 1e4 => (v / 1e3, "k"),
         _ => (v, ""),
     };
     let text = match scaled.abs() {
@@ -192,7 +194,7 @@ mod tests {
         assert_eq!(
             numbers,
             [
-                "0", "0.001", "0.015", "1.5", "12", "150", "1500", "15k", "2M"
+                "0", "0.001", "0.015", "1.5", "12", "150", "1,500", "15,000", "2M"
             ]
         );
     }

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::axis::{TickedLogAxis, log_range, short_number};
 use super::frame::{LegendEntry, Swatch, frame};
 use super::{Chart, DrawError, FAINT_GRID, GRID, axis_font, colour, label_font};
-use crate::analysis::{saturation, thousands, transport_names};
+use crate::analysis::{saturation, transport_names};
 use crate::results::{Results, TransportResult};
 
 pub struct SweepChart<'a> {
@@ -162,13 +162,7 @@ impl SweepChart<'_> {
             .configure_mesh()
             .x_desc(self.x_desc())
             .y_desc(panel.y_desc)
-            .x_label_formatter(&|v| {
-                if v.fract() == 0.0 {
-                    thousands(*v as i64)
-                } else {
-                    short_number(v)
-                }
-            })
+            .x_label_formatter(&short_number)
             .y_label_formatter(&short_number)
             .label_style(label_font())
             .axis_desc_style(axis_font())
