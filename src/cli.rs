@@ -51,6 +51,13 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
+    /// Redraw the charts and reports of a results directory from its results.json.
+    Report {
+        /// A results directory written by `wsbench run`.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "both")]
+        format: crate::report::ReportFormat,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +145,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate { files } => Ok(validate(&files)),
         Command::Run(args) => Ok(run_command(args)),
         Command::Compare(args) => Ok(compare(&args)),
+        Command::Report { dir, format } => report(&dir, format),
+    }
+}
+
+fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow::Result<u8> {
+    match crate::report::render_dir(dir, format) {
+        Ok(files) => {
+            for file in files {
+                println!("{}", file.display());
+            }
+            Ok(exit::OK)
+        }
+        Err(e) if e.is_usage() => {
+            eprintln!("wsbench: {e}");
+            Ok(exit::USAGE)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -6,12 +6,15 @@
 //! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`; then `ci`
 //! (assertions, baseline comparison, repeats) once a run is over.
 
+pub mod analysis;
 pub mod ci;
 pub mod cli;
 pub mod client;
 pub mod export;
 pub mod feed;
 pub mod metrics;
+pub mod plot;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;

@@ -1,0 +1,226 @@
+//! Reading a results record the way charts and reports both need to: which entries to
+//! headline, and which measurements not to trust because the machine, not the transport,
+//! was the bottleneck.
+
+use std::fmt;
+
+use crate::results::{Results, TransportResult};
+
+/// Share of the machine's cores above which a process counts as saturating it.
+pub const CPU_SATURATION: f64 = 0.9;
+
+/// Why a measurement describes the machine's limits rather than the transport's cost.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saturation {
+    /// Connect, timeout, disconnect, protocol or HTTP status errors.
+    Errors(u64),
+    /// Events a client never received.
+    Lost(u64),
+    /// The load generator used `cores` of the machine's `of` cores.
+    LoadGeneratorCpu { cores: f64, of: usize },
+    /// Server and load generator together used `cores` of the machine's `of` cores.
+    MachineCpu { cores: f64, of: usize },
+}
+
+impl fmt::Display for Saturation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Errors(n) => write!(f, "{} errors", thousands(*n as i64)),
+            Self::Lost(n) => write!(f, "{} events lost", thousands(*n as i64)),
+            Self::LoadGeneratorCpu { cores, of } => {
+                write!(f, "load generator at {cores:.2} of {of} cores")
+            }
+            Self::MachineCpu { cores, of } => {
+                write!(f, "server + load generator at {cores:.2} of {of} cores")
+            }
+        }
+    }
+}
+
+/// All errors a transport met, of every kind.
+pub fn error_count(r: &TransportResult) -> u64 {
+    let e = &r.errors;
+    e.connect + e.timeout + e.disconnect + e.protocol + r.requests.errors
+}
+
+/// Reasons a transport's figures are limited by the machine; empty when they can be trusted.
+/// `cores` is the machine's core count (0 when unknown: CPU is then not judged).
+pub fn saturation(r: &TransportResult, cores: usize) -> Vec<Saturation> {
+    let mut reasons = Vec::new();
+    let errors = error_count(r);
+    if errors > 0 {
+        reasons.push(Saturation::Errors(errors));
+    }
+    if r.events.lost > 0 {
+        reasons.push(Saturation::Lost(r.events.lost));
+    }
+    if cores > 0 {
+        let limit = CPU_SATURATION * cores as f64;
+        let both = r.cpu.client_cores + r.cpu.server_cores;
+        if r.cpu.client_cores >= limit {
+            reasons.push(Saturation::LoadGeneratorCpu {
+                cores: r.cpu.client_cores,
+                of: cores,
+            });
+        } else if both >= limit {
+            // Both processes share the machine: together they can starve each other.
+            reasons.push(Saturation::MachineCpu {
+                cores: both,
+                of: cores,
+            });
+        }
+    }
+    reasons
+}
+
+/// The entries that single-run charts and tables headline: every entry, or for a sweep the
+/// entries at the largest swept value (the point where transports differ most).
+pub fn focus(results: &Results) -> Vec<&TransportResult> {
+    match largest_sweep_value(results) {
+        Some(largest) => results
+            .transports
+            .iter()
+            .filter(|t| t.sweep_value == Some(largest))
+            .collect(),
+        None => results.transports.iter().collect(),
+    }
+}
+
+/// The largest swept value that has results, when the run is a sweep.
+pub fn largest_sweep_value(results: &Results) -> Option<f64> {
+    results.sweep.as_ref()?;
+    results
+        .transports
+        .iter()
+        .filter_map(|t| t.sweep_value)
+        .fold(None, |max: Option<f64>, v| {
+            Some(max.map_or(v, |m| m.max(v)))
+        })
+}
+
+/// Transport names in the order they first appear in the record (the scenario's order).
+pub fn transport_names(results: &Results) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for t in &results.transports {
+        if !names.contains(&t.transport.as_str()) {
+            names.push(&t.transport);
+        }
+    }
+    names
+}
+
+/// A swept value in words: `10,000 clients`, `20 events/s`, `2 s poll interval`.
+pub fn point_label(parameter: &str, value: f64) -> String {
+    let number = if value.fract() == 0.0 && value.abs() < 1e15 {
+        thousands(value as i64)
+    } else {
+        format!("{value}")
+    };
+    match parameter {
+        "clients" => format!("{number} clients"),
+        "rate" => format!("{number} events/s"),
+        "poll_interval" => format!("{number} s poll interval"),
+        other => format!("{other} = {number}"),
+    }
+}
+
+/// `12345` → `12,345`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(transport: &str, sweep_value: Option<f64>) -> TransportResult {
+        TransportResult {
+            transport: transport.into(),
+            sweep_value,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn clean_run_is_not_saturated() {
+        let mut r = entry("ws", None);
+        r.cpu.client_cores = 0.5;
+        r.cpu.server_cores = 0.5;
+        assert!(saturation(&r, 2).is_empty());
+    }
+
+    #[test]
+    fn each_reason_is_reported() {
+        let mut r = entry("poll", None);
+        r.errors.timeout = 3;
+        r.requests.errors = 2;
+        r.events.lost = 7;
+        r.cpu.client_cores = 1.8;
+        assert_eq!(
+            saturation(&r, 2),
+            vec![
+                Saturation::Errors(5),
+                Saturation::Lost(7),
+                Saturation::LoadGeneratorCpu { cores: 1.8, of: 2 }
+            ]
+        );
+        r.cpu.client_cores = 1.0;
+        r.cpu.server_cores = 0.8;
+        assert_eq!(
+            saturation(&r, 2)[2],
+            Saturation::MachineCpu { cores: 1.8, of: 2 }
+        );
+        assert_eq!(
+            saturation(&r, 0).len(),
+            2,
+            "unknown core count: CPU is not judged"
+        );
+    }
+
+    #[test]
+    fn sweeps_focus_on_the_largest_value() {
+        let mut results: Results = serde_json::from_value(serde_json::json!({
+            "schema": "wsbench.results.v1", "wsbench_version": "0", "complete": true,
+            "started_at": "", "machine": {"cores": 2, "kernel": "", "cpu_model": "",
+            "memory_bytes": 0, "hostname": ""}, "scenario": {}, "transports": []
+        }))
+        .unwrap();
+        results.transports = vec![
+            entry("poll", Some(1000.0)),
+            entry("poll", Some(10000.0)),
+            entry("ws", Some(1000.0)),
+            entry("ws", Some(10000.0)),
+        ];
+        assert_eq!(focus(&results).len(), 4, "no [sweep]: every entry");
+        results.sweep = Some(crate::results::SweepInfo {
+            parameter: "clients".into(),
+            values: vec![1000.0, 10000.0],
+        });
+        let names: Vec<_> = focus(&results)
+            .iter()
+            .map(|t| (t.transport.clone(), t.sweep_value))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("poll".into(), Some(10000.0)), ("ws".into(), Some(10000.0))]
+        );
+        assert_eq!(transport_names(&results), vec!["poll", "ws"]);
+    }
+
+    #[test]
+    fn points_and_numbers_in_words() {
+        assert_eq!(point_label("clients", 10000.0), "10,000 clients");
+        assert_eq!(point_label("rate", 0.5), "0.5 events/s");
+        assert_eq!(point_label("poll_interval", 2.0), "2 s poll interval");
+        assert_eq!(thousands(-1234567), "-1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+}

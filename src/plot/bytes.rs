@@ -1,0 +1,90 @@
+//! Chart 2: bytes per delivered event, one stacked bar per transport: the event's own
+//! JSON, the protocol's overhead (HTTP headers, SSE fields, WebSocket frames), and the
+//! estimated TCP/IP headers and ACKs on top, hatched because they are estimated.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::bars::{Axes, Bar, Fill, Segment, Slot, draw_bars};
+use super::frame::{LegendEntry, Swatch, frame};
+use super::{Chart, DrawError, Focus, colour};
+use crate::results::{Results, TransportResult};
+
+pub struct BytesChart<'a> {
+    focus: Focus<'a>,
+}
+
+impl<'a> BytesChart<'a> {
+    pub fn build(results: &'a Results) -> Option<Self> {
+        let focus = Focus::of(results, |t| t.events.received_in_window > 0)?;
+        Some(Self { focus })
+    }
+}
+
+/// The three layers of one event's bytes: payload, protocol overhead, TCP/IP estimate.
+pub fn layers(t: &TransportResult) -> [f64; 3] {
+    let payload = t.bytes.payload_per_event;
+    let protocol = (t.bytes.per_event - payload).max(0.0);
+    let tcp_ip = (t.tcp.wire_per_event_estimate - t.bytes.per_event).max(0.0);
+    [payload, protocol, tcp_ip]
+}
+
+impl Chart for BytesChart<'_> {
+    fn name(&self) -> &str {
+        "bytes"
+    }
+
+    fn title(&self) -> String {
+        format!("Bytes per delivered event{}", self.focus.note)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let grey = RGBColor(110, 110, 110);
+        let legend = [
+            LegendEntry::new("payload (event JSON)", Swatch::Block(grey)),
+            LegendEntry::new(
+                "HTTP / SSE / WS overhead",
+                Swatch::Block(super::light(grey)),
+            ),
+            LegendEntry::new("TCP/IP headers + ACKs", Swatch::Hatched(grey)),
+            LegendEntry::new("(estimated)", Swatch::Blank),
+        ];
+        let plot = frame(area, &self.title(), &legend)?;
+        let slots: Vec<_> = self
+            .focus
+            .entries
+            .iter()
+            .map(|(t, label)| {
+                let [payload, protocol, tcp_ip] = layers(t);
+                let socket = payload + protocol;
+                Slot {
+                    name: label.clone(),
+                    colour: colour(&t.transport),
+                    bars: vec![Bar {
+                        segments: vec![
+                            Segment {
+                                value: payload,
+                                fill: Fill::Solid,
+                            },
+                            Segment {
+                                value: protocol,
+                                fill: Fill::Light,
+                            },
+                            Segment {
+                                value: tcp_ip,
+                                fill: Fill::Hatched,
+                            },
+                        ],
+                        label: format!("{socket:.0} B (+{tcp_ip:.0})"),
+                    }],
+                }
+            })
+            .collect();
+        let axes = Axes {
+            caption: None,
+            x_desc: "Transport (label: bytes at the socket, + TCP/IP estimate)",
+            y_desc: "Bytes per delivered event (B)",
+        };
+        draw_bars(&plot, &slots, &axes)
+    }
+}

@@ -1,0 +1,385 @@
+//! What the report says, in order: the run's header, the side-by-side table, verdicts,
+//! saturation, the sweep, the charts, the reference study, assertions and warnings.
+
+use serde_json::Value;
+
+use super::doc::{Block, Figure, Line, Table, strong, text};
+use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
+use super::{lubbers, verdict};
+use crate::analysis::{error_count, focus, largest_sweep_value, point_label, saturation};
+use crate::plot::RenderedChart;
+use crate::results::{Results, TransportResult};
+
+/// A chart as the report refers to it: paths relative to the report's directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartRef {
+    pub name: String,
+    pub title: String,
+    pub png: String,
+    pub svg: String,
+}
+
+impl ChartRef {
+    /// `chart`'s files, relative to the report in `report_dir`.
+    pub fn relative(chart: &RenderedChart, report_dir: &std::path::Path) -> Self {
+        let rel = |p: &std::path::Path| {
+            let p = p.strip_prefix(report_dir).unwrap_or(p);
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        Self {
+            name: chart.name.clone(),
+            title: chart.title.clone(),
+            png: rel(&chart.png),
+            svg: rel(&chart.svg),
+        }
+    }
+}
+
+pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
+    let mut blocks = header(results);
+    let cores = results.machine.cores;
+    let entries: Vec<(&TransportResult, bool)> = focus(results)
+        .into_iter()
+        .map(|t| (t, !saturation(t, cores).is_empty()))
+        .collect();
+    let at = focus_note(results);
+
+    blocks.push(Block::Heading(2, format!("Results{at}")));
+    blocks.push(Block::Table(results_table(&entries)));
+    blocks.push(Block::Paragraph(vec![text(
+        "Bytes count both directions at the client sockets over the measurement window; \
+         overhead is everything that is not event JSON; the wire figure adds an estimate of \
+         TCP/IP headers and ACKs. Latency runs from publish to receive. CPU is per 1,000 \
+         delivered events; RSS is the server's growth per connected client.",
+    )]));
+
+    let verdicts = verdict::verdicts(&entries);
+    if !verdicts.is_empty() {
+        blocks.push(Block::Heading(2, format!("Verdict{at}")));
+        blocks.push(Block::List(
+            verdicts.iter().map(verdict::Verdict::line).collect(),
+        ));
+    }
+
+    let saturated = saturated_lines(results);
+    if !saturated.is_empty() {
+        blocks.push(Block::Heading(2, "Saturation".into()));
+        blocks.push(Block::Note(vec![text(
+            "Where a transport saturated the machine, its figures describe this machine's limit, \
+             not the transport's cost. The charts flag these entries (a cross on the sweep \
+             chart); read them as bounds.",
+        )]));
+        blocks.push(Block::List(saturated));
+    }
+
+    if results.sweep.is_some() {
+        blocks.push(Block::Heading(2, "Sweep".into()));
+        blocks.push(Block::Table(sweep_table(results)));
+    }
+
+    // The reference study before the charts: for its scenario it is the point of the run.
+    if lubbers::applies(results) {
+        blocks.extend(lubbers::section(results));
+    }
+
+    if !charts.is_empty() {
+        blocks.push(Block::Heading(2, "Charts".into()));
+        for chart in charts {
+            blocks.push(Block::Figure(Figure {
+                name: chart.name.clone(),
+                title: chart.title.clone(),
+                png: chart.png.clone(),
+                svg: chart.svg.clone(),
+                caption: caption(&chart.name).into(),
+            }));
+        }
+    }
+
+    if !results.assertions.is_empty() {
+        blocks.push(Block::Heading(2, "Assertions".into()));
+        let mut table = Table::numeric(&["Result", "Assertion", "Measured"]);
+        table.align[1] = super::doc::Align::Left;
+        for a in &results.assertions {
+            let result = if a.passed { "PASS" } else { "FAIL" };
+            // Worded as `wsbench run` prints them (crate::ci::render_text).
+            let measured = match (a.measured, &a.reason) {
+                (Some(v), _) => crate::ci::format_value(v),
+                (None, reason) => {
+                    format!("not measured: {}", reason.as_deref().unwrap_or("no value"))
+                }
+            };
+            table.row(vec![result.into(), a.description.clone(), measured]);
+        }
+        blocks.push(Block::Table(table));
+    }
+
+    if !results.warnings.is_empty() {
+        blocks.push(Block::Heading(2, "Warnings".into()));
+        blocks.push(Block::List(
+            results.warnings.iter().map(|w| vec![text(w)]).collect(),
+        ));
+    }
+    blocks
+}
+
+/// ` at 10,000 clients` for a sweep's headline sections, or nothing.
+fn focus_note(results: &Results) -> String {
+    match (&results.sweep, largest_sweep_value(results)) {
+        (Some(sweep), Some(v)) => format!(" at {}", point_label(&sweep.parameter, v)),
+        _ => String::new(),
+    }
+}
+
+fn scenario_str<'a>(results: &'a Results, pointer: &str) -> Option<&'a str> {
+    results.scenario.pointer(pointer).and_then(Value::as_str)
+}
+
+fn scenario_num(results: &Results, pointer: &str) -> Option<f64> {
+    results.scenario.pointer(pointer).and_then(Value::as_f64)
+}
+
+fn header(results: &Results) -> Vec<Block> {
+    let name = scenario_str(results, "/name").unwrap_or("scenario");
+    let mut blocks = vec![Block::Heading(1, format!("wsbench report: {name}"))];
+    if let Some(description) = scenario_str(results, "/description").filter(|d| !d.is_empty()) {
+        blocks.push(Block::Paragraph(vec![text(description)]));
+    }
+    if !results.complete {
+        blocks.push(Block::Note(vec![
+            strong("Incomplete run."),
+            text(" Only the transports listed finished; the others are missing, not zero."),
+        ]));
+    }
+    let mut table = Table::numeric(&["", ""]);
+    table.align[1] = super::doc::Align::Left;
+    table.header = vec!["Run".into(), String::new()];
+    let mut row = |k: &str, v: String| table.row(vec![k.into(), v]);
+    row("Scenario", name.to_string());
+    let feed = match (
+        scenario_str(results, "/feed/kind"),
+        scenario_num(results, "/feed/rate"),
+    ) {
+        (Some(kind), Some(rate)) => format!("{kind}, {} events/s", number(rate)),
+        (Some(kind), None) => kind.to_string(),
+        _ => "—".into(),
+    };
+    row("Feed", feed);
+    let headers = results
+        .transports
+        .first()
+        .map_or("—", |t| t.header_profile.as_str());
+    let clients = match &results.sweep {
+        Some(s) if s.parameter == "clients" => {
+            let values: Vec<_> = s.values.iter().map(|v| thousands(*v as i64)).collect();
+            format!("swept: {}", values.join(", "))
+        }
+        _ => results
+            .transports
+            .first()
+            .map_or("—".into(), |t| thousands(t.clients as i64)),
+    };
+    row("Clients", format!("{clients}; {headers} request headers"));
+    if let Some(s) = results.sweep.as_ref().filter(|s| s.parameter != "clients") {
+        let values: Vec<_> = s.values.iter().map(|v| number(*v)).collect();
+        row("Sweep", format!("{}: {}", s.parameter, values.join(", ")));
+    }
+    let window = results.transports.first().map(|t| t.window_s);
+    let warmup = scenario_str(results, "/warmup");
+    row(
+        "Window",
+        match (window, warmup) {
+            (Some(w), Some(warm)) => format!("{} s measured, after {warm} of warm-up", number(w)),
+            (Some(w), None) => format!("{} s measured", number(w)),
+            _ => "—".into(),
+        },
+    );
+    let names = crate::analysis::transport_names(results).join(", ");
+    row(
+        "Transports",
+        if names.is_empty() {
+            "none finished".into()
+        } else {
+            names
+        },
+    );
+    let finished = results.finished_at.as_deref().unwrap_or("(not finished)");
+    row(
+        "Date (UTC)",
+        format!("{} to {finished}", results.started_at),
+    );
+    let m = &results.machine;
+    row(
+        "Machine",
+        format!(
+            "{}: {}, {} cores, {:.1} GiB RAM, Linux {}",
+            m.hostname,
+            m.cpu_model,
+            m.cores,
+            m.memory_bytes as f64 / (1u64 << 30) as f64,
+            m.kernel
+        ),
+    );
+    row(
+        "wsbench",
+        format!(
+            "{} (results schema {})",
+            results.wsbench_version, results.schema
+        ),
+    );
+    if results.repeat > 1 {
+        row(
+            "Repeat",
+            format!("{} runs per transport; figures are medians", results.repeat),
+        );
+    }
+    blocks.push(Block::Table(table));
+    blocks
+}
+
+fn name_cell(t: &TransportResult, saturated: bool) -> String {
+    if saturated {
+        format!("{} (saturated)", t.transport)
+    } else {
+        t.transport.clone()
+    }
+}
+
+fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
+    let mut table = Table::numeric(&[
+        "Transport",
+        "Delivered",
+        "Bytes/event",
+        "Overhead",
+        "Wire bytes/event (est.)",
+        "p50",
+        "p99",
+        "Server CPU per 1k events",
+        "RSS per connection",
+        "Lost",
+        "Errors",
+    ]);
+    for (t, saturated) in entries {
+        table.row(vec![
+            name_cell(t, *saturated),
+            format!(
+                "{} of {}",
+                thousands(t.events.delivered as i64),
+                thousands(t.events.expected as i64)
+            ),
+            bytes(t.bytes.per_event),
+            percent(t.bytes.overhead_share),
+            bytes(t.tcp.wire_per_event_estimate),
+            latency(t.latency_us.p50),
+            latency(t.latency_us.p99),
+            format!("{:.1} ms", t.cpu.server_us_per_event),
+            kib(t.memory.server_rss_per_conn_bytes),
+            thousands(t.events.lost as i64),
+            thousands(error_count(t) as i64),
+        ]);
+    }
+    table
+}
+
+fn sweep_table(results: &Results) -> Table {
+    let parameter = results
+        .sweep
+        .as_ref()
+        .map_or("value", |s| s.parameter.as_str());
+    let mut table = Table::numeric(&[
+        parameter,
+        "Transport",
+        "Bandwidth (Mbit/s)",
+        "Server CPU (cores)",
+        "Load generator CPU (cores)",
+        "p99",
+        "Bytes/event",
+        "Status",
+    ]);
+    table.align[1] = super::doc::Align::Left;
+    table.align[7] = super::doc::Align::Left;
+    let mut entries: Vec<&TransportResult> = results
+        .transports
+        .iter()
+        .filter(|t| t.sweep_value.is_some())
+        .collect();
+    entries.sort_by(|a, b| {
+        a.sweep_value
+            .unwrap_or(0.0)
+            .total_cmp(&b.sweep_value.unwrap_or(0.0))
+    });
+    for t in entries {
+        let reasons: Vec<String> = saturation(t, results.machine.cores)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let status = if reasons.is_empty() {
+            "ok".into()
+        } else {
+            format!("saturated: {}", reasons.join(", "))
+        };
+        let value = t.sweep_value.unwrap_or(0.0);
+        table.row(vec![
+            number(value),
+            t.transport.clone(),
+            sig3(t.bytes.per_second * 8.0 / 1e6),
+            format!("{:.3}", t.cpu.server_cores),
+            format!("{:.3}", t.cpu.client_cores),
+            latency(t.latency_us.p99),
+            bytes(t.bytes.per_event),
+            status,
+        ]);
+    }
+    table
+}
+
+fn saturated_lines(results: &Results) -> Vec<Line> {
+    results
+        .transports
+        .iter()
+        .filter_map(|t| {
+            let reasons = saturation(t, results.machine.cores);
+            if reasons.is_empty() {
+                return None;
+            }
+            let point = match (&results.sweep, t.sweep_value) {
+                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
+                _ => String::new(),
+            };
+            let reasons: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
+            Some(vec![
+                strong(format!("{}{point}", t.transport)),
+                text(format!(": {}.", reasons.join(", "))),
+            ])
+        })
+        .collect()
+}
+
+/// How to read each chart, by chart name.
+fn caption(name: &str) -> &'static str {
+    match name {
+        "latency" => {
+            "Latency at each percentile, HdrHistogram style: the x axis gives each added nine \
+             (90%, 99%, 99.9%…) the same room, so the tail is as visible as the median."
+        }
+        "bytes" => {
+            "What one delivered event costs in bytes: the event's JSON (solid), the protocol's \
+             headers and framing (light), and the estimated TCP/IP headers and ACKs (hatched)."
+        }
+        "cost" => {
+            "CPU time per 1,000 delivered events for the server and the load generator, and the \
+             server's memory per connected client."
+        }
+        "timeline" => {
+            "Each second of the run, warm-up shaded: ramp-up, stalls and hiccups show here \
+             before they show in the percentiles."
+        }
+        "sweep" => {
+            "Bandwidth, server CPU and p99 latency against the swept parameter, log-log. A cross \
+             at the end of a dashed line marks a saturated point: a bound, not a measurement."
+        }
+        _ => "",
+    }
+}
