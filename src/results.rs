@@ -70,6 +70,9 @@ pub struct TransportResult {
     pub sweep_value: Option<f64>,
     /// Clients that took part.
     pub clients: u64,
+    /// Address the server of this transport listened on (to match a packet capture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_addr: Option<String>,
     /// Request header profile: `minimal` or `browser`.
     pub header_profile: String,
     /// Length of the measurement window, seconds.

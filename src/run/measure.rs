@@ -156,6 +156,7 @@ async fn drive(
     let mut result = TransportResult {
         transport: transport.name().into(),
         clients,
+        server_addr: Some(server.addr.to_string()),
         header_profile: format!("{:?}", scenario.clients.headers).to_lowercase(),
         window_s,
         ..Default::default()
