@@ -30,6 +30,7 @@ fn full_record() -> Value {
     results.assertions = vec![failed];
     for entry in &mut results.transports {
         entry.sweep_value = Some(50.0);
+        entry.server_addr = Some("127.0.0.1:8080".into());
         entry.staleness_us = Some(entry.latency_us.clone());
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();
