@@ -299,7 +299,14 @@ fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Ve
 
 /// Checks an `[[assert]]` metric path against the record's numeric fields.
 pub fn check_metric_path(path: &str) -> Result<(), String> {
-    let paths = TransportResult::metric_paths();
+    // `metric_paths` reads a default record, which leaves out the state feeds' staleness.
+    let record = TransportResult {
+        staleness_us: Some(Latency::default()),
+        ..TransportResult::default()
+    };
+    let value = serde_json::to_value(record).unwrap_or_default();
+    let mut paths = Vec::new();
+    collect_numeric_paths(&value, String::new(), &mut paths);
     if paths.iter().any(|p| p == path) {
         Ok(())
     } else {

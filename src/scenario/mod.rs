@@ -224,15 +224,30 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// The table a line belongs to, named as validation names it: `clients`, or for an
+/// array of tables the entry, `assert[1]`.
 fn current_table(before: &str) -> Option<String> {
-    before.lines().rev().find_map(|line| {
-        let line = line.trim();
-        line.starts_with('[').then(|| {
-            line.trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string()
-        })
-    })
+    let (name, is_array) = before.lines().rev().find_map(table_header)?;
+    if !is_array {
+        return Some(name.to_string());
+    }
+    let index = before
+        .lines()
+        .filter_map(table_header)
+        .filter(|&header| header == (name, true))
+        .count();
+    Some(format!("{name}[{}]", index - 1))
+}
+
+/// `[name]` or `[[name]]`, a trailing comment allowed: the name, and whether it is an
+/// array of tables.
+fn table_header(line: &str) -> Option<(&str, bool)> {
+    let line = line.split('#').next()?.trim();
+    let (inner, is_array) = match line.strip_prefix("[[") {
+        Some(rest) => (rest.strip_suffix("]]")?, true),
+        None => (line.strip_prefix('[')?.strip_suffix(']')?, false),
+    };
+    Some((inner.trim(), is_array))
 }
 
 fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
@@ -365,17 +380,29 @@ fn positive(
 }
 
 fn validate_transports(raw: raw::RawTransports) -> Result<TransportSettings, Issue> {
+    let longpoll_timeout = positive(
+        "transport.longpoll.timeout",
+        raw.longpoll.and_then(|p| p.timeout),
+        Duration::from_secs(30),
+    )?;
+    // Clients send it as `timeout_ms`, which the server refuses above its cap.
+    let longest = Duration::from_millis(crate::server::MAX_LONGPOLL_MS);
+    if longpoll_timeout < Duration::from_millis(1) || longpoll_timeout > longest {
+        return Err(Issue::new(
+            "transport.longpoll.timeout",
+            format!(
+                "must be 1ms to {} (the server's `timeout_ms` range)",
+                crate::units::format_duration(longest)
+            ),
+        ));
+    }
     Ok(TransportSettings {
         poll_interval: positive(
             "transport.poll.interval",
             raw.poll.and_then(|p| p.interval),
             Duration::from_secs(1),
         )?,
-        longpoll_timeout: positive(
-            "transport.longpoll.timeout",
-            raw.longpoll.and_then(|p| p.timeout),
-            Duration::from_secs(30),
-        )?,
+        longpoll_timeout,
         sse_keepalive: positive(
             "transport.sse.keepalive",
             raw.sse.and_then(|s| s.keepalive),
@@ -503,14 +530,20 @@ fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issu
             ));
         }
         (false, true, _) => {
+            let written = if spec.max_ratio.is_some() {
+                "max_ratio"
+            } else {
+                "min_ratio"
+            };
             return Err(Issue::new(
-                key("max_ratio"),
+                key(written),
                 "needs relative_to = \"<transport>\"",
             ));
         }
         (true, true, true) => {
+            let written = if spec.max.is_some() { "max" } else { "min" };
             return Err(Issue::new(
-                key("max"),
+                key(written),
                 "use min_ratio/max_ratio with relative_to, not min/max",
             ));
         }
