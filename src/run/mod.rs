@@ -192,7 +192,9 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     }
     dir.write(&results, &[])?;
     // Charts and reports come last: a chart that cannot be drawn must not cost the figures.
-    if let Err(error) = crate::report::render(&results, &dir.path, crate::report::ReportFormat::Both) {
+    if let Err(error) =
+        crate::report::render(&results, &dir.path, crate::report::ReportFormat::Both)
+    {
         eprintln!("wsbench run: warning: the report was not rendered: {error}");
     }
     Ok(RunOutcome {

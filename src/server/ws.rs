@@ -23,11 +23,12 @@ use crate::feed::{Event, Since};
 use crate::transport::Transport;
 
 /// Small buffers: the library's 128 KiB read buffer would cost over a gigabyte at 10k
-/// connections. Client messages (chat) are short.
+/// connections. Client messages (chat) are short. Messages queued together are written
+/// with one flush, as hyper writes the SSE chunks it has ready: the same care for both.
 pub fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(16 * 1024)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(Some(64 * 1024))
         .max_frame_size(Some(64 * 1024))
