@@ -5,16 +5,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
 use super::child::{ServeCommand, ServerChild};
+use super::figures::{
+    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
+};
 use super::progress::Progress;
 use super::{RunError, workers};
-use crate::client::{Plan, Recorder, RunControl, Tally, poll_events, request_headers};
+use crate::client::{Plan, RunControl, poll_events, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
-use crate::metrics::sequence::DeliveryCounts;
-use crate::metrics::{cpu, latency, memory, tcpinfo};
+use crate::metrics::{cpu, latency, memory};
 use crate::results::*;
 use crate::scenario::Scenario;
 use crate::transport::Transport;
@@ -234,187 +235,4 @@ async fn final_state(
         }
     }
     Ok(state)
-}
-
-fn events(
-    stats: &serde_json::Value,
-    tallies: &[Tally],
-    clients: u64,
-    final_state: Option<&HashMap<String, u64>>,
-    recorder: &Recorder,
-) -> Events {
-    let window = &stats["window"];
-    let (first, last) = (
-        window["first_seq"].as_u64().unwrap_or(0),
-        window["last_seq"].as_u64().unwrap_or(0),
-    );
-    let published = window["events"].as_u64().unwrap_or(0);
-    let mut counts = DeliveryCounts::default();
-    let mut lost_keys = 0;
-    for tally in tallies {
-        if published > 0 {
-            counts += DeliveryCounts::window(&tally.seqs, first, last);
-        }
-        if let (Some(view), Some(state)) = (&tally.view, final_state) {
-            lost_keys += view.lost_keys(state);
-        }
-    }
-    let expected = published * clients;
-    // Clients whose task never reported missed everything.
-    let missing_clients = clients.saturating_sub(tallies.len() as u64);
-    let mut events = Events {
-        published,
-        expected,
-        delivered: counts.delivered,
-        lost: counts.lost + missing_clients * published,
-        duplicated: counts.duplicated,
-        out_of_order: counts.out_of_order,
-        coalesced: 0,
-        received_in_window: recorder.received_in_window,
-    };
-    if final_state.is_some() {
-        // State feeds: a superseded value never sent is coalesced; only a key whose final
-        // value a client lacks is lost.
-        events.lost = lost_keys;
-        events.coalesced = expected.saturating_sub(events.delivered + lost_keys);
-    }
-    events
-}
-
-fn bytes(
-    (down0, up0): (u64, u64),
-    (down1, up1): (u64, u64),
-    recorder: &Recorder,
-    window_s: f64,
-) -> ByteCounts {
-    let down = down1 - down0;
-    let up = up1 - up0;
-    let total = down + up;
-    let payload = recorder.payload_in_window;
-    let per = |value: u64| {
-        if recorder.received_in_window == 0 {
-            0.0
-        } else {
-            value as f64 / recorder.received_in_window as f64
-        }
-    };
-    ByteCounts {
-        down,
-        up,
-        payload,
-        overhead: total.saturating_sub(payload),
-        per_event: per(total),
-        payload_per_event: per(payload),
-        overhead_share: if total == 0 {
-            0.0
-        } else {
-            total.saturating_sub(payload) as f64 / total as f64
-        },
-        per_second: if window_s > 0.0 {
-            total as f64 / window_s
-        } else {
-            0.0
-        },
-    }
-}
-
-fn tcp(bytes: &ByteCounts, recorder: &Recorder) -> Tcp {
-    let segments = recorder.segments_out + recorder.segments_in;
-    let wire = tcpinfo::wire_estimate(bytes.down + bytes.up, segments);
-    Tcp {
-        segments_out: recorder.segments_out,
-        segments_in: recorder.segments_in,
-        wire_bytes_estimate: wire,
-        wire_per_event_estimate: if recorder.received_in_window == 0 {
-            0.0
-        } else {
-            wire as f64 / recorder.received_in_window as f64
-        },
-    }
-}
-
-fn cpu_figures(
-    server: Option<cpu::CpuSample>,
-    client: Option<cpu::CpuSample>,
-    delivered: u64,
-    window_s: f64,
-) -> Cpu {
-    let server = server.unwrap_or_default();
-    let client = client.unwrap_or_default();
-    let per_event = |s: f64| {
-        if delivered == 0 {
-            0.0
-        } else {
-            s * 1e6 / delivered as f64
-        }
-    };
-    let cores = |s: f64| if window_s > 0.0 { s / window_s } else { 0.0 };
-    Cpu {
-        server_s: server.total_s(),
-        server_user_s: server.user_s,
-        server_system_s: server.system_s,
-        client_s: client.total_s(),
-        server_us_per_event: per_event(server.total_s()),
-        client_us_per_event: per_event(client.total_s()),
-        client_cores: cores(client.total_s()),
-        server_cores: cores(server.total_s()),
-    }
-}
-
-fn cross_check(
-    stats: &serde_json::Value,
-    transport: Transport,
-    client_down: u64,
-    client_up: u64,
-) -> CrossCheck {
-    let slot = &stats["transports"][transport.name()];
-    let server_written = slot["bytes_written"].as_u64().unwrap_or(0);
-    let server_read = slot["bytes_read"].as_u64().unwrap_or(0);
-    let diff = |ours: u64, theirs: u64| {
-        if theirs == 0 {
-            0.0
-        } else {
-            (ours as f64 - theirs as f64) * 100.0 / theirs as f64
-        }
-    };
-    CrossCheck {
-        client_down,
-        client_up,
-        server_written,
-        server_read,
-        down_diff_pct: diff(client_down, server_written),
-        up_diff_pct: diff(client_up, server_read),
-    }
-}
-
-fn figure_warnings(result: &TransportResult) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let t = &result.transport;
-    let check = &result.cross_check;
-    if check.down_diff_pct.abs() > 1.0 || check.up_diff_pct.abs() > 1.0 {
-        warnings.push(format!(
-            "{t}: client byte counts differ from the server's by {:.2}% down and {:.2}% up",
-            check.down_diff_pct, check.up_diff_pct
-        ));
-    }
-    if result.cpu.client_cores >= 0.9 {
-        warnings.push(format!(
-            "{t}: the load generator used {:.2} cores during the window; on this machine it competes \
-             with the server, whose figures may be understated by a starved CPU — not a slow server",
-            result.cpu.client_cores
-        ));
-    }
-    warnings
-}
-
-fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
-    let intervals: Vec<(f64, f64, &Histogram<u64>)> = recorder
-        .timeline
-        .iter()
-        .map(|(second, histogram)| (second as f64, 1.0, histogram))
-        .collect();
-    let mut out = Vec::new();
-    crate::export::hlog::write_interval_log(&mut out, started_unix_s, &intervals)
-        .map_err(|e| RunError::Output(e.to_string()))?;
-    Ok(out)
 }

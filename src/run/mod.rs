@@ -2,6 +2,7 @@
 //! matched server in a child process, measured the same way and written as it finishes.
 
 mod child;
+mod figures;
 mod measure;
 mod output;
 mod progress;

@@ -62,6 +62,48 @@ fn split_path(path: &str) -> Vec<(&str, Option<usize>)> {
         .collect()
 }
 
+pub fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split('=').next()?.trim();
+    let is_key = !key.is_empty() && line.contains('=') && !key.starts_with('[');
+    is_key.then(|| {
+        let table = current_table(&text[..line_start]);
+        match table {
+            Some(table) => format!("{table}.{key}"),
+            None => key.to_string(),
+        }
+    })
+}
+
+/// The table a line belongs to, named as validation names it: `clients`, or for an
+/// array of tables the entry, `assert[1]`.
+fn current_table(before: &str) -> Option<String> {
+    let (name, is_array) = before.lines().rev().find_map(table_header)?;
+    if !is_array {
+        return Some(name.to_string());
+    }
+    let index = before
+        .lines()
+        .filter_map(table_header)
+        .filter(|&header| header == (name, true))
+        .count();
+    Some(format!("{name}[{}]", index - 1))
+}
+
+/// `[name]` or `[[name]]`, a trailing comment allowed: the name, and whether it is an
+/// array of tables.
+fn table_header(line: &str) -> Option<(&str, bool)> {
+    let line = line.split('#').next()?.trim();
+    let (inner, is_array) = match line.strip_prefix("[[") {
+        Some(rest) => (rest.strip_suffix("]]")?, true),
+        None => (line.strip_prefix('[')?.strip_suffix(']')?, false),
+    };
+    Some((inner.trim(), is_array))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

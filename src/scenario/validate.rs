@@ -1,0 +1,320 @@
+//! Turns the file as written into a `Scenario`: defaults filled in, impossible values
+//! refused with the key that holds them.
+
+use std::time::Duration;
+
+use super::raw::{self, RawScenario};
+use super::*;
+
+pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
+    let duration = raw.duration.map_or(Duration::from_secs(30), |d| d.0);
+    if duration.is_zero() {
+        return Err(Issue::new(
+            "duration",
+            "must be longer than 0s, like \"30s\"",
+        ));
+    }
+    let warmup = raw.warmup.map_or(Duration::from_secs(3), |d| d.0);
+    let transports = raw.transports.unwrap_or_else(|| Transport::ALL.to_vec());
+    if transports.is_empty() {
+        return Err(Issue::new(
+            "transports",
+            format!(
+                "lists no transport; accepted: {}",
+                Transport::accepted_names()
+            ),
+        ));
+    }
+    if let Some(dup) = transports
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| transports[..i].contains(t).then_some(t))
+    {
+        return Err(Issue::new("transports", format!("lists `{dup}` twice")));
+    }
+    if let Some(reference) = raw.reference.as_deref()
+        && !REFERENCES.contains(&reference)
+    {
+        return Err(Issue::new(
+            "reference",
+            format!(
+                "unknown reference `{reference}`; accepted: {}",
+                REFERENCES.join(", ")
+            ),
+        ));
+    }
+    let feed_table = raw.feed.ok_or_else(|| {
+        Issue::new(
+            "feed",
+            format!(
+                "a [feed] table is required; kinds: {}",
+                FeedSpec::kind_names()
+            ),
+        )
+    })?;
+    let feed = FeedSpec::from_table(&feed_table)?;
+    let clients = validate_clients(raw.clients)?;
+    let transport = validate_transports(raw.transport.unwrap_or_default())?;
+    let server = validate_server(raw.server)?;
+    let sweep = raw.sweep.map(validate_sweep).transpose()?;
+    let asserts = raw
+        .asserts
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| validate_assert(i, a))
+        .collect::<Result<_, _>>()?;
+    Ok(Scenario {
+        name: raw.name.unwrap_or_else(|| "scenario".into()),
+        description: raw.description.unwrap_or_default(),
+        duration,
+        warmup,
+        drain: raw.drain.map(|d| d.0),
+        seed: raw.seed.unwrap_or(1),
+        reference: raw.reference,
+        transports,
+        feed,
+        clients,
+        transport,
+        server,
+        sweep,
+        asserts,
+    })
+}
+
+fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
+    let count = raw.as_ref().and_then(|c| c.count).map_or(100, |c| c.0);
+    if count == 0 {
+        return Err(Issue::new(
+            "clients.count",
+            "must be at least 1 (like 100 or \"10k\")",
+        ));
+    }
+    let headers = match raw.as_ref().and_then(|c| c.headers.as_deref()) {
+        None | Some("minimal") => HeaderProfile::Minimal,
+        Some("browser") => HeaderProfile::Browser,
+        Some(other) => {
+            return Err(Issue::new(
+                "clients.headers",
+                format!("unknown header profile `{other}`; accepted: minimal, browser"),
+            ));
+        }
+    };
+    let cookie_bytes = raw
+        .as_ref()
+        .and_then(|c| c.cookie_bytes)
+        .map_or(256, |c| c.0);
+    if cookie_bytes > 4096 {
+        return Err(Issue::new(
+            "clients.cookie_bytes",
+            "must be at most 4096 (browsers cap a cookie at 4096 bytes)",
+        ));
+    }
+    Ok(Clients {
+        count,
+        ramp: raw
+            .as_ref()
+            .and_then(|c| c.ramp)
+            .map_or(Duration::from_secs(1), |d| d.0),
+        headers,
+        cookie_bytes,
+    })
+}
+
+fn positive(
+    key: &str,
+    value: Option<crate::units::HumanDuration>,
+    default: Duration,
+) -> Result<Duration, Issue> {
+    let value = value.map_or(default, |d| d.0);
+    if value.is_zero() {
+        return Err(Issue::new(
+            key,
+            "must be longer than 0s, like \"1s\" or \"250ms\"",
+        ));
+    }
+    Ok(value)
+}
+
+fn validate_transports(raw: raw::RawTransports) -> Result<TransportSettings, Issue> {
+    let longpoll_timeout = positive(
+        "transport.longpoll.timeout",
+        raw.longpoll.and_then(|p| p.timeout),
+        Duration::from_secs(30),
+    )?;
+    // Clients send it as `timeout_ms`, which the server refuses above its cap.
+    let longest = Duration::from_millis(crate::server::MAX_LONGPOLL_MS);
+    if longpoll_timeout < Duration::from_millis(1) || longpoll_timeout > longest {
+        return Err(Issue::new(
+            "transport.longpoll.timeout",
+            format!(
+                "must be 1ms to {} (the server's `timeout_ms` range)",
+                crate::units::format_duration(longest)
+            ),
+        ));
+    }
+    Ok(TransportSettings {
+        poll_interval: positive(
+            "transport.poll.interval",
+            raw.poll.and_then(|p| p.interval),
+            Duration::from_secs(1),
+        )?,
+        longpoll_timeout,
+        sse_keepalive: positive(
+            "transport.sse.keepalive",
+            raw.sse.and_then(|s| s.keepalive),
+            Duration::from_secs(15),
+        )?,
+        ws_keepalive: positive(
+            "transport.ws.keepalive",
+            raw.ws.and_then(|s| s.keepalive),
+            Duration::from_secs(15),
+        )?,
+    })
+}
+
+fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue> {
+    let max_connections = raw
+        .as_ref()
+        .and_then(|s| s.max_connections)
+        .map_or(100_000, |c| c.0);
+    let max_lag = raw.as_ref().and_then(|s| s.max_lag).map_or(4096, |c| c.0);
+    let history = raw
+        .as_ref()
+        .and_then(|s| s.history)
+        .map_or(100_000, |c| c.0);
+    for (key, value) in [
+        ("server.max_connections", max_connections),
+        ("server.max_lag", max_lag),
+        ("server.history", history),
+    ] {
+        if value == 0 {
+            return Err(Issue::new(key, "must be at least 1"));
+        }
+    }
+    Ok(ServerSettings {
+        max_connections,
+        max_lag,
+        history,
+    })
+}
+
+fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
+    let mut chosen = Vec::new();
+    if let Some(values) = raw.clients {
+        if let Some(i) = values.iter().position(|c| c.0 == 0) {
+            return Err(Issue::new(
+                format!("sweep.clients[{i}]"),
+                "must be at least 1",
+            ));
+        }
+        chosen.push((
+            SweepParameter::Clients,
+            values.iter().map(|c| c.0 as f64).collect(),
+        ));
+    }
+    if let Some(values) = raw.rate {
+        if let Some(i) = values.iter().position(|r| !(*r > 0.0 && r.is_finite())) {
+            return Err(Issue::new(
+                format!("sweep.rate[{i}]"),
+                "must be above 0 events per second",
+            ));
+        }
+        chosen.push((SweepParameter::Rate, values));
+    }
+    if let Some(values) = raw.poll_interval {
+        if let Some(i) = values.iter().position(|d| d.0.is_zero()) {
+            return Err(Issue::new(
+                format!("sweep.poll_interval[{i}]"),
+                "must be longer than 0s",
+            ));
+        }
+        chosen.push((
+            SweepParameter::PollInterval,
+            values.iter().map(|d| d.0.as_secs_f64()).collect(),
+        ));
+    }
+    match chosen.len() {
+        1 => {
+            let (parameter, values) = chosen.remove(0);
+            if values.is_empty() {
+                return Err(Issue::new("sweep", "the swept list is empty"));
+            }
+            Ok(Sweep { parameter, values })
+        }
+        0 => Err(Issue::new(
+            "sweep",
+            "names no parameter; accepted: clients, rate, poll_interval",
+        )),
+        _ => Err(Issue::new(
+            "sweep",
+            "sweeps one parameter at a time; keep one of clients, rate, poll_interval",
+        )),
+    }
+}
+
+fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issue> {
+    let key = |field: &str| format!("assert[{index}].{field}");
+    let transport = |field: &str, value: Option<String>| {
+        value
+            .map(|name| {
+                name.parse::<Transport>()
+                    .map_err(|e| Issue::new(key(field), e))
+            })
+            .transpose()
+    };
+    if let Err(message) = crate::results::check_metric_path(&raw.metric) {
+        return Err(Issue::new(key("metric"), message));
+    }
+    let spec = AssertSpec {
+        transport: transport("transport", raw.transport)?,
+        relative_to: transport("relative_to", raw.relative_to)?,
+        metric: raw.metric,
+        min: raw.min,
+        max: raw.max,
+        min_ratio: raw.min_ratio,
+        max_ratio: raw.max_ratio,
+    };
+    let has_ratio = spec.min_ratio.is_some() || spec.max_ratio.is_some();
+    let has_bound = spec.min.is_some() || spec.max.is_some();
+    match (spec.relative_to.is_some(), has_ratio, has_bound) {
+        (true, true, false) => {}
+        (false, false, true) => {}
+        (true, false, _) => {
+            return Err(Issue::new(
+                key("relative_to"),
+                "needs min_ratio or max_ratio",
+            ));
+        }
+        (false, true, _) => {
+            let written = if spec.max_ratio.is_some() {
+                "max_ratio"
+            } else {
+                "min_ratio"
+            };
+            return Err(Issue::new(
+                key(written),
+                "needs relative_to = \"<transport>\"",
+            ));
+        }
+        (true, true, true) => {
+            let written = if spec.max.is_some() { "max" } else { "min" };
+            return Err(Issue::new(
+                key(written),
+                "use min_ratio/max_ratio with relative_to, not min/max",
+            ));
+        }
+        (false, false, false) => {
+            return Err(Issue::new(
+                key("metric"),
+                "needs a bound: min, max, or relative_to with min_ratio/max_ratio",
+            ));
+        }
+    }
+    if spec.relative_to.is_some() && spec.transport.is_none() {
+        return Err(Issue::new(
+            key("transport"),
+            "a ratio needs the transport it is about",
+        ));
+    }
+    Ok(spec)
+}
