@@ -10,7 +10,8 @@ use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
 
 pub async fn run(mut client: Client) -> Tally {
     let mut stopped = client.control.stopped();
-    let mut last_seq: Option<u64> = None;
+    // A state feed's client starts from the whole current state, as a real page would.
+    let mut last_seq: Option<u64> = client.plan.key_field.map(|_| 0);
     while !*stopped.borrow() {
         let url = match last_seq {
             Some(seq) => format!("ws://{}/ws?since={seq}", client.plan.addr),

@@ -27,11 +27,19 @@ pub fn events(
     let published = window["events"].as_u64().unwrap_or(0);
     let mut counts = DeliveryCounts::default();
     let mut lost_keys = 0;
+    // Keys whose final value was published in the window: those a client must end up with.
+    let owed: Option<HashMap<String, u64>> = final_state.map(|state| {
+        state
+            .iter()
+            .filter(|(_, seq)| published > 0 && **seq >= first)
+            .map(|(key, seq)| (key.clone(), *seq))
+            .collect()
+    });
     for tally in tallies {
         if published > 0 {
             counts += DeliveryCounts::window(&tally.seqs, first, last);
         }
-        if let (Some(view), Some(state)) = (&tally.view, final_state) {
+        if let (Some(view), Some(state)) = (&tally.view, &owed) {
             lost_keys += view.lost_keys(state);
         }
     }
