@@ -68,8 +68,39 @@ pub fn render(results: &Results) -> String {
     out.push_str(
         "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
     );
+    if results.repeat > 1 {
+        out.push_str(&format!("medians of {} runs; min–max:\n", results.repeat));
+        for t in &results.transports {
+            out.push_str(&format!("  {:<9}{}\n", t.transport, spread(t)));
+        }
+    }
     for warning in &results.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }
     out
+}
+
+/// `p99 2.25–3.84 ms, B/event 80.6–80.6, ...` from a median entry's spread.
+fn spread(t: &crate::results::TransportResult) -> String {
+    let Some(spread) = &t.spread else {
+        return String::new();
+    };
+    let shown = [
+        ("latency_us.p99", "p99 ms", 1e-3),
+        ("bytes.per_event", "B/event", 1.0),
+        ("cpu.server_us_per_event", "srv ms/1k", 1.0),
+        ("cpu.client_us_per_event", "gen ms/1k", 1.0),
+    ];
+    shown
+        .iter()
+        .filter_map(|(path, label, scale)| {
+            let range = spread.get(*path)?;
+            let (min, max) = (
+                range["min"].as_f64()? * scale,
+                range["max"].as_f64()? * scale,
+            );
+            Some(format!("{label} {min:.2}–{max:.2}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
