@@ -312,3 +312,29 @@ async fn same_seed_publishes_the_same_payloads() {
     }
     assert_eq!(bodies[0], bodies[1]);
 }
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_going_away() {
+    let server = start(&scenario(FAST_TICKER, "")).await;
+    wait_for_events(&server.hub, 1).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .unwrap();
+    server.stop.send(true).unwrap();
+    let close = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 20 s");
+    let frame = close.expect("a close code");
+    assert_eq!(
+        frame.code,
+        tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Away
+    );
+}

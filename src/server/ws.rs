@@ -14,6 +14,8 @@ use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::response::{self, Body};
@@ -165,7 +167,11 @@ impl Session {
                 _ = self.shutdown.changed() => break,
             }
         }
-        let _ = socket.close(None).await;
+        let going_away = CloseFrame {
+            code: CloseCode::Away,
+            reason: "server shutting down".into(),
+        };
+        let _ = socket.close(Some(going_away)).await;
     }
 
     /// Sends `first` and whatever else is already queued, then flushes once.
