@@ -183,8 +183,9 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
     }
     if result.cpu.client_cores >= 0.9 {
         warnings.push(format!(
-            "{t}: the load generator used {:.2} cores during the window; on this machine it competes \
-             with the server, whose figures may be understated by a starved CPU — not a slow server",
+            "{t}: the load generator used {:.2} cores during the window and competes with the server \
+             for this machine's CPU: latency may include waiting for a core, so read it as a loaded \
+             machine, not a slow server",
             result.cpu.client_cores
         ));
     }
