@@ -134,6 +134,10 @@ impl Hub {
         state.last_seq
     }
 
+    pub fn is_stopped(&self) -> bool {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).stopped
+    }
+
     pub fn last_seq(&self) -> u64 {
         self.state
             .read()

@@ -2,9 +2,8 @@
 //! still carries its *intended* instant, so a lagging server shows up as latency.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use tokio::time::Instant;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::rng::Rng;
 use super::{FeedSpec, Hub};
@@ -27,8 +26,16 @@ impl Publisher {
         Self { spec, seed }
     }
 
-    /// Runs until the hub is stopped.
-    pub async fn run(self, hub: Arc<Hub>) {
+    /// Publishes from a thread of its own until the hub is stopped. A thread, not a timer
+    /// task: the async runtime's timer wakes on whole milliseconds, and that lag would be
+    /// charged to every transport's latency; a sleeping thread wakes within microseconds.
+    pub fn spawn(self, hub: Arc<Hub>) -> std::io::Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("wsbench-publisher".into())
+            .spawn(move || self.run(&hub))
+    }
+
+    fn run(self, hub: &Hub) {
         let mut kind = self.spec.build();
         let mut rng = Rng::new(self.seed);
         let interval = Duration::from_secs_f64(1.0 / self.spec.rate());
@@ -37,7 +44,17 @@ impl Publisher {
         let mut fields = String::with_capacity(128);
         for k in 1u64.. {
             let offset = interval.mul_f64(k as f64);
-            tokio::time::sleep_until(start + offset).await;
+            // Wake in slices, so that a stopped hub ends the thread promptly.
+            loop {
+                let now = start.elapsed();
+                if now >= offset {
+                    break;
+                }
+                if hub.is_stopped() {
+                    return;
+                }
+                std::thread::sleep((offset - now).min(Duration::from_millis(100)));
+            }
             fields.clear();
             let key = kind.next_event(&mut rng, &mut fields);
             let intended_ns = start_ns + offset.as_nanos() as u64;

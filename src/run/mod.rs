@@ -156,6 +156,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             let measured = tokio::select! {
                 measured = measure::measure(point, transport, &serve, &progress) => measured?,
                 _ = tokio::signal::ctrl_c() => {
+                    progress.finish();
                     interrupted = true;
                     break 'points;
                 }

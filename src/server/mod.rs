@@ -105,7 +105,12 @@ impl Server {
             publisher,
             shutdown_tx,
         } = self;
-        let publishing = tokio::spawn(publisher.run(app.hub.clone()));
+        // However this task ends (shutdown, or dropped with its runtime), publishing stops.
+        let _stop_publishing = StopOnDrop(app.hub.clone());
+        if let Err(error) = publisher.spawn(app.hub.clone()) {
+            eprintln!("wsbench serve: cannot start the publisher: {error}");
+            return;
+        }
         let mut shutdown = shutdown_tx.subscribe();
         let mut warned_accept = false;
         loop {
@@ -136,7 +141,7 @@ impl Server {
             let _ = stream.set_nodelay(true);
             tokio::spawn(serve_connection(app.clone(), stream));
         }
-        publishing.abort();
+        app.hub.stop();
         drop(listener);
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         while app.stats.connections_open() > 0 && tokio::time::Instant::now() < deadline {
@@ -211,4 +216,13 @@ fn scopeguard(stats: Arc<ServerStats>) -> impl Drop {
         }
     }
     Live(stats)
+}
+
+/// Stops the hub's publisher when dropped.
+struct StopOnDrop(Arc<Hub>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
