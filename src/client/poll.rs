@@ -9,6 +9,9 @@ use tokio::time::Instant;
 use super::connection::Connection;
 use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns, poll_events};
 
+/// Grace beyond the expected answer time before a request counts as timed out.
+const ANSWER_SLACK: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn run(client: Client) -> Tally {
     let interval = client.plan.poll_interval;
     let offset = interval.mul_f64(client.rng().unit());
@@ -31,6 +34,13 @@ pub async fn poll_loop(
     let mut stopped = client.control.stopped();
     let mut connection: Option<Connection> = None;
     let mut since: Option<u64> = None;
+    // How long an answer may take before it counts as a timeout: a long poll's own
+    // timeout, or a few poll intervals, plus slack for a loaded machine.
+    let answer_limit = if path == "/longpoll" {
+        client.plan.longpoll_timeout + ANSWER_SLACK
+    } else {
+        (client.plan.poll_interval * 4).max(ANSWER_SLACK)
+    };
     let extra = if path == "/longpoll" {
         format!("&timeout_ms={}", client.plan.longpoll_timeout.as_millis())
     } else {
@@ -77,15 +87,17 @@ pub async fn poll_loop(
             Ok::<_, String>((status, body))
         };
         let result = tokio::select! {
-            result = exchange => result,
+            result = exchange => result.map_err(|_| ErrorKind::Disconnect),
+            _ = tokio::time::sleep(answer_limit) => Err(ErrorKind::Timeout),
             _ = stopped.changed() => break,
         };
         let received_ns = now_ns();
         conn.segments.observe(&client);
         let (status, body) = match result {
             Ok(answer) => answer,
-            Err(_) => {
-                client.count_error(ErrorKind::Disconnect);
+            Err(kind) => {
+                // A connection whose answer is lost or late is dropped and opened anew.
+                client.count_error(kind);
                 if let Some(mut closed) = connection.take() {
                     closed.segments.close(&client);
                 }
