@@ -265,7 +265,12 @@ impl TransportResult {
     /// Every numeric metric path in a transport entry (`latency_us.p99`, `bytes.per_event`),
     /// derived from the record itself so the list can never go stale.
     pub fn metric_paths() -> Vec<String> {
-        let value = serde_json::to_value(Self::default()).unwrap_or_default();
+        // The optional sections are filled in, so that state feeds' staleness is listed too.
+        let record = Self {
+            staleness_us: Some(Latency::default()),
+            ..Self::default()
+        };
+        let value = serde_json::to_value(record).unwrap_or_default();
         let mut paths = Vec::new();
         collect_numeric_paths(&value, String::new(), &mut paths);
         paths
@@ -299,14 +304,7 @@ fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Ve
 
 /// Checks an `[[assert]]` metric path against the record's numeric fields.
 pub fn check_metric_path(path: &str) -> Result<(), String> {
-    // `metric_paths` reads a default record, which leaves out the state feeds' staleness.
-    let record = TransportResult {
-        staleness_us: Some(Latency::default()),
-        ..TransportResult::default()
-    };
-    let value = serde_json::to_value(record).unwrap_or_default();
-    let mut paths = Vec::new();
-    collect_numeric_paths(&value, String::new(), &mut paths);
+    let paths = TransportResult::metric_paths();
     if paths.iter().any(|p| p == path) {
         Ok(())
     } else {

@@ -32,6 +32,7 @@ pub async fn poll_loop(
     mut due: impl FnMut(&Client) -> Option<Instant>,
 ) -> Tally {
     let mut stopped = client.control.stopped();
+    let plan = client.plan.clone();
     let mut connection: Option<Connection> = None;
     let mut since: Option<u64> = None;
     // How long an answer may take before it counts as a timeout: a long poll's own
@@ -74,9 +75,8 @@ pub async fn poll_loop(
             None if extra.is_empty() => path.to_string(),
             None => format!("{path}?{}", &extra[1..]),
         };
-        let headers = client.plan.headers.clone();
         let exchange = async {
-            let response = conn.get(&target, &headers).await?;
+            let response = conn.get(&target, &plan.headers).await?;
             let status = response.status();
             let body = response
                 .into_body()

@@ -41,21 +41,38 @@ impl ByteCounters {
     }
 }
 
-/// A stream that counts the bytes that actually crossed it, into shared totals and into
-/// its own per-connection counters.
+/// Where a `CountingStream` reports the bytes it moved: the load generator's run totals,
+/// or the server's per-transport counters.
+pub trait ByteSink {
+    fn read(&self, n: u64);
+    fn written(&self, n: u64);
+}
+
+impl ByteSink for Arc<ByteCounters> {
+    fn read(&self, n: u64) {
+        self.add_down(n);
+    }
+
+    fn written(&self, n: u64) {
+        self.add_up(n);
+    }
+}
+
+/// A stream that counts the bytes that actually crossed it, into its sink and into its
+/// own per-connection counters. Client and server count with this same wrapper.
 #[derive(Debug)]
-pub struct CountingStream<S> {
+pub struct CountingStream<S, K = Arc<ByteCounters>> {
     inner: S,
-    shared: Arc<ByteCounters>,
+    sink: K,
     down: u64,
     up: u64,
 }
 
-impl<S> CountingStream<S> {
-    pub fn new(inner: S, shared: Arc<ByteCounters>) -> Self {
+impl<S, K: ByteSink> CountingStream<S, K> {
+    pub fn new(inner: S, sink: K) -> Self {
         Self {
             inner,
-            shared,
+            sink,
             down: 0,
             up: 0,
         }
@@ -86,12 +103,12 @@ impl<S> CountingStream<S> {
     fn count_up(&mut self, result: &Poll<io::Result<usize>>) {
         if let Poll::Ready(Ok(n)) = result {
             self.up += *n as u64;
-            self.shared.add_up(*n as u64);
+            self.sink.written(*n as u64);
         }
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
+impl<S: AsyncRead + Unpin, K: ByteSink + Unpin> AsyncRead for CountingStream<S, K> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -103,13 +120,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
         let n = (buf.filled().len() - before) as u64;
         if n > 0 {
             this.down += n;
-            this.shared.add_down(n);
+            this.sink.read(n);
         }
         result
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for CountingStream<S> {
+impl<S: AsyncWrite + Unpin, K: ByteSink + Unpin> AsyncWrite for CountingStream<S, K> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

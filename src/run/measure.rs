@@ -112,11 +112,8 @@ async fn drive(
     control.start_window(wall_clock_ns());
     progress.phase(transport, "measuring", scenario.duration);
     sleep_with_progress(scenario.duration, progress, &control, clients).await;
-    let window_end_ns = wall_clock_ns();
-    control.end_window(window_end_ns);
-    let window_s = window_started.elapsed().as_secs_f64();
-    // No event is published after the window, so the drain only delivers what is in flight.
-    server.post("/control/stop").await?;
+    // The window's figures are read together, before anything else happens.
+    let bytes1 = control.bytes.snapshot();
     let server_cpu = cpu::sample(server.pid)
         .ok()
         .zip(server_cpu0)
@@ -125,9 +122,13 @@ async fn drive(
         .ok()
         .zip(client_cpu0)
         .map(|(b, a)| b.since(&a));
-    let bytes1 = control.bytes.snapshot();
+    let window_s = window_started.elapsed().as_secs_f64();
+    let window_end_ns = wall_clock_ns();
+    control.end_window(window_end_ns);
     let window_seconds = window_started.duration_since(control.started).as_secs()
         ..Instant::now().duration_since(control.started).as_secs() + 1;
+    // No event is published after the window, so the drain only delivers what is in flight.
+    server.post("/control/stop").await?;
 
     let drain = scenario.drain_period(transport);
     progress.phase(transport, "draining", drain);
@@ -188,7 +189,8 @@ async fn drive(
         server_peak_rss_bytes: peak_rss,
         server_rss_idle_bytes: rss_idle,
         server_rss_connected_bytes: rss_connected,
-        server_rss_per_conn_bytes: rss_connected.saturating_sub(rss_idle) as f64 / clients as f64,
+        // Divided by the clients that connected: the others hold no server memory.
+        server_rss_per_conn_bytes: rss_connected.saturating_sub(rss_idle) as f64 / connected as f64,
     };
     let (client_down, client_up) = control.bytes.snapshot();
     result.cross_check = cross_check(&stats, transport, client_down, client_up);

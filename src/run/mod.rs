@@ -11,10 +11,9 @@ mod workers;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-pub use child::request as control_request;
 pub use table::render as render_table;
 
 use crate::ci;
@@ -237,9 +236,4 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
             (Some(value), point)
         })
         .collect()
-}
-
-/// Resolves a scenario argument: a path, or a name under `scenarios/`.
-pub fn scenario_path(arg: &Path) -> PathBuf {
-    crate::scenario::resolve_path(arg)
 }

@@ -200,11 +200,6 @@ impl Scenario {
             _ => Duration::from_secs(1),
         })
     }
-
-    pub fn default_path_name(path: &Path) -> String {
-        path.file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
-    }
 }
 
 /// Names the key that a TOML parse error points at, when the error is at a `key = value` line.

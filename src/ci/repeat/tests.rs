@@ -14,7 +14,11 @@ fn all_numbers(n: u64) -> TransportResult {
             _ => {}
         }
     }
-    let mut value = serde_json::to_value(TransportResult::default()).unwrap();
+    let record = TransportResult {
+        staleness_us: Some(Latency::default()),
+        ..TransportResult::default()
+    };
+    let mut value = serde_json::to_value(record).unwrap();
     set(&mut value, n);
     serde_json::from_value(value).unwrap()
 }
