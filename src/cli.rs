@@ -22,8 +22,11 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The run itself failed (server did not start, clients could not connect).
     pub const RUN_FAILED: u8 = 3;
-    /// Ctrl-C stopped a run; its results directory keeps what was measured.
-    pub const INTERRUPTED: u8 = 130;
+    /// A signal stopped a run (128 + its number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP); its
+    /// results directory keeps what was measured.
+    pub fn stopped_by(signal: crate::run::StopSignal) -> u8 {
+        signal.exit_status()
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -43,7 +46,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check scenario files without running anything.
     Validate {
-        /// Scenario files (TOML).
+        /// Scenario files (TOML), or names of ones under scenarios/.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -62,7 +65,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Scenario whose feed and server settings to serve.
+    /// Scenario whose feed and server settings to serve: a file, or the name of one under
+    /// scenarios/ (`ticker` is scenarios/ticker.toml).
     #[arg(long)]
     pub scenario: PathBuf,
     /// Address to listen on; port 0 takes a free port.
@@ -84,7 +88,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Scenario file, or the name of one under scenarios/.
+    /// Scenario file, or the name of one under scenarios/ (`ticker` is scenarios/ticker.toml).
     pub scenario: PathBuf,
     /// Measurement window, like 30s.
     #[arg(long, value_parser = parse_duration)]
@@ -168,19 +172,24 @@ fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow:
 fn validate(files: &[PathBuf]) -> u8 {
     let mut code = exit::OK;
     for file in files {
-        match Scenario::load(file) {
-            Ok(scenario) => println!(
-                "{}: ok ({} feed, {} clients, transports {})",
-                file.display(),
-                scenario.feed.kind_name(),
-                scenario.clients.count,
-                scenario
-                    .transports
-                    .iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
+        match scenario::resolve_path(file).and_then(|path| Scenario::load(&path)) {
+            Ok(scenario) => {
+                for warning in scenario.warnings() {
+                    eprintln!("{}: warning: {warning}", file.display());
+                }
+                println!(
+                    "{}: ok ({} feed, {} clients, transports {})",
+                    file.display(),
+                    scenario.feed.kind_name(),
+                    scenario.clients.count,
+                    scenario
+                        .transports
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            }
             Err(e) => {
                 eprintln!("{e}");
                 code = exit::USAGE;
@@ -208,13 +217,23 @@ fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
 }
 
 fn run_command(args: RunArgs) -> u8 {
+    let scenario = match scenario::resolve_path(&args.scenario) {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("wsbench run: {error}");
+            return exit::USAGE;
+        }
+    };
     let options = crate::run::RunOptions {
-        scenario: scenario::resolve_path(&args.scenario),
-        duration: args.duration,
-        warmup: args.warmup,
-        clients: args.clients,
-        transports: args.transports,
-        seed: args.seed,
+        scenario,
+        overrides: scenario::Overrides {
+            duration: args.duration,
+            warmup: args.warmup,
+            clients: args.clients,
+            transports: args.transports,
+            seed: args.seed,
+            ..Default::default()
+        },
         repeat: args.repeat,
         out: args.out,
         quiet: args.quiet || args.json,
@@ -242,12 +261,20 @@ fn run_command(args: RunArgs) -> u8 {
         print!("{}", crate::ci::render_text(&results.assertions));
         println!("results: {}", outcome.dir.display());
     }
-    if outcome.interrupted {
+    if let Some(signal) = outcome.stopped_by {
         eprintln!(
-            "wsbench run: interrupted; {} keeps what was measured",
+            "wsbench run: stopped by {}; {} keeps what was measured",
+            signal.name(),
             outcome.dir.display()
         );
-        return exit::INTERRUPTED;
+        return exit::stopped_by(signal);
+    }
+    if let Some(error) = &outcome.failure {
+        eprintln!(
+            "wsbench run: {error}; {} keeps what was measured",
+            outcome.dir.display()
+        );
+        return exit::RUN_FAILED;
     }
     if results.assertions.iter().any(|a| !a.passed) {
         return exit::FAILED_CHECK;
@@ -256,16 +283,13 @@ fn run_command(args: RunArgs) -> u8 {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {
-    let mut scenario = Scenario::load(&scenario::resolve_path(&args.scenario))?;
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(rate) = args.rate.filter(|r| *r > 0.0 && r.is_finite()) {
-        scenario.feed.set_rate(rate);
-    }
-    if let Some(max) = args.max_connections {
-        scenario.server.max_connections = max;
-    }
+    let overrides = scenario::Overrides {
+        seed: args.seed,
+        rate: args.rate,
+        max_connections: args.max_connections,
+        ..Default::default()
+    };
+    let mut scenario = Scenario::load_with(&scenario::resolve_path(&args.scenario)?, &overrides)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

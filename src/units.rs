@@ -158,3 +158,22 @@ pub mod duration_text {
         super::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
+
+/// `#[serde(with = "crate::units::optional_duration_text")]` for `Option<Duration>` fields.
+pub mod optional_duration_text {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::duration_text::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D>(d: D) -> Result<Option<Duration>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        super::duration_text::deserialize(d).map(Some)
+    }
+}

@@ -1,23 +1,33 @@
 //! The matched server as a child process: its own CPU and memory, measured from outside.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+use tokio::sync::watch;
 
 use super::RunError;
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopped server may take to close its connections before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Lines of the server's output kept to explain its death.
+const TAIL_LINES: usize = 20;
 
 pub struct ServerChild {
-    child: Child,
     pub pid: u32,
     pub addr: SocketAddr,
+    /// `Some` once the child has exited (and been reaped).
+    exit: watch::Receiver<Option<ExitStatus>>,
+    output: OutputTail,
 }
 
 /// What the child serves: the scenario file plus the overrides that change the server.
@@ -44,7 +54,14 @@ impl ServerChild {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // A terminal's Ctrl-C goes to the run alone, which stops its child in order.
+            .process_group(0)
             .kill_on_drop(true);
+        let parent = std::process::id();
+        // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid).
+        unsafe {
+            cmd.pre_exec(move || die_with_parent(parent));
+        }
         let start_error = |reason: String| RunError::ServerStart {
             exe: command.exe.to_owned(),
             reason,
@@ -53,34 +70,43 @@ impl ServerChild {
         let pid = child
             .id()
             .ok_or_else(|| start_error("exited at once".into()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| start_error("no stdout".into()))?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(start_error("no stdout or stderr".into()));
+        };
+        let output = OutputTail::default();
+        output.collect(stderr);
+        let (exit_tx, exit) = watch::channel(None);
+        tokio::spawn(async move {
+            // The child is reaped here, so its pid stays its own until `exit` says otherwise.
+            if let Ok(status) = child.wait().await {
+                exit_tx.send_replace(Some(status));
+            }
+        });
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        let read =
-            tokio::time::timeout(START_TIMEOUT, BufReader::new(stdout).read_line(&mut line)).await;
+        let read = tokio::time::timeout(START_TIMEOUT, stdout.read_line(&mut line)).await;
+        output.collect(stdout);
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
             .and_then(|a| a.parse().ok());
+        let server = Self {
+            pid,
+            addr: addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+            exit,
+            output,
+        };
         match (read, addr) {
-            (Ok(Ok(_)), Some(addr)) => Ok(Self { child, pid, addr }),
+            (Ok(Ok(_)), Some(_)) => Ok(server),
             _ => {
-                let _ = child.start_kill();
-                let mut stderr = String::new();
-                if let Some(mut err) = child.stderr.take() {
-                    let _ = tokio::time::timeout(
-                        Duration::from_secs(2),
-                        err.read_to_string(&mut stderr),
-                    )
-                    .await;
-                }
+                server.kill();
+                let status = tokio::time::timeout(Duration::from_secs(2), server.exited()).await;
                 Err(start_error(format!(
-                    "did not print its address within {}s (first line: {:?}; stderr: {})",
+                    "did not print its address within {}s (first line: {:?}; {}; output: {})",
                     START_TIMEOUT.as_secs(),
                     line.trim(),
-                    stderr.trim()
+                    status.map_or("still running".into(), |s| describe_exit(&s)),
+                    server.output.text()
                 )))
             }
         }
@@ -94,17 +120,129 @@ impl ServerChild {
         request(self.addr, "POST", target).await
     }
 
-    /// SIGTERM, then a kill if it has not exited within a few seconds.
-    pub async fn stop(mut self) {
-        // SAFETY: sending a signal to our own child by pid.
-        unsafe {
-            libc::kill(self.pid as i32, libc::SIGTERM);
+    /// Resolves when the child has exited, with its status.
+    pub async fn exited(&self) -> ExitStatus {
+        let mut exit = self.exit.clone();
+        match exit.wait_for(Option::is_some).await {
+            Ok(status) => status.expect("waited for Some"),
+            // The reaper is gone only when the runtime is: never while a run awaits this.
+            Err(_) => std::future::pending().await,
         }
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+    }
+
+    /// The exit status, if the child has exited already.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.borrow()
+    }
+
+    /// The error for a server that exited while `transport` was measured.
+    pub fn exited_error(&self, transport: &str, status: &ExitStatus) -> RunError {
+        RunError::ServerExited {
+            transport: transport.to_string(),
+            pid: self.pid,
+            status: describe_exit(status),
+            output: self.output.text(),
+        }
+    }
+
+    fn signal(&self, signal: i32) {
+        if self.exit_status().is_none() {
+            // SAFETY: a signal to our own child, not yet reaped, so the pid is still its.
+            unsafe {
+                libc::kill(self.pid as i32, signal);
+            }
+        }
+    }
+
+    fn kill(&self) {
+        self.signal(libc::SIGKILL);
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within a few seconds.
+    pub async fn stop(self) {
+        self.signal(libc::SIGTERM);
+        if tokio::time::timeout(STOP_GRACE, self.exited())
             .await
             .is_err()
         {
-            let _ = self.child.kill().await;
+            self.kill();
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.exited()).await;
+        }
+    }
+}
+
+/// In the child before exec: a server must never outlive the run that started it, even
+/// when the run is killed with SIGKILL and cannot stop it.
+fn die_with_parent(parent: u32) -> std::io::Result<()> {
+    // SAFETY: prctl and getppid are async-signal-safe.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // The parent may have died before prctl took effect.
+        if libc::getppid() as u32 != parent {
+            return Err(std::io::Error::other(
+                "the parent exited before the server started",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// "exited with status 1", "was killed by signal 9 (SIGKILL)".
+pub fn describe_exit(status: &ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    match status.signal() {
+        Some(signal) => format!("was killed by signal {signal} ({})", signal_name(signal)),
+        None => format!("ended ({status})"),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => "another signal",
+    }
+}
+
+/// The last lines the child wrote, read as they come: an unread pipe would block a
+/// server that writes much, and the lines explain a server that dies.
+#[derive(Clone, Default)]
+struct OutputTail(Arc<Mutex<VecDeque<String>>>);
+
+impl OutputTail {
+    fn collect(&self, stream: impl AsyncRead + Unpin + Send + 'static) {
+        let tail = self.0.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+                if tail.len() == TAIL_LINES {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+    }
+
+    fn text(&self) -> String {
+        let tail = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if tail.is_empty() {
+            "none".into()
+        } else {
+            tail.iter().cloned().collect::<Vec<_>>().join(" | ")
         }
     }
 }

@@ -12,6 +12,7 @@ use super::figures::{
     bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
 };
 use super::progress::Progress;
+use super::signals::StopSignals;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, poll_events, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
@@ -30,14 +31,37 @@ pub struct Measured {
     pub warnings: Vec<String>,
 }
 
+/// Measures one transport against a fresh server child. A stop signal or the child's
+/// death ends it early; either way the clients and the child are stopped before it returns.
 pub async fn measure(
     scenario: &Scenario,
     transport: Transport,
     serve: &ServeCommand<'_>,
     progress: &Progress,
+    signals: &StopSignals,
 ) -> Result<Measured, RunError> {
-    let server = ServerChild::spawn(serve).await?;
-    let outcome = drive(scenario, transport, &server, progress).await;
+    let server = tokio::select! {
+        biased;
+        which = signals.wait() => return Err(RunError::Stopped(which)),
+        server = ServerChild::spawn(serve) => server?,
+    };
+    let outcome = tokio::select! {
+        biased;
+        which = signals.wait() => Err(RunError::Stopped(which)),
+        status = server.exited() => Err(server.exited_error(transport.name(), &status)),
+        outcome = drive(scenario, transport, &server, progress) => outcome,
+    };
+    // A control request that failed because the server died is told as the death.
+    let outcome = match outcome {
+        Err(RunError::Control { .. } | RunError::Clients(_)) => {
+            match tokio::time::timeout(Duration::from_millis(500), server.exited()).await {
+                Ok(status) => Err(server.exited_error(transport.name(), &status)),
+                Err(_) => outcome,
+            }
+        }
+        other => other,
+    };
+    progress.finish();
     server.stop().await;
     outcome
 }
@@ -53,6 +77,8 @@ async fn drive(
     tokio::time::sleep(Duration::from_millis(100)).await;
     let rss_idle = memory::rss_bytes(server.pid).unwrap_or(0);
     let control = RunControl::new();
+    // However `drive` ends (finished, or dropped on a signal), its clients stop.
+    let _stop_clients = StopOnDrop(control.clone());
     let started_unix_s = wall_clock_ns() as f64 / 1e9;
     let plan = Plan {
         transport,
@@ -201,6 +227,14 @@ async fn drive(
         hlog,
         warnings,
     })
+}
+
+struct StopOnDrop(Arc<RunControl>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 async fn sleep_with_progress(

@@ -6,6 +6,7 @@ mod figures;
 mod measure;
 mod output;
 mod progress;
+mod signals;
 mod table;
 mod workers;
 
@@ -14,15 +15,17 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+pub use signals::StopSignal;
 pub use table::render as render_table;
 
 use crate::ci;
 use crate::results::{Results, SweepInfo, TransportResult};
-use crate::scenario::{Scenario, ScenarioError, SweepParameter};
+use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::transport::Transport;
 use child::ServeCommand;
 use output::OutputDir;
 use progress::Progress;
+use signals::StopSignals;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -30,6 +33,18 @@ pub enum RunError {
     Scenario(#[from] ScenarioError),
     #[error("the server {} did not start: {reason}", exe.display())]
     ServerStart { exe: PathBuf, reason: String },
+    #[error(
+        "{transport}: the server (pid {pid}) {status} while it was measured; its last output: {output}"
+    )]
+    ServerExited {
+        transport: String,
+        pid: u32,
+        /// "exited with status 1", "was killed by signal 9 (SIGKILL)".
+        status: String,
+        output: String,
+    },
+    #[error("stopped by {}", .0.name())]
+    Stopped(StopSignal),
     #[error("request {request} to the server failed: {reason}")]
     Control { request: String, reason: String },
     #[error("clients: {0}")]
@@ -47,15 +62,11 @@ pub enum RunError {
     Runtime(std::io::Error),
 }
 
-/// Command-line overrides of the scenario file; `None` keeps the file's value.
+/// What to run: a scenario file and the command line's overrides of it.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub scenario: PathBuf,
-    pub duration: Option<Duration>,
-    pub warmup: Option<Duration>,
-    pub clients: Option<u64>,
-    pub transports: Option<Vec<Transport>>,
-    pub seed: Option<u64>,
+    pub overrides: Overrides,
     pub repeat: Option<u32>,
     pub out: Option<PathBuf>,
     pub quiet: bool,
@@ -66,30 +77,17 @@ pub struct RunOptions {
 pub struct RunOutcome {
     pub results: Results,
     pub dir: PathBuf,
-    /// Ctrl-C stopped the run; the results hold what was finished.
-    pub interrupted: bool,
+    /// The signal that stopped the run early; the results hold what was finished.
+    pub stopped_by: Option<StopSignal>,
+    /// What made the run fail part-way; the results hold what was finished.
+    pub failure: Option<RunError>,
 }
 
 impl RunOptions {
-    /// The scenario with the overrides applied: flags over file over defaults.
+    /// The scenario with the overrides applied and validated with the file: flags over
+    /// file over defaults.
     pub fn scenario(&self) -> Result<Scenario, RunError> {
-        let mut scenario = Scenario::load(&self.scenario)?;
-        if let Some(duration) = self.duration {
-            scenario.duration = duration;
-        }
-        if let Some(warmup) = self.warmup {
-            scenario.warmup = warmup;
-        }
-        if let Some(clients) = self.clients {
-            scenario.clients.count = clients;
-        }
-        if let Some(transports) = &self.transports {
-            scenario.transports = transports.clone();
-        }
-        if let Some(seed) = self.seed {
-            scenario.seed = seed;
-        }
-        Ok(scenario)
+        Ok(Scenario::load_with(&self.scenario, &self.overrides)?)
     }
 }
 
@@ -103,6 +101,10 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
+    let signals = StopSignals::listen().map_err(RunError::Runtime)?;
+    for warning in scenario.warnings() {
+        eprintln!("wsbench run: warning: {warning}");
+    }
     let points = sweep_points(&scenario);
     let most_clients = points
         .iter()
@@ -131,13 +133,13 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         repeat,
         transports: Vec::new(),
         assertions: Vec::new(),
-        warnings: Vec::new(),
+        warnings: scenario.warnings(),
     };
     dir.write(&results, &[])?;
 
     let progress = Progress::new(!options.quiet && std::io::stdout().is_terminal());
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
-    let mut interrupted = false;
+    let mut failure = None;
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
             let serve = ServeCommand {
@@ -152,14 +154,15 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 .then(|| point.feed.rate()),
                 max_connections: point.server.max_connections.min(point.clients.count + 1024),
             };
-            let measured = tokio::select! {
-                measured = measure::measure(point, transport, &serve, &progress) => measured?,
-                _ = tokio::signal::ctrl_c() => {
-                    progress.finish();
-                    interrupted = true;
-                    break 'points;
-                }
-            };
+            let measured =
+                match measure::measure(point, transport, &serve, &progress, &signals).await {
+                    Ok(measured) => measured,
+                    Err(RunError::Stopped(_)) => break 'points,
+                    Err(error) => {
+                        failure = Some(error);
+                        break 'points;
+                    }
+                };
             let mut result = measured.result;
             result.sweep_value = *value;
             let log_name = log_name(transport, *value, round, repeat);
@@ -185,6 +188,17 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             dir.write(&results, &[(log_name, measured.hlog)])?;
         }
     }
+    let stopped_by = signals.received();
+    let interrupted = stopped_by.is_some() || failure.is_some();
+    if let Some(which) = stopped_by {
+        results.warnings.push(format!(
+            "the run was stopped by {} before it finished",
+            which.name()
+        ));
+    }
+    if let Some(error) = &failure {
+        results.warnings.push(format!("the run failed: {error}"));
+    }
     if !interrupted {
         results.complete = true;
         results.finished_at =
@@ -201,7 +215,8 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     Ok(RunOutcome {
         results,
         dir: dir.path,
-        interrupted,
+        stopped_by,
+        failure,
     })
 }
 

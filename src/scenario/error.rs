@@ -9,6 +9,17 @@ pub enum ScenarioError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A bare name that is neither a file nor a scenario under `scenarios/`.
+    #[error("no scenario `{name}`: none of {} exists", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NotFound { name: String, tried: Vec<PathBuf> },
+    /// A command-line override that the file's validation refuses.
+    #[error("{flag}: {key}: {message}")]
+    Flag {
+        /// The flag as given, like `--clients 0`.
+        flag: String,
+        key: String,
+        message: String,
+    },
     /// A mistake at a known place in the file.
     #[error("{path}:{line}:{column}: {key}: {message}", path = .path.display(), key = .key.as_deref().unwrap_or("(file)"))]
     Invalid {
@@ -25,14 +36,15 @@ impl ScenarioError {
     pub fn key(&self) -> Option<&str> {
         match self {
             Self::Invalid { key, .. } => key.as_deref(),
-            Self::Read { .. } => None,
+            Self::Flag { key, .. } => Some(key),
+            Self::Read { .. } | Self::NotFound { .. } => None,
         }
     }
 
     pub fn line(&self) -> Option<usize> {
         match self {
             Self::Invalid { line, .. } => Some(*line),
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::NotFound { .. } | Self::Flag { .. } => None,
         }
     }
 }

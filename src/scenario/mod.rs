@@ -2,6 +2,7 @@
 
 mod error;
 mod locate;
+mod overrides;
 mod raw;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use error::{Issue, ScenarioError};
+pub use overrides::Overrides;
 
 use crate::feed::FeedSpec;
 use crate::transport::Transport;
@@ -27,7 +29,7 @@ pub struct Scenario {
     pub warmup: Duration,
     /// Time after the window for in-flight events; `None` means "derived from the transports".
     #[serde(
-        with = "optional_duration",
+        with = "crate::units::optional_duration_text",
         skip_serializing_if = "Option::is_none",
         default
     )]
@@ -124,39 +126,30 @@ pub struct AssertSpec {
     pub max_ratio: Option<f64>,
 }
 
-mod optional_duration {
-    use std::time::Duration;
-
-    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => super::duration_text::serialize(d, s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D>(d: D) -> Result<Option<Duration>, D::Error>
-    where
-        D: serde::Deserializer<'de>,
-    {
-        super::duration_text::deserialize(d).map(Some)
-    }
-}
-
 /// Published studies whose figures a report can print beside the measured ones.
 pub const REFERENCES: &[&str] = &["lubbers-greco"];
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        Self::load_with(path, &Overrides::default())
+    }
+
+    /// Loads a file with command-line overrides applied before validation.
+    pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Self, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        Self::parse_with(&text, path, overrides)
     }
 
     /// Parses and validates scenario text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ScenarioError> {
-        let raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
+        Self::parse_with(text, path, &Overrides::default())
+    }
+
+    fn parse_with(text: &str, path: &Path, overrides: &Overrides) -> Result<Self, ScenarioError> {
+        let mut raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |span| span.start);
             let (line, column) = locate::line_column(text, offset);
             ScenarioError::Invalid {
@@ -167,16 +160,39 @@ impl Scenario {
                 message: e.message().trim().to_string(),
             }
         })?;
-        validate::validate(raw).map_err(|issue| {
-            let (line, column) = locate::line_column(text, locate::offset_of(text, &issue.key));
-            ScenarioError::Invalid {
-                path: path.to_owned(),
-                line,
-                column,
-                key: Some(issue.key),
+        overrides.apply(&mut raw);
+        validate::validate(raw).map_err(|issue| match overrides.flag_for(&issue.key) {
+            Some(flag) => ScenarioError::Flag {
+                flag,
+                key: issue.key,
                 message: issue.message,
+            },
+            None => {
+                let (line, column) = locate::line_column(text, locate::offset_of(text, &issue.key));
+                ScenarioError::Invalid {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                    key: Some(issue.key),
+                    message: issue.message,
+                }
             }
         })
+    }
+
+    /// Settings that are valid but probably not meant: said before a run starts.
+    pub fn warnings(&self) -> Vec<String> {
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        [("duration", self.duration), ("warmup", self.warmup)]
+            .into_iter()
+            .filter(|(_, span)| *span > DAY)
+            .map(|(key, span)| {
+                format!(
+                    "{key} is {}, longer than a day: is that meant?",
+                    crate::units::format_duration(span)
+                )
+            })
+            .collect()
     }
 
     /// Name used for result directories: the scenario's name, or the file stem.
@@ -202,16 +218,21 @@ impl Scenario {
     }
 }
 
-/// Names the key that a TOML parse error points at, when the error is at a `key = value` line.
-/// Resolves `--scenario` paths given without a folder against `scenarios/`.
-pub fn resolve_path(path: &Path) -> PathBuf {
+/// Finds a scenario given as a path, or as a bare name under `scenarios/`
+/// (`ticker` is `scenarios/ticker.toml`).
+pub fn resolve_path(path: &Path) -> Result<PathBuf, ScenarioError> {
     if path.exists() || path.components().count() > 1 {
-        return path.to_owned();
+        return Ok(path.to_owned());
     }
-    let candidate = Path::new("scenarios").join(path);
-    if candidate.exists() {
-        candidate
-    } else {
-        path.to_owned()
+    let mut tried = vec![path.to_owned(), Path::new("scenarios").join(path)];
+    if path.extension().is_none() {
+        tried.push(Path::new("scenarios").join(path).with_extension("toml"));
+    }
+    match tried.iter().find(|candidate| candidate.is_file()) {
+        Some(found) => Ok(found.clone()),
+        None => Err(ScenarioError::NotFound {
+            name: path.display().to_string(),
+            tried,
+        }),
     }
 }

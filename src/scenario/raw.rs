@@ -26,7 +26,7 @@ pub struct RawScenario {
     pub asserts: Vec<RawAssert>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClients {
     pub count: Option<Count>,
@@ -62,7 +62,7 @@ pub struct RawStream {
     pub keepalive: Option<HumanDuration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub max_connections: Option<Count>,
