@@ -43,6 +43,8 @@ pub enum RunError {
     },
     #[error("cannot write results: {0}")]
     Output(String),
+    #[error(transparent)]
+    InUse(#[from] output::OutputInUse),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -58,6 +60,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub repeat: Option<u32>,
     pub out: Option<PathBuf>,
+    /// Remove wsbench's own files from `out` first instead of refusing it.
+    pub force: bool,
     pub quiet: bool,
     /// The executable that serves (tests name the built binary); default: this one.
     pub server_exe: Option<PathBuf>,
@@ -111,7 +115,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         .unwrap_or(1);
     crate::server::ensure_open_files(most_clients, "wsbench run").map_err(RunError::OpenFiles)?;
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let dir = OutputDir::create(options.out.as_deref(), &scenario.slug(), &started)?;
+    let dir = OutputDir::create(
+        options.out.as_deref(),
+        &scenario.slug(),
+        &started,
+        options.force,
+    )?;
     let exe = child::server_exe(options.server_exe.as_deref())?;
     let repeat = options.repeat.unwrap_or(1).max(1);
     let mut results = Results {
