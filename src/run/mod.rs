@@ -10,7 +10,6 @@ mod table;
 mod workers;
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -144,7 +143,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     };
     dir.write(&results, &[])?;
 
-    let progress = Progress::new(!options.quiet && std::io::stdout().is_terminal());
+    let progress = Progress::new(options.quiet, progress::schedule(&points, repeat));
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut interrupted = false;
     'points: for (index, (value, point)) in points.iter().enumerate() {
