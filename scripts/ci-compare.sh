@@ -24,8 +24,9 @@ if [ -z "${WSBENCH_BIN:-}" ]; then
 fi
 
 # A failed assertion (exit 1) still leaves results to compare: keep going, report both.
+# --force: OUT (results/ci by default) is this script's own, reused from one run to the next.
 run_status=0
-"$wsbench" run scenarios/ci.toml --out "$out" --quiet || run_status=$?
+"$wsbench" run scenarios/ci.toml --out "$out" --quiet --force || run_status=$?
 if [ "$run_status" -ge 2 ]; then
   echo "wsbench run failed (exit $run_status); nothing to compare" >&2
   exit "$run_status"

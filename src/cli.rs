@@ -105,6 +105,10 @@ pub struct RunArgs {
     /// Results directory (default: results/<scenario>-<UTC timestamp>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Reuse an --out that holds another run: remove wsbench's own files from it first
+    /// (results, logs, charts, reports); other files stay. A running run's is never taken.
+    #[arg(long)]
+    pub force: bool,
     /// Print results.json to stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -236,12 +240,13 @@ fn run_command(args: RunArgs) -> u8 {
         },
         repeat: args.repeat,
         out: args.out,
+        force: args.force,
         quiet: args.quiet || args.json,
         server_exe: None,
     };
     let outcome = match crate::run::run(&options) {
         Ok(outcome) => outcome,
-        Err(error @ crate::run::RunError::Scenario(_)) => {
+        Err(error @ (crate::run::RunError::Scenario(_) | crate::run::RunError::InUse(_))) => {
             eprintln!("wsbench run: {error}");
             return exit::USAGE;
         }

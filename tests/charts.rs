@@ -51,6 +51,12 @@ fn check(dir: &Path, results: &Results, expected: &[&str], transports: &[&str]) 
     let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, expected);
     for chart in &charts {
+        // `run --force` removes the charts it knows by name.
+        assert!(
+            plot::CHART_NAMES.contains(&chart.name.as_str()),
+            "{}",
+            chart.name
+        );
         let (texts, svg_size) = svg_texts(&chart.svg);
         assert_eq!(
             png_size(&chart.png),

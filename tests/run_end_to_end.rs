@@ -1,9 +1,12 @@
 //! `wsbench run` end to end: a short scenario through all four transports, against the
 //! real server binary, checked for the invariants and the documented shape.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::SHORT;
 use wsbench::results::Results;
 use wsbench::run::{RunOptions, run};
 
@@ -117,18 +120,6 @@ fn wsbench() -> Command {
     command.env_remove("WSBENCH_SERVER");
     command
 }
-
-const SHORT: &str = r#"
-name = "short"
-duration = "1s"
-warmup = "0s"
-transports = ["ws"]
-[feed]
-kind = "ticker"
-rate = 20
-[clients]
-count = 2
-"#;
 
 #[test]
 fn exit_code_1_names_the_failed_assertion_with_its_measured_value() {

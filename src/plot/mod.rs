@@ -102,6 +102,9 @@ pub struct RenderedChart {
     pub png: PathBuf,
 }
 
+/// Every chart's file stem, for cleaning a results directory of wsbench's own files.
+pub const CHART_NAMES: [&str; 5] = ["latency", "bytes", "cost", "timeline", "sweep"];
+
 type Render = fn(&Results, &Path) -> Result<Option<RenderedChart>, PlotError>;
 
 /// The charts, in report order. A new chart is one file and one line here; a chart whose

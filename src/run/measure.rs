@@ -11,7 +11,7 @@ use super::child::{ServeCommand, ServerChild};
 use super::figures::{
     bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
 };
-use super::progress::Progress;
+use super::progress::{Phase, Progress};
 use super::signals::StopSignals;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, poll_events, request_headers};
@@ -106,7 +106,7 @@ async fn drive(
 
     // Ramp: until every client is connected, or the grace period is over.
     let deadline = Instant::now() + scenario.clients.ramp + CONNECT_GRACE;
-    progress.phase(transport, "connecting", scenario.clients.ramp);
+    progress.phase(Phase::Connecting, &control, clients);
     while control.connected.load(Relaxed) < clients && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
         progress.tick(&control, clients);
@@ -127,7 +127,7 @@ async fn drive(
         ));
     }
 
-    progress.phase(transport, "warm-up", scenario.warmup);
+    progress.phase(Phase::WarmUp, &control, clients);
     sleep_with_progress(scenario.warmup, progress, &control, clients).await;
     let rss_connected = memory::rss_bytes(server.pid).unwrap_or(0);
 
@@ -136,7 +136,7 @@ async fn drive(
     let bytes0 = control.bytes.snapshot();
     let window_started = Instant::now();
     control.start_window(wall_clock_ns());
-    progress.phase(transport, "measuring", scenario.duration);
+    progress.phase(Phase::Measuring, &control, clients);
     sleep_with_progress(scenario.duration, progress, &control, clients).await;
     // The window's figures are read together, before anything else happens.
     let bytes1 = control.bytes.snapshot();
@@ -157,7 +157,7 @@ async fn drive(
     server.post("/control/stop").await?;
 
     let drain = scenario.drain_period(transport);
-    progress.phase(transport, "draining", drain);
+    progress.phase(Phase::Draining, &control, clients);
     sleep_with_progress(drain, progress, &control, clients).await;
     control.stop();
     let output = tokio::task::spawn_blocking(move || workers.join())

@@ -11,7 +11,6 @@ mod table;
 mod workers;
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -58,6 +57,8 @@ pub enum RunError {
     },
     #[error("cannot write results: {0}")]
     Output(String),
+    #[error(transparent)]
+    InUse(#[from] output::OutputInUse),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -69,6 +70,8 @@ pub struct RunOptions {
     pub overrides: Overrides,
     pub repeat: Option<u32>,
     pub out: Option<PathBuf>,
+    /// Remove wsbench's own files from `out` first instead of refusing it.
+    pub force: bool,
     pub quiet: bool,
     /// The executable that serves (tests name the built binary); default: this one.
     pub server_exe: Option<PathBuf>,
@@ -113,7 +116,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         .unwrap_or(1);
     crate::server::ensure_open_files(most_clients, "wsbench run").map_err(RunError::OpenFiles)?;
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let dir = OutputDir::create(options.out.as_deref(), &scenario.slug(), &started)?;
+    let dir = OutputDir::create(
+        options.out.as_deref(),
+        &scenario.slug(),
+        &started,
+        options.force,
+    )?;
     let exe = child::server_exe(options.server_exe.as_deref())?;
     let repeat = options.repeat.unwrap_or(1).max(1);
     let mut results = Results {
@@ -137,7 +145,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     };
     dir.write(&results, &[])?;
 
-    let progress = Progress::new(!options.quiet && std::io::stdout().is_terminal());
+    let progress = Progress::new(options.quiet, progress::schedule(&points, repeat));
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
     'points: for (index, (value, point)) in points.iter().enumerate() {

@@ -6,6 +6,19 @@ use wsbench::results::{
     AssertionOutcome, Machine, PercentilePoint, Results, SCHEMA, Second, TransportResult,
 };
 
+/// The smallest real run: one second of WebSocket to two clients.
+pub const SHORT: &str = r#"
+name = "short"
+duration = "1s"
+warmup = "0s"
+transports = ["ws"]
+[feed]
+kind = "ticker"
+rate = 20
+[clients]
+count = 2
+"#;
+
 /// One transport entry with plausible, distinct figures in every section.
 pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     let mut e = TransportResult {
