@@ -2,6 +2,8 @@
 //! for people and scripts alike. Adding fields is fine; renaming or removing one is a new
 //! schema version.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "wsbench.results.v1";
@@ -23,7 +25,12 @@ pub struct Results {
     pub finished_at: Option<String>,
     pub machine: Machine,
     /// The scenario as run: file values with command-line overrides and defaults applied.
+    /// Its `description` is the file's, written for the file's values.
     pub scenario: serde_json::Value,
+    /// The scenario values the command line changed, by flag, as run: `{"clients": 5}`.
+    /// Empty (absent) when the run is the file's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub overrides: BTreeMap<String, serde_json::Value>,
     /// Present when the scenario sweeps a parameter; each transport entry then carries
     /// its `sweep_value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +84,10 @@ pub struct TransportResult {
     pub header_profile: String,
     /// Length of the measurement window, seconds.
     pub window_s: f64,
+    /// When the window opened, in seconds on the `timeline`'s clock (since the first
+    /// client started); it closed `window_s` later. Absent in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_start_s: Option<f64>,
     pub events: Events,
     pub latency_us: Latency,
     /// State feeds: age of a client's view of a key when it learned a newer value.

@@ -105,6 +105,13 @@ fn single_run_draws_four_charts() {
         !texts.contains("saturated"),
         "nothing saturated in this run:\n{texts}"
     );
+    let (timeline, _) = svg_texts(&dir.path().join("charts/timeline.svg"));
+    for legend in ["warm-up", "measurement window"] {
+        assert!(
+            timeline.lines().any(|l| l == legend),
+            "{legend}: {timeline}"
+        );
+    }
 }
 
 #[test]

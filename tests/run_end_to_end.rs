@@ -63,6 +63,7 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
         assert!(t.events.delivered <= t.events.expected, "{}", t.transport);
         assert_eq!(t.clients, 5);
         assert_eq!(t.header_profile, "browser");
+        assert!(t.window_start_s.is_some_and(|s| s > 0.0), "{}", t.transport);
     }
     let by = |name: &str| {
         results
@@ -150,7 +151,7 @@ fn exit_code_0_and_json_output_identical_to_results_json() {
     let scenario = write_scenario(dir.path(), &text);
     let out = dir.path().join("out");
     let output = wsbench()
-        .args(["run", "--json", "--out"])
+        .args(["run", "--json", "--seed", "7", "--out"])
         .arg(&out)
         .arg(&scenario)
         .output()
@@ -163,6 +164,8 @@ fn exit_code_0_and_json_output_identical_to_results_json() {
     );
     let file = std::fs::read_to_string(out.join("results.json")).unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), file);
+    let written: Results = serde_json::from_str(&file).unwrap();
+    assert_eq!(written.overrides, [("seed".into(), 7.into())].into());
 }
 
 #[test]

@@ -19,6 +19,7 @@ fn full_record() -> Value {
         values: vec![50.0],
     });
     results.repeat = 3;
+    results.overrides = [("clients".to_string(), json!(50))].into();
     results
         .warnings
         .push("the load generator used 0.95 of a core".into());
@@ -31,6 +32,7 @@ fn full_record() -> Value {
     for entry in &mut results.transports {
         entry.sweep_value = Some(50.0);
         entry.server_addr = Some("127.0.0.1:8080".into());
+        entry.window_start_s = Some(2.25);
         entry.staleness_us = Some(entry.latency_us.clone());
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();

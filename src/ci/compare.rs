@@ -18,15 +18,11 @@ use crate::results::{Results, TransportResult, check_metric_path};
 /// Schema of `wsbench compare --format json`.
 pub const SCHEMA: &str = "wsbench.compare.v1";
 
-/// Compared when `--metrics` is not given.
-pub const DEFAULT_METRICS: [&str; 6] = [
-    "latency_us.p50",
-    "latency_us.p99",
-    "bytes.per_event",
-    "cpu.server_us_per_event",
-    "memory.server_rss_per_conn_bytes",
-    "events.lost",
-];
+/// Compared when `--metrics` is not given; comma-separated, as `--metrics` takes them and
+/// as `--help` shows them.
+pub const DEFAULT_METRICS: &str = "latency_us.p50,latency_us.p99,bytes.per_event,\
+                                   cpu.server_us_per_event,memory.server_rss_per_conn_bytes,\
+                                   events.lost";
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -39,7 +35,7 @@ pub struct CompareArgs {
     pub threshold: f64,
     /// Metrics to compare, comma-separated results.json paths.
     #[arg(long, value_delimiter = ',', value_parser = parse_metric,
-          default_values_t = DEFAULT_METRICS.map(String::from))]
+          default_value = DEFAULT_METRICS)]
     pub metrics: Vec<String>,
     /// Output: an aligned table, a GitHub table (for $GITHUB_STEP_SUMMARY), or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -31,6 +31,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
             ..Default::default()
         },
         scenario: serde_json::json!({"name": "ci"}),
+        overrides: Default::default(),
         sweep: None,
         repeat: 1,
         transports,

@@ -120,6 +120,7 @@ pub(crate) mod fixture {
             finished_at: None,
             machine: Machine::default(),
             scenario: serde_json::json!({ "name": "fixture" }),
+            overrides: Default::default(),
             sweep: None,
             repeat: 1,
             transports: vec![ws, poll],

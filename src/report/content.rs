@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::doc::{Block, Figure, Line, Table, strong, text};
+use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
 use super::{lubbers, verdict};
 use crate::analysis::{error_count, focus, largest_sweep_value, point_label, saturation};
@@ -144,9 +144,7 @@ fn scenario_num(results: &Results, pointer: &str) -> Option<f64> {
 fn header(results: &Results) -> Vec<Block> {
     let name = scenario_str(results, "/name").unwrap_or("scenario");
     let mut blocks = vec![Block::Heading(1, format!("wsbench report: {name}"))];
-    if let Some(description) = scenario_str(results, "/description").filter(|d| !d.is_empty()) {
-        blocks.push(Block::Paragraph(vec![text(description)]));
-    }
+    blocks.extend(description(results));
     if !results.complete {
         blocks.push(Block::Note(vec![
             strong("Incomplete run."),
@@ -236,6 +234,41 @@ fn header(results: &Results) -> Vec<Block> {
         );
     }
     blocks.push(Block::Table(table));
+    blocks
+}
+
+/// The scenario file's description, and, when flags changed the run, which: the file's
+/// "1,000 clients" must not stand for a run of 5.
+fn description(results: &Results) -> Vec<Block> {
+    let description = scenario_str(results, "/description").filter(|d| !d.is_empty());
+    let mut blocks: Vec<Block> = description
+        .map(|d| Block::Paragraph(vec![text(d)]))
+        .into_iter()
+        .collect();
+    if results.overrides.is_empty() {
+        return blocks;
+    }
+    let mut line = vec![strong("Run with overrides:")];
+    for (i, (flag, value)) in results.overrides.iter().enumerate() {
+        let value = match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        line.push(text(if i == 0 { " " } else { ", " }));
+        line.push(code(format!("--{flag} {value}")));
+    }
+    let whose = if description.is_some() {
+        ". The description above is the scenario file's; the figures below are this run's."
+    } else {
+        ". The figures below are this run's, not the scenario file's."
+    };
+    line.push(text(whose));
+    blocks.push(Block::Note(line));
     blocks
 }
 
@@ -373,13 +406,40 @@ fn caption(name: &str) -> &'static str {
              server's memory per connected client."
         }
         "timeline" => {
-            "Each second of the run, warm-up shaded: ramp-up, stalls and hiccups show here \
-             before they show in the percentiles."
+            "Each second of the run, the warm-up shaded grey and the measurement window tinted \
+             between two lines: ramp-up, stalls and hiccups show here before they show in the \
+             percentiles."
         }
         "sweep" => {
             "Bandwidth, server CPU and p99 latency against the swept parameter, log-log. A cross \
              at the end of a dashed line marks a saturated point: a bound, not a measurement."
         }
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(overrides: serde_json::Value) -> String {
+        let mut results = crate::export::fixture::results();
+        results.scenario = serde_json::json!({"description": "1,000 clients on a ticker"});
+        results.overrides = serde_json::from_value(overrides).unwrap();
+        super::super::markdown::render(&description(&results))
+    }
+
+    #[test]
+    fn the_description_is_the_files_and_the_overrides_are_named() {
+        assert_eq!(
+            described(serde_json::json!({})),
+            "1,000 clients on a ticker\n"
+        );
+        assert_eq!(
+            described(serde_json::json!({"clients": 5, "transports": ["ws", "sse"]})),
+            "1,000 clients on a ticker\n\n> **Run with overrides:** `--clients 5`, \
+             `--transports ws,sse`. The description above is the scenario file's; the figures \
+             below are this run's.\n"
+        );
     }
 }

@@ -187,6 +187,7 @@ async fn drive(
         server_addr: Some(server.addr.to_string()),
         header_profile: format!("{:?}", scenario.clients.headers).to_lowercase(),
         window_s,
+        window_start_s: Some(window_started.duration_since(control.started).as_secs_f64()),
         ..Default::default()
     };
     result.events = events(

@@ -72,6 +72,7 @@ pub fn results() -> Results {
             hostname: "ci".into(),
         },
         scenario: serde_json::json!({"name": "ci", "duration": "5s", "clients": {"count": 50}}),
+        overrides: Default::default(),
         sweep: None,
         repeat: 1,
         transports: vec![

@@ -205,10 +205,41 @@ fn entries_are_matched_by_transport_and_judged_per_metric() {
 
 #[test]
 fn a_run_compared_with_itself_has_no_regression() {
-    let c = compare(&baseline(), &baseline(), 0.1, &metrics(&DEFAULT_METRICS));
+    let defaults: Vec<&str> = DEFAULT_METRICS.split(',').collect();
+    let c = compare(&baseline(), &baseline(), 0.1, &metrics(&defaults));
     assert_eq!(c.rows.len(), 12);
     assert!(c.rows.iter().all(|r| r.verdict == Verdict::Unchanged));
     assert_eq!(c.regressions, 0);
+}
+
+#[test]
+fn the_default_metrics_parse_and_show_as_metrics_takes_them() {
+    use clap::{CommandFactory, Parser};
+    let cli = crate::cli::Cli::try_parse_from(["wsbench", "compare", "a", "b"]).unwrap();
+    let crate::cli::Command::Compare(args) = cli.command else {
+        panic!("not compare")
+    };
+    assert_eq!(
+        args.metrics,
+        [
+            "latency_us.p50",
+            "latency_us.p99",
+            "bytes.per_event",
+            "cpu.server_us_per_event",
+            "memory.server_rss_per_conn_bytes",
+            "events.lost"
+        ]
+    );
+    let mut command = crate::cli::Cli::command();
+    let help = command
+        .find_subcommand_mut("compare")
+        .expect("compare")
+        .render_long_help()
+        .to_string();
+    assert!(
+        help.contains(&format!("[default: {DEFAULT_METRICS}]")),
+        "{help}"
+    );
 }
 
 #[test]
