@@ -5,7 +5,6 @@ mod child;
 mod figures;
 mod measure;
 mod output;
-mod overrides;
 mod progress;
 mod signals;
 mod table;
@@ -133,7 +132,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         finished_at: None,
         machine: crate::metrics::machine::machine(),
         scenario: serde_json::to_value(&scenario).unwrap_or_default(),
-        overrides: options.overrides(),
+        overrides: options.overrides.by_flag(),
         sweep: scenario.sweep.as_ref().map(|s| SweepInfo {
             parameter: format!("{:?}", s.parameter)
                 .to_lowercase()

@@ -1,6 +1,7 @@
 //! Command-line overrides. They are applied to the file as written and validated with it,
 //! so that a flag's mistake is refused with the file's own message, naming the flag.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -41,8 +42,15 @@ pub struct FlagKey {
 }
 
 impl Overrides {
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+    /// The overrides given, by flag name, each value as a scenario file writes it, for
+    /// results: `{"clients": 5, "duration": "1s", "transports": ["ws"]}`. The file's
+    /// description was written for the file's values, and a report must not pass it off as
+    /// the run's.
+    pub fn by_flag(&self) -> BTreeMap<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map.into_iter().collect(),
+            _ => BTreeMap::new(),
+        }
     }
 
     /// The keys these overrides set, each with its flag.
@@ -114,5 +122,25 @@ impl Overrides {
                 .get_or_insert_with(RawServer::default)
                 .max_connections = Some(Count(max));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_flags_given_are_recorded() {
+        assert!(Overrides::default().by_flag().is_empty());
+        let overrides = Overrides {
+            clients: Some(5),
+            duration: Some(Duration::from_millis(1500)),
+            transports: Some(vec![Transport::Ws, Transport::Sse]),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(overrides.by_flag()).unwrap(),
+            serde_json::json!({"clients": 5, "duration": "1s500ms", "transports": ["ws", "sse"]})
+        );
     }
 }
