@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::export::Exporter;
 use crate::scenario::{self, Scenario};
 use crate::transport::Transport;
 
@@ -242,6 +241,7 @@ fn run_command(args: RunArgs) -> u8 {
         out: args.out,
         force: args.force,
         quiet: args.quiet || args.json,
+        summary: Some(args.json),
         server_exe: None,
     };
     let outcome = match crate::run::run(&options) {
@@ -256,16 +256,6 @@ fn run_command(args: RunArgs) -> u8 {
         }
     };
     let results = &outcome.results;
-    if args.json {
-        match crate::export::json::JsonExporter.serialize(results) {
-            Ok(bytes) => print!("{}", String::from_utf8_lossy(&bytes)),
-            Err(error) => eprintln!("wsbench run: {error}"),
-        }
-    } else {
-        print!("{}", crate::run::render_table(results));
-        print!("{}", crate::ci::render_text(&results.assertions));
-        println!("results: {}", outcome.dir.display());
-    }
     if let Some(signal) = outcome.stopped_by {
         eprintln!(
             "wsbench run: stopped by {}; {} keeps what was measured",

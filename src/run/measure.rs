@@ -11,7 +11,8 @@ use super::child::{ServeCommand, ServerChild};
 use super::figures::{
     bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
 };
-use super::progress::{Phase, Progress};
+use super::observe::RunObserver;
+use super::progress::Phase;
 use super::signals::StopSignals;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, poll_events, request_headers};
@@ -37,7 +38,7 @@ pub async fn measure(
     scenario: &Scenario,
     transport: Transport,
     serve: &ServeCommand<'_>,
-    progress: &Progress,
+    observer: &dyn RunObserver,
     signals: &StopSignals,
 ) -> Result<Measured, RunError> {
     let server = tokio::select! {
@@ -49,7 +50,7 @@ pub async fn measure(
         biased;
         which = signals.wait() => Err(RunError::Stopped(which)),
         status = server.exited() => Err(server.exited_error(transport.name(), &status)),
-        outcome = drive(scenario, transport, &server, progress) => outcome,
+        outcome = drive(scenario, transport, &server, observer) => outcome,
     };
     // A control request that failed because the server died is told as the death.
     let outcome = match outcome {
@@ -61,7 +62,7 @@ pub async fn measure(
         }
         other => other,
     };
-    progress.finish();
+    observer.transport_ended();
     server.stop().await;
     outcome
 }
@@ -70,7 +71,7 @@ async fn drive(
     scenario: &Scenario,
     transport: Transport,
     server: &ServerChild,
-    progress: &Progress,
+    observer: &dyn RunObserver,
 ) -> Result<Measured, RunError> {
     let clients = scenario.clients.count;
     let mut warnings = Vec::new();
@@ -106,10 +107,10 @@ async fn drive(
 
     // Ramp: until every client is connected, or the grace period is over.
     let deadline = Instant::now() + scenario.clients.ramp + CONNECT_GRACE;
-    progress.phase(Phase::Connecting, &control, clients);
+    observer.phase(Phase::Connecting, &control, clients);
     while control.connected.load(Relaxed) < clients && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        progress.tick(&control, clients);
+        observer.tick(&control, clients);
     }
     let connected = control.connected.load(Relaxed);
     if connected == 0 {
@@ -127,8 +128,8 @@ async fn drive(
         ));
     }
 
-    progress.phase(Phase::WarmUp, &control, clients);
-    sleep_with_progress(scenario.warmup, progress, &control, clients).await;
+    observer.phase(Phase::WarmUp, &control, clients);
+    sleep_observed(scenario.warmup, observer, &control, clients).await;
     let rss_connected = memory::rss_bytes(server.pid).unwrap_or(0);
 
     let server_cpu0 = cpu::sample(server.pid).ok();
@@ -136,8 +137,8 @@ async fn drive(
     let bytes0 = control.bytes.snapshot();
     let window_started = Instant::now();
     control.start_window(wall_clock_ns());
-    progress.phase(Phase::Measuring, &control, clients);
-    sleep_with_progress(scenario.duration, progress, &control, clients).await;
+    observer.phase(Phase::Measuring, &control, clients);
+    sleep_observed(scenario.duration, observer, &control, clients).await;
     // The window's figures are read together, before anything else happens.
     let bytes1 = control.bytes.snapshot();
     let server_cpu = cpu::sample(server.pid)
@@ -157,13 +158,12 @@ async fn drive(
     server.post("/control/stop").await?;
 
     let drain = scenario.drain_period(transport);
-    progress.phase(Phase::Draining, &control, clients);
-    sleep_with_progress(drain, progress, &control, clients).await;
+    observer.phase(Phase::Draining, &control, clients);
+    sleep_observed(drain, observer, &control, clients).await;
     control.stop();
     let output = tokio::task::spawn_blocking(move || workers.join())
         .await
         .map_err(|e| RunError::Clients(format!("a client worker failed: {e}")))?;
-    progress.finish();
 
     let (window_start_ns, _) = control.window_ns();
     let (_, stats) = server
@@ -238,16 +238,16 @@ impl Drop for StopOnDrop {
     }
 }
 
-async fn sleep_with_progress(
+async fn sleep_observed(
     span: Duration,
-    progress: &Progress,
+    observer: &dyn RunObserver,
     control: &Arc<RunControl>,
     clients: u64,
 ) {
     let end = Instant::now() + span;
     while Instant::now() < end {
         tokio::time::sleep_until((Instant::now() + Duration::from_millis(250)).min(end)).await;
-        progress.tick(control, clients);
+        observer.tick(control, clients);
     }
 }
 

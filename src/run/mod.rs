@@ -4,6 +4,7 @@
 mod child;
 mod figures;
 mod measure;
+mod observe;
 mod output;
 mod progress;
 mod signals;
@@ -22,6 +23,7 @@ use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::transport::Transport;
 use child::ServeCommand;
+use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
 use signals::StopSignals;
@@ -73,6 +75,9 @@ pub struct RunOptions {
     /// Remove wsbench's own files from `out` first instead of refusing it.
     pub force: bool,
     pub quiet: bool,
+    /// Print the summary on stdout at the end: `Some(false)` the table, `Some(true)` the
+    /// results record as JSON; `None` prints nothing (a caller that reads the outcome).
+    pub summary: Option<bool>,
     /// The executable that serves (tests name the built binary); default: this one.
     pub server_exe: Option<PathBuf>,
 }
@@ -134,9 +139,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         scenario: serde_json::to_value(&scenario).unwrap_or_default(),
         overrides: options.overrides.by_flag(),
         sweep: scenario.sweep.as_ref().map(|s| SweepInfo {
-            parameter: format!("{:?}", s.parameter)
-                .to_lowercase()
-                .replace("pollinterval", "poll_interval"),
+            parameter: s.parameter.name().into(),
             values: s.values.clone(),
         }),
         repeat,
@@ -144,9 +147,21 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         assertions: Vec::new(),
         warnings: scenario.warnings(),
     };
-    dir.write(&results, &[])?;
+    let dir_path = dir.path.clone();
+    let mut observers = Observers::default()
+        .with(Progress::new(
+            options.quiet,
+            progress::schedule(&points, repeat),
+        ))
+        .with(dir);
+    if let Some(json) = options.summary {
+        observers = observers.with(table::ConsoleSummary {
+            json,
+            dir: dir_path.clone(),
+        });
+    }
+    observers.recorded(&results, None)?;
 
-    let progress = Progress::new(options.quiet, progress::schedule(&points, repeat));
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
     'points: for (index, (value, point)) in points.iter().enumerate() {
@@ -164,7 +179,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 max_connections: point.server.max_connections.min(point.clients.count + 1024),
             };
             let measured =
-                match measure::measure(point, transport, &serve, &progress, &signals).await {
+                match measure::measure(point, transport, &serve, &observers, &signals).await {
                     Ok(measured) => measured,
                     Err(RunError::Stopped(_)) => break 'points,
                     Err(error) => {
@@ -193,8 +208,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                     }
                 })
                 .collect();
-            // Written after every transport: an interrupted run keeps what it measured.
-            dir.write(&results, &[(log_name, measured.hlog)])?;
+            observers.recorded(&results, Some(&(log_name, measured.hlog)))?;
         }
     }
     let stopped_by = signals.received();
@@ -214,16 +228,10 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
         results.assertions = ci::evaluate(&scenario.asserts, &results);
     }
-    dir.write(&results, &[])?;
-    // Charts and reports come last: a chart that cannot be drawn must not cost the figures.
-    if let Err(error) =
-        crate::report::render(&results, &dir.path, crate::report::ReportFormat::Both)
-    {
-        eprintln!("wsbench run: warning: the report was not rendered: {error}");
-    }
+    observers.finished(&results)?;
     Ok(RunOutcome {
         results,
-        dir: dir.path,
+        dir: dir_path,
         stopped_by,
         failure,
     })

@@ -200,6 +200,28 @@ fn listing(dir: &Path, files: &[PathBuf]) -> String {
     }
 }
 
+impl super::observe::RunObserver for OutputDir {
+    fn recorded(
+        &self,
+        results: &Results,
+        log: Option<&super::observe::HistogramLog>,
+    ) -> Result<(), RunError> {
+        // Written after every transport: an interrupted run keeps what it measured.
+        self.write(results, log.map(std::slice::from_ref).unwrap_or_default())
+    }
+
+    fn finished(&self, results: &Results) -> Result<(), RunError> {
+        self.write(results, &[])?;
+        // Charts and reports come last: a chart that cannot be drawn must not cost the figures.
+        if let Err(error) =
+            crate::report::render(results, &self.path, crate::report::ReportFormat::Both)
+        {
+            eprintln!("wsbench run: warning: the report was not rendered: {error}");
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

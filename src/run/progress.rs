@@ -289,6 +289,20 @@ impl Progress {
     }
 }
 
+impl super::observe::RunObserver for Progress {
+    fn phase(&self, phase: Phase, control: &Arc<RunControl>, clients: u64) {
+        Progress::phase(self, phase, control, clients);
+    }
+
+    fn tick(&self, control: &Arc<RunControl>, clients: u64) {
+        Progress::tick(self, control, clients);
+    }
+
+    fn transport_ended(&self) {
+        self.finish();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,3 +104,27 @@ fn spread(t: &crate::results::TransportResult) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Prints the run's summary on stdout at its end: the table, the assertions and where the
+/// results are, or with `--json` the results record itself.
+pub struct ConsoleSummary {
+    pub json: bool,
+    pub dir: std::path::PathBuf,
+}
+
+impl super::observe::RunObserver for ConsoleSummary {
+    fn finished(&self, results: &Results) -> Result<(), super::RunError> {
+        use crate::export::Exporter;
+        if self.json {
+            let bytes = crate::export::json::JsonExporter
+                .serialize(results)
+                .map_err(|e| super::RunError::Output(e.to_string()))?;
+            print!("{}", String::from_utf8_lossy(&bytes));
+        } else {
+            print!("{}", render(results));
+            print!("{}", crate::ci::render_text(&results.assertions));
+            println!("results: {}", self.dir.display());
+        }
+        Ok(())
+    }
+}

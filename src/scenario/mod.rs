@@ -106,6 +106,17 @@ pub enum SweepParameter {
     PollInterval,
 }
 
+impl SweepParameter {
+    /// The name in scenario files and results: `clients`, `rate`, `poll_interval`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Clients => "clients",
+            Self::Rate => "rate",
+            Self::PollInterval => "poll_interval",
+        }
+    }
+}
+
 /// An `[[assert]]` entry: a bound on a metric, or on its ratio to another transport's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssertSpec {
