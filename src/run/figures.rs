@@ -18,8 +18,15 @@ pub fn events(
     clients: u64,
     final_state: Option<&HashMap<String, u64>>,
     recorder: &Recorder,
-) -> Events {
+) -> Result<Events, RunError> {
     let window = &stats["window"];
+    // The server no longer holds the window's start: its counts are unknown, not zero.
+    if let Some(reason) = window["error"].as_str() {
+        return Err(RunError::Control {
+            request: "GET /stats (window)".into(),
+            reason: format!("delivery cannot be measured: {reason}"),
+        });
+    }
     let (first, last) = (
         window["first_seq"].as_u64().unwrap_or(0),
         window["last_seq"].as_u64().unwrap_or(0),
@@ -62,7 +69,7 @@ pub fn events(
         events.lost = lost_keys;
         events.coalesced = expected.saturating_sub(events.delivered + lost_keys);
     }
-    events
+    Ok(events)
 }
 
 pub fn bytes(
@@ -226,7 +233,7 @@ mod tests {
         // Window seqs 3..=7. Client A: all, one late and one duplicate; client B: misses 6 and 7;
         // client C never reported (its task failed): it lost all five.
         let tallies = [tally(&[1, 2, 3, 5, 4, 4, 6, 7, 8]), tally(&[3, 4, 5])];
-        let events = events(&stats(3, 7), &tallies, 3, None, &Recorder::default());
+        let events = events(&stats(3, 7), &tallies, 3, None, &Recorder::default()).unwrap();
         assert_eq!(events.published, 5);
         assert_eq!(events.expected, 15);
         assert_eq!(events.delivered, 5 + 3);
@@ -259,7 +266,8 @@ mod tests {
             2,
             Some(&final_state),
             &Recorder::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(events.expected, 12);
         assert_eq!(events.delivered, 5);
         assert_eq!(events.lost, 2);

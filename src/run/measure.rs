@@ -169,7 +169,7 @@ async fn drive(
         clients,
         final_state.as_ref(),
         &output.recorder,
-    );
+    )?;
     result.latency_us = latency::summarize(&output.recorder.latency);
     result.percentiles = latency::percentile_curve(&output.recorder.latency);
     if final_state.is_some() {

@@ -26,7 +26,7 @@ pub use router::MAX_LONGPOLL_MS;
 pub use stats::ServerStats;
 pub use ws::config as websocket_config;
 
-use crate::feed::{Hub, Publisher};
+use crate::feed::{Hub, HubLimits, Publisher};
 use crate::scenario::Scenario;
 use conn::{ConnTag, CountedStream};
 use router::App;
@@ -56,11 +56,12 @@ impl Server {
     /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
     pub fn bind(scenario: &Scenario, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
         let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
-        let hub = Hub::new(
-            scenario.feed.semantics(),
-            scenario.server.history as usize,
-            scenario.server.max_lag as usize,
-        );
+        let limits = HubLimits {
+            history: scenario.server.history as usize,
+            max_lag: scenario.server.max_lag as usize,
+            window_log: scenario.server.window_log_events(scenario.feed.rate()) as usize,
+        };
+        let hub = Hub::new(scenario.feed.semantics(), limits);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,

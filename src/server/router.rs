@@ -13,7 +13,7 @@ use super::conn::ConnTag;
 use super::response::{self, Body, query_u64};
 use super::stats::{OTHER, ServerStats};
 use super::{longpoll, poll, sse, ws};
-use crate::feed::Hub;
+use crate::feed::{Hub, Window};
 use crate::transport::Transport;
 
 /// Everything a handler may need, shared by every connection.
@@ -90,16 +90,38 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
         (Ok(from), Ok(to)) => from.zip(to),
         (Err(e), _) | (_, Err(e)) => return response::error(StatusCode::BAD_REQUEST, &e),
     };
-    let mut body = app.stats.to_json(app.hub.last_seq());
+    let mut body = app.stats.to_json(app.hub.last_seq(), app.hub.schedule());
     if let Some((from, to)) = window {
-        let (first, last, events) = match app.hub.window(from, to) {
-            Some((first, last)) => (first, last, last - first + 1),
-            None => (0, 0, 0),
-        };
-        body["window"] =
-            serde_json::json!({ "first_seq": first, "last_seq": last, "events": events });
+        body["window"] = window_json(app.hub.window(from, to));
     }
     response::json(StatusCode::OK, body.to_string() + "\n")
+}
+
+fn window_json(window: Window) -> serde_json::Value {
+    use serde_json::json;
+    match window {
+        Window::Events {
+            first,
+            last,
+            late,
+            max_late_us,
+        } => json!({
+            "first_seq": first, "last_seq": last, "events": last - first + 1,
+            "late_events": late, "max_late_us": max_late_us,
+        }),
+        Window::Empty => json!({
+            "first_seq": 0, "last_seq": 0, "events": 0, "late_events": 0, "max_late_us": 0,
+        }),
+        // Null, never 0: a count the server cannot know must not read as "none published".
+        Window::NotRetained { oldest_seq } => json!({
+            "first_seq": null, "last_seq": null, "events": null,
+            "late_events": null, "max_late_us": null, "oldest_seq": oldest_seq,
+            "error": format!(
+                "the window starts before the oldest publish instant the server keeps \
+                 (seq {oldest_seq}); raise server.window_log"
+            ),
+        }),
+    }
 }
 
 /// `since` from the query, or the reason it is malformed.
