@@ -31,6 +31,21 @@ impl ConnTag {
         })
     }
 
+    /// The slot the connection is attributed to, or `OTHER` before its first request.
+    pub fn slot_or_other(&self) -> usize {
+        match self.slot.load(Relaxed) {
+            UNTAGGED => OTHER,
+            slot => slot,
+        }
+    }
+
+    /// A request the HTTP layer refused before routing (a 400 or 431 from hyper itself).
+    pub fn rejected_request(&self) {
+        let slot = &self.stats.slots[self.slot_or_other()];
+        slot.requests.fetch_add(1, Relaxed);
+        slot.errors.fetch_add(1, Relaxed);
+    }
+
     /// Attributes the connection (from now on) to a counter slot.
     pub fn set_slot(&self, slot: usize) {
         let previous = self.slot.swap(slot, Relaxed);
@@ -65,11 +80,9 @@ impl ByteSink for Arc<ConnTag> {
     }
 
     fn written(&self, n: u64) {
-        let slot = match self.slot.load(Relaxed) {
-            UNTAGGED => OTHER,
-            slot => slot,
-        };
-        self.stats.slots[slot].bytes_written.fetch_add(n, Relaxed);
+        self.stats.slots[self.slot_or_other()]
+            .bytes_written
+            .fetch_add(n, Relaxed);
     }
 }
 

@@ -170,6 +170,7 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     let io = TokioIo::new(CountedStream::new(stream, tag.clone()));
     let service = {
         let app = app.clone();
+        let tag = tag.clone();
         service_fn(move |req| router::route(app.clone(), tag.clone(), req))
     };
     let connection = hyper::server::conn::http1::Builder::new()
@@ -182,12 +183,34 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     tokio::pin!(connection);
     let mut shutdown = app.shutdown.clone();
     tokio::select! {
-        _ = connection.as_mut() => {}
+        served = connection.as_mut() => {
+            // hyper answered a malformed or oversized request head itself (400, 431).
+            if served.is_err_and(|e| e.is_parse()) {
+                tag.rejected_request();
+            }
+        }
         _ = shutdown.changed() => {
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
         }
     }
+}
+
+/// Warns on stderr when `addr` is reachable from other hosts: the server has no
+/// authentication, and a benchmark feed should not be served to a network unnoticed.
+pub fn warn_if_exposed(addr: SocketAddr) {
+    if let Some(warning) = exposure_warning(addr) {
+        eprintln!("wsbench serve: warning: {warning}");
+    }
+}
+
+fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "listening on {addr}, which is not a loopback address: anyone who can reach it \
+             can read the feed and the counters, without authentication"
+        )
+    })
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
@@ -225,5 +248,21 @@ struct StopOnDrop(Arc<Hub>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.0.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_are_served_without_a_warning() {
+        for quiet in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for exposed in ["0.0.0.0:8080", "192.168.1.5:80", "[::]:8080"] {
+            let warning = exposure_warning(exposed.parse().unwrap()).expect(exposed);
+            assert!(warning.contains(exposed), "{warning}");
+        }
     }
 }

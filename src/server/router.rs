@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 use tokio::sync::watch;
 
@@ -47,6 +47,10 @@ pub async fn route(
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
     let response = match transport {
+        _ if missing_host(&req) => response::error(
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs exactly one Host header",
+        ),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
         Some(Transport::Poll) => poll::handle(&app, &req),
         Some(Transport::Longpoll) => longpoll::handle(&app, &req).await,
@@ -55,7 +59,15 @@ pub async fn route(
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
+    if response.status().is_client_error() || response.status().is_server_error() {
+        app.stats.slots[slot].errors.fetch_add(1, Relaxed);
+    }
     Ok(response)
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without a Host, or with two, is a 400.
+fn missing_host(req: &Request<Incoming>) -> bool {
+    req.version() == Version::HTTP_11 && req.headers().get_all(header::HOST).iter().count() != 1
 }
 
 fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {

@@ -18,6 +18,8 @@ pub struct SlotCounters {
     pub connections_open: AtomicI64,
     pub requests: AtomicU64,
     pub responses: AtomicU64,
+    /// Requests answered 4xx or 5xx, by routing or by the HTTP layer before routing.
+    pub errors: AtomicU64,
     pub bytes_written: AtomicU64,
     pub bytes_read: AtomicU64,
     pub streams_open: AtomicI64,
@@ -63,6 +65,7 @@ impl ServerStats {
                 "connections_open": s.connections_open.load(Relaxed),
                 "requests": s.requests.load(Relaxed),
                 "responses": s.responses.load(Relaxed),
+                "errors": s.errors.load(Relaxed),
                 "bytes_written": s.bytes_written.load(Relaxed),
                 "bytes_read": s.bytes_read.load(Relaxed),
                 "streams_open": s.streams_open.load(Relaxed),

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
@@ -39,7 +40,7 @@ pub fn config() -> WebSocketConfig {
 pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
     let key = match handshake_key(req.headers()) {
         Ok(key) => key,
-        Err(reason) => return response::error(StatusCode::BAD_REQUEST, reason),
+        Err(refusal) => return refusal.response(),
     };
     let since = match since_param(&req) {
         Ok(since) => since,
@@ -83,7 +84,34 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
     response
 }
 
-fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
+/// Why a `/ws` request is not a handshake we accept.
+enum Refusal {
+    BadRequest(&'static str),
+    /// Another protocol version: RFC 6455 §4.2.2 asks for 426 naming the ones we speak.
+    Version,
+}
+
+impl Refusal {
+    fn response(self) -> Response<Body> {
+        match self {
+            Self::BadRequest(reason) => response::error(StatusCode::BAD_REQUEST, reason),
+            Self::Version => {
+                let mut refusal = response::error(
+                    StatusCode::UPGRADE_REQUIRED,
+                    "/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)",
+                );
+                refusal.headers_mut().insert(
+                    header::SEC_WEBSOCKET_VERSION,
+                    HeaderValue::from_static("13"),
+                );
+                refusal
+            }
+        }
+    }
+}
+
+/// The client's key, once the request is a valid version-13 handshake (RFC 6455 §4.2.1).
+fn handshake_key(headers: &HeaderMap) -> Result<String, Refusal> {
     let has = |name: header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {
             v.to_str()
@@ -91,19 +119,30 @@ fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
         })
     };
     if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
-        return Err("/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)");
+        return Err(Refusal::BadRequest(
+            "/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)",
+        ));
     }
-    if headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|v| v != "13")
-    {
-        return Err("/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)");
+    match headers.get(header::SEC_WEBSOCKET_VERSION) {
+        None => {
+            return Err(Refusal::BadRequest(
+                "/ws needs a Sec-WebSocket-Version: 13 header",
+            ));
+        }
+        Some(version) if version != "13" => return Err(Refusal::Version),
+        Some(_) => {}
     }
-    headers
+    let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or("/ws needs a Sec-WebSocket-Key header")
+        .ok_or(Refusal::BadRequest("/ws needs a Sec-WebSocket-Key header"))?
+        .to_str()
+        .unwrap_or("");
+    match base64::engine::general_purpose::STANDARD.decode(key) {
+        Ok(nonce) if nonce.len() == 16 => Ok(key.to_owned()),
+        _ => Err(Refusal::BadRequest(
+            "Sec-WebSocket-Key must be the base64 encoding of 16 bytes",
+        )),
+    }
 }
 
 struct Session {
