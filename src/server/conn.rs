@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use tokio::net::TcpStream;
 
+use super::stall::Stall;
 use super::stats::{OTHER, ServerStats};
 use crate::metrics::counting::{ByteSink, CountingStream};
 
@@ -20,6 +21,8 @@ pub struct ConnTag {
     slot: AtomicUsize,
     pending_read: AtomicU64,
     stats: Arc<ServerStats>,
+    /// Whether the client still takes what is written to it.
+    pub stall: Stall,
 }
 
 impl ConnTag {
@@ -28,6 +31,7 @@ impl ConnTag {
             slot: AtomicUsize::new(UNTAGGED),
             pending_read: AtomicU64::new(0),
             stats,
+            stall: Stall::default(),
         })
     }
 
@@ -37,6 +41,13 @@ impl ConnTag {
             UNTAGGED => OTHER,
             slot => slot,
         }
+    }
+
+    /// A client cut off for not reading what is written to it.
+    pub fn slow_consumer(&self) {
+        self.stats.slots[self.slot_or_other()]
+            .slow_consumer_disconnects
+            .fetch_add(1, Relaxed);
     }
 
     /// A request the HTTP layer refused before routing (a 400 or 431 from hyper itself).
@@ -80,9 +91,16 @@ impl ByteSink for Arc<ConnTag> {
     }
 
     fn written(&self, n: u64) {
+        if n > 0 {
+            self.stall.write_progressed();
+        }
         self.stats.slots[self.slot_or_other()]
             .bytes_written
             .fetch_add(n, Relaxed);
+    }
+
+    fn write_pending(&self) {
+        self.stall.write_blocked();
     }
 }
 

@@ -8,6 +8,7 @@ mod poll;
 mod response;
 mod router;
 mod sse;
+mod stall;
 mod stats;
 mod ws;
 
@@ -69,6 +70,7 @@ impl Server {
             longpoll_timeout: scenario.transport.longpoll_timeout,
             sse_keepalive: scenario.transport.sse_keepalive,
             ws_keepalive: scenario.transport.ws_keepalive,
+            stall_timeout: scenario.server.stall_timeout,
             control,
             shutdown,
         });
@@ -182,18 +184,21 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
         .with_upgrades();
     tokio::pin!(connection);
     let mut shutdown = app.shutdown.clone();
-    tokio::select! {
-        served = connection.as_mut() => {
-            // hyper answered a malformed or oversized request head itself (400, 431).
-            if served.is_err_and(|e| e.is_parse()) {
-                tag.rejected_request();
+    let served = async {
+        tokio::select! {
+            served = connection.as_mut() => {
+                // hyper answered a malformed or oversized request head itself (400, 431).
+                if served.is_err_and(|e| e.is_parse()) {
+                    tag.rejected_request();
+                }
+            }
+            _ = shutdown.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await;
             }
         }
-        _ = shutdown.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
-        }
-    }
+    };
+    stall::guard(&tag, app.stall_timeout, served).await;
 }
 
 /// Warns on stderr when `addr` is reachable from other hosts: the server has no

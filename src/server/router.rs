@@ -23,6 +23,8 @@ pub struct App {
     pub longpoll_timeout: Duration,
     pub sse_keepalive: Duration,
     pub ws_keepalive: Duration,
+    /// How long a write may make no progress before the connection is cut.
+    pub stall_timeout: Duration,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
@@ -55,7 +57,7 @@ pub async fn route(
         Some(Transport::Poll) => poll::handle(&app, &req),
         Some(Transport::Longpoll) => longpoll::handle(&app, &req).await,
         Some(Transport::Sse) => sse::handle(&app, &req),
-        Some(Transport::Ws) => ws::handle(&app, req),
+        Some(Transport::Ws) => ws::handle(&app, tag, req),
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);

@@ -19,8 +19,10 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::conn::ConnTag;
 use super::response::{self, Body};
 use super::router::{App, bad_request, since_param};
+use super::stall;
 use super::stats::OpenStream;
 use crate::feed::{Event, Since};
 use crate::transport::Transport;
@@ -37,7 +39,7 @@ pub fn config() -> WebSocketConfig {
         .max_frame_size(Some(64 * 1024))
 }
 
-pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
+pub fn handle(app: &App, tag: Arc<ConnTag>, mut req: Request<Incoming>) -> Response<Body> {
     let key = match handshake_key(req.headers()) {
         Ok(key) => key,
         Err(refusal) => return refusal.response(),
@@ -61,6 +63,7 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
         open: OpenStream::new(app.stats.clone(), Transport::Ws),
     };
     let upgrade = hyper::upgrade::on(&mut req);
+    let stall_timeout = app.stall_timeout;
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
             let socket = WebSocketStream::from_raw_socket(
@@ -69,7 +72,8 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
                 Some(config()),
             )
             .await;
-            session.run(socket).await;
+            // The session outlives hyper's connection task, so it is watched on its own.
+            stall::guard(&tag, stall_timeout, session.run(socket)).await;
         }
     });
     let mut response = Response::new(response::full(Bytes::new()));
