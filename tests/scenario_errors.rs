@@ -190,6 +190,34 @@ rate = 0
 }
 
 #[test]
+fn rate_above_the_publishers_ceiling() {
+    refused(
+        r#"[feed]
+kind = "ticker"
+rate = 1e9
+"#,
+        3,
+        8,
+        "feed.rate",
+        "must be at most 200000 events per second (what the publisher keeps on schedule, \
+         with headroom), found 1000000000",
+    );
+    refused(
+        r#"[feed]
+kind = "ticker"
+
+[sweep]
+rate = [100000, 250000]
+"#,
+        5,
+        17,
+        "sweep.rate[1]",
+        "must be at most 200000 events per second",
+    );
+    accepted("[feed]\nkind = \"ticker\"\nrate = 100000\n");
+}
+
+#[test]
 fn window_log_shorter_than_the_window() {
     refused(
         r#"duration = "30s"

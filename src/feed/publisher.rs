@@ -21,6 +21,28 @@ pub fn wall_clock_ns() -> u64 {
 /// reported as a publisher that cannot keep its rate.
 pub const LATE_TOLERANCE: Duration = Duration::from_millis(5);
 
+/// The highest `feed.rate` accepted. Measured with
+/// `cargo test --release --test publisher_ceiling -- --ignored --nocapture` on a 2-core AMD
+/// EPYC VM shared with other builds (load average 4): the publisher, with no client, kept
+/// its schedule up to 800,000 events/s and fell behind at 1,600,000 (90% published, the
+/// worst event 475 ms late). A quarter of that leaves headroom for a server whose threads
+/// compete with the publisher for the cores.
+pub const MAX_RATE: f64 = 200_000.0;
+
+/// Why `rate` (events per second) cannot be published, if it cannot.
+pub fn rate_problem(rate: f64) -> Option<String> {
+    if !(rate > 0.0 && rate.is_finite()) {
+        Some(format!("must be above 0 events per second, found {rate}"))
+    } else if rate > MAX_RATE {
+        Some(format!(
+            "must be at most {MAX_RATE} events per second (what the publisher keeps on \
+             schedule, with headroom), found {rate}"
+        ))
+    } else {
+        None
+    }
+}
+
 pub struct Publisher {
     spec: FeedSpec,
     seed: u64,

@@ -199,6 +199,20 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
     warnings
 }
 
+/// A publisher that fell behind its schedule during the window: its late events carry
+/// their intended instants, so the delay is in every transport's latency, not the transport's.
+pub fn publisher_warning(stats: &serde_json::Value, transport: Transport) -> Option<String> {
+    let window = &stats["window"];
+    let late = window["late_events"].as_u64().filter(|&late| late > 0)?;
+    Some(format!(
+        "{transport}: the server's publisher fell behind its schedule: {late} of {} window events \
+         went out more than {} ms late (worst {:.1} ms); that delay is in the latency figures",
+        window["events"].as_u64().unwrap_or(0),
+        crate::feed::LATE_TOLERANCE.as_millis(),
+        window["max_late_us"].as_u64().unwrap_or(0) as f64 / 1000.0
+    ))
+}
+
 pub fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
     let intervals: Vec<(f64, f64, &Histogram<u64>)> = recorder
         .timeline
@@ -241,6 +255,35 @@ mod tests {
         assert_eq!(events.duplicated, 1);
         assert_eq!(events.out_of_order, 1);
         assert_eq!(events.coalesced, 0);
+    }
+
+    #[test]
+    fn a_publisher_late_in_the_window_is_a_warning() {
+        let mut stats = stats(1, 100);
+        stats["window"]["late_events"] = 3.into();
+        stats["window"]["max_late_us"] = 12_500.into();
+        assert_eq!(
+            publisher_warning(&stats, Transport::Sse).as_deref(),
+            Some(
+                "sse: the server's publisher fell behind its schedule: 3 of 100 window events \
+                 went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
+            )
+        );
+        stats["window"]["late_events"] = 0.into();
+        assert_eq!(publisher_warning(&stats, Transport::Sse), None);
+    }
+
+    #[test]
+    fn a_window_the_server_no_longer_holds_is_not_counted() {
+        let stats = serde_json::json!({ "window": {
+            "first_seq": null, "last_seq": null, "events": null, "oldest_seq": 9,
+            "error": "the window starts before the oldest publish instant the server keeps (seq 9)"
+        }});
+        let error = events(&stats, &[tally(&[9, 10])], 1, None, &Recorder::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("delivery cannot be measured"),
+            "{error}"
+        );
     }
 
     #[test]

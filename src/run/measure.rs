@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::child::{ServeCommand, ServerChild};
 use super::figures::{
-    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
+    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, publisher_warning, tcp,
 };
 use super::progress::Progress;
 use super::{RunError, workers};
@@ -195,6 +195,7 @@ async fn drive(
     let (client_down, client_up) = control.bytes.snapshot();
     result.cross_check = cross_check(&stats, transport, client_down, client_up);
     warnings.extend(figure_warnings(&result));
+    warnings.extend(publisher_warning(&stats, transport));
     let hlog = histogram_log(started_unix_s, &output.recorder)?;
     Ok(Measured {
         result,

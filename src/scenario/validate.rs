@@ -274,11 +274,12 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
         ));
     }
     if let Some(values) = raw.rate {
-        if let Some(i) = values.iter().position(|r| !(*r > 0.0 && r.is_finite())) {
-            return Err(Issue::new(
-                format!("sweep.rate[{i}]"),
-                "must be above 0 events per second",
-            ));
+        if let Some((i, problem)) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, &r)| crate::feed::rate_problem(r).map(|p| (i, p)))
+        {
+            return Err(Issue::new(format!("sweep.rate[{i}]"), problem));
         }
         chosen.push((SweepParameter::Rate, values));
     }
