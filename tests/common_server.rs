@@ -56,11 +56,17 @@ pub async fn wait_for_events(hub: &Hub, n: u64) {
 /// One raw HTTP/1.1 exchange on a fresh connection (`Connection: close`): status line,
 /// headers and body as text.
 pub async fn raw_get(addr: SocketAddr, target: &str, extra_headers: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
     let request = format!(
         "GET {target} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n"
     );
-    stream.write_all(request.as_bytes()).await.unwrap();
+    raw_request(addr, request.as_bytes()).await
+}
+
+/// Sends exactly `request` on a fresh connection and reads until the server closes it:
+/// status, head and body as text.
+pub async fn raw_request(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    stream.write_all(request).await.unwrap();
     let mut response = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut response))
         .await
@@ -70,6 +76,13 @@ pub async fn raw_get(addr: SocketAddr, target: &str, extra_headers: &str) -> (u1
     let (head, body) = text.split_once("\r\n\r\n").expect("a header block");
     let status = head[9..12].parse().expect("a status code");
     (status, head.to_string(), body.to_string())
+}
+
+/// `GET /stats`, parsed.
+pub async fn stats(addr: SocketAddr) -> serde_json::Value {
+    let (status, _, body) = raw_get(addr, "/stats", "").await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("JSON stats")
 }
 
 /// The `seq` values of a poll body's events.

@@ -190,6 +190,72 @@ rate = 0
 }
 
 #[test]
+fn rate_above_the_publishers_ceiling() {
+    refused(
+        r#"[feed]
+kind = "ticker"
+rate = 1e9
+"#,
+        3,
+        8,
+        "feed.rate",
+        "must be at most 200000 events per second (what the publisher keeps on schedule, \
+         with headroom), found 1000000000",
+    );
+    refused(
+        r#"[feed]
+kind = "ticker"
+
+[sweep]
+rate = [100000, 250000]
+"#,
+        5,
+        17,
+        "sweep.rate[1]",
+        "must be at most 200000 events per second",
+    );
+    accepted("[feed]\nkind = \"ticker\"\nrate = 100000\n");
+}
+
+#[test]
+fn window_log_shorter_than_the_window() {
+    refused(
+        r#"duration = "30s"
+
+[feed]
+kind = "ticker"
+rate = 1000
+
+[server]
+window_log = 1000
+"#,
+        8,
+        14,
+        "server.window_log",
+        "a 30s window at 1000 events/s needs the publish instants of 31000 events; \
+         server.window_log keeps 1000",
+    );
+}
+
+#[test]
+fn default_window_log_shorter_than_a_long_fast_window() {
+    refused(
+        r#"duration = "1h"
+
+[feed]
+kind = "ticker"
+
+[sweep]
+rate = [20, 5000]
+"#,
+        7,
+        13,
+        "sweep.rate[1]",
+        "server.window_log keeps 3000000 by default (ten minutes of events, at most 4000000)",
+    );
+}
+
+#[test]
 fn poll_interval_of_zero() {
     refused(
         r#"[feed]

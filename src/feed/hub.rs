@@ -4,12 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Semantics;
+use super::publisher::LATE_TOLERANCE;
+use super::window_log::{Window, WindowLog};
 
 /// One published event, encoded once for every transport.
 #[derive(Debug)]
@@ -45,10 +48,41 @@ struct HubState {
     /// State feeds: the latest event per key, and those events ordered by seq.
     by_key: HashMap<u32, Arc<Event>>,
     latest_by_seq: BTreeMap<u64, Arc<Event>>,
-    /// `ts_ns` of every event, index = seq - 1: answers which events fell in a window.
-    ts_log: Vec<u64>,
+    window_log: WindowLog,
+    schedule: Schedule,
     last_seq: u64,
     stopped: bool,
+}
+
+/// How far behind its schedule the publisher fell, since the start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedule {
+    /// Events published more than `LATE_TOLERANCE` after their intended instant.
+    pub late_events: u64,
+    /// The worst lateness of any event, microseconds.
+    pub max_late_us: u64,
+}
+
+/// What the hub may keep: every structure it holds is bounded by one of these.
+#[derive(Debug, Clone, Copy)]
+pub struct HubLimits {
+    /// Events kept for `since` (event feeds).
+    pub history: usize,
+    /// Events a streaming connection may fall behind before its receiver reports lag.
+    pub max_lag: usize,
+    /// Events whose publish instants are kept for window queries.
+    pub window_log: usize,
+}
+
+/// What the hub holds now, beside its bounds: proof that a long run stays bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retained {
+    pub history: usize,
+    pub window_log: usize,
+    pub window_log_capacity: usize,
+    /// State feeds: keys held (bounded by the feed's key count).
+    pub state_keys: usize,
+    pub state_index: usize,
 }
 
 pub struct Hub {
@@ -59,9 +93,12 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// `history`: events kept for `since`; `max_lag`: events a streaming connection may
-    /// fall behind before its receiver reports lag (and the server drops it).
-    pub fn new(semantics: Semantics, history: usize, max_lag: usize) -> Arc<Self> {
+    pub fn new(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
+        let HubLimits {
+            history,
+            max_lag,
+            window_log,
+        } = limits;
         let (stream, _) = broadcast::channel(max_lag.max(1));
         Arc::new(Self {
             semantics,
@@ -70,7 +107,8 @@ impl Hub {
                 history: history.max(1),
                 by_key: HashMap::new(),
                 latest_by_seq: BTreeMap::new(),
-                ts_log: Vec::new(),
+                window_log: WindowLog::new(window_log),
+                schedule: Schedule::default(),
                 last_seq: 0,
                 stopped: false,
             }),
@@ -86,6 +124,17 @@ impl Hub {
     /// Publishes an event whose own fields are `fields` (JSON members without braces).
     /// Returns `None` once the hub is stopped.
     pub fn publish(&self, ts_ns: u64, key: Option<u32>, fields: &str) -> Option<Arc<Event>> {
+        self.publish_late(ts_ns, Duration::ZERO, key, fields)
+    }
+
+    /// Publishes like `publish` an event that went out `late` after its intended instant.
+    pub fn publish_late(
+        &self,
+        ts_ns: u64,
+        late: Duration,
+        key: Option<u32>,
+        fields: &str,
+    ) -> Option<Arc<Event>> {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         if state.stopped {
             return None;
@@ -109,7 +158,12 @@ impl Hub {
             ws_text,
         });
         state.last_seq = seq;
-        state.ts_log.push(ts_ns);
+        let late_us = u32::try_from(late.as_micros()).unwrap_or(u32::MAX);
+        state.window_log.push(ts_ns, late_us);
+        if late > LATE_TOLERANCE {
+            state.schedule.late_events += 1;
+        }
+        state.schedule.max_late_us = state.schedule.max_late_us.max(u64::from(late_us));
         if state.ring.len() == state.history {
             state.ring.pop_front();
         }
@@ -184,19 +238,42 @@ impl Hub {
         self.latest.subscribe()
     }
 
-    /// Seq range `(first, last)` of events whose `ts_ns` lies in `[from_ns, to_ns]`,
-    /// or `None` if there are none.
-    pub fn window(&self, from_ns: u64, to_ns: u64) -> Option<(u64, u64)> {
+    /// The events whose `ts_ns` lies in `[from_ns, to_ns]`, if the log still holds them.
+    pub fn window(&self, from_ns: u64, to_ns: u64) -> Window {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let first = state.ts_log.partition_point(|&ts| ts < from_ns);
-        let end = state.ts_log.partition_point(|&ts| ts <= to_ns);
-        (first < end).then(|| (first as u64 + 1, end as u64))
+        state.window_log.window(from_ns, to_ns)
+    }
+
+    pub fn schedule(&self) -> Schedule {
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .schedule
+    }
+
+    pub fn retained(&self) -> Retained {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        Retained {
+            history: state.ring.len(),
+            window_log: state.window_log.len(),
+            window_log_capacity: state.window_log.capacity(),
+            state_keys: state.by_key.len(),
+            state_index: state.latest_by_seq.len(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn limits(history: usize, max_lag: usize) -> HubLimits {
+        HubLimits {
+            history,
+            max_lag,
+            window_log: 1000,
+        }
+    }
 
     fn seqs(since: Since) -> Vec<u64> {
         match since {
@@ -207,7 +284,7 @@ mod tests {
 
     #[test]
     fn event_feeds_answer_since_from_a_bounded_ring() {
-        let hub = Hub::new(Semantics::Events, 3, 8);
+        let hub = Hub::new(Semantics::Events, limits(3, 8));
         assert!(matches!(hub.since(None), Since::Nothing));
         for i in 0..5 {
             hub.publish(1_000 + i, None, "\"x\":1");
@@ -221,7 +298,7 @@ mod tests {
 
     #[test]
     fn state_feeds_coalesce_per_key() {
-        let hub = Hub::new(Semantics::State, 2, 8);
+        let hub = Hub::new(Semantics::State, limits(2, 8));
         for (i, key) in [1, 2, 1, 3, 1].into_iter().enumerate() {
             hub.publish(i as u64, Some(key), "\"v\":0");
         }
@@ -233,7 +310,7 @@ mod tests {
 
     #[test]
     fn events_are_encoded_once_for_every_transport() {
-        let hub = Hub::new(Semantics::Events, 4, 4);
+        let hub = Hub::new(Semantics::Events, limits(4, 4));
         let event = hub.publish(77, None, "\"sym\":\"A\"").unwrap();
         assert_eq!(&event.json[..], br#"{"seq":1,"ts":77,"sym":"A"}"#);
         assert_eq!(
@@ -248,15 +325,87 @@ mod tests {
 
     #[test]
     fn stop_is_final_and_windows_are_by_timestamp() {
-        let hub = Hub::new(Semantics::Events, 10, 4);
+        let hub = Hub::new(Semantics::Events, limits(10, 4));
         for ts in [10, 20, 30, 40] {
             hub.publish(ts, None, "");
         }
-        assert_eq!(hub.window(15, 35), Some((2, 3)));
-        assert_eq!(hub.window(10, 40), Some((1, 4)));
-        assert_eq!(hub.window(41, 50), None);
+        let window = |first, last| Window::Events {
+            first,
+            last,
+            late: 0,
+            max_late_us: 0,
+        };
+        assert_eq!(hub.window(15, 35), window(2, 3));
+        assert_eq!(hub.window(10, 40), window(1, 4));
+        assert_eq!(hub.window(41, 50), Window::Empty);
         assert_eq!(hub.stop(), 4);
         assert!(hub.publish(50, None, "").is_none());
         assert_eq!(hub.last_seq(), 4);
+    }
+
+    /// Millions of events through a small hub: everything it keeps stays at its bound,
+    /// and the window log still answers exactly for what it holds.
+    #[test]
+    fn a_long_run_keeps_every_structure_within_its_bound() {
+        const EVENTS: u64 = 1_000_000;
+        const KEYS: u32 = 500;
+        let bounds = HubLimits {
+            history: 1000,
+            max_lag: 64,
+            window_log: 50_000,
+        };
+        for semantics in [Semantics::Events, Semantics::State] {
+            let hub = Hub::new(semantics, bounds);
+            let _subscriber = hub.subscribe();
+            for seq in 1..=EVENTS {
+                let key = (semantics == Semantics::State).then_some(seq as u32 % KEYS);
+                hub.publish(seq * 10, key, "");
+            }
+            let keys = if semantics == Semantics::State {
+                500
+            } else {
+                0
+            };
+            assert_eq!(
+                hub.retained(),
+                Retained {
+                    history: 1000,
+                    window_log: 50_000,
+                    window_log_capacity: 50_000,
+                    state_keys: keys,
+                    state_index: keys,
+                }
+            );
+            let oldest = EVENTS - 50_000 + 1;
+            assert_eq!(
+                hub.window(oldest * 10, EVENTS * 10),
+                Window::Events {
+                    first: oldest,
+                    last: EVENTS,
+                    late: 0,
+                    max_late_us: 0
+                }
+            );
+            assert_eq!(
+                hub.window((oldest - 1) * 10, EVENTS * 10),
+                Window::NotRetained { oldest_seq: oldest }
+            );
+        }
+    }
+
+    #[test]
+    fn publishing_late_is_counted_beyond_the_tolerance() {
+        let hub = Hub::new(Semantics::Events, limits(10, 4));
+        let tolerance = LATE_TOLERANCE;
+        hub.publish_late(1, tolerance, None, "");
+        hub.publish_late(2, tolerance * 3, None, "");
+        hub.publish_late(3, Duration::ZERO, None, "");
+        assert_eq!(
+            hub.schedule(),
+            Schedule {
+                late_events: 1,
+                max_late_us: (tolerance * 3).as_micros() as u64
+            }
+        );
     }
 }

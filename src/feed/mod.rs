@@ -7,13 +7,15 @@ mod publisher;
 pub mod rng;
 mod ticker;
 mod tickets;
+mod window_log;
 
 use serde::{Deserialize, Serialize};
 
-pub use hub::{Event, Hub, Since};
+pub use hub::{Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use params::FeedParams;
-pub use publisher::{Publisher, wall_clock_ns};
+pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
+pub use window_log::Window;
 
 use crate::scenario::Issue;
 

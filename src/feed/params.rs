@@ -20,7 +20,7 @@ impl<'a> FeedParams<'a> {
         format!("feed.{name}")
     }
 
-    /// A positive rate in events per second.
+    /// A rate in events per second the publisher can keep.
     pub fn rate(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
         self.accepted.push(name);
         let value = match self.table.get(name) {
@@ -37,13 +37,10 @@ impl<'a> FeedParams<'a> {
                 ));
             }
         };
-        if !(value > 0.0 && value.is_finite()) {
-            return Err(Issue::new(
-                Self::key(name),
-                format!("must be above 0 events per second, found {value}"),
-            ));
+        match super::rate_problem(value) {
+            Some(problem) => Err(Issue::new(Self::key(name), problem)),
+            None => Ok(value),
         }
-        Ok(value)
     }
 
     /// A whole number in `min..=max`; accepts `"10k"`.

@@ -46,6 +46,8 @@ impl ByteCounters {
 pub trait ByteSink {
     fn read(&self, n: u64);
     fn written(&self, n: u64);
+    /// The socket would not take any bytes now (the peer is not reading fast enough).
+    fn write_pending(&self) {}
 }
 
 impl ByteSink for Arc<ByteCounters> {
@@ -101,9 +103,13 @@ impl<S, K: ByteSink> CountingStream<S, K> {
     }
 
     fn count_up(&mut self, result: &Poll<io::Result<usize>>) {
-        if let Poll::Ready(Ok(n)) = result {
-            self.up += *n as u64;
-            self.sink.written(*n as u64);
+        match result {
+            Poll::Ready(Ok(n)) => {
+                self.up += *n as u64;
+                self.sink.written(*n as u64);
+            }
+            Poll::Pending => self.sink.write_pending(),
+            Poll::Ready(Err(_)) => {}
         }
     }
 }

@@ -18,8 +18,15 @@ pub fn events(
     clients: u64,
     final_state: Option<&HashMap<String, u64>>,
     recorder: &Recorder,
-) -> Events {
+) -> Result<Events, RunError> {
     let window = &stats["window"];
+    // The server no longer holds the window's start: its counts are unknown, not zero.
+    if let Some(reason) = window["error"].as_str() {
+        return Err(RunError::Control {
+            request: "GET /stats (window)".into(),
+            reason: format!("delivery cannot be measured: {reason}"),
+        });
+    }
     let (first, last) = (
         window["first_seq"].as_u64().unwrap_or(0),
         window["last_seq"].as_u64().unwrap_or(0),
@@ -62,7 +69,7 @@ pub fn events(
         events.lost = lost_keys;
         events.coalesced = expected.saturating_sub(events.delivered + lost_keys);
     }
-    events
+    Ok(events)
 }
 
 pub fn bytes(
@@ -192,6 +199,20 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
     warnings
 }
 
+/// A publisher that fell behind its schedule during the window: its late events carry
+/// their intended instants, so the delay is in every transport's latency, not the transport's.
+pub fn publisher_warning(stats: &serde_json::Value, transport: Transport) -> Option<String> {
+    let window = &stats["window"];
+    let late = window["late_events"].as_u64().filter(|&late| late > 0)?;
+    Some(format!(
+        "{transport}: the server's publisher fell behind its schedule: {late} of {} window events \
+         went out more than {} ms late (worst {:.1} ms); that delay is in the latency figures",
+        window["events"].as_u64().unwrap_or(0),
+        crate::feed::LATE_TOLERANCE.as_millis(),
+        window["max_late_us"].as_u64().unwrap_or(0) as f64 / 1000.0
+    ))
+}
+
 pub fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
     let intervals: Vec<(f64, f64, &Histogram<u64>)> = recorder
         .timeline
@@ -226,7 +247,7 @@ mod tests {
         // Window seqs 3..=7. Client A: all, one late and one duplicate; client B: misses 6 and 7;
         // client C never reported (its task failed): it lost all five.
         let tallies = [tally(&[1, 2, 3, 5, 4, 4, 6, 7, 8]), tally(&[3, 4, 5])];
-        let events = events(&stats(3, 7), &tallies, 3, None, &Recorder::default());
+        let events = events(&stats(3, 7), &tallies, 3, None, &Recorder::default()).unwrap();
         assert_eq!(events.published, 5);
         assert_eq!(events.expected, 15);
         assert_eq!(events.delivered, 5 + 3);
@@ -234,6 +255,35 @@ mod tests {
         assert_eq!(events.duplicated, 1);
         assert_eq!(events.out_of_order, 1);
         assert_eq!(events.coalesced, 0);
+    }
+
+    #[test]
+    fn a_publisher_late_in_the_window_is_a_warning() {
+        let mut stats = stats(1, 100);
+        stats["window"]["late_events"] = 3.into();
+        stats["window"]["max_late_us"] = 12_500.into();
+        assert_eq!(
+            publisher_warning(&stats, Transport::Sse).as_deref(),
+            Some(
+                "sse: the server's publisher fell behind its schedule: 3 of 100 window events \
+                 went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
+            )
+        );
+        stats["window"]["late_events"] = 0.into();
+        assert_eq!(publisher_warning(&stats, Transport::Sse), None);
+    }
+
+    #[test]
+    fn a_window_the_server_no_longer_holds_is_not_counted() {
+        let stats = serde_json::json!({ "window": {
+            "first_seq": null, "last_seq": null, "events": null, "oldest_seq": 9,
+            "error": "the window starts before the oldest publish instant the server keeps (seq 9)"
+        }});
+        let error = events(&stats, &[tally(&[9, 10])], 1, None, &Recorder::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("delivery cannot be measured"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -259,7 +309,8 @@ mod tests {
             2,
             Some(&final_state),
             &Recorder::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(events.expected, 12);
         assert_eq!(events.delivered, 5);
         assert_eq!(events.lost, 2);

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::child::{ServeCommand, ServerChild};
 use super::figures::{
-    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, tcp,
+    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, publisher_warning, tcp,
 };
 use super::observe::RunObserver;
 use super::progress::Phase;
@@ -196,7 +196,7 @@ async fn drive(
         clients,
         final_state.as_ref(),
         &output.recorder,
-    );
+    )?;
     result.latency_us = latency::summarize(&output.recorder.latency);
     result.percentiles = latency::percentile_curve(&output.recorder.latency);
     if final_state.is_some() {
@@ -222,6 +222,7 @@ async fn drive(
     let (client_down, client_up) = control.bytes.snapshot();
     result.cross_check = cross_check(&stats, transport, client_down, client_up);
     warnings.extend(figure_warnings(&result));
+    warnings.extend(publisher_warning(&stats, transport));
     let hlog = histogram_log(started_unix_s, &output.recorder)?;
     Ok(Measured {
         result,

@@ -68,6 +68,8 @@ pub struct RawServer {
     pub max_connections: Option<Count>,
     pub max_lag: Option<Count>,
     pub history: Option<Count>,
+    pub window_log: Option<Count>,
+    pub stall_timeout: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]

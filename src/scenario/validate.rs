@@ -57,6 +57,16 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
+    let swept_rates = sweep
+        .iter()
+        .filter(|s| s.parameter == SweepParameter::Rate)
+        .flat_map(|s| s.values.iter().enumerate())
+        .map(|(i, &rate)| (format!("sweep.rate[{i}]"), rate));
+    check_window_log(
+        duration,
+        std::iter::once(("feed.rate".to_string(), feed.rate())).chain(swept_rates),
+        &server,
+    )?;
     let asserts = raw
         .asserts
         .into_iter()
@@ -191,11 +201,62 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             return Err(Issue::new(key, "must be at least 1"));
         }
     }
+    let window_log = raw.as_ref().and_then(|s| s.window_log).map(|c| c.0);
+    if window_log.is_some_and(|n| !(1..=WINDOW_LOG_MAX).contains(&n)) {
+        return Err(Issue::new(
+            "server.window_log",
+            format!("must be 1 to {WINDOW_LOG_MAX} events (12 bytes each)"),
+        ));
+    }
     Ok(ServerSettings {
         max_connections,
         max_lag,
         history,
+        window_log,
+        stall_timeout: positive(
+            "server.stall_timeout",
+            raw.and_then(|s| s.stall_timeout),
+            Duration::from_secs(10),
+        )?,
     })
+}
+
+/// Most events `server.window_log` may ask for: 12 GB.
+const WINDOW_LOG_MAX: u64 = 1_000_000_000;
+
+/// The server answers a window only while it holds the instant of the window's first
+/// event: refuse a run whose window (plus a second until publishing stops) it would not hold.
+fn check_window_log(
+    duration: Duration,
+    rates: impl Iterator<Item = (String, f64)>,
+    server: &ServerSettings,
+) -> Result<(), Issue> {
+    for (rate_key, rate) in rates {
+        let needed = (rate * (duration.as_secs_f64() + 1.0)).ceil() as u64;
+        let kept = server.window_log_events(rate);
+        if needed <= kept {
+            continue;
+        }
+        let (key, kept_text) = match server.window_log {
+            Some(_) => ("server.window_log".to_string(), format!("keeps {kept}")),
+            None => (
+                rate_key,
+                format!(
+                    "keeps {kept} by default (ten minutes of events, at most {})",
+                    WINDOW_LOG_DEFAULT_RANGE.1
+                ),
+            ),
+        };
+        return Err(Issue::new(
+            key,
+            format!(
+                "a {} window at {rate} events/s needs the publish instants of {needed} events; \
+                 server.window_log {kept_text}: raise server.window_log to {needed} or shorten the window",
+                crate::units::format_duration(duration)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
@@ -213,11 +274,12 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
         ));
     }
     if let Some(values) = raw.rate {
-        if let Some(i) = values.iter().position(|r| !(*r > 0.0 && r.is_finite())) {
-            return Err(Issue::new(
-                format!("sweep.rate[{i}]"),
-                "must be above 0 events per second",
-            ));
+        if let Some((i, problem)) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, &r)| crate::feed::rate_problem(r).map(|p| (i, p)))
+        {
+            return Err(Issue::new(format!("sweep.rate[{i}]"), problem));
         }
         chosen.push((SweepParameter::Rate, values));
     }

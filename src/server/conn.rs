@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use tokio::net::TcpStream;
 
+use super::stall::Stall;
 use super::stats::{OTHER, ServerStats};
 use crate::metrics::counting::{ByteSink, CountingStream};
 
@@ -20,6 +21,8 @@ pub struct ConnTag {
     slot: AtomicUsize,
     pending_read: AtomicU64,
     stats: Arc<ServerStats>,
+    /// Whether the client still takes what is written to it.
+    pub stall: Stall,
 }
 
 impl ConnTag {
@@ -28,7 +31,30 @@ impl ConnTag {
             slot: AtomicUsize::new(UNTAGGED),
             pending_read: AtomicU64::new(0),
             stats,
+            stall: Stall::default(),
         })
+    }
+
+    /// The slot the connection is attributed to, or `OTHER` before its first request.
+    pub fn slot_or_other(&self) -> usize {
+        match self.slot.load(Relaxed) {
+            UNTAGGED => OTHER,
+            slot => slot,
+        }
+    }
+
+    /// A client cut off for not reading what is written to it.
+    pub fn slow_consumer(&self) {
+        self.stats.slots[self.slot_or_other()]
+            .slow_consumer_disconnects
+            .fetch_add(1, Relaxed);
+    }
+
+    /// A request the HTTP layer refused before routing (a 400 or 431 from hyper itself).
+    pub fn rejected_request(&self) {
+        let slot = &self.stats.slots[self.slot_or_other()];
+        slot.requests.fetch_add(1, Relaxed);
+        slot.errors.fetch_add(1, Relaxed);
     }
 
     /// Attributes the connection (from now on) to a counter slot.
@@ -65,11 +91,16 @@ impl ByteSink for Arc<ConnTag> {
     }
 
     fn written(&self, n: u64) {
-        let slot = match self.slot.load(Relaxed) {
-            UNTAGGED => OTHER,
-            slot => slot,
-        };
-        self.stats.slots[slot].bytes_written.fetch_add(n, Relaxed);
+        if n > 0 {
+            self.stall.write_progressed();
+        }
+        self.stats.slots[self.slot_or_other()]
+            .bytes_written
+            .fetch_add(n, Relaxed);
+    }
+
+    fn write_pending(&self) {
+        self.stall.write_blocked();
     }
 }
 

@@ -8,6 +8,7 @@ mod poll;
 mod response;
 mod router;
 mod sse;
+mod stall;
 mod stats;
 mod ws;
 
@@ -26,7 +27,7 @@ pub use router::MAX_LONGPOLL_MS;
 pub use stats::ServerStats;
 pub use ws::config as websocket_config;
 
-use crate::feed::{Hub, Publisher};
+use crate::feed::{Hub, HubLimits, Publisher};
 use crate::scenario::Scenario;
 use conn::{ConnTag, CountedStream};
 use router::App;
@@ -56,11 +57,12 @@ impl Server {
     /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
     pub fn bind(scenario: &Scenario, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
         let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
-        let hub = Hub::new(
-            scenario.feed.semantics(),
-            scenario.server.history as usize,
-            scenario.server.max_lag as usize,
-        );
+        let limits = HubLimits {
+            history: scenario.server.history as usize,
+            max_lag: scenario.server.max_lag as usize,
+            window_log: scenario.server.window_log_events(scenario.feed.rate()) as usize,
+        };
+        let hub = Hub::new(scenario.feed.semantics(), limits);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,
@@ -68,6 +70,7 @@ impl Server {
             longpoll_timeout: scenario.transport.longpoll_timeout,
             sse_keepalive: scenario.transport.sse_keepalive,
             ws_keepalive: scenario.transport.ws_keepalive,
+            stall_timeout: scenario.server.stall_timeout,
             control,
             shutdown,
         });
@@ -169,6 +172,7 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     let io = TokioIo::new(CountedStream::new(stream, tag.clone()));
     let service = {
         let app = app.clone();
+        let tag = tag.clone();
         service_fn(move |req| router::route(app.clone(), tag.clone(), req))
     };
     let connection = hyper::server::conn::http1::Builder::new()
@@ -180,13 +184,38 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
         .with_upgrades();
     tokio::pin!(connection);
     let mut shutdown = app.shutdown.clone();
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        _ = shutdown.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+    let served = async {
+        tokio::select! {
+            served = connection.as_mut() => {
+                // hyper answered a malformed or oversized request head itself (400, 431).
+                if served.is_err_and(|e| e.is_parse()) {
+                    tag.rejected_request();
+                }
+            }
+            _ = shutdown.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await;
+            }
         }
+    };
+    stall::guard(&tag, app.stall_timeout, served).await;
+}
+
+/// Warns on stderr when `addr` is reachable from other hosts: the server has no
+/// authentication, and a benchmark feed should not be served to a network unnoticed.
+pub fn warn_if_exposed(addr: SocketAddr) {
+    if let Some(warning) = exposure_warning(addr) {
+        eprintln!("wsbench serve: warning: {warning}");
     }
+}
+
+fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "listening on {addr}, which is not a loopback address: anyone who can reach it \
+             can read the feed and the counters, without authentication"
+        )
+    })
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
@@ -224,5 +253,21 @@ struct StopOnDrop(Arc<Hub>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.0.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_are_served_without_a_warning() {
+        for quiet in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for exposed in ["0.0.0.0:8080", "192.168.1.5:80", "[::]:8080"] {
+            let warning = exposure_warning(exposed.parse().unwrap()).expect(exposed);
+            assert!(warning.contains(exposed), "{warning}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 use tokio::sync::watch;
 
@@ -13,7 +13,7 @@ use super::conn::ConnTag;
 use super::response::{self, Body, query_u64};
 use super::stats::{OTHER, ServerStats};
 use super::{longpoll, poll, sse, ws};
-use crate::feed::Hub;
+use crate::feed::{Hub, Window};
 use crate::transport::Transport;
 
 /// Everything a handler may need, shared by every connection.
@@ -23,6 +23,8 @@ pub struct App {
     pub longpoll_timeout: Duration,
     pub sse_keepalive: Duration,
     pub ws_keepalive: Duration,
+    /// How long a write may make no progress before the connection is cut.
+    pub stall_timeout: Duration,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
@@ -47,15 +49,27 @@ pub async fn route(
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
     let response = match transport {
+        _ if missing_host(&req) => response::error(
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs exactly one Host header",
+        ),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
         Some(Transport::Poll) => poll::handle(&app, &req),
         Some(Transport::Longpoll) => longpoll::handle(&app, &req).await,
         Some(Transport::Sse) => sse::handle(&app, &req),
-        Some(Transport::Ws) => ws::handle(&app, req),
+        Some(Transport::Ws) => ws::handle(&app, tag, req),
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
+    if response.status().is_client_error() || response.status().is_server_error() {
+        app.stats.slots[slot].errors.fetch_add(1, Relaxed);
+    }
     Ok(response)
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without a Host, or with two, is a 400.
+fn missing_host(req: &Request<Incoming>) -> bool {
+    req.version() == Version::HTTP_11 && req.headers().get_all(header::HOST).iter().count() != 1
 }
 
 fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {
@@ -90,16 +104,38 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
         (Ok(from), Ok(to)) => from.zip(to),
         (Err(e), _) | (_, Err(e)) => return response::error(StatusCode::BAD_REQUEST, &e),
     };
-    let mut body = app.stats.to_json(app.hub.last_seq());
+    let mut body = app.stats.to_json(app.hub.last_seq(), app.hub.schedule());
     if let Some((from, to)) = window {
-        let (first, last, events) = match app.hub.window(from, to) {
-            Some((first, last)) => (first, last, last - first + 1),
-            None => (0, 0, 0),
-        };
-        body["window"] =
-            serde_json::json!({ "first_seq": first, "last_seq": last, "events": events });
+        body["window"] = window_json(app.hub.window(from, to));
     }
     response::json(StatusCode::OK, body.to_string() + "\n")
+}
+
+fn window_json(window: Window) -> serde_json::Value {
+    use serde_json::json;
+    match window {
+        Window::Events {
+            first,
+            last,
+            late,
+            max_late_us,
+        } => json!({
+            "first_seq": first, "last_seq": last, "events": last - first + 1,
+            "late_events": late, "max_late_us": max_late_us,
+        }),
+        Window::Empty => json!({
+            "first_seq": 0, "last_seq": 0, "events": 0, "late_events": 0, "max_late_us": 0,
+        }),
+        // Null, never 0: a count the server cannot know must not read as "none published".
+        Window::NotRetained { oldest_seq } => json!({
+            "first_seq": null, "last_seq": null, "events": null,
+            "late_events": null, "max_late_us": null, "oldest_seq": oldest_seq,
+            "error": format!(
+                "the window starts before the oldest publish instant the server keeps \
+                 (seq {oldest_seq}); raise server.window_log"
+            ),
+        }),
+    }
 }
 
 /// `since` from the query, or the reason it is malformed.

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::feed::{LATE_TOLERANCE, Schedule};
 use crate::transport::Transport;
 
 /// Counter slots: one per transport, then one for everything else (`/stats`, 404s...).
@@ -17,6 +18,8 @@ pub struct SlotCounters {
     pub connections_open: AtomicI64,
     pub requests: AtomicU64,
     pub responses: AtomicU64,
+    /// Requests answered 4xx or 5xx, by routing or by the HTTP layer before routing.
+    pub errors: AtomicU64,
     pub bytes_written: AtomicU64,
     pub bytes_read: AtomicU64,
     pub streams_open: AtomicI64,
@@ -56,12 +59,13 @@ impl ServerStats {
         self.connections_live.load(Relaxed)
     }
 
-    pub fn to_json(&self, last_seq: u64) -> Value {
+    pub fn to_json(&self, last_seq: u64, schedule: Schedule) -> Value {
         let slot_json = |s: &SlotCounters| {
             json!({
                 "connections_open": s.connections_open.load(Relaxed),
                 "requests": s.requests.load(Relaxed),
                 "responses": s.responses.load(Relaxed),
+                "errors": s.errors.load(Relaxed),
                 "bytes_written": s.bytes_written.load(Relaxed),
                 "bytes_read": s.bytes_read.load(Relaxed),
                 "streams_open": s.streams_open.load(Relaxed),
@@ -82,6 +86,11 @@ impl ServerStats {
                 "accepted": self.connections_accepted.load(Relaxed),
                 "rejected": self.connections_rejected.load(Relaxed),
                 "accept_errors": self.accept_errors.load(Relaxed),
+            },
+            "publisher": {
+                "late_events": schedule.late_events,
+                "max_late_us": schedule.max_late_us,
+                "late_tolerance_us": LATE_TOLERANCE.as_micros() as u64,
             },
             "transports": transports,
             "other": slot_json(&self.slots[OTHER]),

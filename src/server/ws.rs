@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
@@ -18,8 +19,10 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::conn::ConnTag;
 use super::response::{self, Body};
 use super::router::{App, bad_request, since_param};
+use super::stall;
 use super::stats::OpenStream;
 use crate::feed::{Event, Since};
 use crate::transport::Transport;
@@ -36,10 +39,10 @@ pub fn config() -> WebSocketConfig {
         .max_frame_size(Some(64 * 1024))
 }
 
-pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
+pub fn handle(app: &App, tag: Arc<ConnTag>, mut req: Request<Incoming>) -> Response<Body> {
     let key = match handshake_key(req.headers()) {
         Ok(key) => key,
-        Err(reason) => return response::error(StatusCode::BAD_REQUEST, reason),
+        Err(refusal) => return refusal.response(),
     };
     let since = match since_param(&req) {
         Ok(since) => since,
@@ -60,6 +63,7 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
         open: OpenStream::new(app.stats.clone(), Transport::Ws),
     };
     let upgrade = hyper::upgrade::on(&mut req);
+    let stall_timeout = app.stall_timeout;
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
             let socket = WebSocketStream::from_raw_socket(
@@ -68,7 +72,8 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
                 Some(config()),
             )
             .await;
-            session.run(socket).await;
+            // The session outlives hyper's connection task, so it is watched on its own.
+            stall::guard(&tag, stall_timeout, session.run(socket)).await;
         }
     });
     let mut response = Response::new(response::full(Bytes::new()));
@@ -83,7 +88,34 @@ pub fn handle(app: &App, mut req: Request<Incoming>) -> Response<Body> {
     response
 }
 
-fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
+/// Why a `/ws` request is not a handshake we accept.
+enum Refusal {
+    BadRequest(&'static str),
+    /// Another protocol version: RFC 6455 §4.2.2 asks for 426 naming the ones we speak.
+    Version,
+}
+
+impl Refusal {
+    fn response(self) -> Response<Body> {
+        match self {
+            Self::BadRequest(reason) => response::error(StatusCode::BAD_REQUEST, reason),
+            Self::Version => {
+                let mut refusal = response::error(
+                    StatusCode::UPGRADE_REQUIRED,
+                    "/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)",
+                );
+                refusal.headers_mut().insert(
+                    header::SEC_WEBSOCKET_VERSION,
+                    HeaderValue::from_static("13"),
+                );
+                refusal
+            }
+        }
+    }
+}
+
+/// The client's key, once the request is a valid version-13 handshake (RFC 6455 §4.2.1).
+fn handshake_key(headers: &HeaderMap) -> Result<String, Refusal> {
     let has = |name: header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {
             v.to_str()
@@ -91,19 +123,30 @@ fn handshake_key(headers: &HeaderMap) -> Result<String, &'static str> {
         })
     };
     if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
-        return Err("/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)");
+        return Err(Refusal::BadRequest(
+            "/ws needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)",
+        ));
     }
-    if headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|v| v != "13")
-    {
-        return Err("/ws speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)");
+    match headers.get(header::SEC_WEBSOCKET_VERSION) {
+        None => {
+            return Err(Refusal::BadRequest(
+                "/ws needs a Sec-WebSocket-Version: 13 header",
+            ));
+        }
+        Some(version) if version != "13" => return Err(Refusal::Version),
+        Some(_) => {}
     }
-    headers
+    let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or("/ws needs a Sec-WebSocket-Key header")
+        .ok_or(Refusal::BadRequest("/ws needs a Sec-WebSocket-Key header"))?
+        .to_str()
+        .unwrap_or("");
+    match base64::engine::general_purpose::STANDARD.decode(key) {
+        Ok(nonce) if nonce.len() == 16 => Ok(key.to_owned()),
+        _ => Err(Refusal::BadRequest(
+            "Sec-WebSocket-Key must be the base64 encoding of 16 bytes",
+        )),
+    }
 }
 
 struct Session {
