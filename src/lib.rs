@@ -19,5 +19,6 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod signals;
 pub mod transport;
 pub mod units;

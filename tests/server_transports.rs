@@ -4,7 +4,7 @@ mod common_server;
 
 use std::time::Duration;
 
-use common_server::{poll_seqs, raw_get, scenario, start, wait_for_events};
+use common_server::{poll_seqs, raw_get, raw_request, scenario, start, wait_for_events};
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -336,5 +336,77 @@ async fn shutdown_closes_websockets_with_going_away() {
     assert_eq!(
         frame.code,
         tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Away
+    );
+}
+
+async fn post(addr: std::net::SocketAddr, target: &str) -> (u16, String) {
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let (status, _, body) = raw_request(addr, request.as_bytes()).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_marked_window_longer_than_the_window_log_is_counted_exactly() {
+    let scenario = scenario(
+        "kind = \"ticker\"\nrate = 1000",
+        "[server]\nwindow_log = 10",
+    );
+    let running = start(&scenario).await;
+    wait_for_events(&running.hub, 5).await;
+    let at_ns = wsbench::feed::wall_clock_ns();
+    let before_mark = running.hub.last_seq();
+    assert_eq!(
+        post(running.addr, &format!("/control/mark?at_ns={at_ns}"))
+            .await
+            .0,
+        200
+    );
+    // Far more events than the ten instants the log keeps.
+    wait_for_events(&running.hub, before_mark + 100).await;
+    let (status, body) = post(running.addr, "/control/stop").await;
+    assert_eq!(status, 200);
+    let last: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let last = last["last_seq"].as_u64().unwrap();
+    let to_ns = wsbench::feed::wall_clock_ns();
+
+    let (_, _, body) = raw_get(
+        running.addr,
+        &format!("/stats?from_ns={at_ns}&to_ns={to_ns}"),
+        "",
+    )
+    .await;
+    let window = &serde_json::from_str::<serde_json::Value>(&body).unwrap()["window"];
+    let first = window["first_seq"].as_u64().expect("a counted window");
+    // The first event stamped at or after the mark, read back from the history.
+    let since = before_mark.saturating_sub(10);
+    let (_, _, body) = raw_get(running.addr, &format!("/poll?since={since}"), "").await;
+    let events: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let expected_first = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["ts"].as_u64().unwrap() >= at_ns)
+        .map(|e| e["seq"].as_u64().unwrap());
+    assert_eq!(Some(first), expected_first, "{window}");
+    assert_eq!(window["last_seq"].as_u64(), Some(last));
+    assert_eq!(window["events"].as_u64(), Some(last - first + 1));
+
+    // A start nobody marked, as old, is not guessed.
+    let (_, _, body) = raw_get(
+        running.addr,
+        &format!("/stats?from_ns={}&to_ns={to_ns}", at_ns - 1),
+        "",
+    )
+    .await;
+    let window = &serde_json::from_str::<serde_json::Value>(&body).unwrap()["window"];
+    assert!(window["events"].is_null(), "{window}");
+    // Nor can a start be marked once its instant is gone.
+    assert_eq!(
+        post(running.addr, &format!("/control/mark?at_ns={at_ns}"))
+            .await
+            .0,
+        410
     );
 }

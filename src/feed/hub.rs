@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
-use super::window_log::{Window, WindowLog};
+use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
 #[derive(Debug)]
@@ -236,6 +236,13 @@ impl Hub {
     /// The latest seq, watched: long polls wait on it.
     pub fn watch(&self) -> watch::Receiver<u64> {
         self.latest.subscribe()
+    }
+
+    /// Marks a window's start while its events are recent, so that the window can be
+    /// counted however long it lasts.
+    pub fn mark_window_start(&self, at_ns: u64) -> Result<(), TooOld> {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.window_log.mark(at_ns)
     }
 
     /// The events whose `ts_ns` lies in `[from_ns, to_ns]`, if the log still holds them.

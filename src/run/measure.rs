@@ -13,13 +13,13 @@ use super::figures::{
 };
 use super::observe::RunObserver;
 use super::progress::Phase;
-use super::signals::StopSignals;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, poll_events, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
 use crate::metrics::{cpu, latency, memory};
 use crate::results::*;
 use crate::scenario::Scenario;
+use crate::signals::StopSignals;
 use crate::transport::Transport;
 
 /// How long to wait for every client to connect, beyond the ramp.
@@ -136,7 +136,12 @@ async fn drive(
     let client_cpu0 = cpu::sample_self().ok();
     let bytes0 = control.bytes.snapshot();
     let window_started = Instant::now();
-    control.start_window(wall_clock_ns());
+    let window_start_ns = wall_clock_ns();
+    control.start_window(window_start_ns);
+    // The server counts the window's events exactly, however long the window lasts.
+    server
+        .post(&format!("/control/mark?at_ns={window_start_ns}"))
+        .await?;
     observer.phase(Phase::Measuring, &control, clients);
     sleep_observed(scenario.duration, observer, &control, clients).await;
     // The window's figures are read together, before anything else happens.

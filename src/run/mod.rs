@@ -7,7 +7,6 @@ mod measure;
 mod observe;
 mod output;
 mod progress;
-mod signals;
 mod table;
 mod workers;
 
@@ -15,18 +14,18 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-pub use signals::StopSignal;
+pub use crate::signals::StopSignal;
 pub use table::render as render_table;
 
 use crate::ci;
 use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
+use crate::signals::StopSignals;
 use crate::transport::Transport;
 use child::ServeCommand;
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
-use signals::StopSignals;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

@@ -57,16 +57,6 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
-    let swept_rates = sweep
-        .iter()
-        .filter(|s| s.parameter == SweepParameter::Rate)
-        .flat_map(|s| s.values.iter().enumerate())
-        .map(|(i, &rate)| (format!("sweep.rate[{i}]"), rate));
-    check_window_log(
-        duration,
-        std::iter::once(("feed.rate".to_string(), feed.rate())).chain(swept_rates),
-        &server,
-    )?;
     let asserts = raw
         .asserts
         .into_iter()
@@ -223,41 +213,6 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
 
 /// Most events `server.window_log` may ask for: 12 GB.
 const WINDOW_LOG_MAX: u64 = 1_000_000_000;
-
-/// The server answers a window only while it holds the instant of the window's first
-/// event: refuse a run whose window (plus a second until publishing stops) it would not hold.
-fn check_window_log(
-    duration: Duration,
-    rates: impl Iterator<Item = (String, f64)>,
-    server: &ServerSettings,
-) -> Result<(), Issue> {
-    for (rate_key, rate) in rates {
-        let needed = (rate * (duration.as_secs_f64() + 1.0)).ceil() as u64;
-        let kept = server.window_log_events(rate);
-        if needed <= kept {
-            continue;
-        }
-        let (key, kept_text) = match server.window_log {
-            Some(_) => ("server.window_log".to_string(), format!("keeps {kept}")),
-            None => (
-                rate_key,
-                format!(
-                    "keeps {kept} by default (ten minutes of events, at most {})",
-                    WINDOW_LOG_DEFAULT_RANGE.1
-                ),
-            ),
-        };
-        return Err(Issue::new(
-            key,
-            format!(
-                "a {} window at {rate} events/s needs the publish instants of {needed} events; \
-                 server.window_log {kept_text}: raise server.window_log to {needed} or shorten the window",
-                crate::units::format_duration(duration)
-            ),
-        ));
-    }
-    Ok(())
-}
 
 fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
     let mut chosen = Vec::new();

@@ -218,21 +218,16 @@ fn exposure_warning(addr: SocketAddr) -> Option<String> {
     })
 }
 
-/// Resolves when SIGINT or SIGTERM arrives.
+/// Resolves when SIGINT, SIGTERM or SIGHUP arrives.
 pub async fn termination_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(term) => {
-                term.recv().await;
-            }
-            None => std::future::pending().await,
+    match crate::signals::StopSignals::listen() {
+        Ok(signals) => {
+            signals.wait().await;
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated => {}
+        Err(error) => {
+            eprintln!("wsbench serve: cannot listen for stop signals: {error}");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

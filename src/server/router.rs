@@ -90,11 +90,25 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
             let last_seq = app.hub.stop();
             response::json(StatusCode::OK, format!("{{\"last_seq\":{last_seq}}}\n"))
         }
+        (&Method::POST, "/control/mark") if app.control => mark(app, req.uri().query()),
         (_, "/stats") => method_not_allowed(req),
         (_, path) => response::error(
             StatusCode::NOT_FOUND,
             &format!("no such path `{path}`; served: /poll, /longpoll, /sse, /ws, /stats"),
         ),
+    }
+}
+
+/// `POST /control/mark?at_ns=A`: a window starts at A; its count stays exact however long
+/// it lasts.
+fn mark(app: &App, query: Option<&str>) -> Response<Body> {
+    match query_u64(query, "at_ns") {
+        Ok(Some(at_ns)) => match app.hub.mark_window_start(at_ns) {
+            Ok(()) => response::json(StatusCode::OK, format!("{{\"at_ns\":{at_ns}}}\n")),
+            Err(too_old) => response::error(StatusCode::GONE, &too_old.to_string()),
+        },
+        Ok(None) => response::error(StatusCode::BAD_REQUEST, "`at_ns` is required"),
+        Err(e) => response::error(StatusCode::BAD_REQUEST, &e),
     }
 }
 
@@ -132,7 +146,8 @@ fn window_json(window: Window) -> serde_json::Value {
             "late_events": null, "max_late_us": null, "oldest_seq": oldest_seq,
             "error": format!(
                 "the window starts before the oldest publish instant the server keeps \
-                 (seq {oldest_seq}); raise server.window_log"
+                 (seq {oldest_seq}) and was not marked with POST /control/mark; \
+                 raise server.window_log"
             ),
         }),
     }

@@ -1,6 +1,7 @@
-//! The signals that stop a run. Each is handled like Ctrl-C: the clients and the server
-//! child stop, what was measured is written, and the exit status names the signal
-//! (128 + its number, as a shell reports a process killed by it).
+//! The signals that stop a run or a server: SIGINT, SIGTERM and SIGHUP. A run handles each
+//! like Ctrl-C: the clients and the server child stop, what was measured is written, and
+//! the exit status names the signal (128 + its number, as a shell reports a process killed
+//! by it). A server closes its connections and exits.
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;

@@ -1,12 +1,10 @@
 //! A client that stops reading an SSE or WebSocket stream is noticed by the server itself:
 //! its writes stall, and after `server.stall_timeout` it is cut off and counted.
 
-mod common_server;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common_server::{scenario, start, stats, wait_for_events};
+use crate::common_server::{scenario, start, stats, wait_for_events};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 

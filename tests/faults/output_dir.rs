@@ -1,13 +1,11 @@
 //! `wsbench run --out`: a directory holding another run is refused before anything starts,
 //! `--force` clears only wsbench's own files, and a lock left by a killed run is taken over.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::common::SHORT;
 use assert_cmd::Command;
-use common::SHORT;
 
 /// A pid that cannot be running: above the kernel's pid_max ceiling (2^22).
 const DEAD_PID: &str = "99999999";

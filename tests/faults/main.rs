@@ -1,0 +1,12 @@
+//! Fault injection, through the real binary and the real server: stop signals to a run, a
+//! killed run and a killed server child (`signals`), clients that never read
+//! (`stalled_consumer`), and two runs into one results directory (`output_dir`).
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../common_server.rs"]
+mod common_server;
+
+mod output_dir;
+mod signals;
+mod stalled_consumer;
