@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod export;
 pub mod feed;
+pub mod issue;
 pub mod metrics;
 pub mod plot;
 pub mod report;

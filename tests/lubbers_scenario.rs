@@ -16,7 +16,7 @@ fn lubbers_scenario_matches_the_paper() {
     assert_eq!(s.feed.kind_name(), "ticker");
     // Every client gets every ticker event: one event a second over the feed is one
     // update per second per client.
-    assert_eq!(s.feed.rate(), 1.0);
+    assert_eq!(s.feed.rate(), Some(1.0));
     assert_eq!(s.clients.headers, HeaderProfile::Browser);
     assert_eq!(s.transport.poll_interval.as_secs(), 1);
     let sweep = s.sweep.expect("sweeps");

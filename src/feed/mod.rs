@@ -9,6 +9,8 @@ mod ticker;
 mod tickets;
 mod window_log;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub use hub::{Event, Hub, HubLimits, Retained, Schedule, Since};
@@ -17,7 +19,7 @@ pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_cloc
 use rng::Rng;
 pub use window_log::Window;
 
-use crate::scenario::Issue;
+use crate::issue::Issue;
 
 /// How clients must treat the events of a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,34 +32,71 @@ pub enum Semantics {
     State,
 }
 
-/// One kind of feed: given the generator, writes the fields of the next event.
+/// A feed's event generator: given the seeded random stream, writes the fields of the
+/// next event.
 pub trait FeedKind: Send {
-    fn semantics(&self) -> Semantics;
-
     /// Appends the event's own JSON fields (without braces, after `seq` and `ts`) to `out`,
     /// and returns its state key for state feeds.
     fn next_event(&mut self, rng: &mut Rng, out: &mut String) -> Option<u32>;
 }
 
-/// The `[feed]` table of a scenario, validated. One variant per feed kind.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum FeedSpec {
-    Ticker(ticker::TickerSpec),
-    Tickets(tickets::TicketsSpec),
+/// A feed kind's settings, validated: what it publishes and how.
+pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
+    fn semantics(&self) -> Semantics;
+
+    /// The field of a state feed's events that names the key, for clients.
+    fn state_key_field(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Events per second, for a feed published on a schedule; `None` for one that
+    /// publishes as things happen (a program's output, clients' messages).
+    fn rate(&self) -> Option<f64>;
+
+    /// A fresh generator of the events, for a feed published on a schedule.
+    fn generator(&self) -> Option<Box<dyn FeedKind>> {
+        None
+    }
+
+    /// The source that publishes this feed into a hub, seeded: by default on a schedule,
+    /// from the generator at the rate.
+    fn source(&self, seed: u64) -> Box<dyn FeedSource> {
+        match (self.generator(), self.rate()) {
+            (Some(generator), Some(rate)) => Box::new(Publisher::new(generator, rate, seed)),
+            _ => unreachable!("a feed kind without a schedule names its own source"),
+        }
+    }
+
+    /// The settings as run, for results (`kind` is added by the caller).
+    fn to_json(&self) -> serde_json::Value;
 }
 
-type ParseKind = fn(&mut FeedParams) -> Result<FeedSpec, Issue>;
+/// Publishes a feed into a hub by itself until the hub stops: on a schedule (ticker,
+/// tickets), as lines arrive (a program's output) or as clients send (chat).
+pub trait FeedSource: Send {
+    fn start(self: Box<Self>, hub: Arc<Hub>) -> std::io::Result<()>;
+}
+
+type ParseKind = fn(&mut FeedParams) -> Result<Arc<dyn FeedKindSpec>, Issue>;
 
 /// The registry of feed kinds: name and parser. A new kind is one file and one line here.
 const KINDS: &[(&str, ParseKind)] = &[
     ("ticker", |p| {
-        ticker::TickerSpec::from_params(p).map(FeedSpec::Ticker)
+        Ok(Arc::new(ticker::TickerSpec::from_params(p)?))
     }),
     ("tickets", |p| {
-        tickets::TicketsSpec::from_params(p).map(FeedSpec::Tickets)
+        Ok(Arc::new(tickets::TicketsSpec::from_params(p)?))
     }),
 ];
+
+/// The `[feed]` table of a scenario, validated: the table as written, and the kind's
+/// settings it gave. Serialised as the settings as run, `kind` first.
+#[derive(Debug, Clone)]
+pub struct FeedSpec {
+    kind: &'static str,
+    table: toml::Table,
+    settings: Arc<dyn FeedKindSpec>,
+}
 
 impl FeedSpec {
     pub fn kind_names() -> String {
@@ -88,7 +127,7 @@ impl FeedSpec {
                 ));
             }
         };
-        let (_, parse) = KINDS
+        let (name, parse) = KINDS
             .iter()
             .find(|(name, _)| *name == kind)
             .ok_or_else(|| {
@@ -98,57 +137,77 @@ impl FeedSpec {
                 )
             })?;
         let mut params = FeedParams::new(table);
-        let spec = parse(&mut params)?;
+        let settings = parse(&mut params)?;
         params.finish(kind)?;
-        Ok(spec)
+        Ok(Self {
+            kind: name,
+            table: table.clone(),
+            settings,
+        })
     }
 
     pub fn kind_name(&self) -> &'static str {
-        match self {
-            Self::Ticker(_) => "ticker",
-            Self::Tickets(_) => "tickets",
-        }
+        self.kind
     }
 
-    /// Events published per second.
-    pub fn rate(&self) -> f64 {
-        match self {
-            Self::Ticker(s) => s.rate,
-            Self::Tickets(s) => s.rate,
-        }
+    /// Events per second, for a feed published on a schedule.
+    pub fn rate(&self) -> Option<f64> {
+        self.settings.rate()
     }
 
-    pub fn set_rate(&mut self, rate: f64) {
-        match self {
-            Self::Ticker(s) => s.rate = rate,
-            Self::Tickets(s) => s.rate = rate,
-        }
-    }
-
-    pub fn build(&self) -> Box<dyn FeedKind> {
-        match self {
-            Self::Ticker(s) => Box::new(ticker::Ticker::new(s)),
-            Self::Tickets(s) => Box::new(tickets::Tickets::new(s)),
-        }
+    /// The same feed at another rate (a rate sweep's point), validated like the file's.
+    pub fn with_rate(&self, rate: f64) -> Result<Self, Issue> {
+        let mut table = self.table.clone();
+        table.insert("rate".into(), toml::Value::Float(rate));
+        Self::from_table(&table)
     }
 
     pub fn semantics(&self) -> Semantics {
-        self.build().semantics()
+        self.settings.semantics()
     }
 
     /// The field of a state feed's events that names the key, for clients.
     pub fn state_key_field(&self) -> Option<&'static str> {
-        match self {
-            Self::Ticker(_) => None,
-            Self::Tickets(_) => Some("train"),
+        self.settings.state_key_field()
+    }
+
+    /// A fresh generator of the events, for a feed published on a schedule.
+    pub fn generator(&self) -> Option<Box<dyn FeedKind>> {
+        self.settings.generator()
+    }
+
+    /// The source that publishes this feed, seeded.
+    pub fn source(&self, seed: u64) -> Box<dyn FeedSource> {
+        self.settings.source(seed)
+    }
+}
+
+impl Serialize for FeedSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serde_json::Map::new();
+        map.insert("kind".into(), self.kind.into());
+        if let serde_json::Value::Object(settings) = self.settings.to_json() {
+            map.extend(settings);
         }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FeedSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let table = toml::Table::deserialize(deserializer)?;
+        Self::from_table(&table)
+            .map_err(|issue| serde::de::Error::custom(format!("{}: {}", issue.key, issue.message)))
     }
 }
 
 /// Generates the payloads of `count` events for a seed, without a clock: what the
 /// publisher sends, minus `seq` and `ts`. Used to prove determinism.
+/// Empty for a feed that is not generated on a schedule.
 pub fn payloads(spec: &FeedSpec, seed: u64, count: usize) -> Vec<String> {
-    let mut kind = spec.build();
+    let Some(mut kind) = spec.generator() else {
+        return Vec::new();
+    };
     let mut rng = Rng::new(seed);
     (0..count)
         .map(|_| {

@@ -1,7 +1,7 @@
 //! Typed access to a `[feed]` table that remembers which keys a feed kind read,
 //! so that any other key is reported as unknown with the accepted list.
 
-use crate::scenario::Issue;
+use crate::issue::Issue;
 
 pub struct FeedParams<'a> {
     table: &'a toml::Table,

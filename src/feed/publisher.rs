@@ -2,11 +2,10 @@
 //! still carries its *intended* instant, so a lagging server shows up as latency.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::rng::Rng;
-use super::{FeedSpec, Hub};
+use super::{FeedKind, FeedSource, Hub};
 
 /// Nanoseconds since the Unix epoch on CLOCK_REALTIME, which every process on a host
 /// shares: the load generator measures latency against it.
@@ -43,29 +42,22 @@ pub fn rate_problem(rate: f64) -> Option<String> {
     }
 }
 
+/// The source of a feed published on a schedule: `rate` events a second from a generator.
 pub struct Publisher {
-    spec: FeedSpec,
+    kind: Box<dyn FeedKind>,
+    rate: f64,
     seed: u64,
 }
 
 impl Publisher {
-    pub fn new(spec: FeedSpec, seed: u64) -> Self {
-        Self { spec, seed }
+    pub fn new(kind: Box<dyn FeedKind>, rate: f64, seed: u64) -> Self {
+        Self { kind, rate, seed }
     }
 
-    /// Publishes from a thread of its own until the hub is stopped. A thread, not a timer
-    /// task: the async runtime's timer wakes on whole milliseconds, and that lag would be
-    /// charged to every transport's latency; a sleeping thread wakes within microseconds.
-    pub fn spawn(self, hub: Arc<Hub>) -> std::io::Result<JoinHandle<()>> {
-        std::thread::Builder::new()
-            .name("wsbench-publisher".into())
-            .spawn(move || self.run(&hub))
-    }
-
-    fn run(self, hub: &Hub) {
-        let mut kind = self.spec.build();
+    fn run(mut self, hub: &Hub) {
+        let kind = &mut self.kind;
         let mut rng = Rng::new(self.seed);
-        let interval = Duration::from_secs_f64(1.0 / self.spec.rate());
+        let interval = Duration::from_secs_f64(1.0 / self.rate);
         let start = Instant::now();
         let start_ns = wall_clock_ns();
         let mut fields = String::with_capacity(128);
@@ -90,5 +82,17 @@ impl Publisher {
                 return;
             }
         }
+    }
+}
+
+impl FeedSource for Publisher {
+    /// Publishes from a thread of its own until the hub is stopped. A thread, not a timer
+    /// task: the async runtime's timer wakes on whole milliseconds, and that lag would be
+    /// charged to every transport's latency; a sleeping thread wakes within microseconds.
+    fn start(self: Box<Self>, hub: Arc<Hub>) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("wsbench-publisher".into())
+            .spawn(move || self.run(&hub))
+            .map(drop)
     }
 }

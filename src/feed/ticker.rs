@@ -5,8 +5,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
-use super::{FeedKind, FeedParams, Semantics};
-use crate::scenario::Issue;
+use super::{FeedKind, FeedKindSpec, FeedParams, Semantics};
+use crate::issue::Issue;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TickerSpec {
@@ -21,6 +21,24 @@ impl TickerSpec {
             rate: p.rate("rate", 20.0)?,
             symbols: p.count("symbols", 40, 1, 10_000)?,
         })
+    }
+}
+
+impl FeedKindSpec for TickerSpec {
+    fn semantics(&self) -> Semantics {
+        Semantics::Events
+    }
+
+    fn rate(&self) -> Option<f64> {
+        Some(self.rate)
+    }
+
+    fn generator(&self) -> Option<Box<dyn FeedKind>> {
+        Some(Box::new(Ticker::new(self)))
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -57,10 +75,6 @@ impl Ticker {
 }
 
 impl FeedKind for Ticker {
-    fn semantics(&self) -> Semantics {
-        Semantics::Events
-    }
-
     fn next_event(&mut self, rng: &mut Rng, out: &mut String) -> Option<u32> {
         if !self.seeded {
             self.seed(rng);

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
-use super::{FeedKind, FeedParams, Semantics};
-use crate::scenario::Issue;
+use super::{FeedKind, FeedKindSpec, FeedParams, Semantics};
+use crate::issue::Issue;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TicketsSpec {
@@ -28,6 +28,28 @@ impl TicketsSpec {
     }
 }
 
+impl FeedKindSpec for TicketsSpec {
+    fn semantics(&self) -> Semantics {
+        Semantics::State
+    }
+
+    fn state_key_field(&self) -> Option<&'static str> {
+        Some("train")
+    }
+
+    fn rate(&self) -> Option<f64> {
+        Some(self.rate)
+    }
+
+    fn generator(&self) -> Option<Box<dyn FeedKind>> {
+        Some(Box::new(Tickets::new(self)))
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
 pub struct Tickets {
     left: Vec<u64>,
     seats: u64,
@@ -43,10 +65,6 @@ impl Tickets {
 }
 
 impl FeedKind for Tickets {
-    fn semantics(&self) -> Semantics {
-        Semantics::State
-    }
-
     fn next_event(&mut self, rng: &mut Rng, out: &mut String) -> Option<u32> {
         let train = rng.below(self.left.len() as u64) as usize;
         // Mostly sales of 1-4 seats, one change in five a cancellation.

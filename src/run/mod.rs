@@ -174,7 +174,8 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                         .sweep
                         .as_ref()
                         .is_some_and(|s| s.parameter == SweepParameter::Rate))
-                .then(|| point.feed.rate()),
+                .then(|| point.feed.rate())
+                .flatten(),
                 max_connections: point.server.max_connections.min(point.clients.count + 1024),
             };
             let measured =
@@ -259,7 +260,11 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
             let mut point = scenario.clone();
             match sweep.parameter {
                 SweepParameter::Clients => point.clients.count = value as u64,
-                SweepParameter::Rate => point.feed.set_rate(value),
+                SweepParameter::Rate => {
+                    if let Ok(feed) = point.feed.with_rate(value) {
+                        point.feed = feed;
+                    }
+                }
                 SweepParameter::PollInterval => {
                     point.transport.poll_interval = Duration::from_secs_f64(value)
                 }

@@ -48,19 +48,3 @@ impl ScenarioError {
         }
     }
 }
-
-/// A validation finding before it is placed in the file: the key path and what is wrong.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Issue {
-    pub key: String,
-    pub message: String,
-}
-
-impl Issue {
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-}

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use error::{Issue, ScenarioError};
+pub use crate::issue::Issue;
+pub use error::ScenarioError;
 pub use overrides::Overrides;
 
 use crate::feed::FeedSpec;
@@ -105,10 +106,12 @@ pub const WINDOW_LOG_DEFAULT_RANGE: (u64, u64) = (100_000, 4_000_000);
 
 impl ServerSettings {
     /// Events the window log keeps at `rate` events per second.
-    pub fn window_log_events(&self, rate: f64) -> u64 {
+    /// `rate`: the feed's, if it publishes on a schedule.
+    pub fn window_log_events(&self, rate: Option<f64>) -> u64 {
         self.window_log.unwrap_or_else(|| {
             let (least, most) = WINDOW_LOG_DEFAULT_RANGE;
-            ((rate * WINDOW_LOG_DEFAULT_SPAN.as_secs_f64()).ceil() as u64).clamp(least, most)
+            let span = rate.unwrap_or(0.0) * WINDOW_LOG_DEFAULT_SPAN.as_secs_f64();
+            (span.ceil() as u64).clamp(least, most)
         })
     }
 }

@@ -57,6 +57,15 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
+    if let Some(sweep) = sweep
+        .as_ref()
+        .filter(|s| s.parameter == SweepParameter::Rate)
+    {
+        for (i, &rate) in sweep.values.iter().enumerate() {
+            feed.with_rate(rate)
+                .map_err(|issue| Issue::new(format!("sweep.rate[{i}]"), issue.message))?;
+        }
+    }
     let asserts = raw
         .asserts
         .into_iter()
@@ -229,13 +238,7 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
         ));
     }
     if let Some(values) = raw.rate {
-        if let Some((i, problem)) = values
-            .iter()
-            .enumerate()
-            .find_map(|(i, &r)| crate::feed::rate_problem(r).map(|p| (i, p)))
-        {
-            return Err(Issue::new(format!("sweep.rate[{i}]"), problem));
-        }
+        // Each rate is checked by the feed kind itself, once the feed is known.
         chosen.push((SweepParameter::Rate, values));
     }
     if let Some(values) = raw.poll_interval {

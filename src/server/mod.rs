@@ -27,7 +27,7 @@ pub use router::MAX_LONGPOLL_MS;
 pub use stats::ServerStats;
 pub use ws::config as websocket_config;
 
-use crate::feed::{Hub, HubLimits, Publisher};
+use crate::feed::{FeedSource, Hub, HubLimits};
 use crate::scenario::Scenario;
 use conn::{ConnTag, CountedStream};
 use router::App;
@@ -49,7 +49,7 @@ pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
     max_connections: u64,
-    publisher: Publisher,
+    publisher: Box<dyn FeedSource>,
     shutdown_tx: watch::Sender<bool>,
 }
 
@@ -78,7 +78,7 @@ impl Server {
             listener,
             app,
             max_connections: scenario.server.max_connections,
-            publisher: Publisher::new(scenario.feed.clone(), scenario.seed),
+            publisher: scenario.feed.source(scenario.seed),
             shutdown_tx,
         })
     }
@@ -110,7 +110,7 @@ impl Server {
         } = self;
         // However this task ends (shutdown, or dropped with its runtime), publishing stops.
         let _stop_publishing = StopOnDrop(app.hub.clone());
-        if let Err(error) = publisher.spawn(app.hub.clone()) {
+        if let Err(error) = publisher.start(app.hub.clone()) {
             eprintln!("wsbench serve: cannot start the publisher: {error}");
             return;
         }
