@@ -66,8 +66,12 @@ pub enum Command {
 pub struct ServeArgs {
     /// Scenario whose feed and server settings to serve: a file, or the name of one under
     /// scenarios/ (`ticker` is scenarios/ticker.toml).
-    #[arg(long)]
-    pub scenario: PathBuf,
+    #[arg(long, required_unless_present = "resolved")]
+    pub scenario: Option<PathBuf>,
+    /// Read the scenario, resolved and validated, as JSON from stdin (how `wsbench run`
+    /// starts its server child: the scenario as data, not rebuilt from flags).
+    #[arg(long, hide = true, conflicts_with_all = ["scenario", "seed", "rate", "max_connections"])]
+    pub resolved: bool,
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -278,13 +282,19 @@ fn run_command(args: RunArgs) -> u8 {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {
-    let overrides = scenario::Overrides {
-        seed: args.seed,
-        rate: args.rate,
-        max_connections: args.max_connections,
-        ..Default::default()
+    let mut scenario = match &args.scenario {
+        Some(path) => {
+            let overrides = scenario::Overrides {
+                seed: args.seed,
+                rate: args.rate,
+                max_connections: args.max_connections,
+                ..Default::default()
+            };
+            Scenario::load_with(&scenario::resolve_path(path)?, &overrides)?
+        }
+        None => serde_json::from_reader(std::io::stdin().lock())
+            .context("the resolved scenario on stdin is not valid")?,
     };
-    let mut scenario = Scenario::load_with(&scenario::resolve_path(&args.scenario)?, &overrides)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -14,6 +14,7 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use super::RunError;
+use crate::scenario::Scenario;
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,33 +31,33 @@ pub struct ServerChild {
     output: OutputTail,
 }
 
-/// What the child serves: the scenario file plus the overrides that change the server.
+/// What the child serves: the scenario as resolved for this transport run, handed over
+/// as data (JSON on its stdin), so that the child serves exactly what the run measures.
 pub struct ServeCommand<'a> {
     pub exe: &'a Path,
-    pub scenario: &'a Path,
-    pub seed: u64,
-    pub rate: Option<f64>,
-    pub max_connections: u64,
+    pub scenario: &'a Scenario,
 }
 
 impl ServerChild {
     pub async fn spawn(command: &ServeCommand<'_>) -> Result<Self, RunError> {
+        let resolved = serde_json::to_vec(command.scenario).map_err(|e| RunError::ServerStart {
+            exe: command.exe.to_owned(),
+            reason: format!("cannot serialise the scenario: {e}"),
+        })?;
         let mut cmd = Command::new(command.exe);
-        cmd.arg("serve")
-            .arg("--scenario")
-            .arg(command.scenario)
-            .args(["--listen", "127.0.0.1:0", "--control"])
-            .args(["--seed", &command.seed.to_string()])
-            .args(["--max-connections", &command.max_connections.to_string()]);
-        if let Some(rate) = command.rate {
-            cmd.args(["--rate", &rate.to_string()]);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // A terminal's Ctrl-C goes to the run alone, which stops its child in order.
-            .process_group(0)
-            .kill_on_drop(true);
+        cmd.args([
+            "serve",
+            "--resolved",
+            "--listen",
+            "127.0.0.1:0",
+            "--control",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // A terminal's Ctrl-C goes to the run alone, which stops its child in order.
+        .process_group(0)
+        .kill_on_drop(true);
         let parent = std::process::id();
         // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid).
         unsafe {
@@ -70,9 +71,14 @@ impl ServerChild {
         let pid = child
             .id()
             .ok_or_else(|| start_error("exited at once".into()))?;
-        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-            return Err(start_error("no stdout or stderr".into()));
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(start_error("no stdin, stdout or stderr".into()));
         };
+        // Closed once written: the child reads the scenario to its end.
+        let handed_over = stdin.write_all(&resolved).await;
+        drop(stdin);
         let output = OutputTail::default();
         output.collect(stderr);
         let (exit_tx, exit) = watch::channel(None);
@@ -97,7 +103,7 @@ impl ServerChild {
             output,
         };
         match (read, addr) {
-            (Ok(Ok(_)), Some(_)) => Ok(server),
+            (Ok(Ok(_)), Some(_)) if handed_over.is_ok() => Ok(server),
             _ => {
                 server.kill();
                 let status = tokio::time::timeout(Duration::from_secs(2), server.exited()).await;

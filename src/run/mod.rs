@@ -165,18 +165,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     let mut failure = None;
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
+            let mut served = point.clone();
+            served.server.max_connections =
+                point.server.max_connections.min(point.clients.count + 1024);
             let serve = ServeCommand {
                 exe: &exe,
-                scenario: &options.scenario,
-                seed: point.seed,
-                rate: (value.is_some()
-                    && point
-                        .sweep
-                        .as_ref()
-                        .is_some_and(|s| s.parameter == SweepParameter::Rate))
-                .then(|| point.feed.rate())
-                .flatten(),
-                max_connections: point.server.max_connections.min(point.clients.count + 1024),
+                scenario: &served,
             };
             let measured =
                 match measure::measure(point, transport, &serve, &observers, &signals).await {

@@ -272,3 +272,32 @@ pub fn resolve_path(path: &Path) -> Result<PathBuf, ScenarioError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `wsbench run` hands its server child the resolved scenario as JSON: nothing may be
+    /// lost or changed on the way.
+    #[test]
+    fn every_shipped_scenario_survives_the_trip_to_the_server_child() {
+        let mut seen = 0;
+        for entry in std::fs::read_dir("scenarios").unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let scenario = Scenario::load(&path).unwrap();
+            let json = serde_json::to_value(&scenario).unwrap();
+            let back: Scenario = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(
+                serde_json::to_value(&back).unwrap(),
+                json,
+                "{}",
+                path.display()
+            );
+            seen += 1;
+        }
+        assert!(seen >= 4, "found {seen} scenarios");
+    }
+}
