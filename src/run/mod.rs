@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+pub use figures::{Collected, NO_WINDOW, fill as fill_figures};
 pub use signals::StopSignal;
 pub use table::render as render_table;
 
