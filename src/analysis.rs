@@ -51,15 +51,17 @@ pub fn saturation(r: &TransportResult, cores: usize) -> Vec<Saturation> {
     if errors > 0 {
         reasons.push(Saturation::Errors(errors));
     }
-    if r.events.lost > 0 {
-        reasons.push(Saturation::Lost(r.events.lost));
+    if let Some(lost) = r.events.lost.filter(|lost| *lost > 0) {
+        reasons.push(Saturation::Lost(lost));
     }
     if cores > 0 {
+        // CPU not measured cannot show saturation; what was measured of it still can.
         let limit = CPU_SATURATION * cores as f64;
-        let both = r.cpu.client_cores + r.cpu.server_cores;
-        if r.cpu.client_cores >= limit {
+        let client = r.cpu.client_cores.unwrap_or(0.0);
+        let both = client + r.cpu.server_cores.unwrap_or(0.0);
+        if client >= limit {
             reasons.push(Saturation::LoadGeneratorCpu {
-                cores: r.cpu.client_cores,
+                cores: client,
                 of: cores,
             });
         } else if both >= limit {
@@ -152,8 +154,8 @@ mod tests {
     #[test]
     fn clean_run_is_not_saturated() {
         let mut r = entry("ws", None);
-        r.cpu.client_cores = 0.5;
-        r.cpu.server_cores = 0.5;
+        r.cpu.client_cores = Some(0.5);
+        r.cpu.server_cores = Some(0.5);
         assert!(saturation(&r, 2).is_empty());
     }
 
@@ -162,8 +164,8 @@ mod tests {
         let mut r = entry("poll", None);
         r.errors.timeout = 3;
         r.requests.errors = 2;
-        r.events.lost = 7;
-        r.cpu.client_cores = 1.8;
+        r.events.lost = Some(7);
+        r.cpu.client_cores = Some(1.8);
         assert_eq!(
             saturation(&r, 2),
             vec![
@@ -172,8 +174,8 @@ mod tests {
                 Saturation::LoadGeneratorCpu { cores: 1.8, of: 2 }
             ]
         );
-        r.cpu.client_cores = 1.0;
-        r.cpu.server_cores = 0.8;
+        r.cpu.client_cores = Some(1.0);
+        r.cpu.server_cores = Some(0.8);
         assert_eq!(
             saturation(&r, 2)[2],
             Saturation::MachineCpu { cores: 1.8, of: 2 }
@@ -182,6 +184,13 @@ mod tests {
             saturation(&r, 0).len(),
             2,
             "unknown core count: CPU is not judged"
+        );
+        r.cpu.client_cores = None;
+        r.events.lost = None;
+        assert_eq!(
+            saturation(&r, 2),
+            vec![Saturation::Errors(5)],
+            "not measured is not saturated"
         );
     }
 

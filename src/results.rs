@@ -1,17 +1,30 @@
-//! The results record (`results.json`, schema `wsbench.results.v1`): what a run measured,
-//! for people and scripts alike. Adding fields is fine; renaming or removing one is a new
-//! schema version.
+//! The results record (`results.json`, schema `wsbench.results.v2`): what a run measured,
+//! for people and scripts alike. Adding fields is fine; renaming or removing one, or
+//! letting a figure be `null`, is a new schema version.
+//!
+//! A figure that comes from a probe that can fail (CPU, memory, TCP segments, the server's
+//! counters, which events the target published) is `Option`: `null` when not measured,
+//! with the reason in the entry's `not_measured`, never a 0 that would rank as cheapest.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub const SCHEMA: &str = "wsbench.results.v1";
+pub const SCHEMA: &str = "wsbench.results.v2";
+
+/// The schema before figures could be `null`: its zeros read as numbers, as they always did.
+pub const SCHEMA_V1: &str = "wsbench.results.v1";
+
+/// Whether records of `schema` can be read (by `compare` and `report`).
+pub fn readable(schema: &str) -> bool {
+    schema == SCHEMA || schema == SCHEMA_V1
+}
 
 /// A whole run: the scenario as run, where it ran, and one entry per transport measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
-    /// Always `wsbench.results.v1`.
+    /// `wsbench.results.v2` when written by this version; `wsbench.results.v1` records
+    /// are read too.
     pub schema: String,
     /// Version of wsbench that measured this.
     pub wsbench_version: String,
@@ -113,24 +126,29 @@ pub struct TransportResult {
     /// With `--repeat`: min and max of each headline metric over the runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Why figures are `null`: by figure path (`cpu.server_s`) or, when a whole section
+    /// is missing for one reason, by section (`memory`). Absent when all was measured.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_measured: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Events {
-    /// Events published inside the measurement window.
-    pub published: u64,
+    /// Events published inside the measurement window; `null` when the target cannot say
+    /// which it published (and so are `expected`, `lost` and `coalesced`).
+    pub published: Option<u64>,
     /// Deliveries owed: published × clients (event feeds) or the same for state feeds,
     /// of which `coalesced` were legitimately replaced by a newer value.
-    pub expected: u64,
+    pub expected: Option<u64>,
     /// Window events received (first receipt per client).
     pub delivered: u64,
     /// Event feeds: window events a client never received. State feeds: keys whose final
     /// value a client did not have at the end.
-    pub lost: u64,
+    pub lost: Option<u64>,
     pub duplicated: u64,
     pub out_of_order: u64,
     /// State feeds: values superseded by a newer value before the client asked.
-    pub coalesced: u64,
+    pub coalesced: Option<u64>,
     /// Events received during the window (by receive time), the divisor of `bytes.per_event`.
     pub received_in_window: u64,
 }
@@ -170,15 +188,16 @@ pub struct ByteCounts {
     pub per_second: f64,
 }
 
-/// TCP segments from Linux `TCP_INFO` on the client sockets, and an on-the-wire estimate.
+/// TCP segments from Linux `TCP_INFO` on the client sockets, and an on-the-wire estimate;
+/// all `null` when a socket's segments could not be read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Tcp {
-    pub segments_out: u64,
-    pub segments_in: u64,
+    pub segments_out: Option<u64>,
+    pub segments_in: Option<u64>,
     /// Estimate: socket bytes + 52 bytes (IPv4 20 + TCP 32 with timestamps) per segment,
     /// ACK-only segments included. An estimate, not a capture.
-    pub wire_bytes_estimate: u64,
-    pub wire_per_event_estimate: f64,
+    pub wire_bytes_estimate: Option<u64>,
+    pub wire_per_event_estimate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -201,40 +220,44 @@ pub struct Errors {
     pub protocol: u64,
 }
 
+/// CPU over the window, server and load generator apart: each side `null` when its
+/// process could not be read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Cpu {
     /// Server process user+system CPU over the window, seconds.
-    pub server_s: f64,
-    pub server_user_s: f64,
-    pub server_system_s: f64,
+    pub server_s: Option<f64>,
+    pub server_user_s: Option<f64>,
+    pub server_system_s: Option<f64>,
     /// Load generator process CPU over the window, seconds.
-    pub client_s: f64,
-    pub server_us_per_event: f64,
-    pub client_us_per_event: f64,
+    pub client_s: Option<f64>,
+    pub server_us_per_event: Option<f64>,
+    pub client_us_per_event: Option<f64>,
     /// Load generator CPU as a share of one core over the window (1.0 = a full core).
-    pub client_cores: f64,
-    pub server_cores: f64,
+    pub client_cores: Option<f64>,
+    pub server_cores: Option<f64>,
 }
 
+/// The server process's resident memory; `null` where it could not be read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Memory {
-    pub server_peak_rss_bytes: u64,
-    pub server_rss_idle_bytes: u64,
-    pub server_rss_connected_bytes: u64,
+    pub server_peak_rss_bytes: Option<u64>,
+    pub server_rss_idle_bytes: Option<u64>,
+    pub server_rss_connected_bytes: Option<u64>,
     /// `(connected - idle) / clients`.
-    pub server_rss_per_conn_bytes: f64,
+    pub server_rss_per_conn_bytes: Option<f64>,
 }
 
-/// wsbench's byte counts for the whole run beside the server's own `/stats` counters.
+/// wsbench's byte counts for the whole run beside the server's own `/stats` counters;
+/// the server's side and the differences are `null` when it has no counters to give.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CrossCheck {
     pub client_down: u64,
     pub client_up: u64,
-    pub server_written: u64,
-    pub server_read: u64,
+    pub server_written: Option<u64>,
+    pub server_read: Option<u64>,
     /// `(client_down - server_written) / server_written`, percent.
-    pub down_diff_pct: f64,
-    pub up_diff_pct: f64,
+    pub down_diff_pct: Option<f64>,
+    pub up_diff_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -274,7 +297,8 @@ pub struct AssertionOutcome {
 
 impl TransportResult {
     /// Every numeric metric path in a transport entry (`latency_us.p99`, `bytes.per_event`),
-    /// derived from the record itself so the list can never go stale.
+    /// derived from the record itself so the list can never go stale. The figures that may
+    /// be `null` are `null` in a default record, so they are listed too.
     pub fn metric_paths() -> Vec<String> {
         // The optional sections are filled in, so that state feeds' staleness is listed too.
         let record = Self {
@@ -287,13 +311,81 @@ impl TransportResult {
         paths
     }
 
-    /// A metric by path, as a number.
+    /// A metric by path, as a number; `None` when absent or not measured (`null`).
     pub fn metric(&self, path: &str) -> Option<f64> {
         let value = serde_json::to_value(self).ok()?;
         path.split('.')
             .try_fold(&value, |v, key| v.get(key))?
             .as_f64()
     }
+
+    /// Paths of the section figures that are `null` (not measured).
+    pub fn null_figures(&self) -> Vec<String> {
+        section_fields(self)
+            .into_iter()
+            .filter(|(_, value)| value.is_null())
+            .map(|(path, _)| path)
+            .collect()
+    }
+
+    /// `reasons` by figure path, with a section's figures folded into the section when
+    /// they all share one reason: `{"memory": …}` rather than four entries.
+    pub fn fold_reasons(&self, mut reasons: BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let fields = section_fields(self);
+        let sections: std::collections::BTreeSet<&str> = fields
+            .iter()
+            .filter_map(|(p, _)| p.split_once('.'))
+            .map(|(s, _)| s)
+            .collect();
+        for section in sections {
+            let prefix = format!("{section}.");
+            let paths: Vec<&String> = fields
+                .iter()
+                .map(|(p, _)| p)
+                .filter(|p| p.starts_with(&prefix))
+                .collect();
+            let shared = reasons.get(paths[0].as_str()).cloned();
+            if let Some(reason) = shared
+                && paths
+                    .iter()
+                    .all(|p| reasons.get(p.as_str()) == Some(&reason))
+            {
+                for path in paths {
+                    reasons.remove(path.as_str());
+                }
+                reasons.insert(section.to_string(), reason);
+            }
+        }
+        reasons
+    }
+
+    /// Why the figure at `path` was not measured: its own entry in `not_measured`, or its
+    /// section's.
+    pub fn not_measured_reason(&self, path: &str) -> Option<&str> {
+        let section = path.split('.').next().unwrap_or(path);
+        self.not_measured
+            .get(path)
+            .or_else(|| self.not_measured.get(section))
+            .map(String::as_str)
+    }
+}
+
+/// `(section.field, value)` of every field of the entry's sections (`cpu`, `memory`…).
+fn section_fields(entry: &TransportResult) -> Vec<(String, serde_json::Value)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(entry) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter_map(|(section, value)| match value {
+            serde_json::Value::Object(fields) => Some((section, fields)),
+            _ => None,
+        })
+        .flat_map(|(section, fields)| {
+            fields
+                .into_iter()
+                .map(move |(field, value)| (format!("{section}.{field}"), value))
+        })
+        .collect()
 }
 
 fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Vec<String>) {
@@ -305,7 +397,7 @@ fn collect_numeric_paths(value: &serde_json::Value, prefix: String, out: &mut Ve
                 format!("{prefix}.{key}")
             };
             match child {
-                serde_json::Value::Number(_) => out.push(path),
+                serde_json::Value::Number(_) | serde_json::Value::Null => out.push(path),
                 serde_json::Value::Object(_) => collect_numeric_paths(child, path, out),
                 _ => {}
             }
@@ -356,9 +448,41 @@ mod tests {
     fn metrics_read_by_path() {
         let mut r = TransportResult::default();
         r.latency_us.p99 = 1234.5;
-        r.events.lost = 3;
+        r.events.lost = Some(3);
         assert_eq!(r.metric("latency_us.p99"), Some(1234.5));
         assert_eq!(r.metric("events.lost"), Some(3.0));
         assert_eq!(r.metric("events.nope"), None);
+        assert_eq!(r.metric("memory.server_rss_per_conn_bytes"), None, "null");
+    }
+
+    #[test]
+    fn a_figure_finds_its_own_reason_or_its_sections() {
+        let mut r = TransportResult::default();
+        r.not_measured
+            .insert("memory".into(), "no local server process".into());
+        r.not_measured
+            .insert("cpu.server_s".into(), "cannot read /proc/9/stat".into());
+        let reason = |path| r.not_measured_reason(path);
+        assert_eq!(
+            reason("memory.server_peak_rss_bytes"),
+            Some("no local server process")
+        );
+        assert_eq!(reason("cpu.server_s"), Some("cannot read /proc/9/stat"));
+        assert_eq!(reason("cpu.client_s"), None);
+    }
+
+    #[test]
+    fn null_figures_are_written_as_null_and_v1_zeros_read_as_numbers() {
+        let value = serde_json::to_value(TransportResult::default()).unwrap();
+        assert_eq!(
+            value["memory"]["server_rss_per_conn_bytes"],
+            serde_json::Value::Null
+        );
+        assert_eq!(value["cpu"]["client_s"], serde_json::Value::Null);
+        assert!(value.get("not_measured").is_none(), "absent when empty");
+        let mut v1 = value;
+        v1["memory"]["server_rss_per_conn_bytes"] = 0.0.into();
+        let back: TransportResult = serde_json::from_value(v1).unwrap();
+        assert_eq!(back.memory.server_rss_per_conn_bytes, Some(0.0));
     }
 }

@@ -144,3 +144,46 @@ fn an_unknown_metric_or_threshold_exits_2_with_what_is_accepted() {
             .contains("write `10%` for percent")
     );
 }
+
+#[test]
+fn a_v1_baseline_still_loads_and_compares() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let v1 = fixtures.join("v1/results.json");
+    let text = std::fs::read_to_string(&v1).unwrap();
+    assert!(text.contains("\"schema\": \"wsbench.results.v1\""));
+    let baseline = wsbench::ci::compare::load(&v1).expect("a v1 record loads");
+    // v1 wrote its zeros as numbers; they read as measured figures, as before.
+    assert!(
+        baseline
+            .transports
+            .iter()
+            .all(|t| t.not_measured.is_empty())
+    );
+    assert!(
+        baseline
+            .transports
+            .iter()
+            .all(|t| t.memory.server_rss_per_conn_bytes.is_some() && t.events.lost.is_some())
+    );
+    let output = wsbench()
+        .arg("compare")
+        .arg(&v1)
+        .arg(fixtures.join("results.json"))
+        .args([
+            "--metrics",
+            "bytes.per_event,events.lost,memory.server_rss_per_conn_bytes",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.ends_with("unchanged")).count(),
+        3 * baseline.transports.len(),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("no regression (threshold 10%)\n"),
+        "{stdout}"
+    );
+}

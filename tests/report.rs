@@ -214,3 +214,16 @@ fn an_interrupted_run_with_nothing_measured_still_reports() {
     assert!(md.contains("| Transports | none finished |"), "{md}");
     assert!(!md.contains("## Verdict"), "{md}");
 }
+
+#[test]
+fn a_v1_record_still_reports() {
+    let dir = results_dir("v1/results.json");
+    report::render_dir(dir.path(), ReportFormat::Md).expect("a v1 record renders");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.contains("(results schema wsbench.results.v1)"), "{md}");
+    // v1 zeros are numbers: nothing reads as not measured, every verdict ranks all.
+    let results = md.split("## Results").nth(1).unwrap();
+    let results = results.split("## Assertions").next().unwrap();
+    assert!(!results.contains("not measured"), "{results}");
+    assert!(results.contains("## Verdict"), "{md}");
+}

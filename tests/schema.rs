@@ -36,6 +36,11 @@ fn full_record() -> Value {
         entry.staleness_us = Some(entry.latency_us.clone());
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();
+        // Figures not measured: null, with the reason.
+        entry.memory = Default::default();
+        entry
+            .not_measured
+            .insert("memory".into(), "no local server process".into());
     }
     serde_json::to_value(&results).unwrap()
 }
@@ -67,6 +72,34 @@ fn a_record_written_by_serde_validates() {
 }
 
 #[test]
+fn only_the_figures_a_probe_gives_may_be_null() {
+    let mut record = full_record();
+    assert!(record["transports"][3]["memory"]["server_peak_rss_bytes"].is_null());
+    record["transports"][0]["cpu"]["server_s"] = Value::Null;
+    record["transports"][0]["events"]["lost"] = Value::Null;
+    record["transports"][0]["cross_check"]["down_diff_pct"] = Value::Null;
+    assert_eq!(errors(&record), Vec::<String>::new());
+    record["transports"][0]["bytes"]["per_event"] = Value::Null;
+    record["transports"][0]["events"]["delivered"] = Value::Null;
+    record["transports"][0]["cross_check"]["client_down"] = Value::Null;
+    record["transports"][0]["not_measured"] = json!({"cpu": 0});
+    let mut paths: Vec<String> = errors(&record)
+        .iter()
+        .map(|e| e.split(": ").next().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/transports/0/bytes/per_event",
+            "/transports/0/cross_check/client_down",
+            "/transports/0/events/delivered",
+            "/transports/0/not_measured/cpu",
+        ]
+    );
+}
+
+#[test]
 fn a_record_without_latency_fails() {
     let mut record = full_record();
     record["transports"][0]
@@ -84,7 +117,7 @@ fn wrong_names_types_and_nan_fail() {
     let mut record = full_record();
     record["transports"][1]["transport"] = json!("websocket");
     record["transports"][2]["events"]["lost"] = json!(-1);
-    record["schema"] = json!("wsbench.results.v2");
+    record["schema"] = json!("wsbench.results.v1");
     // NaN serialises as null, which a reader cannot take as a number.
     let mut entry = common::entry("ws", f64::NAN, 62.0);
     entry.latency_us.p99 = f64::NAN;

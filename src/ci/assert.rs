@@ -1,6 +1,7 @@
 //! `[[assert]]` entries checked against a finished run: a bound on one transport's metric,
 //! or on its ratio to another transport's in the same run. Anything that leaves nothing to
-//! measure (a transport not in the run, a division by zero) fails, and says why.
+//! measure (a transport not in the run, a figure not measured, a division by zero) fails,
+//! and says why.
 
 use super::{format_value, pad};
 use crate::results::{AssertionOutcome, Results, TransportResult};
@@ -192,7 +193,10 @@ fn lookup(
         .ok_or_else(|| format!("{transport} is not in this run{}", point.suffix()))?;
     entry
         .metric(metric)
-        .ok_or_else(|| format!("{transport} has no value for {metric}"))
+        .ok_or_else(|| match entry.not_measured_reason(metric) {
+            Some(reason) => format!("{transport} {metric}: {reason}"),
+            None => format!("{transport} has no value for {metric}"),
+        })
 }
 
 fn outcome(

@@ -58,11 +58,16 @@ pub enum CompareError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{path}: schema is {found}, expected `{}`", crate::results::SCHEMA)]
+    #[error(
+        "{path}: schema is {found}, expected `{}` or `{}`",
+        crate::results::SCHEMA,
+        crate::results::SCHEMA_V1
+    )]
     WrongSchema { path: PathBuf, found: String },
-    #[error("{path}: not a valid `{}` record: {source}", crate::results::SCHEMA)]
+    #[error("{path}: not a valid `{schema}` record: {source}")]
     Malformed {
         path: PathBuf,
+        schema: String,
         source: serde_json::Error,
     },
 }
@@ -100,6 +105,9 @@ pub struct Row {
     /// baseline is 0 and the current value is not.
     pub change_pct: Option<f64>,
     pub verdict: Verdict,
+    /// Why the metric is `not_measured` on a side (`current: no local server process`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +125,9 @@ pub enum Verdict {
     Missing,
     /// In this run, not in the baseline.
     New,
+    /// The entry is on both sides (or one) but the metric was not measured (`null`) on a
+    /// side: nothing to judge, and no regression.
+    NotMeasured,
 }
 
 /// Parses `10%` or `0.1`; a bare number must be a fraction (0 to 1), so that `10` is not
@@ -185,7 +196,11 @@ pub fn compare(
             let direction = Direction::of(metric);
             let before = b.and_then(|e| e.metric(metric));
             let after = c.and_then(|e| e.metric(metric));
-            let (change_pct, verdict) = judge(direction, before, after, threshold);
+            let reason = unmeasured(metric, [("baseline", b), ("current", c)]);
+            let (change_pct, verdict) = match reason {
+                Some(_) => (None, Verdict::NotMeasured),
+                None => judge(direction, before, after, threshold),
+            };
             rows.push(Row {
                 transport: entry.transport.clone(),
                 sweep_value: entry.sweep_value,
@@ -195,6 +210,7 @@ pub fn compare(
                 current: after,
                 change_pct,
                 verdict,
+                reason,
             });
         }
     }
@@ -213,6 +229,21 @@ pub fn compare(
         notes: load::notes(baseline, current),
         rows,
     }
+}
+
+/// Why `metric` has no value on a side whose entry is there, or `None` when it has.
+fn unmeasured(metric: &str, sides: [(&str, Option<&TransportResult>); 2]) -> Option<String> {
+    let reasons: Vec<String> = sides
+        .iter()
+        .filter_map(|(side, entry)| {
+            let entry = (*entry)?;
+            entry.metric(metric).is_none().then(|| {
+                let why = entry.not_measured_reason(metric).unwrap_or("null");
+                format!("{side}: {why}")
+            })
+        })
+        .collect();
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 fn judge(

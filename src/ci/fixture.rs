@@ -4,18 +4,32 @@ use crate::results::{Machine, Results, SCHEMA, SweepInfo, TransportResult};
 
 /// A transport entry with the figures the tests read; everything else zero.
 pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportResult {
-    let mut entry = TransportResult {
+    let mut entry = measured(TransportResult {
         transport: transport.into(),
         clients: 50,
         header_profile: "browser".into(),
         window_s: 5.0,
         ..Default::default()
-    };
+    });
     entry.latency_us.p50 = p99 / 2.0;
     entry.latency_us.p99 = p99;
     entry.bytes.per_event = per_event;
-    entry.events.lost = lost;
+    entry.events.lost = Some(lost);
     entry
+}
+
+/// `entry` with every figure that may be `null` measured, as 0 where not set.
+pub fn measured(entry: TransportResult) -> TransportResult {
+    let mut value = serde_json::to_value(entry).unwrap_or_default();
+    if let Some(sections) = value.as_object_mut() {
+        for field in sections.values_mut().filter_map(|s| s.as_object_mut()) {
+            field
+                .values_mut()
+                .filter(|v| v.is_null())
+                .for_each(|v| *v = 0.into());
+        }
+    }
+    serde_json::from_value(value).unwrap_or_default()
 }
 
 /// A complete run of the given entries.

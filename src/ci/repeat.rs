@@ -27,8 +27,10 @@ pub fn interleaved_order(transports: &[Transport], n: u32) -> Vec<(Transport, u3
 /// One entry from N runs of the same transport: the median of every numeric field, found
 /// through the JSON form so that fields added later are covered too. An even count takes
 /// the mean of the middle two, rounded half away from zero for integer fields. Arrays of
-/// equal length (the percentile curve) are merged element by element; arrays whose lengths
-/// differ (a timeline a second longer), strings and booleans come from the first run.
+/// equal length (the percentile curve) are merged element by element; a figure not
+/// measured (`null`) in some runs is the median of the others, `null` if none measured
+/// it. Arrays whose lengths differ (a timeline a second longer), strings and booleans come
+/// from the first run.
 /// With more than one run, `spread` holds the min and max of each headline metric.
 /// No runs give an empty (default) entry.
 pub fn median(runs: &[TransportResult]) -> TransportResult {
@@ -48,6 +50,16 @@ pub fn median(runs: &[TransportResult]) -> TransportResult {
     let mut result: TransportResult =
         serde_json::from_value(merged).unwrap_or_else(|_| first.clone());
     result.spread = Some(spread(runs));
+    // A figure is null only where no run measured it; its reason is the first such run's.
+    let reasons = result
+        .null_figures()
+        .into_iter()
+        .filter_map(|path| {
+            let why = runs.iter().find_map(|r| r.not_measured_reason(&path))?;
+            Some((path, why.to_string()))
+        })
+        .collect();
+    result.not_measured = result.fold_reasons(reasons);
     result
 }
 

@@ -25,7 +25,7 @@ pub async fn counted_socket(
 ) -> std::io::Result<(CountingStream<TcpStream>, SegmentMeter)> {
     let stream = TcpStream::connect(client.plan.addr).await?;
     stream.set_nodelay(true)?;
-    let meter = SegmentMeter::new(stream.as_raw_fd());
+    let meter = SegmentMeter::new(stream.as_raw_fd(), client.plan.sockets.clone());
     Ok((
         CountingStream::new(stream, client.control.bytes.clone()),
         meter,

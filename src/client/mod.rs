@@ -26,9 +26,9 @@ pub use recorder::Recorder;
 
 use crate::feed::wall_clock_ns;
 use crate::metrics::latency;
+use crate::metrics::probe::{self, Segments, SocketProbe};
 use crate::metrics::sequence::{Arrival, SeqSet};
 use crate::metrics::state::StateView;
-use crate::metrics::tcpinfo;
 use crate::transport::Transport;
 
 /// What every client of one transport run is told.
@@ -42,6 +42,8 @@ pub struct Plan {
     /// The state key's field for state feeds (`train`), `None` for event feeds.
     pub key_field: Option<&'static str>,
     pub seed: u64,
+    /// Reads the TCP segments of each client socket over the window.
+    pub sockets: Arc<dyn SocketProbe>,
 }
 
 /// What one client saw, kept until the end when the window's seq range is known.
@@ -205,18 +207,20 @@ pub enum ErrorKind {
     Status,
 }
 
-/// Counts a socket's TCP segments over the measurement window, sampled from `TCP_INFO`
-/// when the client notices the window opening and closing (or the socket closing).
+/// Counts a socket's TCP segments over the measurement window, read through the plan's
+/// socket probe when the client notices the window opening and closing (or the socket closing).
 pub struct SegmentMeter {
     fd: RawFd,
-    start: Option<(u64, u64)>,
+    probe: Arc<dyn SocketProbe>,
+    start: Option<probe::Answer<Segments>>,
     done: bool,
 }
 
 impl SegmentMeter {
-    pub fn new(fd: RawFd) -> Self {
+    pub fn new(fd: RawFd, probe: Arc<dyn SocketProbe>) -> Self {
         Self {
             fd,
+            probe,
             start: None,
             done: false,
         }
@@ -228,7 +232,9 @@ impl SegmentMeter {
         }
         match client.control.phase() {
             Phase::Warmup => {}
-            Phase::Window if self.start.is_none() => self.start = tcpinfo::segments(self.fd).ok(),
+            Phase::Window if self.start.is_none() => {
+                self.start = Some(self.probe.segments(self.fd));
+            }
             Phase::Window => {}
             Phase::Drain => self.close(client),
         }
@@ -240,10 +246,10 @@ impl SegmentMeter {
             return;
         }
         self.done = true;
-        if let (Some((out0, in0)), Ok((out1, in1))) = (self.start, tcpinfo::segments(self.fd)) {
-            let mut recorder = client.recorder.borrow_mut();
-            recorder.segments_out += out1.saturating_sub(out0);
-            recorder.segments_in += in1.saturating_sub(in0);
+        // A socket that saw no window has nothing to add.
+        if let Some(start) = self.start.take() {
+            let window = start.and_then(|start| Ok(self.probe.segments(self.fd)?.since(&start)));
+            client.recorder.borrow_mut().segments.add(window);
         }
     }
 }

@@ -4,6 +4,7 @@
 use hdrhistogram::Histogram;
 
 use crate::metrics::latency::{self, Timeline};
+use crate::metrics::probe::SegmentSum;
 use crate::results::Errors;
 
 pub struct Recorder {
@@ -23,8 +24,7 @@ pub struct Recorder {
     pub status_errors: u64,
     pub errors: Errors,
     /// TCP segments of client sockets during the window.
-    pub segments_out: u64,
-    pub segments_in: u64,
+    pub segments: SegmentSum,
 }
 
 impl Default for Recorder {
@@ -39,8 +39,7 @@ impl Default for Recorder {
             empty: 0,
             status_errors: 0,
             errors: Errors::default(),
-            segments_out: 0,
-            segments_in: 0,
+            segments: SegmentSum::default(),
         }
     }
 }
@@ -60,7 +59,6 @@ impl Recorder {
         self.errors.timeout += other.errors.timeout;
         self.errors.disconnect += other.errors.disconnect;
         self.errors.protocol += other.errors.protocol;
-        self.segments_out += other.segments_out;
-        self.segments_in += other.segments_in;
+        self.segments.merge(&other.segments);
     }
 }

@@ -12,6 +12,7 @@ enum Cell<'a> {
     Text(&'a str),
     Count(u64),
     Number(f64),
+    /// No value: not in this entry, or not measured (`null` in results.json).
     Blank,
 }
 
@@ -24,14 +25,20 @@ const COLUMNS: &[Column] = &[
         t.sweep_value.map_or(Cell::Blank, Cell::Number)
     }),
     ("clients", |t| Cell::Count(t.clients)),
-    ("events_published", |t| Cell::Count(t.events.published)),
+    ("events_published", |t| {
+        t.events.published.map_or(Cell::Blank, Cell::Count)
+    }),
     ("events_delivered", |t| Cell::Count(t.events.delivered)),
-    ("events_lost", |t| Cell::Count(t.events.lost)),
+    ("events_lost", |t| {
+        t.events.lost.map_or(Cell::Blank, Cell::Count)
+    }),
     ("events_duplicated", |t| Cell::Count(t.events.duplicated)),
     ("events_out_of_order", |t| {
         Cell::Count(t.events.out_of_order)
     }),
-    ("events_coalesced", |t| Cell::Count(t.events.coalesced)),
+    ("events_coalesced", |t| {
+        t.events.coalesced.map_or(Cell::Blank, Cell::Count)
+    }),
     ("latency_p50_us", |t| Cell::Number(t.latency_us.p50)),
     ("latency_p90_us", |t| Cell::Number(t.latency_us.p90)),
     ("latency_p99_us", |t| Cell::Number(t.latency_us.p99)),
@@ -47,19 +54,27 @@ const COLUMNS: &[Column] = &[
     ("requests_total", |t| Cell::Count(t.requests.total)),
     ("requests_empty", |t| Cell::Count(t.requests.empty)),
     ("requests_errors", |t| Cell::Count(t.requests.errors)),
-    ("server_cpu_s", |t| Cell::Number(t.cpu.server_s)),
-    ("client_cpu_s", |t| Cell::Number(t.cpu.client_s)),
+    ("server_cpu_s", |t| {
+        t.cpu.server_s.map_or(Cell::Blank, Cell::Number)
+    }),
+    ("client_cpu_s", |t| {
+        t.cpu.client_s.map_or(Cell::Blank, Cell::Number)
+    }),
     ("server_us_per_event", |t| {
-        Cell::Number(t.cpu.server_us_per_event)
+        t.cpu.server_us_per_event.map_or(Cell::Blank, Cell::Number)
     }),
     ("client_us_per_event", |t| {
-        Cell::Number(t.cpu.client_us_per_event)
+        t.cpu.client_us_per_event.map_or(Cell::Blank, Cell::Number)
     }),
     ("server_peak_rss_bytes", |t| {
-        Cell::Count(t.memory.server_peak_rss_bytes)
+        t.memory
+            .server_peak_rss_bytes
+            .map_or(Cell::Blank, Cell::Count)
     }),
     ("server_rss_per_conn_bytes", |t| {
-        Cell::Number(t.memory.server_rss_per_conn_bytes)
+        t.memory
+            .server_rss_per_conn_bytes
+            .map_or(Cell::Blank, Cell::Number)
     }),
 ];
 
@@ -118,7 +133,7 @@ requests_empty,requests_errors,server_cpu_s,client_cpu_s,server_us_per_event,\
 client_us_per_event,server_peak_rss_bytes,server_rss_per_conn_bytes
 ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,30000000,20000,27000000,\
 3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
-poll,0.5,10,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+poll,0.5,10,,0,,0,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,
 ";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }

@@ -65,13 +65,13 @@ pub(crate) mod fixture {
             ..Default::default()
         };
         ws.events = Events {
-            published: 3000,
-            expected: 300_000,
+            published: Some(3000),
+            expected: Some(300_000),
             delivered: 299_990,
-            lost: 10,
+            lost: Some(10),
             duplicated: 2,
             out_of_order: 1,
-            coalesced: 0,
+            coalesced: Some(0),
             received_in_window: 299_995,
         };
         ws.latency_us = Latency {
@@ -100,12 +100,12 @@ pub(crate) mod fixture {
             empty: 0,
             errors: 1,
         };
-        ws.cpu.server_s = 1.5;
-        ws.cpu.client_s = 2.25;
-        ws.cpu.server_us_per_event = 5.0;
-        ws.cpu.client_us_per_event = 7.5;
-        ws.memory.server_peak_rss_bytes = 52_428_800;
-        ws.memory.server_rss_per_conn_bytes = 12_288.5;
+        ws.cpu.server_s = Some(1.5);
+        ws.cpu.client_s = Some(2.25);
+        ws.cpu.server_us_per_event = Some(5.0);
+        ws.cpu.client_us_per_event = Some(7.5);
+        ws.memory.server_peak_rss_bytes = Some(52_428_800);
+        ws.memory.server_rss_per_conn_bytes = Some(12_288.5);
         let poll = TransportResult {
             transport: "poll".into(),
             sweep_value: Some(0.5),

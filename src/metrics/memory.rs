@@ -3,28 +3,34 @@
 
 use super::procfs::{self, ProcError};
 
-/// Current resident set size, bytes (`VmRSS`).
-pub fn rss_bytes(pid: u32) -> Result<u64, ProcError> {
-    status_field(pid, "VmRSS")
+/// Resident memory of a process, bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rss {
+    /// Resident set size now (`VmRSS`).
+    pub current: u64,
+    /// Peak resident set size since the process started (`VmHWM`).
+    pub peak: u64,
 }
 
-/// Peak resident set size since the process started, bytes (`VmHWM`).
-pub fn peak_rss_bytes(pid: u32) -> Result<u64, ProcError> {
-    status_field(pid, "VmHWM")
+/// Current and peak resident memory, from one read of `/proc/<pid>/status`.
+pub fn rss(pid: u32) -> Result<Rss, ProcError> {
+    let path = procfs::pid_path(pid, "status");
+    let text = procfs::read(&path)?;
+    let field = |key: &str| {
+        parse_status(&text, key).ok_or_else(|| ProcError::Parse {
+            path: path.clone(),
+            detail: format!("no `{key}:` line with a size in kB"),
+        })
+    };
+    Ok(Rss {
+        current: field("VmRSS")?,
+        peak: field("VmHWM")?,
+    })
 }
 
 /// A `kB` field of `/proc/<pid>/status` text, in bytes.
 pub fn parse_status(text: &str, key: &str) -> Option<u64> {
     procfs::kb_field(text, key)
-}
-
-fn status_field(pid: u32, key: &str) -> Result<u64, ProcError> {
-    let path = procfs::pid_path(pid, "status");
-    let text = procfs::read(&path)?;
-    parse_status(&text, key).ok_or_else(|| ProcError::Parse {
-        path,
-        detail: format!("no `{key}:` line with a size in kB"),
-    })
 }
 
 #[cfg(test)]
@@ -44,9 +50,8 @@ mod tests {
 
     #[test]
     fn own_process_has_resident_memory() {
-        let pid = std::process::id();
-        let (rss, peak) = (rss_bytes(pid).unwrap(), peak_rss_bytes(pid).unwrap());
-        assert!(rss > 0 && rss % 1024 == 0);
-        assert!(peak % 1024 == 0 && peak > 0);
+        let Rss { current, peak } = rss(std::process::id()).unwrap();
+        assert!(current > 0 && current % 1024 == 0);
+        assert!(peak % 1024 == 0 && peak >= current);
     }
 }

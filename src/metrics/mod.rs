@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod latency;
 pub mod machine;
 pub mod memory;
+pub mod probe;
 pub mod procfs;
 pub mod sequence;
 pub mod state;

@@ -33,6 +33,14 @@ pub struct Bar {
 }
 
 impl Bar {
+    /// No bar drawn, only the label where it would stand.
+    pub fn not_measured() -> Self {
+        Self {
+            segments: Vec::new(),
+            label: "not measured".into(),
+        }
+    }
+
     fn total(&self) -> f64 {
         self.segments.iter().map(|s| s.value.max(0.0)).sum()
     }

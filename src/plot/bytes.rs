@@ -21,12 +21,16 @@ impl<'a> BytesChart<'a> {
     }
 }
 
-/// The three layers of one event's bytes: payload, protocol overhead, TCP/IP estimate.
-pub fn layers(t: &TransportResult) -> [f64; 3] {
+/// The layers of one event's bytes: payload, protocol overhead, and the TCP/IP estimate
+/// when the segments were measured.
+pub fn layers(t: &TransportResult) -> (f64, f64, Option<f64>) {
     let payload = t.bytes.payload_per_event;
     let protocol = (t.bytes.per_event - payload).max(0.0);
-    let tcp_ip = (t.tcp.wire_per_event_estimate - t.bytes.per_event).max(0.0);
-    [payload, protocol, tcp_ip]
+    let tcp_ip = t
+        .tcp
+        .wire_per_event_estimate
+        .map(|wire| (wire - t.bytes.per_event).max(0.0));
+    (payload, protocol, tcp_ip)
 }
 
 impl Chart for BytesChart<'_> {
@@ -55,27 +59,29 @@ impl Chart for BytesChart<'_> {
             .entries
             .iter()
             .map(|(t, label)| {
-                let [payload, protocol, tcp_ip] = layers(t);
+                let (payload, protocol, tcp_ip) = layers(t);
                 let socket = payload + protocol;
+                let mut segments = vec![
+                    Segment {
+                        value: payload,
+                        fill: Fill::Solid,
+                    },
+                    Segment {
+                        value: protocol,
+                        fill: Fill::Light,
+                    },
+                ];
+                segments.extend(tcp_ip.map(|value| Segment {
+                    value,
+                    fill: Fill::Hatched,
+                }));
+                let tcp_ip = tcp_ip.map_or("TCP/IP not measured".into(), |v| format!("+{v:.0}"));
                 Slot {
                     name: label.clone(),
                     colour: colour(&t.transport),
                     bars: vec![Bar {
-                        segments: vec![
-                            Segment {
-                                value: payload,
-                                fill: Fill::Solid,
-                            },
-                            Segment {
-                                value: protocol,
-                                fill: Fill::Light,
-                            },
-                            Segment {
-                                value: tcp_ip,
-                                fill: Fill::Hatched,
-                            },
-                        ],
-                        label: format!("{socket:.0} B (+{tcp_ip:.0})"),
+                        segments,
+                        label: format!("{socket:.0} B ({tcp_ip})"),
                     }],
                 }
             })

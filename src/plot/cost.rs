@@ -21,10 +21,15 @@ impl<'a> CostChart<'a> {
     }
 }
 
-fn bar(value: f64, fill: Fill) -> Bar {
-    Bar {
-        segments: vec![Segment { value, fill }],
-        label: short_number(&value),
+/// A bar of `value`, or none, labelled "not measured", where there is no value: a zero
+/// bar would read as the cheapest.
+fn bar(value: Option<f64>, fill: Fill) -> Bar {
+    match value {
+        Some(value) => Bar {
+            segments: vec![Segment { value, fill }],
+            label: short_number(&value),
+        },
+        None => Bar::not_measured(),
     }
 }
 
@@ -75,7 +80,7 @@ impl Chart for CostChart<'_> {
         draw_bars(&panels[0], &cpu, &cpu_axes)?;
         let rss = slots(&|t| {
             vec![bar(
-                t.memory.server_rss_per_conn_bytes / 1024.0,
+                t.memory.server_rss_per_conn_bytes.map(|b| b / 1024.0),
                 Fill::Solid,
             )]
         });
@@ -85,5 +90,26 @@ impl Chart for CostChart<'_> {
             y_desc: "RSS per connection (KiB)",
         };
         draw_bars(&panels[1], &rss, &rss_axes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_not_measured_is_no_bar_but_its_label() {
+        assert_eq!(
+            bar(None, Fill::Solid),
+            Bar {
+                segments: Vec::new(),
+                label: "not measured".into()
+            }
+        );
+        assert_eq!(
+            bar(Some(0.0), Fill::Light).segments.len(),
+            1,
+            "a real 0 is drawn"
+        );
     }
 }

@@ -75,14 +75,15 @@ impl<'a> SweepChart<'a> {
 struct Panel {
     caption: &'static str,
     y_desc: &'static str,
-    metric: fn(&TransportResult) -> f64,
+    /// `None` when not measured: the point is left off that panel.
+    metric: fn(&TransportResult) -> Option<f64>,
 }
 
 const PANELS: [Panel; 3] = [
     Panel {
         caption: "Bandwidth at the sockets",
         y_desc: "Mbit/s (10^6 bit/s), both directions",
-        metric: |t| t.bytes.per_second * 8.0 / 1e6,
+        metric: |t| Some(t.bytes.per_second * 8.0 / 1e6),
     },
     Panel {
         caption: "Server CPU",
@@ -92,7 +93,7 @@ const PANELS: [Panel; 3] = [
     Panel {
         caption: "p99 latency",
         y_desc: "p99 latency (ms)",
-        metric: |t| t.latency_us.p99 / 1000.0,
+        metric: |t| Some(t.latency_us.p99 / 1000.0),
     },
 ];
 
@@ -150,7 +151,7 @@ impl SweepChart<'_> {
         let values = self
             .lines
             .iter()
-            .flat_map(|(_, p)| p.iter().map(|p| (panel.metric)(p.result)));
+            .flat_map(|(_, p)| p.iter().filter_map(|p| (panel.metric)(p.result)));
         let y = log_range(values);
         let mut chart = ChartBuilder::on(area)
             .margin(15)
@@ -171,10 +172,11 @@ impl SweepChart<'_> {
             .draw()?;
         for (name, points) in &self.lines {
             let c = colour(name);
-            // Zeros cannot sit on a log axis; they are in the report's table instead.
+            // Zeros cannot sit on a log axis; they are in the report's table instead, as
+            // are the points not measured.
             let points: Vec<_> = points
                 .iter()
-                .map(|p| (p.value, (panel.metric)(p.result), p.saturated))
+                .filter_map(|p| Some((p.value, (panel.metric)(p.result)?, p.saturated)))
                 .filter(|(_, y, _)| *y > 0.0)
                 .collect();
             for pair in points.windows(2) {

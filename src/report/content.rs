@@ -55,6 +55,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
          TCP/IP headers and ACKs. Latency runs from publish to receive. CPU is per 1,000 \
          delivered events; RSS is the server's growth per connected client.",
     )]));
+    blocks.extend(not_measured(&entries));
 
     let verdicts = verdict::verdicts(&entries);
     if !verdicts.is_empty() {
@@ -272,6 +273,40 @@ fn description(results: &Results) -> Vec<Block> {
     blocks
 }
 
+const NOT_MEASURED: &str = "not measured";
+
+/// A figure as the report prints it, or `not measured` (the list below the table says why).
+fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
+    value.map_or_else(|| NOT_MEASURED.into(), show)
+}
+
+/// What was not measured, per transport and figure, with the reason; nothing when all was.
+fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
+    let lines: Vec<Line> = entries
+        .iter()
+        .flat_map(|(t, _)| {
+            t.not_measured.iter().map(|(figure, reason)| {
+                vec![
+                    strong(&t.transport),
+                    text(" "),
+                    code(figure),
+                    text(format!(": {NOT_MEASURED}: {reason}.")),
+                ]
+            })
+        })
+        .collect();
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Paragraph(vec![text(
+            "Figures marked \"not measured\" could not be read: they are missing, not zero, \
+             and no verdict ranks on them.",
+        )]),
+        Block::List(lines),
+    ]
+}
+
 fn name_cell(t: &TransportResult, saturated: bool) -> String {
     if saturated {
         format!("{} (saturated)", t.transport)
@@ -297,19 +332,22 @@ fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
     for (t, saturated) in entries {
         table.row(vec![
             name_cell(t, *saturated),
-            format!(
-                "{} of {}",
-                thousands(t.events.delivered as i64),
-                thousands(t.events.expected as i64)
-            ),
+            match t.events.expected {
+                Some(expected) => format!(
+                    "{} of {}",
+                    thousands(t.events.delivered as i64),
+                    thousands(expected as i64)
+                ),
+                None => format!("{} of {NOT_MEASURED}", thousands(t.events.delivered as i64)),
+            },
             bytes(t.bytes.per_event),
             percent(t.bytes.overhead_share),
-            bytes(t.tcp.wire_per_event_estimate),
+            measured(t.tcp.wire_per_event_estimate, bytes),
             latency(t.latency_us.p50),
             latency(t.latency_us.p99),
-            format!("{:.1} ms", t.cpu.server_us_per_event),
-            kib(t.memory.server_rss_per_conn_bytes),
-            thousands(t.events.lost as i64),
+            measured(t.cpu.server_us_per_event, |v| format!("{v:.1} ms")),
+            measured(t.memory.server_rss_per_conn_bytes, kib),
+            measured(t.events.lost, |v| thousands(v as i64)),
             thousands(error_count(t) as i64),
         ]);
     }
@@ -358,8 +396,8 @@ fn sweep_table(results: &Results) -> Table {
             number(value),
             t.transport.clone(),
             sig3(t.bytes.per_second * 8.0 / 1e6),
-            format!("{:.3}", t.cpu.server_cores),
-            format!("{:.3}", t.cpu.client_cores),
+            measured(t.cpu.server_cores, |v| format!("{v:.3}")),
+            measured(t.cpu.client_cores, |v| format!("{v:.3}")),
             latency(t.latency_us.p99),
             bytes(t.bytes.per_event),
             status,

@@ -53,8 +53,8 @@ fn mbits(bytes_per_second: f64) -> f64 {
     bytes_per_second * 8.0 / 1e6
 }
 
-fn wire_per_second(t: &TransportResult) -> f64 {
-    t.tcp.wire_bytes_estimate as f64 / t.window_s.max(f64::MIN_POSITIVE)
+fn wire_per_second(t: &TransportResult) -> Option<f64> {
+    Some(t.tcp.wire_bytes_estimate? as f64 / t.window_s.max(f64::MIN_POSITIVE))
 }
 
 pub fn section(results: &Results) -> Vec<Block> {
@@ -159,7 +159,7 @@ fn bandwidth_table(results: &Results, saturated: &dyn Fn(&TransportResult) -> bo
                         sig3(ours),
                         theirs.map_or("—".into(), |(v, _)| versus(ours, v)),
                         sig3(mbits(t.bytes.per_second)),
-                        sig3(mbits(wire_per_second(t))),
+                        wire_per_second(t).map_or("not measured".into(), |w| sig3(mbits(w))),
                     ]
                 }
                 None if theirs.is_some_and(|(_, published)| published) => {
@@ -255,14 +255,15 @@ fn differences(
         .into_iter()
         .flatten()
         .filter(|t| t.bytes.per_event > 0.0)
-        .map(|t| {
-            let extra = t.tcp.wire_per_event_estimate / t.bytes.per_event - 1.0;
-            format!(
+        .filter_map(|t| {
+            let wire = t.tcp.wire_per_event_estimate?;
+            let extra = wire / t.bytes.per_event - 1.0;
+            Some(format!(
                 "{} +{} ({} per event)",
                 t.transport,
                 percent(extra),
-                bytes(t.tcp.wire_per_event_estimate - t.bytes.per_event)
-            )
+                bytes(wire - t.bytes.per_event)
+            ))
         })
         .collect();
     if !tcp.is_empty() {

@@ -17,7 +17,7 @@ mod verdict;
 use std::path::{Path, PathBuf};
 
 use crate::plot::{self, PlotError};
-use crate::results::{Results, SCHEMA};
+use crate::results::{Results, SCHEMA, SCHEMA_V1, readable};
 
 pub const RESULTS_FILE: &str = "results.json";
 pub const CHARTS_DIR: &str = "charts";
@@ -57,7 +57,7 @@ pub enum ReportError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{path} has schema `{found}`; this wsbench reads `{SCHEMA}`")]
+    #[error("{path} has schema `{found}`; this wsbench reads `{SCHEMA}` and `{SCHEMA_V1}`")]
     Schema { path: PathBuf, found: String },
     #[error(transparent)]
     Plot(#[from] PlotError),
@@ -96,7 +96,7 @@ pub fn load(dir: &Path) -> Result<Results, ReportError> {
         path: path.clone(),
         source,
     })?;
-    if results.schema != SCHEMA {
+    if !readable(&results.schema) {
         return Err(ReportError::Schema {
             path,
             found: results.schema,

@@ -11,6 +11,12 @@ pub struct Metric {
     pub name: &'static str,
     /// What the best is: `cheapest`, `smallest`, `fastest`.
     pub best: &'static str,
+    /// Its results.json path, where `not_measured` gives the reason it is missing.
+    pub path: &'static str,
+    /// Whether the metric means anything for this entry (events to divide by...); one
+    /// that does not is left out silently.
+    pub applies: fn(&TransportResult) -> bool,
+    /// The figure; `None` when it was not measured.
     pub value: fn(&TransportResult) -> Option<f64>,
     pub show: fn(f64) -> String,
 }
@@ -19,38 +25,50 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         name: "Bytes per delivered event (at the socket)",
         best: "cheapest",
-        value: |t| (t.events.received_in_window > 0).then_some(t.bytes.per_event),
+        path: "bytes.per_event",
+        applies: |t| t.events.received_in_window > 0,
+        value: |t| Some(t.bytes.per_event),
         show: format::bytes,
     },
     Metric {
         name: "Bytes per delivered event on the wire (TCP/IP estimate)",
         best: "cheapest",
-        value: |t| (t.events.received_in_window > 0).then_some(t.tcp.wire_per_event_estimate),
+        path: "tcp.wire_per_event_estimate",
+        applies: |t| t.events.received_in_window > 0,
+        value: |t| t.tcp.wire_per_event_estimate,
         show: format::bytes,
     },
     Metric {
         name: "Server CPU per 1,000 delivered events",
         best: "cheapest",
+        path: "cpu.server_us_per_event",
+        applies: |t| t.events.delivered > 0,
         // µs per event are ms per 1,000 events.
-        value: |t| (t.events.delivered > 0).then_some(t.cpu.server_us_per_event),
+        value: |t| t.cpu.server_us_per_event,
         show: |v| format!("{v:.1} ms"),
     },
     Metric {
         name: "Server memory per connection",
         best: "smallest",
-        value: |t| (t.clients > 0).then_some(t.memory.server_rss_per_conn_bytes),
+        path: "memory.server_rss_per_conn_bytes",
+        applies: |t| t.clients > 0,
+        value: |t| t.memory.server_rss_per_conn_bytes,
         show: format::kib,
     },
     Metric {
         name: "Median latency (p50)",
         best: "fastest",
-        value: |t| (t.latency_us.count > 0).then_some(t.latency_us.p50),
+        path: "latency_us.p50",
+        applies: |t| t.latency_us.count > 0,
+        value: |t| Some(t.latency_us.p50),
         show: format::latency,
     },
     Metric {
         name: "Tail latency (p99)",
         best: "fastest",
-        value: |t| (t.latency_us.count > 0).then_some(t.latency_us.p99),
+        path: "latency_us.p99",
+        applies: |t| t.latency_us.count > 0,
+        value: |t| Some(t.latency_us.p99),
         show: format::latency,
     },
 ];
@@ -69,36 +87,50 @@ pub struct Rank {
 pub struct Verdict {
     pub metric: &'static str,
     pub best_word: &'static str,
-    /// The cheapest unsaturated transport (or cheapest of all, when all saturated).
-    pub best: Rank,
+    /// The cheapest unsaturated transport (or cheapest of all, when all saturated);
+    /// `None` when no transport has the figure.
+    pub best: Option<Rank>,
     /// Every transport with a value, cheapest first.
     pub ranking: Vec<Rank>,
+    /// Transports left out because the figure was not measured, with the reason.
+    pub unmeasured: Vec<(String, String)>,
 }
 
-/// `entries` with whether each saturated; metrics no entry has a value for are left out.
+/// `entries` with whether each saturated; metrics no entry applies to (and none misses)
+/// are left out.
 pub fn verdicts(entries: &[(&TransportResult, bool)]) -> Vec<Verdict> {
     METRICS.iter().filter_map(|m| verdict(m, entries)).collect()
 }
 
 fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verdict> {
-    let mut ranking: Vec<Rank> = entries
-        .iter()
-        .filter_map(|(t, saturated)| {
-            let value = (metric.value)(t).filter(|v| v.is_finite() && *v >= 0.0)?;
-            Some(Rank {
-                transport: t.transport.clone(),
-                value,
-                factor: 1.0,
-                saturated: *saturated,
-            })
-        })
-        .collect();
+    let mut ranking = Vec::new();
+    let mut unmeasured = Vec::new();
+    for (t, saturated) in entries {
+        let applies = (metric.applies)(t);
+        match ((metric.value)(t), t.not_measured_reason(metric.path)) {
+            (Some(value), _) if applies && value.is_finite() && value >= 0.0 => {
+                ranking.push(Rank {
+                    transport: t.transport.clone(),
+                    value,
+                    factor: 1.0,
+                    saturated: *saturated,
+                })
+            }
+            // Said even where the metric would not apply: the reader must know it is missing.
+            (None, Some(reason)) => unmeasured.push((t.transport.clone(), reason.to_string())),
+            (None, None) if applies => unmeasured.push((t.transport.clone(), "no value".into())),
+            _ => {}
+        }
+    }
+    if ranking.is_empty() && unmeasured.is_empty() {
+        return None;
+    }
     ranking.sort_by(|a, b| a.value.total_cmp(&b.value));
     let best_index = ranking.iter().position(|r| !r.saturated).unwrap_or(0);
-    let best = ranking.get(best_index)?.value;
+    let best_value = ranking.get(best_index).map_or(0.0, |b| b.value);
     for rank in &mut ranking {
-        rank.factor = if best > 0.0 {
-            rank.value / best
+        rank.factor = if best_value > 0.0 {
+            rank.value / best_value
         } else if rank.value == 0.0 {
             1.0
         } else {
@@ -108,13 +140,15 @@ fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verd
     Some(Verdict {
         metric: metric.name,
         best_word: metric.best,
-        best: ranking[best_index].clone(),
+        best: ranking.get(best_index).cloned(),
         ranking,
+        unmeasured,
     })
 }
 
 impl Verdict {
-    /// `**Tail latency (p99)**: **ws** is cheapest at 1.74 ms; ws 1.0×, sse 1.2×, …`
+    /// `**Tail latency (p99)**: **ws** is cheapest at 1.74 ms; ws 1.0×, sse 1.2×, …`, then
+    /// the transports left out as not measured.
     pub fn line(&self) -> Line {
         let show = METRICS
             .iter()
@@ -128,27 +162,40 @@ impl Verdict {
                 format!("{} {}{flag}", r.transport, format::factor(r.factor))
             })
             .collect();
-        if self.ranking.len() == 1 {
-            return vec![
-                strong(self.metric),
-                text(format!(
-                    ": only {} measured, {}.",
-                    self.best.transport,
-                    show(self.best.value)
-                )),
-            ];
+        let mut line = vec![strong(self.metric)];
+        match &self.best {
+            None => line.push(text(": not measured")),
+            Some(best) if self.ranking.len() == 1 => line.push(text(format!(
+                ": only {} measured, {}",
+                best.transport,
+                show(best.value)
+            ))),
+            Some(best) => {
+                line.push(text(": "));
+                line.push(strong(&best.transport));
+                line.push(text(format!(
+                    " is {} at {}; {}",
+                    self.best_word,
+                    show(best.value),
+                    ranking.join(", ")
+                )));
+            }
         }
-        vec![
-            strong(self.metric),
-            text(": "),
-            strong(&self.best.transport),
-            text(format!(
-                " is {} at {}; {}.",
-                self.best_word,
-                show(self.best.value),
-                ranking.join(", ")
-            )),
-        ]
+        if !self.unmeasured.is_empty() {
+            let left_out: Vec<String> = self
+                .unmeasured
+                .iter()
+                .map(|(transport, reason)| format!("{transport} ({reason})"))
+                .collect();
+            let prefix = if self.best.is_some() {
+                "; not ranked, not measured: "
+            } else {
+                " for "
+            };
+            line.push(text(format!("{prefix}{}", left_out.join(", "))));
+        }
+        line.push(text("."));
+        line
     }
 }
 
@@ -180,7 +227,7 @@ mod tests {
         );
         let verdicts = verdicts(&[(&poll, false), (&sse, false), (&ws, false)]);
         let bytes = &verdicts[0];
-        assert_eq!(bytes.best.transport, "ws");
+        assert_eq!(bytes.best.as_ref().unwrap().transport, "ws");
         let order: Vec<_> = bytes
             .ranking
             .iter()
@@ -204,7 +251,7 @@ mod tests {
     fn a_saturated_transport_is_never_cheapest() {
         let (poll, ws) = (entry("poll", 50.0, 1.0), entry("ws", 64.0, 2.0));
         let verdicts = verdicts(&[(&poll, true), (&ws, false)]);
-        assert_eq!(verdicts[0].best.transport, "ws");
+        assert_eq!(verdicts[0].best.as_ref().unwrap().transport, "ws");
         assert_eq!(verdicts[0].ranking[0].transport, "poll");
         assert!((verdicts[0].ranking[0].factor - 50.0 / 64.0).abs() < 1e-12);
     }
@@ -220,14 +267,65 @@ mod tests {
             "no events received: no bytes per event"
         );
         let mut c = entry("c", 0.0, 5.0);
-        c.memory.server_rss_per_conn_bytes = 0.0;
+        c.memory.server_rss_per_conn_bytes = Some(0.0);
         let mut d = entry("d", 10.0, 5.0);
-        d.memory.server_rss_per_conn_bytes = 4096.0;
+        d.memory.server_rss_per_conn_bytes = Some(4096.0);
         let v = verdicts(&[(&c, false), (&d, false)]);
         let memory = v
             .iter()
             .find(|v| v.metric == "Server memory per connection")
             .unwrap();
         assert_eq!(memory.ranking[1].factor, f64::INFINITY);
+    }
+
+    fn words(line: &Line) -> String {
+        line.iter()
+            .map(|s| match s {
+                Span::Text(t) | Span::Strong(t) | Span::Code(t) => t.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_transport_without_the_figure_is_left_out_of_that_ranking_and_named() {
+        // poll's memory reads 0 where it could not be read: it must not be "smallest".
+        let mut poll = entry("poll", 50.0, 1.0);
+        poll.memory.server_rss_per_conn_bytes = None;
+        poll.not_measured
+            .insert("memory".into(), "no local server process".into());
+        let mut ws = entry("ws", 64.0, 2.0);
+        ws.memory.server_rss_per_conn_bytes = Some(4096.0);
+        let mut sse = entry("sse", 80.0, 3.0);
+        sse.memory.server_rss_per_conn_bytes = Some(8192.0);
+        let all = verdicts(&[(&poll, false), (&ws, false), (&sse, false)]);
+        let memory = all
+            .iter()
+            .find(|v| v.metric == "Server memory per connection")
+            .unwrap();
+        let ranked: Vec<&str> = memory
+            .ranking
+            .iter()
+            .map(|r| r.transport.as_str())
+            .collect();
+        assert_eq!(ranked, ["ws", "sse"]);
+        assert_eq!(
+            words(&memory.line()),
+            "Server memory per connection: ws is smallest at 4.0 KiB; ws 1.0×, sse 2.0×; \
+             not ranked, not measured: poll (no local server process)."
+        );
+        let bytes = &all[0];
+        assert!(bytes.unmeasured.is_empty() && bytes.ranking.len() == 3);
+
+        ws.memory.server_rss_per_conn_bytes = None;
+        let none = verdicts(&[(&ws, false)]);
+        let memory = none
+            .iter()
+            .find(|v| v.metric == "Server memory per connection")
+            .unwrap();
+        assert_eq!(memory.best, None);
+        assert_eq!(
+            words(&memory.line()),
+            "Server memory per connection: not measured for ws (no value)."
+        );
     }
 }

@@ -1,37 +1,133 @@
-//! The figures of one transport, computed from what the clients and the server counted.
+//! The figures of one transport, computed from what the clients counted and what the
+//! probes answered.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 
 use super::RunError;
 use crate::client::{Recorder, Tally};
-use crate::metrics::cpu;
+use crate::metrics::probe::{Answer, ProbeAnswers, ProbeError, Segments, ServerBytes};
 use crate::metrics::sequence::DeliveryCounts;
-use crate::metrics::tcpinfo;
+use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
 use crate::transport::Transport;
 
-pub fn events(
+/// What one transport's run collected, before it is turned into figures.
+pub struct Collected<'a> {
+    /// Clients that connected: the divisor of the server's memory per connection.
+    pub connected: u64,
+    /// Client socket bytes `(down, up)` as the window opened and as it closed.
+    pub window_bytes: [(u64, u64); 2],
+    /// Client socket bytes `(down, up)` over the whole run, beside the server's counters.
+    pub run_bytes: (u64, u64),
+    /// The server's `/stats` over the window.
+    pub stats: &'a serde_json::Value,
+    /// State feeds: the latest seq per key after the drain.
+    pub final_state: Option<&'a HashMap<String, u64>>,
+    pub tallies: &'a [Tally],
+    pub recorder: &'a Recorder,
+    pub probes: ProbeAnswers,
+}
+
+/// Fills `result` (its transport, clients and window already set) with the figures of
+/// what was collected. A figure whose probe had no answer is `None`, and so is every
+/// figure derived from it; `not_measured` says why.
+pub fn fill(result: &mut TransportResult, collected: Collected) {
+    let Collected {
+        connected,
+        window_bytes: [bytes0, bytes1],
+        run_bytes,
+        stats,
+        final_state,
+        tallies,
+        recorder,
+        probes,
+    } = collected;
+    let mut gaps = Gaps::default();
+    let window_s = result.window_s;
+    result.events = events(
+        stats,
+        tallies,
+        result.clients,
+        final_state,
+        recorder,
+        &mut gaps,
+    );
+    result.latency_us = latency::summarize(&recorder.latency);
+    result.percentiles = latency::percentile_curve(&recorder.latency);
+    if final_state.is_some() {
+        result.staleness_us = Some(latency::summarize(&recorder.staleness));
+    }
+    result.bytes = bytes(bytes0, bytes1, recorder, window_s);
+    result.tcp = tcp(&result.bytes, probes.segments, recorder, &mut gaps);
+    result.requests = Requests {
+        total: recorder.requests,
+        empty: recorder.empty,
+        errors: recorder.status_errors,
+    };
+    result.errors = recorder.errors.clone();
+    let delivered = result.events.delivered;
+    result.cpu = cpu_figures(
+        probes.server_cpu,
+        probes.client_cpu,
+        delivered,
+        window_s,
+        &mut gaps,
+    );
+    result.memory = memory(
+        [probes.rss_idle, probes.rss_connected, probes.rss_peak],
+        connected,
+        &mut gaps,
+    );
+    result.cross_check = cross_check(probes.server_bytes, run_bytes, &mut gaps);
+    result.not_measured = gaps.folded(result);
+}
+
+/// Why figures are `None`, by figure path.
+#[derive(Default)]
+struct Gaps(BTreeMap<String, String>);
+
+impl Gaps {
+    /// `answer`'s value, or `None` with its reason noted for `path`.
+    fn figure<T>(&mut self, path: &str, answer: Answer<T>) -> Option<T> {
+        answer
+            .map_err(|reason| self.0.insert(path.into(), reason.to_string()))
+            .ok()
+    }
+
+    /// The reasons, a section's figures folded into the section when they all share one.
+    fn folded(self, result: &TransportResult) -> BTreeMap<String, String> {
+        result.fold_reasons(self.0)
+    }
+}
+
+/// The reason given when the target cannot say which events it published in the window.
+pub const NO_WINDOW: &str = "the server cannot say which events it published in the window";
+
+fn events(
     stats: &serde_json::Value,
     tallies: &[Tally],
     clients: u64,
     final_state: Option<&HashMap<String, u64>>,
     recorder: &Recorder,
-) -> Result<Events, RunError> {
-    let window = &stats["window"];
-    // The server no longer holds the window's start: its counts are unknown, not zero.
-    if let Some(reason) = window["error"].as_str() {
-        return Err(RunError::Control {
-            request: "GET /stats (window)".into(),
-            reason: format!("delivery cannot be measured: {reason}"),
-        });
-    }
-    let (first, last) = (
-        window["first_seq"].as_u64().unwrap_or(0),
-        window["last_seq"].as_u64().unwrap_or(0),
-    );
-    let published = window["events"].as_u64().unwrap_or(0);
+    gaps: &mut Gaps,
+) -> Events {
+    // A window the server cannot count (it no longer holds its start) has null figures and
+    // an `error`: not measured, never zero.
+    let window = stats
+        .get("window")
+        .filter(|w| !w.is_null() && !w["events"].is_null());
+    let no_window = stats["window"]["error"]
+        .as_str()
+        .map_or_else(|| NO_WINDOW.to_string(), |e| format!("{NO_WINDOW}: {e}"));
+    let (first, last) = window.map_or((0, 0), |window| {
+        (
+            window["first_seq"].as_u64().unwrap_or(0),
+            window["last_seq"].as_u64().unwrap_or(0),
+        )
+    });
+    let published = window.map_or(0, |window| window["events"].as_u64().unwrap_or(0));
     let mut counts = DeliveryCounts::default();
     let mut lost_keys = 0;
     // Keys whose final value was published in the window: those a client must end up with.
@@ -53,26 +149,34 @@ pub fn events(
     let expected = published * clients;
     // Clients whose task never reported missed everything.
     let missing_clients = clients.saturating_sub(tallies.len() as u64);
-    let mut events = Events {
-        published,
-        expected,
-        delivered: counts.delivered,
-        lost: counts.lost + missing_clients * published,
-        duplicated: counts.duplicated,
-        out_of_order: counts.out_of_order,
-        coalesced: 0,
-        received_in_window: recorder.received_in_window,
-    };
-    if final_state.is_some() {
+    let (lost, coalesced) = match final_state {
         // State feeds: a superseded value never sent is coalesced; only a key whose final
         // value a client lacks is lost.
-        events.lost = lost_keys;
-        events.coalesced = expected.saturating_sub(events.delivered + lost_keys);
+        Some(_) => (
+            lost_keys,
+            expected.saturating_sub(counts.delivered + lost_keys),
+        ),
+        None => (counts.lost + missing_clients * published, 0),
+    };
+    let mut measured = |path: &str, value: u64| {
+        let answer = window
+            .map(|_| value)
+            .ok_or_else(|| ProbeError::Absent(no_window.clone()));
+        gaps.figure(path, answer)
+    };
+    Events {
+        published: measured("events.published", published),
+        expected: measured("events.expected", expected),
+        delivered: counts.delivered,
+        lost: measured("events.lost", lost),
+        duplicated: counts.duplicated,
+        out_of_order: counts.out_of_order,
+        coalesced: measured("events.coalesced", coalesced),
+        received_in_window: recorder.received_in_window,
     }
-    Ok(events)
 }
 
-pub fn bytes(
+fn bytes(
     (down0, up0): (u64, u64),
     (down1, up1): (u64, u64),
     recorder: &Recorder,
@@ -109,29 +213,40 @@ pub fn bytes(
     }
 }
 
-pub fn tcp(bytes: &ByteCounts, recorder: &Recorder) -> Tcp {
-    let segments = recorder.segments_out + recorder.segments_in;
-    let wire = tcpinfo::wire_estimate(bytes.down + bytes.up, segments);
+fn tcp(
+    bytes: &ByteCounts,
+    segments: Answer<Segments>,
+    recorder: &Recorder,
+    gaps: &mut Gaps,
+) -> Tcp {
+    let wire = segments
+        .clone()
+        .map(|s| tcpinfo::wire_estimate(bytes.down + bytes.up, s.sent + s.received));
+    let received = recorder.received_in_window;
     Tcp {
-        segments_out: recorder.segments_out,
-        segments_in: recorder.segments_in,
-        wire_bytes_estimate: wire,
-        wire_per_event_estimate: if recorder.received_in_window == 0 {
-            0.0
-        } else {
-            wire as f64 / recorder.received_in_window as f64
-        },
+        segments_out: gaps.figure("tcp.segments_out", segments.clone().map(|s| s.sent)),
+        segments_in: gaps.figure("tcp.segments_in", segments.map(|s| s.received)),
+        wire_bytes_estimate: gaps.figure("tcp.wire_bytes_estimate", wire.clone()),
+        wire_per_event_estimate: gaps.figure(
+            "tcp.wire_per_event_estimate",
+            wire.map(|w| {
+                if received == 0 {
+                    0.0
+                } else {
+                    w as f64 / received as f64
+                }
+            }),
+        ),
     }
 }
 
-pub fn cpu_figures(
-    server: Option<cpu::CpuSample>,
-    client: Option<cpu::CpuSample>,
+fn cpu_figures(
+    server: Answer<cpu::CpuSample>,
+    client: Answer<cpu::CpuSample>,
     delivered: u64,
     window_s: f64,
+    gaps: &mut Gaps,
 ) -> Cpu {
-    let server = server.unwrap_or_default();
-    let client = client.unwrap_or_default();
     let per_event = |s: f64| {
         if delivered == 0 {
             0.0
@@ -140,27 +255,41 @@ pub fn cpu_figures(
         }
     };
     let cores = |s: f64| if window_s > 0.0 { s / window_s } else { 0.0 };
+    let server_s = server.clone().map(|c| c.total_s());
+    let client_s = client.map(|c| c.total_s());
     Cpu {
-        server_s: server.total_s(),
-        server_user_s: server.user_s,
-        server_system_s: server.system_s,
-        client_s: client.total_s(),
-        server_us_per_event: per_event(server.total_s()),
-        client_us_per_event: per_event(client.total_s()),
-        client_cores: cores(client.total_s()),
-        server_cores: cores(server.total_s()),
+        server_s: gaps.figure("cpu.server_s", server_s.clone()),
+        server_user_s: gaps.figure("cpu.server_user_s", server.clone().map(|c| c.user_s)),
+        server_system_s: gaps.figure("cpu.server_system_s", server.map(|c| c.system_s)),
+        client_s: gaps.figure("cpu.client_s", client_s.clone()),
+        server_us_per_event: gaps
+            .figure("cpu.server_us_per_event", server_s.clone().map(per_event)),
+        client_us_per_event: gaps
+            .figure("cpu.client_us_per_event", client_s.clone().map(per_event)),
+        client_cores: gaps.figure("cpu.client_cores", client_s.map(cores)),
+        server_cores: gaps.figure("cpu.server_cores", server_s.map(cores)),
     }
 }
 
-pub fn cross_check(
-    stats: &serde_json::Value,
-    transport: Transport,
-    client_down: u64,
-    client_up: u64,
+/// Server memory from its RSS when idle, connected and at its peak.
+fn memory([idle, connected, peak]: [Answer<u64>; 3], clients: u64, gaps: &mut Gaps) -> Memory {
+    // Divided by the clients that connected: the others hold no server memory.
+    let per_conn = idle
+        .clone()
+        .and_then(|idle| Ok(connected.clone()?.saturating_sub(idle) as f64 / clients as f64));
+    Memory {
+        server_peak_rss_bytes: gaps.figure("memory.server_peak_rss_bytes", peak),
+        server_rss_idle_bytes: gaps.figure("memory.server_rss_idle_bytes", idle),
+        server_rss_connected_bytes: gaps.figure("memory.server_rss_connected_bytes", connected),
+        server_rss_per_conn_bytes: gaps.figure("memory.server_rss_per_conn_bytes", per_conn),
+    }
+}
+
+fn cross_check(
+    server: Answer<ServerBytes>,
+    (client_down, client_up): (u64, u64),
+    gaps: &mut Gaps,
 ) -> CrossCheck {
-    let slot = &stats["transports"][transport.name()];
-    let server_written = slot["bytes_written"].as_u64().unwrap_or(0);
-    let server_read = slot["bytes_read"].as_u64().unwrap_or(0);
     let diff = |ours: u64, theirs: u64| {
         if theirs == 0 {
             0.0
@@ -168,13 +297,18 @@ pub fn cross_check(
             (ours as f64 - theirs as f64) * 100.0 / theirs as f64
         }
     };
+    let written = server.clone().map(|s| s.written);
+    let read = server.map(|s| s.read);
     CrossCheck {
         client_down,
         client_up,
-        server_written,
-        server_read,
-        down_diff_pct: diff(client_down, server_written),
-        up_diff_pct: diff(client_up, server_read),
+        server_written: gaps.figure("cross_check.server_written", written.clone()),
+        server_read: gaps.figure("cross_check.server_read", read.clone()),
+        down_diff_pct: gaps.figure(
+            "cross_check.down_diff_pct",
+            written.map(|w| diff(client_down, w)),
+        ),
+        up_diff_pct: gaps.figure("cross_check.up_diff_pct", read.map(|r| diff(client_up, r))),
     }
 }
 
@@ -182,18 +316,18 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
     let mut warnings = Vec::new();
     let t = &result.transport;
     let check = &result.cross_check;
-    if check.down_diff_pct.abs() > 1.0 || check.up_diff_pct.abs() > 1.0 {
+    if let (Some(down), Some(up)) = (check.down_diff_pct, check.up_diff_pct)
+        && (down.abs() > 1.0 || up.abs() > 1.0)
+    {
         warnings.push(format!(
-            "{t}: client byte counts differ from the server's by {:.2}% down and {:.2}% up",
-            check.down_diff_pct, check.up_diff_pct
+            "{t}: client byte counts differ from the server's by {down:.2}% down and {up:.2}% up"
         ));
     }
-    if result.cpu.client_cores >= 0.9 {
+    if let Some(cores) = result.cpu.client_cores.filter(|c| *c >= 0.9) {
         warnings.push(format!(
-            "{t}: the load generator used {:.2} cores during the window and competes with the server \
+            "{t}: the load generator used {cores:.2} cores during the window and competes with the server \
              for this machine's CPU: latency may include waiting for a core, so read it as a loaded \
-             machine, not a slow server",
-            result.cpu.client_cores
+             machine, not a slow server"
         ));
     }
     warnings
@@ -247,14 +381,101 @@ mod tests {
         // Window seqs 3..=7. Client A: all, one late and one duplicate; client B: misses 6 and 7;
         // client C never reported (its task failed): it lost all five.
         let tallies = [tally(&[1, 2, 3, 5, 4, 4, 6, 7, 8]), tally(&[3, 4, 5])];
-        let events = events(&stats(3, 7), &tallies, 3, None, &Recorder::default()).unwrap();
-        assert_eq!(events.published, 5);
-        assert_eq!(events.expected, 15);
+        let mut gaps = Gaps::default();
+        let recorder = Recorder::default();
+        let events = events(&stats(3, 7), &tallies, 3, None, &recorder, &mut gaps);
+        assert_eq!(events.published, Some(5));
+        assert_eq!(events.expected, Some(15));
         assert_eq!(events.delivered, 5 + 3);
-        assert_eq!(events.lost, 2 + 5);
+        assert_eq!(events.lost, Some(2 + 5));
         assert_eq!(events.duplicated, 1);
         assert_eq!(events.out_of_order, 1);
-        assert_eq!(events.coalesced, 0);
+        assert_eq!(events.coalesced, Some(0));
+        assert!(gaps.0.is_empty());
+    }
+
+    #[test]
+    fn without_a_window_what_was_published_lost_or_coalesced_is_not_measured() {
+        let tallies = [tally(&[3, 4, 5])];
+        for stats in [serde_json::json!({}), serde_json::json!({"window": null})] {
+            let mut gaps = Gaps::default();
+            let events = events(&stats, &tallies, 1, None, &Recorder::default(), &mut gaps);
+            assert_eq!(
+                (
+                    events.published,
+                    events.expected,
+                    events.lost,
+                    events.coalesced
+                ),
+                (None, None, None, None)
+            );
+            let paths: Vec<&str> = gaps.0.keys().map(String::as_str).collect();
+            assert_eq!(
+                paths,
+                [
+                    "events.coalesced",
+                    "events.expected",
+                    "events.lost",
+                    "events.published"
+                ]
+            );
+            assert!(gaps.0.values().all(|r| r == NO_WINDOW));
+        }
+    }
+
+    #[test]
+    fn memory_per_connection_needs_both_idle_and_connected_rss() {
+        let failed = || Err(ProbeError::Failed("cannot read /proc/7/status".into()));
+        let mut gaps = Gaps::default();
+        let m = memory([Ok(1000), Ok(5096), failed()], 4, &mut gaps);
+        assert_eq!(m.server_rss_per_conn_bytes, Some(1024.0));
+        assert_eq!(m.server_peak_rss_bytes, None);
+        assert_eq!(
+            gaps.folded(&TransportResult::default()),
+            BTreeMap::from([(
+                "memory.server_peak_rss_bytes".to_string(),
+                "cannot read /proc/7/status".to_string()
+            )])
+        );
+        let mut gaps = Gaps::default();
+        let m = memory([Ok(1000), failed(), Ok(9000)], 4, &mut gaps);
+        assert_eq!(
+            (m.server_rss_connected_bytes, m.server_rss_per_conn_bytes),
+            (None, None),
+            "derived from a missing figure"
+        );
+        assert_eq!(gaps.0.len(), 2);
+    }
+
+    #[test]
+    fn missing_server_counters_leave_the_cross_check_unmeasured_not_passed() {
+        let mut gaps = Gaps::default();
+        let absent = Err(ProbeError::Absent(
+            "the target keeps no byte counters".into(),
+        ));
+        let check = cross_check(absent, (1000, 200), &mut gaps);
+        assert_eq!((check.client_down, check.client_up), (1000, 200));
+        assert_eq!((check.down_diff_pct, check.up_diff_pct), (None, None));
+        let result = TransportResult {
+            cross_check: check,
+            ..Default::default()
+        };
+        assert!(figure_warnings(&result).is_empty());
+        let reasons = gaps.folded(&result);
+        assert_eq!(
+            reasons.len(),
+            4,
+            "client side measured: not folded: {reasons:?}"
+        );
+        let measured = Ok(ServerBytes {
+            written: 800,
+            read: 200,
+        });
+        let check = cross_check(measured, (1000, 200), &mut Gaps::default());
+        assert_eq!(
+            (check.down_diff_pct, check.up_diff_pct),
+            (Some(25.0), Some(0.0))
+        );
     }
 
     #[test]
@@ -279,10 +500,22 @@ mod tests {
             "first_seq": null, "last_seq": null, "events": null, "oldest_seq": 9,
             "error": "the window starts before the oldest publish instant the server keeps (seq 9)"
         }});
-        let error = events(&stats, &[tally(&[9, 10])], 1, None, &Recorder::default()).unwrap_err();
-        assert!(
-            error.to_string().contains("delivery cannot be measured"),
-            "{error}"
+        let mut gaps = Gaps::default();
+        let events = events(
+            &stats,
+            &[tally(&[9, 10])],
+            1,
+            None,
+            &Recorder::default(),
+            &mut gaps,
+        );
+        assert_eq!((events.published, events.lost), (None, None));
+        assert_eq!(
+            gaps.0.get("events.lost").map(String::as_str),
+            Some(
+                "the server cannot say which events it published in the window: the window \
+                 starts before the oldest publish instant the server keeps (seq 9)"
+            )
         );
     }
 
@@ -309,11 +542,11 @@ mod tests {
             2,
             Some(&final_state),
             &Recorder::default(),
-        )
-        .unwrap();
-        assert_eq!(events.expected, 12);
+            &mut Gaps::default(),
+        );
+        assert_eq!(events.expected, Some(12));
         assert_eq!(events.delivered, 5);
-        assert_eq!(events.lost, 2);
-        assert_eq!(events.coalesced, 12 - 5 - 2);
+        assert_eq!(events.lost, Some(2));
+        assert_eq!(events.coalesced, Some(12 - 5 - 2));
     }
 }

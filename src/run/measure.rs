@@ -8,15 +8,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::child::{ServeCommand, ServerChild};
-use super::figures::{
-    bytes, cpu_figures, cross_check, events, figure_warnings, histogram_log, publisher_warning, tcp,
-};
+use super::figures::{Collected, figure_warnings, fill, histogram_log, publisher_warning};
 use super::observe::RunObserver;
 use super::progress::Phase;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, poll_events, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
-use crate::metrics::{cpu, latency, memory};
+use crate::metrics::probe::{ProbeAnswers, Probes};
 use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
@@ -46,11 +44,13 @@ pub async fn measure(
         which = signals.wait() => return Err(RunError::Stopped(which)),
         server = ServerChild::spawn(serve) => server?,
     };
+    // The matched server is our child: every probe can read it.
+    let probes = Probes::local_server(server.pid);
     let outcome = tokio::select! {
         biased;
         which = signals.wait() => Err(RunError::Stopped(which)),
         status = server.exited() => Err(server.exited_error(transport.name(), &status)),
-        outcome = drive(scenario, transport, &server, observer) => outcome,
+        outcome = drive(scenario, transport, &server, &probes, observer) => outcome,
     };
     // A control request that failed because the server died is told as the death.
     let outcome = match outcome {
@@ -71,12 +71,13 @@ async fn drive(
     scenario: &Scenario,
     transport: Transport,
     server: &ServerChild,
+    probes: &Probes,
     observer: &dyn RunObserver,
 ) -> Result<Measured, RunError> {
     let clients = scenario.clients.count;
     let mut warnings = Vec::new();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let rss_idle = memory::rss_bytes(server.pid).unwrap_or(0);
+    let rss_idle = probes.server_memory.read().map(|rss| rss.current);
     let control = RunControl::new();
     // However `drive` ends (finished, or dropped on a signal), its clients stop.
     let _stop_clients = StopOnDrop(control.clone());
@@ -94,6 +95,7 @@ async fn drive(
         longpoll_timeout: scenario.transport.longpoll_timeout,
         key_field: scenario.feed.state_key_field(),
         seed: scenario.seed,
+        sockets: probes.sockets.clone(),
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = workers::start(
@@ -130,10 +132,9 @@ async fn drive(
 
     observer.phase(Phase::WarmUp, &control, clients);
     sleep_observed(scenario.warmup, observer, &control, clients).await;
-    let rss_connected = memory::rss_bytes(server.pid).unwrap_or(0);
+    let rss_connected = probes.server_memory.read().map(|rss| rss.current);
 
-    let server_cpu0 = cpu::sample(server.pid).ok();
-    let client_cpu0 = cpu::sample_self().ok();
+    let cpu_window = probes.open_window();
     let bytes0 = control.bytes.snapshot();
     let window_started = Instant::now();
     let window_start_ns = wall_clock_ns();
@@ -146,14 +147,7 @@ async fn drive(
     sleep_observed(scenario.duration, observer, &control, clients).await;
     // The window's figures are read together, before anything else happens.
     let bytes1 = control.bytes.snapshot();
-    let server_cpu = cpu::sample(server.pid)
-        .ok()
-        .zip(server_cpu0)
-        .map(|(b, a)| b.since(&a));
-    let client_cpu = cpu::sample_self()
-        .ok()
-        .zip(client_cpu0)
-        .map(|(b, a)| b.since(&a));
+    let (server_cpu, client_cpu) = cpu_window.close(probes);
     let window_s = window_started.elapsed().as_secs_f64();
     let window_end_ns = wall_clock_ns();
     control.end_window(window_end_ns);
@@ -184,7 +178,7 @@ async fn drive(
         Semantics::State => Some(final_state(server, scenario.feed.state_key_field()).await?),
         Semantics::Events => None,
     };
-    let peak_rss = memory::peak_rss_bytes(server.pid).unwrap_or(0);
+    let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
 
     let mut result = TransportResult {
         transport: transport.name().into(),
@@ -195,37 +189,29 @@ async fn drive(
         window_start_s: Some(window_started.duration_since(control.started).as_secs_f64()),
         ..Default::default()
     };
-    result.events = events(
-        &stats,
-        &output.tallies,
-        clients,
-        final_state.as_ref(),
-        &output.recorder,
-    )?;
-    result.latency_us = latency::summarize(&output.recorder.latency);
-    result.percentiles = latency::percentile_curve(&output.recorder.latency);
-    if final_state.is_some() {
-        result.staleness_us = Some(latency::summarize(&output.recorder.staleness));
-    }
     result.timeline = output.recorder.timeline.to_seconds(window_seconds);
-    result.bytes = bytes(bytes0, bytes1, &output.recorder, window_s);
-    result.tcp = tcp(&result.bytes, &output.recorder);
-    result.requests = Requests {
-        total: output.recorder.requests,
-        empty: output.recorder.empty,
-        errors: output.recorder.status_errors,
-    };
-    result.errors = output.recorder.errors.clone();
-    result.cpu = cpu_figures(server_cpu, client_cpu, result.events.delivered, window_s);
-    result.memory = Memory {
-        server_peak_rss_bytes: peak_rss,
-        server_rss_idle_bytes: rss_idle,
-        server_rss_connected_bytes: rss_connected,
-        // Divided by the clients that connected: the others hold no server memory.
-        server_rss_per_conn_bytes: rss_connected.saturating_sub(rss_idle) as f64 / connected as f64,
-    };
-    let (client_down, client_up) = control.bytes.snapshot();
-    result.cross_check = cross_check(&stats, transport, client_down, client_up);
+    let server_bytes = probes.server_counters.bytes(&stats, transport.name());
+    fill(
+        &mut result,
+        Collected {
+            connected,
+            window_bytes: [bytes0, bytes1],
+            run_bytes: control.bytes.snapshot(),
+            stats: &stats,
+            final_state: final_state.as_ref(),
+            tallies: &output.tallies,
+            recorder: &output.recorder,
+            probes: ProbeAnswers {
+                rss_idle,
+                rss_connected,
+                rss_peak,
+                server_cpu,
+                client_cpu,
+                segments: output.recorder.segments.answer(),
+                server_bytes,
+            },
+        },
+    );
     warnings.extend(figure_warnings(&result));
     warnings.extend(publisher_warning(&stats, transport));
     let hlog = histogram_log(started_unix_s, &output.recorder)?;

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 pub use crate::signals::StopSignal;
+pub use figures::{Collected, NO_WINDOW, fill as fill_figures};
 pub use table::render as render_table;
 
 use crate::ci;

@@ -33,11 +33,13 @@ pub fn render(results: &Results) -> String {
             format!("{:.0}%", t.bytes.overhead_share * 100.0),
             format!("{:.2}", t.latency_us.p50 / 1000.0),
             format!("{:.2}", t.latency_us.p99 / 1000.0),
-            format!("{:.2}", t.cpu.server_us_per_event),
-            format!("{:.2}", t.cpu.client_us_per_event),
-            format!("{:.1} KiB", t.memory.server_rss_per_conn_bytes / 1024.0),
+            measured(t.cpu.server_us_per_event, |v| format!("{v:.2}")),
+            measured(t.cpu.client_us_per_event, |v| format!("{v:.2}")),
+            measured(t.memory.server_rss_per_conn_bytes, |v| {
+                format!("{:.1} KiB", v / 1024.0)
+            }),
             t.events.delivered.to_string(),
-            t.events.lost.to_string(),
+            measured(t.events.lost, |v| v.to_string()),
             errors.to_string(),
         ]);
     }
@@ -68,6 +70,7 @@ pub fn render(results: &Results) -> String {
     out.push_str(
         "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
     );
+    out.push_str(&not_measured_note(results));
     if results.repeat > 1 {
         out.push_str(&format!("medians of {} runs; min–max:\n", results.repeat));
         for t in &results.transports {
@@ -78,6 +81,29 @@ pub fn render(results: &Results) -> String {
         out.push_str(&format!("warning: {warning}\n"));
     }
     out
+}
+
+/// A figure, or `n/m` when it was not measured (the footnote says why).
+fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
+    value.map_or_else(|| "n/m".into(), show)
+}
+
+/// `n/m: not measured: ws memory (no local server process); ...`, or nothing.
+fn not_measured_note(results: &Results) -> String {
+    let notes: Vec<String> = results
+        .transports
+        .iter()
+        .flat_map(|t| {
+            t.not_measured
+                .iter()
+                .map(move |(figure, reason)| format!("{} {figure} ({reason})", t.transport))
+        })
+        .collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("n/m: not measured: {}.\n", notes.join("; "))
+    }
 }
 
 /// `p99 2.25–3.84 ms, B/event 80.6–80.6, ...` from a median entry's spread.
@@ -126,5 +152,38 @@ impl super::observe::RunObserver for ConsoleSummary {
             println!("results: {}", self.dir.display());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmeasured_figures_print_as_n_m_with_the_reason_below() {
+        let mut results = crate::export::fixture::results();
+        let ws = &mut results.transports[0];
+        assert_eq!(ws.transport, "ws");
+        ws.memory = Default::default();
+        ws.events.lost = None;
+        ws.not_measured = [
+            ("memory".to_string(), "no local server process".to_string()),
+            ("events.lost".to_string(), "no window".to_string()),
+        ]
+        .into();
+        let table = render(&results);
+        let ws_row = table.lines().find(|l| l.starts_with("ws ")).unwrap();
+        let cells: Vec<&str> = ws_row.split_whitespace().collect();
+        assert_eq!(cells[cells.len() - 2], "n/m", "lost: {ws_row}");
+        assert_eq!(cells[cells.len() - 4], "n/m", "RSS/conn: {ws_row}");
+        assert!(
+            table.contains(
+                "n/m: not measured: ws events.lost (no window); ws memory (no local server process).\n"
+            ),
+            "{table}"
+        );
+        let untouched = render(&crate::export::fixture::results());
+        let ws_row = untouched.lines().find(|l| l.starts_with("ws ")).unwrap();
+        assert!(!ws_row.contains("n/m") && !untouched.contains("not measured"));
     }
 }

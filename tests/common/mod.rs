@@ -28,8 +28,10 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
         window_s: 5.0,
         ..Default::default()
     };
-    e.events.published = 100;
-    e.events.expected = 5000;
+    e.events.published = Some(100);
+    e.events.expected = Some(5000);
+    e.events.lost = Some(0);
+    e.events.coalesced = Some(0);
     e.events.delivered = 5000;
     e.events.received_in_window = 5000;
     e.latency_us.count = 5000;
@@ -39,9 +41,9 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e.bytes.per_event = per_event;
     e.bytes.down = (per_event * 5000.0) as u64;
     e.requests.total = 50;
-    e.cpu.server_us_per_event = 12.5;
-    e.cpu.client_us_per_event = 20.25;
-    e.memory.server_rss_per_conn_bytes = 8192.0;
+    e.cpu.server_us_per_event = Some(12.5);
+    e.cpu.client_us_per_event = Some(20.25);
+    e.memory.server_rss_per_conn_bytes = Some(8192.0);
     e.percentiles = vec![PercentilePoint {
         percentile: 99.0,
         latency_us: p99_us,

@@ -399,3 +399,40 @@ fn outcomes_without_a_value_survive_json() {
     assert_eq!(json["measured"], serde_json::Value::Null);
     assert_eq!(json["reason"], "sse is not in this run");
 }
+
+#[test]
+fn a_metric_not_measured_fails_with_its_reason() {
+    let mut ws = entry("ws", 100.0, 62.0, 0);
+    ws.memory.server_rss_per_conn_bytes = None;
+    ws.not_measured
+        .insert("memory".into(), "no local server process".into());
+    let mut sse = entry("sse", 100.0, 62.0, 0);
+    sse.cpu.server_us_per_event = None;
+    let run = results(vec![ws, sse]);
+    let asserts = [
+        bound(
+            Some("ws"),
+            "memory.server_rss_per_conn_bytes",
+            None,
+            Some(1e6),
+        ),
+        bound(Some("sse"), "cpu.server_us_per_event", None, Some(50.0)),
+    ];
+    assert_eq!(
+        evaluate(&asserts, &run),
+        vec![
+            unmeasured(
+                "ws memory.server_rss_per_conn_bytes ≤ 1000000",
+                "ws",
+                "memory.server_rss_per_conn_bytes",
+                "ws memory.server_rss_per_conn_bytes: no local server process"
+            ),
+            unmeasured(
+                "sse cpu.server_us_per_event ≤ 50",
+                "sse",
+                "cpu.server_us_per_event",
+                "sse has no value for cpu.server_us_per_event"
+            ),
+        ]
+    );
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::CompareError;
-use crate::results::{Results, SCHEMA};
+use crate::results::{Results, readable};
 
 /// A results directory (its `results.json`) or a results.json path, checked for its schema
 /// before it is read as a record, so that a wrong file is named as such.
@@ -26,8 +26,8 @@ pub fn load(path: &Path) -> Result<Results, CompareError> {
         path: file.clone(),
         source,
     })?;
-    match value.get("schema") {
-        Some(Value::String(schema)) if schema == SCHEMA => {}
+    let schema = match value.get("schema") {
+        Some(Value::String(schema)) if readable(schema) => schema.clone(),
         Some(other) => {
             let found = format!("{other}");
             return Err(CompareError::WrongSchema { path: file, found });
@@ -36,8 +36,12 @@ pub fn load(path: &Path) -> Result<Results, CompareError> {
             let found = "missing (no `schema` field)".to_string();
             return Err(CompareError::WrongSchema { path: file, found });
         }
-    }
-    serde_json::from_value(value).map_err(|source| CompareError::Malformed { path: file, source })
+    };
+    serde_json::from_value(value).map_err(|source| CompareError::Malformed {
+        path: file,
+        schema,
+        source,
+    })
 }
 
 /// Differences that make absolute figures hard to compare.

@@ -77,7 +77,7 @@ fn text(c: &Comparison) -> String {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
-    for note in &c.notes {
+    for note in notes(c) {
         out.push_str(&format!("note: {note}\n"));
     }
     out.push_str(&summary(c));
@@ -104,7 +104,7 @@ fn markdown(c: &Comparison) -> String {
             cells(c, row, swept, verdict_markdown(row.verdict)).join(" | ")
         ));
     }
-    for note in &c.notes {
+    for note in notes(c) {
         out.push_str(&format!("\n> **Note:** {note}\n"));
     }
     out
@@ -128,6 +128,18 @@ fn cells(c: &Comparison, r: &Row, swept: bool, verdict: &str) -> Vec<String> {
     }
     cells.push(verdict.into());
     cells
+}
+
+/// The comparison's notes, then why each row not measured is so.
+fn notes(c: &Comparison) -> Vec<String> {
+    let unmeasured = c.rows.iter().filter_map(|r| {
+        let reason = r.reason.as_ref()?;
+        Some(format!(
+            "{} {} not measured: {reason}",
+            r.transport, r.metric
+        ))
+    });
+    c.notes.iter().cloned().chain(unmeasured).collect()
 }
 
 fn summary(c: &Comparison) -> String {
@@ -160,6 +172,7 @@ fn verdict_text(v: Verdict) -> &'static str {
         Verdict::Changed => "changed",
         Verdict::Missing => "MISSING",
         Verdict::New => "new",
+        Verdict::NotMeasured => "not measured",
     }
 }
 
@@ -171,5 +184,6 @@ fn verdict_markdown(v: Verdict) -> &'static str {
         Verdict::Changed => "ℹ️ changed",
         Verdict::Missing => "❌ **MISSING**",
         Verdict::New => "🆕 new",
+        Verdict::NotMeasured => "⚪ not measured",
     }
 }

@@ -24,6 +24,7 @@ fn row(
         current: c,
         change_pct: pct,
         verdict,
+        reason: None,
     }
 }
 
@@ -201,6 +202,44 @@ fn entries_are_matched_by_transport_and_judged_per_metric() {
     assert_eq!(c.regressions, 4);
     assert_eq!(c.schema, "wsbench.compare.v1");
     assert_eq!(c.notes, Vec::<String>::new());
+}
+
+#[test]
+fn a_metric_not_measured_on_either_side_is_no_regression() {
+    let base = baseline();
+    let mut current = base.clone();
+    let ws = current
+        .transports
+        .iter_mut()
+        .find(|t| t.transport == "ws")
+        .unwrap();
+    ws.memory.server_rss_per_conn_bytes = None;
+    ws.not_measured
+        .insert("memory".into(), "no local server process".into());
+    let memory = metrics(&["memory.server_rss_per_conn_bytes"]);
+    for (b, c, side) in [(&base, &current, "current"), (&current, &base, "baseline")] {
+        let comparison = compare(b, c, 0.1, &memory);
+        let row = comparison
+            .rows
+            .iter()
+            .find(|r| r.transport == "ws")
+            .unwrap();
+        assert_eq!(row.verdict, Verdict::NotMeasured);
+        assert_eq!(row.change_pct, None);
+        assert_eq!(
+            row.reason.as_deref(),
+            Some(format!("{side}: no local server process").as_str())
+        );
+        assert_eq!(comparison.regressions, 0);
+        let text = comparison.render(Format::Text);
+        assert!(
+            text.contains(&format!(
+                "note: ws memory.server_rss_per_conn_bytes not measured: {side}: no local server process\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("not measured\n"), "{text}");
+    }
 }
 
 #[test]
@@ -440,11 +479,11 @@ mod loading {
         assert!(error(&p("nope")).starts_with(&format!("{}: not found", p("nope").display())));
         fs::write(&file, "{ not json").unwrap();
         assert!(error(&file).starts_with(&format!("{}: not JSON: ", file.display())));
-        fs::write(&file, r#"{"schema": "wsbench.results.v2"}"#).unwrap();
+        fs::write(&file, r#"{"schema": "wsbench.results.v3"}"#).unwrap();
         assert_eq!(
             error(&file),
             format!(
-                "{}: schema is \"wsbench.results.v2\", expected `wsbench.results.v1`",
+                "{}: schema is \"wsbench.results.v3\", expected `wsbench.results.v2` or `wsbench.results.v1`",
                 file.display()
             )
         );
@@ -452,7 +491,7 @@ mod loading {
         assert_eq!(
             error(&file),
             format!(
-                "{}: schema is missing (no `schema` field), expected `wsbench.results.v1`",
+                "{}: schema is missing (no `schema` field), expected `wsbench.results.v2` or `wsbench.results.v1`",
                 file.display()
             )
         );

@@ -9,7 +9,7 @@ use crate::results::{Latency, PercentilePoint, Second};
 fn all_numbers(n: u64) -> TransportResult {
     fn set(value: &mut Value, n: u64) {
         match value {
-            Value::Number(_) => *value = Value::from(n),
+            Value::Number(_) | Value::Null => *value = Value::from(n),
             Value::Object(map) => map.values_mut().for_each(|v| set(v, n)),
             _ => {}
         }
@@ -44,7 +44,7 @@ fn odd_counts_take_the_middle_and_keep_the_rest_of_the_first_run() {
     assert_eq!(result.latency_us.p99, 200.0);
     assert_eq!(result.latency_us.p50, 100.0);
     assert_eq!(result.bytes.per_event, 63.0);
-    assert_eq!(result.events.lost, 1);
+    assert_eq!(result.events.lost, Some(1));
     assert_eq!(result.transport, "ws");
     assert_eq!(result.header_profile, "browser");
     assert_eq!(result.histogram_log.as_deref(), Some("ws-1.hlog"));
@@ -56,13 +56,48 @@ fn even_counts_average_the_middle_two_and_round_integers() {
     let result = median(&runs);
     assert_eq!(result.latency_us.p99, 150.5);
     assert_eq!(result.bytes.per_event, 62.5);
-    assert_eq!(result.events.lost, 1, "0.5 rounds half away from zero");
+    assert_eq!(
+        result.events.lost,
+        Some(1),
+        "0.5 rounds half away from zero"
+    );
     let four = [0, 2, 3, 9].map(|lost| entry("ws", 1.0, 1.0, lost));
     assert_eq!(
         median(&four).events.lost,
-        3,
+        Some(3),
         "(2 + 3) / 2 = 2.5 rounds to 3"
     );
+}
+
+#[test]
+fn a_figure_not_measured_in_some_runs_is_the_median_of_the_others() {
+    let mut runs = [0, 1, 2].map(|_| entry("ws", 100.0, 62.0, 0));
+    let no_process = "no local server process".to_string();
+    for (run, rss) in runs.iter_mut().zip([Some(1000.0), None, Some(3000.0)]) {
+        run.memory = Default::default();
+        run.memory.server_rss_per_conn_bytes = rss;
+        run.cpu.server_s = None;
+        run.not_measured
+            .insert("cpu.server_s".into(), "cannot read /proc/9/stat".into());
+        if rss.is_none() {
+            run.not_measured.insert("memory".into(), no_process.clone());
+        }
+    }
+    let result = median(&runs);
+    assert_eq!(result.memory.server_rss_per_conn_bytes, Some(2000.0));
+    assert_eq!(result.memory.server_peak_rss_bytes, None, "never measured");
+    assert_eq!(result.cpu.server_s, None);
+    // The memory figures no run measured keep the reason; the one measured drops it.
+    assert_eq!(
+        result.not_measured.get("memory.server_peak_rss_bytes"),
+        Some(&no_process)
+    );
+    assert_eq!(result.not_measured.get("memory"), None);
+    assert_eq!(
+        result.not_measured.get("cpu.server_s").map(String::as_str),
+        Some("cannot read /proc/9/stat")
+    );
+    assert_eq!(result.not_measured.len(), 4, "{:?}", result.not_measured);
 }
 
 #[test]
@@ -73,9 +108,9 @@ fn spread_holds_min_and_max_of_the_headline_metrics() {
         entry("ws", 200.0, 63.0, 1),
     ];
     for (i, run) in runs.iter_mut().enumerate() {
-        run.cpu.server_us_per_event = 10.0 + i as f64;
-        run.cpu.client_us_per_event = 20.0 - i as f64;
-        run.memory.server_rss_per_conn_bytes = 4096.0;
+        run.cpu.server_us_per_event = Some(10.0 + i as f64);
+        run.cpu.client_us_per_event = Some(20.0 - i as f64);
+        run.memory.server_rss_per_conn_bytes = Some(4096.0);
     }
     let spread = median(&runs).spread.unwrap();
     assert_eq!(
@@ -165,7 +200,7 @@ proptest! {
         let runs: Vec<_> = lost.iter().map(|&l| entry("poll", l as f64, 1.0, l)).collect();
         let result = median(&runs);
         lost.sort_unstable();
-        prop_assert_eq!(result.events.lost, lost[lost.len() / 2]);
+        prop_assert_eq!(result.events.lost, Some(lost[lost.len() / 2]));
         prop_assert_eq!(result.latency_us.p99, lost[lost.len() / 2] as f64);
     }
 }

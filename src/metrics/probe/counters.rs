@@ -1,0 +1,53 @@
+//! The server's own byte counters, from the matched server's `/stats` reply.
+
+use super::{Answer, CounterProbe, ProbeError};
+
+/// What the server wrote to and read from its sockets for one transport, whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerBytes {
+    pub written: u64,
+    pub read: u64,
+}
+
+/// `transports.<name>.bytes_written` and `bytes_read` of the matched server's `/stats`.
+#[derive(Debug, Clone, Copy)]
+pub struct StatsCounters;
+
+impl CounterProbe for StatsCounters {
+    fn bytes(&self, stats: &serde_json::Value, transport: &str) -> Answer<ServerBytes> {
+        let slot = &stats["transports"][transport];
+        let counter = |key: &str| {
+            slot[key].as_u64().ok_or_else(|| {
+                ProbeError::Failed(format!("/stats has no transports.{transport}.{key}"))
+            })
+        };
+        Ok(ServerBytes {
+            written: counter("bytes_written")?,
+            read: counter("bytes_read")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_transports_counters_or_names_the_missing_one() {
+        let stats =
+            serde_json::json!({"transports": {"ws": {"bytes_written": 10, "bytes_read": 2}}});
+        assert_eq!(
+            StatsCounters.bytes(&stats, "ws"),
+            Ok(ServerBytes {
+                written: 10,
+                read: 2
+            })
+        );
+        assert_eq!(
+            StatsCounters.bytes(&stats, "sse"),
+            Err(ProbeError::Failed(
+                "/stats has no transports.sse.bytes_written".into()
+            ))
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! A target whose probes all fail (issue 9): its results hold `null`, not 0, for every
+//! figure a probe gives, with the reason; the report says "not measured"; the verdict
+//! leaves it out of the rankings it has no figure for; summary.csv leaves the cells empty.
+//!
+//! The figures are assembled by the same `fill_figures` that `wsbench run` uses, from the
+//! answers of a real `Probes` bundle read in the order `drive` reads it, without a server.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use wsbench::client::{Recorder, Tally};
+use wsbench::export::csv::CsvExporter;
+use wsbench::export::json::JsonExporter;
+use wsbench::metrics::cpu::CpuSample;
+use wsbench::metrics::probe::{Absent, ProbeAnswers, Probes, ProcessCpu, Segments, ServerBytes};
+use wsbench::report::{self, ReportFormat};
+use wsbench::results::{Results, TransportResult};
+use wsbench::run::{Collected, NO_WINDOW, fill_figures};
+
+const NO_PROCESS: &str = "no local server process";
+const NO_COUNTERS: &str = "the target keeps no byte counters";
+/// Above the kernel's pid_max limit (2^22), so never a live process.
+const GONE: u32 = 4_194_305;
+
+/// What a target we can measure nothing of gets: its process is not ours (or gone), its
+/// sockets give no `TCP_INFO`, it keeps no counters.
+fn failing_probes() -> Probes {
+    Probes {
+        server_cpu: Box::new(ProcessCpu { pid: GONE }),
+        server_memory: Box::new(Absent::new(NO_PROCESS)),
+        client_cpu: Box::new(Absent::new("the load generator's CPU clock is unreadable")),
+        sockets: Arc::new(Absent::new("TCP_INFO is not available")),
+        server_counters: Box::new(Absent::new(NO_COUNTERS)),
+    }
+}
+
+/// Clients that received seqs 1..=100 each, 100 of them in the window, 12,000 bytes down.
+fn recorder_and_tallies(clients: u64) -> (Recorder, Vec<Tally>) {
+    let recorder = Recorder {
+        received_in_window: 100 * clients,
+        payload_in_window: 6_000 * clients,
+        ..Default::default()
+    };
+    let tallies = (0..clients)
+        .map(|_| {
+            let mut tally = Tally::default();
+            (1..=100).for_each(|seq| {
+                tally.seqs.observe(seq);
+            });
+            tally
+        })
+        .collect();
+    (recorder, tallies)
+}
+
+/// One transport entry assembled as `drive` assembles it.
+fn entry(
+    name: &str,
+    stats: &Value,
+    answers: ProbeAnswers,
+    recorder: &Recorder,
+    tallies: &[Tally],
+) -> TransportResult {
+    let mut result = TransportResult {
+        transport: name.into(),
+        clients: 2,
+        header_profile: "browser".into(),
+        window_s: 5.0,
+        ..Default::default()
+    };
+    fill_figures(
+        &mut result,
+        Collected {
+            connected: 2,
+            window_bytes: [(0, 0), (24_000, 400)],
+            run_bytes: (30_000, 500),
+            stats,
+            final_state: None,
+            tallies,
+            recorder,
+            probes: answers,
+        },
+    );
+    result
+}
+
+/// The failing target: its probes read in `drive`'s order, and a `/stats` with no window.
+fn unmeasured_entry() -> TransportResult {
+    let probes = failing_probes();
+    let rss_idle = probes.server_memory.read().map(|rss| rss.current);
+    let rss_connected = probes.server_memory.read().map(|rss| rss.current);
+    let cpu_window = probes.open_window();
+    let (server_cpu, client_cpu) = cpu_window.close(&probes);
+    let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
+    let (mut recorder, tallies) = recorder_and_tallies(2);
+    // One client socket, read through the bundle as the clients read theirs.
+    recorder.segments.add(probes.sockets.segments(-1));
+    let stats = json!({"transports": {}});
+    let server_bytes = probes.server_counters.bytes(&stats, "ws");
+    let answers = ProbeAnswers {
+        rss_idle,
+        rss_connected,
+        rss_peak,
+        server_cpu,
+        client_cpu,
+        segments: recorder.segments.answer(),
+        server_bytes,
+    };
+    entry("ws", &stats, answers, &recorder, &tallies)
+}
+
+/// A target that measured everything, for the rankings to have something to rank.
+fn measured_entry() -> TransportResult {
+    let (mut recorder, tallies) = recorder_and_tallies(2);
+    recorder.segments.add(Ok(Segments {
+        sent: 300,
+        received: 500,
+    }));
+    let cpu = |s: f64| {
+        Ok(CpuSample {
+            total_ns: (s * 1e9) as u64,
+            user_s: s,
+            system_s: 0.0,
+        })
+    };
+    let answers = ProbeAnswers {
+        rss_idle: Ok(10_000_000),
+        rss_connected: Ok(10_065_536),
+        rss_peak: Ok(11_000_000),
+        server_cpu: cpu(0.1),
+        client_cpu: cpu(0.2),
+        segments: recorder.segments.answer(),
+        server_bytes: Ok(ServerBytes {
+            written: 30_000,
+            read: 500,
+        }),
+    };
+    let stats = json!({"window": {"first_seq": 1, "last_seq": 100, "events": 100}});
+    entry("sse", &stats, answers, &recorder, &tallies)
+}
+
+fn results() -> Results {
+    let mut results = common::results();
+    results.transports = vec![measured_entry(), unmeasured_entry()];
+    results.assertions.clear();
+    results
+}
+
+#[test]
+fn the_results_hold_null_with_the_reason_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = wsbench::export::write(dir.path(), &JsonExporter, &results()).unwrap();
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(json["schema"], "wsbench.results.v2");
+    let ws = &json["transports"][1];
+    assert_eq!(ws["transport"], "ws");
+    for (section, fields) in [
+        (
+            "cpu",
+            &[
+                "server_s",
+                "server_user_s",
+                "server_system_s",
+                "server_us_per_event",
+                "server_cores",
+                "client_s",
+                "client_us_per_event",
+                "client_cores",
+            ][..],
+        ),
+        (
+            "memory",
+            &[
+                "server_peak_rss_bytes",
+                "server_rss_idle_bytes",
+                "server_rss_connected_bytes",
+                "server_rss_per_conn_bytes",
+            ],
+        ),
+        (
+            "tcp",
+            &[
+                "segments_out",
+                "segments_in",
+                "wire_bytes_estimate",
+                "wire_per_event_estimate",
+            ],
+        ),
+        (
+            "cross_check",
+            &[
+                "server_written",
+                "server_read",
+                "down_diff_pct",
+                "up_diff_pct",
+            ],
+        ),
+        ("events", &["published", "expected", "lost", "coalesced"]),
+    ] {
+        for field in fields {
+            assert_eq!(
+                ws[section][*field],
+                Value::Null,
+                "{section}.{field} is not null"
+            );
+        }
+    }
+    // What the clients counted themselves stays measured.
+    assert_eq!(ws["bytes"]["per_event"], 122.0);
+    assert_eq!(ws["cross_check"]["client_down"], 30_000);
+    assert_eq!(
+        ws["not_measured"],
+        json!({
+            "cpu.server_s": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.server_user_s": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.server_system_s": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.server_us_per_event": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.server_cores": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.client_s": "the load generator's CPU clock is unreadable",
+            "cpu.client_us_per_event": "the load generator's CPU clock is unreadable",
+            "cpu.client_cores": "the load generator's CPU clock is unreadable",
+            "memory": NO_PROCESS,
+            "tcp": "TCP_INFO is not available",
+            "cross_check.server_written": NO_COUNTERS,
+            "cross_check.server_read": NO_COUNTERS,
+            "cross_check.down_diff_pct": NO_COUNTERS,
+            "cross_check.up_diff_pct": NO_COUNTERS,
+            "events.published": NO_WINDOW,
+            "events.expected": NO_WINDOW,
+            "events.lost": NO_WINDOW,
+            "events.coalesced": NO_WINDOW,
+        })
+    );
+    // The measured target has every figure and no `not_measured`.
+    let sse = &json["transports"][0];
+    assert!(sse.get("not_measured").is_none(), "{sse}");
+    assert_eq!(sse["memory"]["server_rss_per_conn_bytes"], 32_768.0);
+    assert_eq!(sse["tcp"]["wire_bytes_estimate"], 24_400 + 800 * 52);
+    assert_eq!(sse["events"]["lost"], 0);
+    // It reads back as `None`, which no metric lookup turns into a number.
+    let back: Results = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        back.transports[1].metric("memory.server_rss_per_conn_bytes"),
+        None
+    );
+    assert_eq!(back.transports[1].memory.server_peak_rss_bytes, None);
+}
+
+#[test]
+fn the_report_marks_them_not_measured_and_the_verdict_does_not_rank_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    report::render(&results(), dir.path(), ReportFormat::Md).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| ws ")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert_eq!(
+        cells[1..12],
+        [
+            "ws",
+            "0 of not measured",
+            "122 B",
+            "50.8%",
+            "not measured",
+            "0 µs",
+            "0 µs",
+            "not measured",
+            "not measured",
+            "not measured",
+            "0",
+        ],
+        "{row}"
+    );
+    assert!(
+        md.contains("- **ws** `memory`: not measured: no local server process.\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "- **ws** `events.lost`: not measured: {NO_WINDOW}.\n"
+        )),
+        "{md}"
+    );
+
+    let verdicts = md.split("## Verdict").nth(1).unwrap();
+    let verdict = |metric: &str| {
+        verdicts
+            .lines()
+            .find(|l| l.starts_with(&format!("- **{metric}**")))
+            .unwrap_or_else(|| panic!("no verdict on {metric}: {verdicts}"))
+    };
+    let cpu_reason =
+        format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)");
+    assert_eq!(
+        verdict("Server memory per connection"),
+        "- **Server memory per connection**: only sse measured, 32.0 KiB; not ranked, not \
+         measured: ws (no local server process)."
+    );
+    assert_eq!(
+        verdict("Server CPU per 1,000 delivered events"),
+        format!(
+            "- **Server CPU per 1,000 delivered events**: only sse measured, 500.0 ms; not \
+             ranked, not measured: ws ({cpu_reason})."
+        )
+    );
+    assert_eq!(
+        verdict("Bytes per delivered event on the wire (TCP/IP estimate)"),
+        "- **Bytes per delivered event on the wire (TCP/IP estimate)**: only sse measured, \
+         330 B; not ranked, not measured: ws (TCP\\_INFO is not available)."
+    );
+    // What the clients measured is still ranked for both.
+    assert!(
+        verdict("Bytes per delivered event (at the socket)").contains("sse 1.0×, ws 1.0×"),
+        "{verdicts}"
+    );
+
+    // The bytes chart draws no TCP/IP layer for ws, and says why. (The cost chart leaves
+    // ws out altogether: it delivered no event it could count without the window.)
+    let svg = std::fs::read_to_string(dir.path().join("charts/bytes.svg")).unwrap();
+    assert!(svg.contains("122 B (TCP/IP not measured)"), "{svg}");
+    assert!(svg.contains("122 B (+208)"), "sse: (330 - 122) B of TCP/IP");
+}
+
+#[test]
+fn summary_csv_leaves_the_cells_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = wsbench::export::write(dir.path(), &CsvExporter, &results()).unwrap();
+    let csv = std::fs::read_to_string(path).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let ws: Vec<&str> = lines
+        .find(|l| l.starts_with("ws,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let cell = |name: &str| ws[header.iter().position(|h| *h == name).unwrap()];
+    for name in [
+        "events_published",
+        "events_lost",
+        "server_cpu_s",
+        "client_cpu_s",
+        "server_peak_rss_bytes",
+        "server_rss_per_conn_bytes",
+    ] {
+        assert_eq!(cell(name), "", "{name}");
+    }
+    assert_eq!(cell("bytes_per_event"), "122");
+}
