@@ -23,3 +23,4 @@ pub mod server;
 pub mod signals;
 pub mod transport;
 pub mod units;
+pub mod wire;

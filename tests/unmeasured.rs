@@ -18,6 +18,7 @@ use wsbench::metrics::probe::{Absent, ProbeAnswers, Probes, ProcessCpu, Segments
 use wsbench::report::{self, ReportFormat};
 use wsbench::results::{Results, TransportResult};
 use wsbench::run::{Collected, NO_WINDOW, fill_figures};
+use wsbench::wire::{StatsReply, WindowStats};
 
 const NO_PROCESS: &str = "no local server process";
 const NO_COUNTERS: &str = "the target keeps no byte counters";
@@ -58,7 +59,7 @@ fn recorder_and_tallies(clients: u64) -> (Recorder, Vec<Tally>) {
 /// One transport entry assembled as `drive` assembles it.
 fn entry(
     name: &str,
-    stats: &Value,
+    stats: &StatsReply,
     answers: ProbeAnswers,
     recorder: &Recorder,
     tallies: &[Tally],
@@ -97,7 +98,7 @@ fn unmeasured_entry() -> TransportResult {
     let (mut recorder, tallies) = recorder_and_tallies(2);
     // One client socket, read through the bundle as the clients read theirs.
     recorder.segments.add(probes.sockets.segments(-1));
-    let stats = json!({"transports": {}});
+    let stats = StatsReply::default();
     let server_bytes = probes.server_counters.bytes(&stats, "ws");
     let answers = ProbeAnswers {
         rss_idle,
@@ -137,7 +138,10 @@ fn measured_entry() -> TransportResult {
             read: 500,
         }),
     };
-    let stats = json!({"window": {"first_seq": 1, "last_seq": 100, "events": 100}});
+    let stats = StatsReply {
+        window: Some(WindowStats::counted(1, 100, 100, 0, 0)),
+        ..Default::default()
+    };
     entry("sse", &stats, answers, &recorder, &tallies)
 }
 

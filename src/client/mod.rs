@@ -3,7 +3,6 @@
 
 mod connection;
 mod control;
-mod event;
 mod headers;
 mod longpoll;
 mod poll;
@@ -19,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+pub use crate::wire::{EventHead, parse_event, poll_events};
 pub use control::{Phase, RunControl};
-pub use event::{EventHead, parse_event, poll_events};
 pub use headers::request_headers;
 pub use recorder::Recorder;
 

@@ -12,6 +12,7 @@ use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
 use crate::transport::Transport;
+use crate::wire::StatsReply;
 
 /// What one transport's run collected, before it is turned into figures.
 pub struct Collected<'a> {
@@ -22,7 +23,7 @@ pub struct Collected<'a> {
     /// Client socket bytes `(down, up)` over the whole run, beside the server's counters.
     pub run_bytes: (u64, u64),
     /// The server's `/stats` over the window.
-    pub stats: &'a serde_json::Value,
+    pub stats: &'a StatsReply,
     /// State feeds: the latest seq per key after the drain.
     pub final_state: Option<&'a HashMap<String, u64>>,
     pub tallies: &'a [Tally],
@@ -106,7 +107,7 @@ impl Gaps {
 pub const NO_WINDOW: &str = "the server cannot say which events it published in the window";
 
 fn events(
-    stats: &serde_json::Value,
+    stats: &StatsReply,
     tallies: &[Tally],
     clients: u64,
     final_state: Option<&HashMap<String, u64>>,
@@ -115,19 +116,16 @@ fn events(
 ) -> Events {
     // A window the server cannot count (it no longer holds its start) has null figures and
     // an `error`: not measured, never zero.
-    let window = stats
-        .get("window")
-        .filter(|w| !w.is_null() && !w["events"].is_null());
-    let no_window = stats["window"]["error"]
-        .as_str()
+    let window = stats.window.as_ref().filter(|w| w.events.is_some());
+    let no_window = stats
+        .window
+        .as_ref()
+        .and_then(|w| w.error.as_deref())
         .map_or_else(|| NO_WINDOW.to_string(), |e| format!("{NO_WINDOW}: {e}"));
-    let (first, last) = window.map_or((0, 0), |window| {
-        (
-            window["first_seq"].as_u64().unwrap_or(0),
-            window["last_seq"].as_u64().unwrap_or(0),
-        )
+    let (first, last) = window.map_or((0, 0), |w| {
+        (w.first_seq.unwrap_or(0), w.last_seq.unwrap_or(0))
     });
-    let published = window.map_or(0, |window| window["events"].as_u64().unwrap_or(0));
+    let published = window.and_then(|w| w.events).unwrap_or(0);
     let mut counts = DeliveryCounts::default();
     let mut lost_keys = 0;
     // Keys whose final value was published in the window: those a client must end up with.
@@ -335,15 +333,15 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
 
 /// A publisher that fell behind its schedule during the window: its late events carry
 /// their intended instants, so the delay is in every transport's latency, not the transport's.
-pub fn publisher_warning(stats: &serde_json::Value, transport: Transport) -> Option<String> {
-    let window = &stats["window"];
-    let late = window["late_events"].as_u64().filter(|&late| late > 0)?;
+pub fn publisher_warning(stats: &StatsReply, transport: Transport) -> Option<String> {
+    let window = stats.window.as_ref()?;
+    let late = window.late_events.filter(|&late| late > 0)?;
     Some(format!(
         "{transport}: the server's publisher fell behind its schedule: {late} of {} window events \
          went out more than {} ms late (worst {:.1} ms); that delay is in the latency figures",
-        window["events"].as_u64().unwrap_or(0),
+        window.events.unwrap_or(0),
         crate::feed::LATE_TOLERANCE.as_millis(),
-        window["max_late_us"].as_u64().unwrap_or(0) as f64 / 1000.0
+        window.max_late_us.unwrap_or(0) as f64 / 1000.0
     ))
 }
 
@@ -363,9 +361,17 @@ pub fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>
 mod tests {
     use super::*;
     use crate::metrics::state::StateView;
+    use crate::wire::WindowStats;
 
-    fn stats(first: u64, last: u64) -> serde_json::Value {
-        serde_json::json!({ "window": { "first_seq": first, "last_seq": last, "events": last - first + 1 } })
+    fn stats(first: u64, last: u64) -> StatsReply {
+        StatsReply {
+            window: Some(WindowStats::counted(first, last, last - first + 1, 0, 0)),
+            ..Default::default()
+        }
+    }
+
+    fn reply(json: serde_json::Value) -> StatsReply {
+        serde_json::from_value(json).unwrap()
     }
 
     fn tally(seqs: &[u64]) -> Tally {
@@ -397,7 +403,10 @@ mod tests {
     #[test]
     fn without_a_window_what_was_published_lost_or_coalesced_is_not_measured() {
         let tallies = [tally(&[3, 4, 5])];
-        for stats in [serde_json::json!({}), serde_json::json!({"window": null})] {
+        for stats in [
+            reply(serde_json::json!({})),
+            reply(serde_json::json!({"window": null})),
+        ] {
             let mut gaps = Gaps::default();
             let events = events(&stats, &tallies, 1, None, &Recorder::default(), &mut gaps);
             assert_eq!(
@@ -481,8 +490,9 @@ mod tests {
     #[test]
     fn a_publisher_late_in_the_window_is_a_warning() {
         let mut stats = stats(1, 100);
-        stats["window"]["late_events"] = 3.into();
-        stats["window"]["max_late_us"] = 12_500.into();
+        let window = stats.window.as_mut().unwrap();
+        window.late_events = Some(3);
+        window.max_late_us = Some(12_500);
         assert_eq!(
             publisher_warning(&stats, Transport::Sse).as_deref(),
             Some(
@@ -490,16 +500,16 @@ mod tests {
                  went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
             )
         );
-        stats["window"]["late_events"] = 0.into();
+        stats.window.as_mut().unwrap().late_events = Some(0);
         assert_eq!(publisher_warning(&stats, Transport::Sse), None);
     }
 
     #[test]
     fn a_window_the_server_no_longer_holds_is_not_counted() {
-        let stats = serde_json::json!({ "window": {
+        let stats = reply(serde_json::json!({ "window": {
             "first_seq": null, "last_seq": null, "events": null, "oldest_seq": 9,
             "error": "the window starts before the oldest publish instant the server keeps (seq 9)"
-        }});
+        }}));
         let mut gaps = Gaps::default();
         let events = events(
             &stats,

@@ -19,6 +19,7 @@ use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
 use crate::transport::Transport;
+use crate::wire::StatsReply;
 
 /// How long to wait for every client to connect, beyond the ramp.
 const CONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -170,7 +171,7 @@ async fn drive(
             "/stats?from_ns={window_start_ns}&to_ns={window_end_ns}"
         ))
         .await?;
-    let stats: serde_json::Value = serde_json::from_str(&stats).map_err(|e| RunError::Control {
+    let stats: StatsReply = serde_json::from_str(&stats).map_err(|e| RunError::Control {
         request: "GET /stats".into(),
         reason: e.to_string(),
     })?;
@@ -184,7 +185,7 @@ async fn drive(
         transport: transport.name().into(),
         clients,
         server_addr: Some(server.addr.to_string()),
-        header_profile: format!("{:?}", scenario.clients.headers).to_lowercase(),
+        header_profile: scenario.clients.headers.name().into(),
         window_s,
         window_start_s: Some(window_started.duration_since(control.started).as_secs_f64()),
         ..Default::default()

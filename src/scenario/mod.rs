@@ -70,6 +70,16 @@ pub enum HeaderProfile {
     Browser,
 }
 
+impl HeaderProfile {
+    /// The name in scenario files and results: `minimal` or `browser`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Minimal => "minimal",
+            Self::Browser => "browser",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransportSettings {
     #[serde(with = "duration_text")]

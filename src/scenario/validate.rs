@@ -151,7 +151,7 @@ fn validate_transports(raw: raw::RawTransports) -> Result<TransportSettings, Iss
         Duration::from_secs(30),
     )?;
     // Clients send it as `timeout_ms`, which the server refuses above its cap.
-    let longest = Duration::from_millis(crate::server::MAX_LONGPOLL_MS);
+    let longest = Duration::from_millis(crate::wire::MAX_LONGPOLL_MS);
     if longpoll_timeout < Duration::from_millis(1) || longpoll_timeout > longest {
         return Err(Issue::new(
             "transport.longpoll.timeout",

@@ -7,8 +7,9 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use super::response::{self, Body, query_u64};
-use super::router::{App, MAX_LONGPOLL_MS, bad_request, since_param};
+use super::router::{App, bad_request, since_param};
 use crate::feed::Since;
+use crate::wire::MAX_LONGPOLL_MS;
 
 pub async fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
     let since = match since_param(req) {

@@ -23,7 +23,6 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
 pub use limits::{ensure_open_files, raise_open_files};
-pub use router::MAX_LONGPOLL_MS;
 pub use stats::ServerStats;
 pub use ws::config as websocket_config;
 

@@ -15,6 +15,7 @@ use super::stats::{OTHER, ServerStats};
 use super::{longpoll, poll, sse, ws};
 use crate::feed::{Hub, Window};
 use crate::transport::Transport;
+use crate::wire::{MarkReply, StopReply, WindowStats};
 
 /// Everything a handler may need, shared by every connection.
 pub struct App {
@@ -29,9 +30,6 @@ pub struct App {
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
 }
-
-/// Longest `timeout_ms` a long poll may ask for.
-pub const MAX_LONGPOLL_MS: u64 = 10 * 60 * 1000;
 
 pub async fn route(
     app: Arc<App>,
@@ -88,7 +86,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
         (&Method::GET, "/stats") => stats(app, req.uri().query()),
         (&Method::POST, "/control/stop") if app.control => {
             let last_seq = app.hub.stop();
-            response::json(StatusCode::OK, format!("{{\"last_seq\":{last_seq}}}\n"))
+            reply(&StopReply { last_seq })
         }
         (&Method::POST, "/control/mark") if app.control => mark(app, req.uri().query()),
         (_, "/stats") => method_not_allowed(req),
@@ -104,7 +102,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
 fn mark(app: &App, query: Option<&str>) -> Response<Body> {
     match query_u64(query, "at_ns") {
         Ok(Some(at_ns)) => match app.hub.mark_window_start(at_ns) {
-            Ok(()) => response::json(StatusCode::OK, format!("{{\"at_ns\":{at_ns}}}\n")),
+            Ok(()) => reply(&MarkReply { at_ns }),
             Err(too_old) => response::error(StatusCode::GONE, &too_old.to_string()),
         },
         Ok(None) => response::error(StatusCode::BAD_REQUEST, "`at_ns` is required"),
@@ -118,38 +116,38 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
         (Ok(from), Ok(to)) => from.zip(to),
         (Err(e), _) | (_, Err(e)) => return response::error(StatusCode::BAD_REQUEST, &e),
     };
-    let mut body = app.stats.to_json(app.hub.last_seq(), app.hub.schedule());
-    if let Some((from, to)) = window {
-        body["window"] = window_json(app.hub.window(from, to));
-    }
-    response::json(StatusCode::OK, body.to_string() + "\n")
+    let mut body = app.stats.reply(app.hub.last_seq(), app.hub.schedule());
+    body.window = window.map(|(from, to)| window_stats(app.hub.window(from, to)));
+    reply(&body)
 }
 
-fn window_json(window: Window) -> serde_json::Value {
-    use serde_json::json;
+/// A typed reply as JSON, with the trailing newline every answer has.
+fn reply(body: &impl serde::Serialize) -> Response<Body> {
+    match serde_json::to_string(body) {
+        Ok(text) => response::json(StatusCode::OK, text + "\n"),
+        Err(e) => response::error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+fn window_stats(window: Window) -> WindowStats {
     match window {
         Window::Events {
             first,
             last,
             late,
             max_late_us,
-        } => json!({
-            "first_seq": first, "last_seq": last, "events": last - first + 1,
-            "late_events": late, "max_late_us": max_late_us,
-        }),
-        Window::Empty => json!({
-            "first_seq": 0, "last_seq": 0, "events": 0, "late_events": 0, "max_late_us": 0,
-        }),
+        } => WindowStats::counted(first, last, last - first + 1, late, max_late_us),
+        Window::Empty => WindowStats::empty(),
         // Null, never 0: a count the server cannot know must not read as "none published".
-        Window::NotRetained { oldest_seq } => json!({
-            "first_seq": null, "last_seq": null, "events": null,
-            "late_events": null, "max_late_us": null, "oldest_seq": oldest_seq,
-            "error": format!(
+        Window::NotRetained { oldest_seq } => WindowStats {
+            oldest_seq: Some(oldest_seq),
+            error: Some(format!(
                 "the window starts before the oldest publish instant the server keeps \
                  (seq {oldest_seq}) and was not marked with POST /control/mark; \
                  raise server.window_log"
-            ),
-        }),
+            )),
+            ..Default::default()
+        },
     }
 }
 

@@ -4,10 +4,9 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use serde_json::{Value, json};
-
 use crate::feed::{LATE_TOLERANCE, Schedule};
 use crate::transport::Transport;
+use crate::wire::{ConnectionStats, PublisherStats, SlotStats, StatsReply};
 
 /// Counter slots: one per transport, then one for everything else (`/stats`, 404s...).
 pub const OTHER: usize = Transport::ALL.len();
@@ -59,42 +58,41 @@ impl ServerStats {
         self.connections_live.load(Relaxed)
     }
 
-    pub fn to_json(&self, last_seq: u64, schedule: Schedule) -> Value {
-        let slot_json = |s: &SlotCounters| {
-            json!({
-                "connections_open": s.connections_open.load(Relaxed),
-                "requests": s.requests.load(Relaxed),
-                "responses": s.responses.load(Relaxed),
-                "errors": s.errors.load(Relaxed),
-                "bytes_written": s.bytes_written.load(Relaxed),
-                "bytes_read": s.bytes_read.load(Relaxed),
-                "streams_open": s.streams_open.load(Relaxed),
-                "slow_consumer_disconnects": s.slow_consumer_disconnects.load(Relaxed),
-                "messages_received": s.messages_received.load(Relaxed),
-            })
+    /// The `/stats` reply, without a window.
+    pub fn reply(&self, last_seq: u64, schedule: Schedule) -> StatsReply {
+        let slot = |s: &SlotCounters| SlotStats {
+            connections_open: s.connections_open.load(Relaxed),
+            requests: s.requests.load(Relaxed),
+            responses: s.responses.load(Relaxed),
+            errors: s.errors.load(Relaxed),
+            bytes_written: s.bytes_written.load(Relaxed),
+            bytes_read: s.bytes_read.load(Relaxed),
+            streams_open: s.streams_open.load(Relaxed),
+            slow_consumer_disconnects: s.slow_consumer_disconnects.load(Relaxed),
+            messages_received: s.messages_received.load(Relaxed),
         };
-        let mut transports = serde_json::Map::new();
-        for t in Transport::ALL {
-            transports.insert(t.name().into(), slot_json(self.slot(t)));
+        StatsReply {
+            uptime_s: self.started.elapsed().as_secs_f64(),
+            events_published: last_seq,
+            last_seq,
+            connections: ConnectionStats {
+                open: self.connections_open(),
+                accepted: self.connections_accepted.load(Relaxed),
+                rejected: self.connections_rejected.load(Relaxed),
+                accept_errors: self.accept_errors.load(Relaxed),
+            },
+            publisher: PublisherStats {
+                late_events: schedule.late_events,
+                max_late_us: schedule.max_late_us,
+                late_tolerance_us: LATE_TOLERANCE.as_micros() as u64,
+            },
+            transports: Transport::ALL
+                .into_iter()
+                .map(|t| (t.name().to_string(), slot(self.slot(t))))
+                .collect(),
+            other: slot(&self.slots[OTHER]),
+            window: None,
         }
-        json!({
-            "uptime_s": self.started.elapsed().as_secs_f64(),
-            "events_published": last_seq,
-            "last_seq": last_seq,
-            "connections": {
-                "open": self.connections_open(),
-                "accepted": self.connections_accepted.load(Relaxed),
-                "rejected": self.connections_rejected.load(Relaxed),
-                "accept_errors": self.accept_errors.load(Relaxed),
-            },
-            "publisher": {
-                "late_events": schedule.late_events,
-                "max_late_us": schedule.max_late_us,
-                "late_tolerance_us": LATE_TOLERANCE.as_micros() as u64,
-            },
-            "transports": transports,
-            "other": slot_json(&self.slots[OTHER]),
-        })
     }
 }
 

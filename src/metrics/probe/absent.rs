@@ -38,7 +38,7 @@ impl SocketProbe for Absent {
 }
 
 impl CounterProbe for Absent {
-    fn bytes(&self, _stats: &serde_json::Value, _transport: &str) -> Answer<ServerBytes> {
+    fn bytes(&self, _stats: &crate::wire::StatsReply, _transport: &str) -> Answer<ServerBytes> {
         self.answer()
     }
 }

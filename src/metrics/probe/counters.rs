@@ -14,16 +14,15 @@ pub struct ServerBytes {
 pub struct StatsCounters;
 
 impl CounterProbe for StatsCounters {
-    fn bytes(&self, stats: &serde_json::Value, transport: &str) -> Answer<ServerBytes> {
-        let slot = &stats["transports"][transport];
-        let counter = |key: &str| {
-            slot[key].as_u64().ok_or_else(|| {
-                ProbeError::Failed(format!("/stats has no transports.{transport}.{key}"))
-            })
-        };
+    fn bytes(&self, stats: &crate::wire::StatsReply, transport: &str) -> Answer<ServerBytes> {
+        let slot = stats.transports.get(transport).ok_or_else(|| {
+            ProbeError::Failed(format!(
+                "/stats has no counters for transport `{transport}`"
+            ))
+        })?;
         Ok(ServerBytes {
-            written: counter("bytes_written")?,
-            read: counter("bytes_read")?,
+            written: slot.bytes_written,
+            read: slot.bytes_read,
         })
     }
 }
@@ -34,8 +33,10 @@ mod tests {
 
     #[test]
     fn reads_the_transports_counters_or_names_the_missing_one() {
-        let stats =
-            serde_json::json!({"transports": {"ws": {"bytes_written": 10, "bytes_read": 2}}});
+        let stats: crate::wire::StatsReply = serde_json::from_value(
+            serde_json::json!({"transports": {"ws": {"bytes_written": 10, "bytes_read": 2}}}),
+        )
+        .unwrap();
         assert_eq!(
             StatsCounters.bytes(&stats, "ws"),
             Ok(ServerBytes {
@@ -46,7 +47,7 @@ mod tests {
         assert_eq!(
             StatsCounters.bytes(&stats, "sse"),
             Err(ProbeError::Failed(
-                "/stats has no transports.sse.bytes_written".into()
+                "/stats has no counters for transport `sse`".into()
             ))
         );
     }

@@ -55,7 +55,7 @@ pub trait SocketProbe: Send + Sync {
 
 /// Finds the server's own byte counters for one transport in its `/stats` reply.
 pub trait CounterProbe: Send + Sync {
-    fn bytes(&self, stats: &serde_json::Value, transport: &str) -> Answer<ServerBytes>;
+    fn bytes(&self, stats: &crate::wire::StatsReply, transport: &str) -> Answer<ServerBytes>;
 }
 
 /// Every probe one transport's run reads.
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(client, Err(reason.clone()));
         assert_eq!(probes.server_memory.read(), Err(reason.clone()));
         assert_eq!(probes.sockets.segments(0), Err(reason.clone()));
-        let stats = serde_json::json!({});
+        let stats = crate::wire::StatsReply::default();
         assert_eq!(probes.server_counters.bytes(&stats, "ws"), Err(reason));
     }
 

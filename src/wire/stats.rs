@@ -1,0 +1,105 @@
+//! `GET /stats` and the control replies: built by the server, read by the runner, one type.
+//! Every field defaults when absent, so that a reader takes a partial reply (an older
+//! server, a test) and sees what is missing as absent rather than failing.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /stats[?from_ns=A&to_ns=B]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatsReply {
+    pub uptime_s: f64,
+    pub events_published: u64,
+    pub last_seq: u64,
+    pub connections: ConnectionStats,
+    pub publisher: PublisherStats,
+    /// Per transport, by name.
+    pub transports: BTreeMap<String, SlotStats>,
+    /// Every other path (`/stats`, 404s, control).
+    pub other: SlotStats,
+    /// With `from_ns` and `to_ns`: the events published in that window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowStats>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectionStats {
+    pub open: i64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub accept_errors: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublisherStats {
+    /// Events published later than `late_tolerance_us` after their intended instant.
+    pub late_events: u64,
+    pub max_late_us: u64,
+    pub late_tolerance_us: u64,
+}
+
+/// One transport's counters (or the `other` slot's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlotStats {
+    pub connections_open: i64,
+    pub requests: u64,
+    pub responses: u64,
+    pub errors: u64,
+    pub bytes_written: u64,
+    pub bytes_read: u64,
+    pub streams_open: i64,
+    pub slow_consumer_disconnects: u64,
+    pub messages_received: u64,
+}
+
+/// The events whose `ts` lies in a window. The counts are `null` when the server cannot
+/// know them (the window starts before what it keeps, and was not marked); `error` says why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WindowStats {
+    pub first_seq: Option<u64>,
+    pub last_seq: Option<u64>,
+    pub events: Option<u64>,
+    pub late_events: Option<u64>,
+    pub max_late_us: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl WindowStats {
+    /// A window with nothing published in it.
+    pub fn empty() -> Self {
+        Self::counted(0, 0, 0, 0, 0)
+    }
+
+    pub fn counted(first: u64, last: u64, events: u64, late: u64, max_late_us: u64) -> Self {
+        Self {
+            first_seq: Some(first),
+            last_seq: Some(last),
+            events: Some(events),
+            late_events: Some(late),
+            max_late_us: Some(max_late_us),
+            oldest_seq: None,
+            error: None,
+        }
+    }
+}
+
+/// `POST /control/stop`: publishing has stopped for good after `last_seq`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopReply {
+    pub last_seq: u64,
+}
+
+/// `POST /control/mark?at_ns=A`: the window start `A` is marked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkReply {
+    pub at_ns: u64,
+}
