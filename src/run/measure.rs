@@ -1,25 +1,23 @@
 //! One transport, measured: a fresh server, clients ramped, warm-up, the window, a drain.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::child::{ServeCommand, ServerChild};
 use super::figures::{Collected, figure_warnings, fill, histogram_log, publisher_warning};
 use super::observe::RunObserver;
 use super::progress::Phase;
+use super::target::Target;
 use super::{RunError, workers};
-use crate::client::{Plan, RunControl, poll_events, request_headers};
+use crate::client::{Plan, RunControl, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
 use crate::metrics::probe::{ProbeAnswers, Probes};
 use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
 use crate::transport::Transport;
-use crate::wire::StatsReply;
 
 /// How long to wait for every client to connect, beyond the ramp.
 const CONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -31,47 +29,48 @@ pub struct Measured {
     pub warnings: Vec<String>,
 }
 
-/// Measures one transport against a fresh server child. A stop signal or the child's
-/// death ends it early; either way the clients and the child are stopped before it returns.
-pub async fn measure(
+/// Measures one transport against a fresh target. A stop signal or the target's death
+/// ends it early; either way the clients and the target are stopped before it returns.
+pub async fn measure<T: Target>(
     scenario: &Scenario,
     transport: Transport,
-    serve: &ServeCommand<'_>,
+    launch: &T::Launch,
     observer: &dyn RunObserver,
     signals: &StopSignals,
 ) -> Result<Measured, RunError> {
-    let server = tokio::select! {
+    let target = tokio::select! {
         biased;
         which = signals.wait() => return Err(RunError::Stopped(which)),
-        server = ServerChild::spawn(serve) => server?,
+        target = T::start(launch, scenario) => target?,
     };
-    // The matched server is our child: every probe can read it.
-    let probes = Probes::local_server(server.pid);
+    let probes = target.probes();
     let outcome = tokio::select! {
         biased;
         which = signals.wait() => Err(RunError::Stopped(which)),
-        status = server.exited() => Err(server.exited_error(transport.name(), &status)),
-        outcome = drive(scenario, transport, &server, &probes, observer) => outcome,
+        died = target.died(transport.name()) => Err(died),
+        outcome = drive(scenario, transport, &target, &probes, observer) => outcome,
     };
-    // A control request that failed because the server died is told as the death.
+    // A request that failed because the target died is told as the death.
     let outcome = match outcome {
         Err(RunError::Control { .. } | RunError::Clients(_)) => {
-            match tokio::time::timeout(Duration::from_millis(500), server.exited()).await {
-                Ok(status) => Err(server.exited_error(transport.name(), &status)),
+            match tokio::time::timeout(Duration::from_millis(500), target.died(transport.name()))
+                .await
+            {
+                Ok(died) => Err(died),
                 Err(_) => outcome,
             }
         }
         other => other,
     };
     observer.transport_ended();
-    server.stop().await;
+    target.stop().await;
     outcome
 }
 
 async fn drive(
     scenario: &Scenario,
     transport: Transport,
-    server: &ServerChild,
+    target: &impl Target,
     probes: &Probes,
     observer: &dyn RunObserver,
 ) -> Result<Measured, RunError> {
@@ -85,11 +84,11 @@ async fn drive(
     let started_unix_s = wall_clock_ns() as f64 / 1e9;
     let plan = Plan {
         transport,
-        addr: server.addr,
+        addr: target.addr(),
         headers: request_headers(
             scenario.clients.headers,
             transport,
-            &server.addr.to_string(),
+            &target.addr().to_string(),
             scenario.clients.cookie_bytes,
         ),
         poll_interval: scenario.transport.poll_interval,
@@ -121,7 +120,7 @@ async fn drive(
         let _ = tokio::task::spawn_blocking(move || workers.join()).await;
         return Err(RunError::Clients(format!(
             "no {transport} client could connect to {} within {}s",
-            server.addr,
+            target.addr(),
             (scenario.clients.ramp + CONNECT_GRACE).as_secs()
         )));
     }
@@ -141,9 +140,7 @@ async fn drive(
     let window_start_ns = wall_clock_ns();
     control.start_window(window_start_ns);
     // The server counts the window's events exactly, however long the window lasts.
-    server
-        .post(&format!("/control/mark?at_ns={window_start_ns}"))
-        .await?;
+    target.mark_window_start(window_start_ns).await?;
     observer.phase(Phase::Measuring, &control, clients);
     sleep_observed(scenario.duration, observer, &control, clients).await;
     // The window's figures are read together, before anything else happens.
@@ -155,7 +152,7 @@ async fn drive(
     let window_seconds = window_started.duration_since(control.started).as_secs()
         ..Instant::now().duration_since(control.started).as_secs() + 1;
     // No event is published after the window, so the drain only delivers what is in flight.
-    server.post("/control/stop").await?;
+    target.stop_publishing().await?;
 
     let drain = scenario.drain_period(transport);
     observer.phase(Phase::Draining, &control, clients);
@@ -166,17 +163,9 @@ async fn drive(
         .map_err(|e| RunError::Clients(format!("a client worker failed: {e}")))?;
 
     let (window_start_ns, _) = control.window_ns();
-    let (_, stats) = server
-        .get(&format!(
-            "/stats?from_ns={window_start_ns}&to_ns={window_end_ns}"
-        ))
-        .await?;
-    let stats: StatsReply = serde_json::from_str(&stats).map_err(|e| RunError::Control {
-        request: "GET /stats".into(),
-        reason: e.to_string(),
-    })?;
+    let stats = target.stats(window_start_ns, window_end_ns).await?;
     let final_state = match scenario.feed.semantics() {
-        Semantics::State => Some(final_state(server, scenario.feed.state_key_field()).await?),
+        Semantics::State => Some(target.final_state(scenario.feed.state_key_field()).await?),
         Semantics::Events => None,
     };
     let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
@@ -184,7 +173,7 @@ async fn drive(
     let mut result = TransportResult {
         transport: transport.name().into(),
         clients,
-        server_addr: Some(server.addr.to_string()),
+        server_addr: Some(target.addr().to_string()),
         header_profile: scenario.clients.headers.name().into(),
         window_s,
         window_start_s: Some(window_started.duration_since(control.started).as_secs_f64()),
@@ -242,27 +231,4 @@ async fn sleep_observed(
         tokio::time::sleep_until((Instant::now() + Duration::from_millis(250)).min(end)).await;
         observer.tick(control, clients);
     }
-}
-
-/// The latest seq per key, from `GET /poll` (the whole state) after the drain.
-async fn final_state(
-    server: &ServerChild,
-    key_field: Option<&str>,
-) -> Result<HashMap<String, u64>, RunError> {
-    let (status, body) = server.get("/poll").await?;
-    let mut state = HashMap::new();
-    if status != 200 {
-        return Ok(state);
-    }
-    let bad = |reason: String| RunError::Control {
-        request: "GET /poll".into(),
-        reason,
-    };
-    for event in poll_events(body.as_bytes()).map_err(bad)? {
-        let head = crate::client::parse_event(event.get().as_bytes(), key_field).map_err(bad)?;
-        if let Some(key) = head.key {
-            state.insert(key, head.seq);
-        }
-    }
-    Ok(state)
 }

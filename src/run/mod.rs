@@ -1,13 +1,13 @@
 //! `wsbench run`: every transport of a scenario, one after another, each against a fresh
 //! matched server in a child process, measured the same way and written as it finishes.
 
-mod child;
 mod figures;
 mod measure;
 mod observe;
 mod output;
 mod progress;
 mod table;
+mod target;
 mod workers;
 
 use std::collections::BTreeMap;
@@ -23,10 +23,10 @@ use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::signals::StopSignals;
 use crate::transport::Transport;
-use child::ServeCommand;
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
+use target::MatchedServer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -127,7 +127,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         &started,
         options.force,
     )?;
-    let exe = child::server_exe(options.server_exe.as_deref())?;
+    let exe = target::server_exe(options.server_exe.as_deref())?;
     let repeat = options.repeat.unwrap_or(1).max(1);
     let mut results = Results {
         schema: crate::results::SCHEMA.into(),
@@ -166,22 +166,18 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     let mut failure = None;
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
-            let mut served = point.clone();
-            served.server.max_connections =
-                point.server.max_connections.min(point.clients.count + 1024);
-            let serve = ServeCommand {
-                exe: &exe,
-                scenario: &served,
+            let measured = match measure::measure::<MatchedServer>(
+                point, transport, &exe, &observers, &signals,
+            )
+            .await
+            {
+                Ok(measured) => measured,
+                Err(RunError::Stopped(_)) => break 'points,
+                Err(error) => {
+                    failure = Some(error);
+                    break 'points;
+                }
             };
-            let measured =
-                match measure::measure(point, transport, &serve, &observers, &signals).await {
-                    Ok(measured) => measured,
-                    Err(RunError::Stopped(_)) => break 'points,
-                    Err(error) => {
-                        failure = Some(error);
-                        break 'points;
-                    }
-                };
             let mut result = measured.result;
             result.sweep_value = *value;
             let log_name = log_name(transport, *value, round, repeat);

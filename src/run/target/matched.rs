@@ -1,6 +1,7 @@
 //! The matched server as a child process: its own CPU and memory, measured from outside.
+//! The target `wsbench run` measures by default.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -13,8 +14,10 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 use tokio::sync::watch;
 
-use super::RunError;
+use super::{RunError, Target};
+use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
+use crate::wire::{StatsReply, parse_event, poll_events};
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -23,7 +26,7 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// Lines of the server's output kept to explain its death.
 const TAIL_LINES: usize = 20;
 
-pub struct ServerChild {
+pub struct MatchedServer {
     pub pid: u32,
     pub addr: SocketAddr,
     /// `Some` once the child has exited (and been reaped).
@@ -31,20 +34,21 @@ pub struct ServerChild {
     output: OutputTail,
 }
 
-/// What the child serves: the scenario as resolved for this transport run, handed over
-/// as data (JSON on its stdin), so that the child serves exactly what the run measures.
-pub struct ServeCommand<'a> {
-    pub exe: &'a Path,
-    pub scenario: &'a Scenario,
-}
-
-impl ServerChild {
-    pub async fn spawn(command: &ServeCommand<'_>) -> Result<Self, RunError> {
-        let resolved = serde_json::to_vec(command.scenario).map_err(|e| RunError::ServerStart {
-            exe: command.exe.to_owned(),
+impl MatchedServer {
+    /// Starts `exe serve` with `scenario` handed over as data (JSON on its stdin), so that
+    /// the child serves exactly what the run measures.
+    pub async fn spawn(exe: &Path, scenario: &Scenario) -> Result<Self, RunError> {
+        let mut served = scenario.clone();
+        // Room for every client and then some, not the scenario's cap of 100,000 sockets.
+        served.server.max_connections = served
+            .server
+            .max_connections
+            .min(served.clients.count + 1024);
+        let resolved = serde_json::to_vec(&served).map_err(|e| RunError::ServerStart {
+            exe: exe.to_owned(),
             reason: format!("cannot serialise the scenario: {e}"),
         })?;
-        let mut cmd = Command::new(command.exe);
+        let mut cmd = Command::new(exe);
         cmd.args([
             "serve",
             "--resolved",
@@ -64,7 +68,7 @@ impl ServerChild {
             cmd.pre_exec(move || die_with_parent(parent));
         }
         let start_error = |reason: String| RunError::ServerStart {
-            exe: command.exe.to_owned(),
+            exe: exe.to_owned(),
             reason,
         };
         let mut child = cmd.spawn().map_err(|e| start_error(e.to_string()))?;
@@ -118,16 +122,16 @@ impl ServerChild {
         }
     }
 
-    pub async fn get(&self, target: &str) -> Result<(u16, String), RunError> {
+    async fn get(&self, target: &str) -> Result<(u16, String), RunError> {
         request(self.addr, "GET", target).await
     }
 
-    pub async fn post(&self, target: &str) -> Result<(u16, String), RunError> {
+    async fn post(&self, target: &str) -> Result<(u16, String), RunError> {
         request(self.addr, "POST", target).await
     }
 
     /// Resolves when the child has exited, with its status.
-    pub async fn exited(&self) -> ExitStatus {
+    async fn exited(&self) -> ExitStatus {
         let mut exit = self.exit.clone();
         match exit.wait_for(Option::is_some).await {
             Ok(status) => status.expect("waited for Some"),
@@ -137,12 +141,12 @@ impl ServerChild {
     }
 
     /// The exit status, if the child has exited already.
-    pub fn exit_status(&self) -> Option<ExitStatus> {
+    fn exit_status(&self) -> Option<ExitStatus> {
         *self.exit.borrow()
     }
 
     /// The error for a server that exited while `transport` was measured.
-    pub fn exited_error(&self, transport: &str, status: &ExitStatus) -> RunError {
+    fn exited_error(&self, transport: &str, status: &ExitStatus) -> RunError {
         RunError::ServerExited {
             transport: transport.to_string(),
             pid: self.pid,
@@ -165,7 +169,7 @@ impl ServerChild {
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within a few seconds.
-    pub async fn stop(self) {
+    async fn terminate(self) {
         self.signal(libc::SIGTERM);
         if tokio::time::timeout(STOP_GRACE, self.exited())
             .await
@@ -174,6 +178,72 @@ impl ServerChild {
             self.kill();
             let _ = tokio::time::timeout(Duration::from_secs(1), self.exited()).await;
         }
+    }
+}
+
+impl Target for MatchedServer {
+    type Launch = Path;
+
+    async fn start(exe: &Path, scenario: &Scenario) -> Result<Self, RunError> {
+        Self::spawn(exe, scenario).await
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Our child: every probe can read it.
+    fn probes(&self) -> Probes {
+        Probes::local_server(self.pid)
+    }
+
+    async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
+        self.post(&format!("/control/mark?at_ns={at_ns}"))
+            .await
+            .map(drop)
+    }
+
+    async fn stop_publishing(&self) -> Result<(), RunError> {
+        self.post("/control/stop").await.map(drop)
+    }
+
+    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
+        let (_, body) = self
+            .get(&format!("/stats?from_ns={from_ns}&to_ns={to_ns}"))
+            .await?;
+        serde_json::from_str(&body).map_err(|e| RunError::Control {
+            request: "GET /stats".into(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The latest seq per key, from `GET /poll` (the whole state).
+    async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {
+        let (status, body) = self.get("/poll").await?;
+        let mut state = HashMap::new();
+        if status != 200 {
+            return Ok(state);
+        }
+        let bad = |reason: String| RunError::Control {
+            request: "GET /poll".into(),
+            reason,
+        };
+        for event in poll_events(body.as_bytes()).map_err(bad)? {
+            let head = parse_event(event.get().as_bytes(), key_field).map_err(bad)?;
+            if let Some(key) = head.key {
+                state.insert(key, head.seq);
+            }
+        }
+        Ok(state)
+    }
+
+    async fn died(&self, transport: &str) -> RunError {
+        let status = self.exited().await;
+        self.exited_error(transport, &status)
+    }
+
+    async fn stop(self) {
+        self.terminate().await;
     }
 }
 
