@@ -35,6 +35,7 @@ fn publisher_ceiling() {
             history: 100_000,
             max_lag: 4096,
             window_log: 4_000_000,
+            encodings: wsbench::transport::Transport::ALL.len(),
         };
         let hub = Hub::new(spec.semantics(), limits);
         let thread = Publisher::new(spec.clone(), 1).spawn(hub.clone()).unwrap();

@@ -230,6 +230,10 @@ mod tests {
     use super::*;
     use crate::metrics::state::StateView;
 
+    fn sse() -> Transport {
+        Transport::named("sse").unwrap()
+    }
+
     fn stats(first: u64, last: u64) -> serde_json::Value {
         serde_json::json!({ "window": { "first_seq": first, "last_seq": last, "events": last - first + 1 } })
     }
@@ -263,14 +267,14 @@ mod tests {
         stats["window"]["late_events"] = 3.into();
         stats["window"]["max_late_us"] = 12_500.into();
         assert_eq!(
-            publisher_warning(&stats, Transport::Sse).as_deref(),
+            publisher_warning(&stats, sse()).as_deref(),
             Some(
                 "sse: the server's publisher fell behind its schedule: 3 of 100 window events \
                  went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
             )
         );
         stats["window"]["late_events"] = 0.into();
-        assert_eq!(publisher_warning(&stats, Transport::Sse), None);
+        assert_eq!(publisher_warning(&stats, sse()), None);
     }
 
     #[test]

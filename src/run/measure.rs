@@ -90,8 +90,7 @@ async fn drive(
             &server.addr.to_string(),
             scenario.clients.cookie_bytes,
         ),
-        poll_interval: scenario.transport.poll_interval,
-        longpoll_timeout: scenario.transport.longpoll_timeout,
+        settings: scenario.transport.of(transport).clone(),
         key_field: scenario.feed.state_key_field(),
         seed: scenario.seed,
     };

@@ -260,8 +260,10 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
             match sweep.parameter {
                 SweepParameter::Clients => point.clients.count = value as u64,
                 SweepParameter::Rate => point.feed.set_rate(value),
+                // The poll transport's `interval`, named as results show it.
                 SweepParameter::PollInterval => {
-                    point.transport.poll_interval = Duration::from_secs_f64(value)
+                    let interval = Duration::from_secs_f64(value);
+                    point.transport.set_flat(sweep.parameter.name(), interval);
                 }
             }
             (Some(value), point)
