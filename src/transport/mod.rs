@@ -54,24 +54,16 @@ pub struct Registered {
     pub path: &'static str,
 }
 
+const fn at(path: &'static str, kind: &'static dyn TransportKind) -> Registered {
+    Registered { kind, path }
+}
+
 /// The registry: one line per transport, in the order runs, tables and charts use.
 pub const TRANSPORTS: &[Registered] = &[
-    Registered {
-        kind: &poll::Poll,
-        path: "/poll",
-    },
-    Registered {
-        kind: &longpoll::Longpoll,
-        path: "/longpoll",
-    },
-    Registered {
-        kind: &sse::Sse,
-        path: "/sse",
-    },
-    Registered {
-        kind: &ws::Ws,
-        path: "/ws",
-    },
+    at("/poll", &poll::Poll),
+    at("/longpoll", &longpoll::Longpoll),
+    at("/sse", &sse::Sse),
+    at("/ws", &ws::Ws),
 ];
 
 const COUNT: usize = TRANSPORTS.len();
