@@ -102,8 +102,8 @@ pub struct RunArgs {
     /// Number of clients, like 100 or 10k.
     #[arg(long, value_parser = parse_count)]
     pub clients: Option<u64>,
-    /// Transports to run, comma-separated: poll,longpoll,sse,ws.
-    #[arg(long, value_delimiter = ',')]
+    // The accepted names come from the transport registry.
+    #[arg(long, value_delimiter = ',', help = transports_help())]
     pub transports: Option<Vec<Transport>>,
     /// Results directory (default: results/<scenario>-<UTC timestamp>/).
     #[arg(long)]
@@ -326,4 +326,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         server.run().await;
         Ok(exit::OK)
     })
+}
+
+fn transports_help() -> String {
+    format!(
+        "Transports to run, comma-separated: {}.",
+        Transport::names().join(",")
+    )
 }

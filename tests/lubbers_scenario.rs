@@ -18,7 +18,10 @@ fn lubbers_scenario_matches_the_paper() {
     // update per second per client.
     assert_eq!(s.feed.rate(), Some(1.0));
     assert_eq!(s.clients.headers, HeaderProfile::Browser);
-    assert_eq!(s.transport.poll_interval.as_secs(), 1);
+    assert_eq!(
+        s.transport.get_flat("poll_interval"),
+        Some(std::time::Duration::from_secs(1))
+    );
     let sweep = s.sweep.expect("sweeps");
     assert_eq!(sweep.parameter, SweepParameter::Clients);
     assert_eq!(sweep.values, [1000.0, 10000.0]);

@@ -255,8 +255,10 @@ fn longpoll_timeout_beyond_what_the_server_accepts() {
             "must be 1ms to 10m (the server's `timeout_ms` range)",
         );
     }
-    let longest = accepted(&text("10m")).transport.longpoll_timeout;
-    assert_eq!(longest, std::time::Duration::from_secs(600));
+    let longest = accepted(&text("10m"))
+        .transport
+        .get_flat("longpoll_timeout");
+    assert_eq!(longest, Some(std::time::Duration::from_secs(600)));
 }
 
 #[test]

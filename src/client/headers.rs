@@ -6,6 +6,20 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::scenario::HeaderProfile;
 use crate::transport::Transport;
 
+/// What a transport's requests are, for the header profiles: what a browser sends depends
+/// on the API the page uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStyle {
+    /// `fetch()` or EventSource: `accept` is what it asks for; `no_cache` is EventSource's
+    /// `Cache-Control: no-cache`.
+    Fetch {
+        accept: &'static str,
+        no_cache: bool,
+    },
+    /// A WebSocket opening handshake: the library writes Host and the handshake itself.
+    Handshake,
+}
+
 const CHROME_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                          Chrome/142.0.0.0 Safari/537.36";
 
@@ -23,14 +37,10 @@ pub fn request_headers(
             headers.append(HeaderName::from_static(name), value);
         }
     };
-    let accept = if transport == Transport::Sse {
-        "text/event-stream"
-    } else {
-        "*/*"
-    };
+    let style = transport.kind().request_style();
     match profile {
         HeaderProfile::Minimal => {
-            if transport != Transport::Ws {
+            if let RequestStyle::Fetch { accept, .. } = style {
                 add("host", host.into());
                 add("accept", accept.into());
             }
@@ -40,39 +50,42 @@ pub fn request_headers(
             );
         }
         HeaderProfile::Browser => {
-            if transport == Transport::Ws {
-                // Chrome's opening handshake, minus what tungstenite writes itself.
-                add("pragma", "no-cache".into());
-                add("cache-control", "no-cache".into());
-                add("user-agent", CHROME_UA.into());
-                add("origin", format!("http://{host}"));
-                add("accept-encoding", "gzip, deflate, br, zstd".into());
-                add("accept-language", "en-US,en;q=0.9".into());
-                add(
-                    "sec-websocket-extensions",
-                    "permessage-deflate; client_max_window_bits".into(),
-                );
-            } else {
-                add("host", host.into());
-                add("connection", "keep-alive".into());
-                if transport == Transport::Sse {
+            match style {
+                RequestStyle::Handshake => {
+                    // Chrome's opening handshake, minus what tungstenite writes itself.
+                    add("pragma", "no-cache".into());
                     add("cache-control", "no-cache".into());
+                    add("user-agent", CHROME_UA.into());
+                    add("origin", format!("http://{host}"));
+                    add("accept-encoding", "gzip, deflate, br, zstd".into());
+                    add("accept-language", "en-US,en;q=0.9".into());
+                    add(
+                        "sec-websocket-extensions",
+                        "permessage-deflate; client_max_window_bits".into(),
+                    );
                 }
-                add("sec-ch-ua-platform", "\"Linux\"".into());
-                add("user-agent", CHROME_UA.into());
-                add(
+                RequestStyle::Fetch { accept, no_cache } => {
+                    add("host", host.into());
+                    add("connection", "keep-alive".into());
+                    if no_cache {
+                        add("cache-control", "no-cache".into());
+                    }
+                    add("sec-ch-ua-platform", "\"Linux\"".into());
+                    add("user-agent", CHROME_UA.into());
+                    add(
                     "sec-ch-ua",
                     "\"Chromium\";v=\"142\", \"Google Chrome\";v=\"142\", \"Not_A Brand\";v=\"99\""
                         .into(),
                 );
-                add("sec-ch-ua-mobile", "?0".into());
-                add("accept", accept.into());
-                add("sec-fetch-site", "same-origin".into());
-                add("sec-fetch-mode", "cors".into());
-                add("sec-fetch-dest", "empty".into());
-                add("referer", format!("http://{host}/"));
-                add("accept-encoding", "gzip, deflate, br, zstd".into());
-                add("accept-language", "en-US,en;q=0.9".into());
+                    add("sec-ch-ua-mobile", "?0".into());
+                    add("accept", accept.into());
+                    add("sec-fetch-site", "same-origin".into());
+                    add("sec-fetch-mode", "cors".into());
+                    add("sec-fetch-dest", "empty".into());
+                    add("referer", format!("http://{host}/"));
+                    add("accept-encoding", "gzip, deflate, br, zstd".into());
+                    add("accept-language", "en-US,en;q=0.9".into());
+                }
             }
             if cookie_bytes > 0 {
                 add("cookie", session_cookie(cookie_bytes));
@@ -99,7 +112,8 @@ mod tests {
 
     #[test]
     fn browser_profile_carries_cookie_of_the_configured_size() {
-        let headers = request_headers(HeaderProfile::Browser, Transport::Poll, "h:1", 256);
+        let poll = Transport::named("poll").unwrap();
+        let headers = request_headers(HeaderProfile::Browser, poll, "h:1", 256);
         assert_eq!(headers["cookie"].len(), 256);
         assert_eq!(headers["sec-fetch-mode"], "cors");
         assert_eq!(headers["host"], "h:1");
@@ -107,10 +121,11 @@ mod tests {
 
     #[test]
     fn minimal_profile_is_small_and_sse_asks_for_event_streams() {
-        let headers = request_headers(HeaderProfile::Minimal, Transport::Sse, "h:1", 256);
+        let [sse, ws] = ["sse", "ws"].map(|name| Transport::named(name).unwrap());
+        let headers = request_headers(HeaderProfile::Minimal, sse, "h:1", 256);
         assert_eq!(headers.len(), 3);
         assert_eq!(headers["accept"], "text/event-stream");
-        let ws = request_headers(HeaderProfile::Minimal, Transport::Ws, "h:1", 256);
+        let ws = request_headers(HeaderProfile::Minimal, ws, "h:1", 256);
         assert!(
             ws.get("host").is_none(),
             "the WebSocket library writes Host itself"

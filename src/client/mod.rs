@@ -1,14 +1,13 @@
-//! The load generator's clients, one file per transport. Each client is a task on a
-//! worker's single-threaded runtime; it records into its worker's `Recorder` directly.
+//! The load generator's clients: what every transport's client shares (the run's control,
+//! recording, one counted HTTP/1 connection, the poll loop). Each transport's own client
+//! lives in its folder under `transport/`. Each client is a task on a worker's
+//! single-threaded runtime; it records into its worker's `Recorder` directly.
 
-mod connection;
+pub mod connection;
 mod control;
 mod headers;
-mod longpoll;
-mod poll;
+pub mod poll_loop;
 mod recorder;
-mod sse;
-mod ws;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -20,7 +19,7 @@ use std::time::Duration;
 
 pub use crate::wire::{EventHead, parse_event, poll_events};
 pub use control::{Phase, RunControl};
-pub use headers::request_headers;
+pub use headers::{RequestStyle, request_headers};
 pub use recorder::Recorder;
 
 use crate::feed::wall_clock_ns;
@@ -28,7 +27,7 @@ use crate::metrics::latency;
 use crate::metrics::probe::{self, Segments, SocketProbe};
 use crate::metrics::sequence::{Arrival, SeqSet};
 use crate::metrics::state::StateView;
-use crate::transport::Transport;
+use crate::transport::{Settings, Transport};
 
 /// What every client of one transport run is told.
 #[derive(Clone)]
@@ -36,8 +35,8 @@ pub struct Plan {
     pub transport: Transport,
     pub addr: SocketAddr,
     pub headers: http::HeaderMap,
-    pub poll_interval: Duration,
-    pub longpoll_timeout: Duration,
+    /// The transport's own settings.
+    pub settings: Settings,
     /// The state key's field for state feeds (`train`), `None` for event feeds.
     pub key_field: Option<&'static str>,
     pub seed: u64,
@@ -90,12 +89,8 @@ impl Client {
 
     /// Runs the client until the run's stop signal, then hands back what it saw.
     pub async fn run(self) -> Tally {
-        match self.plan.transport {
-            Transport::Poll => poll::run(self).await,
-            Transport::Longpoll => longpoll::run(self).await,
-            Transport::Sse => sse::run(self).await,
-            Transport::Ws => ws::run(self).await,
-        }
+        let kind = self.plan.transport.kind();
+        kind.run_client(self).await
     }
 
     /// Counts the client as connected, once.

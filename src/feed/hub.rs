@@ -1,14 +1,15 @@
 //! The hub: stamps each event, serialises it once, keeps a bounded history for `since`
 //! requests and fans it out to every connection. Every transport reads from here, so
-//! they all get the same bytes at the same instant.
+//! they all get the same bytes at the same instant. It knows no transport's framing: an
+//! event caches each transport's encoding of it, made once by whoever needs it first.
 
+use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{broadcast, watch};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
@@ -24,10 +25,22 @@ pub struct Event {
     pub key: Option<u32>,
     /// The event's JSON object.
     pub json: Bytes,
-    /// The event as an SSE message: `id: SEQ\ndata: JSON\n\n`.
-    pub sse: Bytes,
-    /// The JSON as a WebSocket text payload, sharing `json`'s bytes.
-    pub ws_text: Utf8Bytes,
+    /// Per transport (by index), its encoding of the event, once one is asked for.
+    encodings: Box<[OnceLock<Box<dyn Any + Send + Sync>>]>,
+}
+
+impl Event {
+    /// The event as `encode` makes it for `slot` (a transport's index): made by the first
+    /// connection that asks and shared by every other, so each event is encoded once.
+    /// `None` for a slot the hub has not got, or that holds another type.
+    pub fn encoded<T: Any + Send + Sync>(
+        &self,
+        slot: usize,
+        encode: fn(&Event) -> T,
+    ) -> Option<&T> {
+        let cell = self.encodings.get(slot)?;
+        cell.get_or_init(|| Box::new(encode(self))).downcast_ref()
+    }
 }
 
 /// The answer to "what is newer than S?".
@@ -43,6 +56,7 @@ pub enum Since {
 }
 
 struct HubState {
+    encodings: usize,
     ring: VecDeque<Arc<Event>>,
     history: usize,
     /// State feeds: the latest event per key, and those events ordered by seq.
@@ -72,6 +86,8 @@ pub struct HubLimits {
     pub max_lag: usize,
     /// Events whose publish instants are kept for window queries.
     pub window_log: usize,
+    /// Encodings an event may cache: one per transport.
+    pub encodings: usize,
 }
 
 /// What the hub holds now, beside its bounds: proof that a long run stays bounded.
@@ -98,11 +114,13 @@ impl Hub {
             history,
             max_lag,
             window_log,
+            encodings,
         } = limits;
         let (stream, _) = broadcast::channel(max_lag.max(1));
         Arc::new(Self {
             semantics,
             state: RwLock::new(HubState {
+                encodings,
                 ring: VecDeque::with_capacity(history.min(1 << 16)),
                 history: history.max(1),
                 by_key: HashMap::new(),
@@ -145,17 +163,12 @@ impl Hub {
         } else {
             format!("{{\"seq\":{seq},\"ts\":{ts_ns},{fields}}}")
         };
-        let sse = Bytes::from(format!("id: {seq}\ndata: {json}\n\n"));
-        let json = Bytes::from(json);
-        // SAFETY-free: the JSON came from a `String`, so it is valid UTF-8.
-        let ws_text = Utf8Bytes::try_from(json.clone()).expect("JSON built from a String");
         let event = Arc::new(Event {
             seq,
             ts_ns,
             key,
-            json,
-            sse,
-            ws_text,
+            json: Bytes::from(json),
+            encodings: (0..state.encodings).map(|_| OnceLock::new()).collect(),
         });
         state.last_seq = seq;
         let late_us = u32::try_from(late.as_micros()).unwrap_or(u32::MAX);
@@ -258,6 +271,19 @@ impl Hub {
             .schedule
     }
 
+    /// One event (seq 1, ts 77) of a small hub with one encoding slot, for encoding tests.
+    #[cfg(test)]
+    pub fn sample_event(fields: &str) -> Arc<Event> {
+        let limits = HubLimits {
+            history: 1,
+            max_lag: 1,
+            window_log: 1,
+            encodings: 1,
+        };
+        let hub = Self::new(Semantics::Events, limits);
+        hub.publish(77, None, fields).expect("a new hub publishes")
+    }
+
     pub fn retained(&self) -> Retained {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         Retained {
@@ -279,6 +305,7 @@ mod tests {
             history,
             max_lag,
             window_log: 1000,
+            encodings: 2,
         }
     }
 
@@ -320,14 +347,13 @@ mod tests {
         let hub = Hub::new(Semantics::Events, limits(4, 4));
         let event = hub.publish(77, None, "\"sym\":\"A\"").unwrap();
         assert_eq!(&event.json[..], br#"{"seq":1,"ts":77,"sym":"A"}"#);
-        assert_eq!(
-            &event.sse[..],
-            b"id: 1\ndata: {\"seq\":1,\"ts\":77,\"sym\":\"A\"}\n\n"
-        );
-        assert_eq!(
-            event.ws_text.as_str().as_bytes().as_ptr(),
-            event.json.as_ptr()
-        );
+        let length = |e: &Event| e.json.len();
+        let first: *const usize = event.encoded(1, length).unwrap();
+        // A second ask finds the first encoding: `encode` differs, the answer does not.
+        let again = event.encoded(1, |_| 0usize).unwrap();
+        assert_eq!((*again, std::ptr::eq(first, again)), (27, true));
+        assert_eq!(event.encoded(1, |_| "another type"), None);
+        assert_eq!(event.encoded(2, length), None);
     }
 
     #[test]
@@ -360,6 +386,7 @@ mod tests {
             history: 1000,
             max_lag: 64,
             window_log: 50_000,
+            encodings: 0,
         };
         for semantics in [Semantics::Events, Semantics::State] {
             let hub = Hub::new(semantics, bounds);

@@ -247,15 +247,15 @@ fn focus_note(results: &Results) -> String {
     }
 }
 
-/// One fixed colour per transport, from the Okabe–Ito palette (safe for the common forms
-/// of colour blindness), the same on every chart.
+/// One fixed colour per transport, the transport's own (from the Okabe–Ito palette, safe
+/// for the common forms of colour blindness), the same on every chart.
 pub fn colour(transport: &str) -> RGBColor {
-    match transport {
-        "poll" => RGBColor(213, 94, 0),      // vermillion
-        "longpoll" => RGBColor(230, 159, 0), // orange
-        "sse" => RGBColor(0, 158, 115),      // bluish green
-        "ws" => RGBColor(0, 114, 178),       // blue
-        _ => RGBColor(120, 120, 120),
+    match crate::transport::Transport::named(transport) {
+        Some(t) => {
+            let (r, g, b) = t.kind().colour();
+            RGBColor(r, g, b)
+        }
+        None => RGBColor(120, 120, 120),
     }
 }
 
@@ -286,7 +286,8 @@ mod tests {
 
     #[test]
     fn every_transport_has_its_own_colour() {
-        let colours: Vec<_> = ["poll", "longpoll", "sse", "ws"].map(colour).to_vec();
+        let names = crate::transport::Transport::names();
+        let colours: Vec<_> = names.iter().map(|name| colour(name)).collect();
         for (i, c) in colours.iter().enumerate() {
             assert!(!colours[..i].contains(c), "{c:?} used twice");
             assert_ne!(*c, colour("other"));

@@ -363,6 +363,10 @@ mod tests {
     use crate::metrics::state::StateView;
     use crate::wire::WindowStats;
 
+    fn sse() -> Transport {
+        Transport::named("sse").unwrap()
+    }
+
     fn stats(first: u64, last: u64) -> StatsReply {
         StatsReply {
             window: Some(WindowStats::counted(first, last, last - first + 1, 0, 0)),
@@ -494,14 +498,14 @@ mod tests {
         window.late_events = Some(3);
         window.max_late_us = Some(12_500);
         assert_eq!(
-            publisher_warning(&stats, Transport::Sse).as_deref(),
+            publisher_warning(&stats, sse()).as_deref(),
             Some(
                 "sse: the server's publisher fell behind its schedule: 3 of 100 window events \
                  went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
             )
         );
         stats.window.as_mut().unwrap().late_events = Some(0);
-        assert_eq!(publisher_warning(&stats, Transport::Sse), None);
+        assert_eq!(publisher_warning(&stats, sse()), None);
     }
 
     #[test]

@@ -257,7 +257,8 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
                     }
                 }
                 SweepParameter::PollInterval => {
-                    point.transport.poll_interval = Duration::from_secs_f64(value)
+                    let interval = Duration::from_secs_f64(value);
+                    point.transport.set_flat(sweep.parameter.name(), interval);
                 }
             }
             (Some(value), point)

@@ -258,7 +258,10 @@ impl Progress {
         let step = state.step.unwrap_or(0);
         let elapsed = now.duration_since(state.phase_started);
         Snapshot {
-            transport: self.steps.get(step).map_or(Transport::Ws, |s| s.transport),
+            transport: self
+                .steps
+                .get(step)
+                .map_or(Transport::ALL[0], |s| s.transport),
             step: step + 1,
             steps: self.steps.len(),
             phase: state.phase,
@@ -312,8 +315,9 @@ mod tests {
     }
 
     fn steps() -> Vec<Step> {
-        [Transport::Poll, Transport::Ws]
+        ["poll", "ws"]
             .into_iter()
+            .filter_map(Transport::named)
             .map(|transport| Step {
                 transport,
                 spans: [secs(1), secs(3), secs(30), secs(2)],
@@ -323,7 +327,7 @@ mod tests {
 
     fn snapshot() -> Snapshot {
         Snapshot {
-            transport: Transport::Ws,
+            transport: Transport::named("ws").unwrap(),
             step: 2,
             steps: 4,
             phase: Phase::Measuring,
@@ -389,8 +393,8 @@ mod tests {
         let points = vec![(None, scenario.clone()), (None, scenario)];
         let steps = schedule(&points, 2);
         let order: Vec<_> = steps.iter().map(|s| s.transport).collect();
-        use Transport::{Poll, Ws};
-        assert_eq!(order, [Poll, Ws, Poll, Ws, Poll, Ws, Poll, Ws]);
+        let [poll, ws] = ["poll", "ws"].map(|name| Transport::named(name).unwrap());
+        assert_eq!(order, [poll, ws, poll, ws, poll, ws, poll, ws]);
         assert_eq!(
             steps[0].spans,
             [secs(2), secs(1), secs(5), Duration::from_millis(1500)]

@@ -16,7 +16,7 @@ pub use error::ScenarioError;
 pub use overrides::Overrides;
 
 use crate::feed::FeedSpec;
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportSettings};
 use crate::units::duration_text;
 
 /// A validated benchmark description. Every field has its default filled in.
@@ -42,6 +42,7 @@ pub struct Scenario {
     pub transports: Vec<Transport>,
     pub feed: FeedSpec,
     pub clients: Clients,
+    /// Each transport's `[transport.<name>]` settings.
     pub transport: TransportSettings,
     pub server: ServerSettings,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -78,19 +79,6 @@ impl HeaderProfile {
             Self::Browser => "browser",
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TransportSettings {
-    #[serde(with = "duration_text")]
-    pub poll_interval: Duration,
-    #[serde(with = "duration_text")]
-    pub longpoll_timeout: Duration,
-    /// Keep-alive period of SSE comments and WebSocket pings.
-    #[serde(with = "duration_text")]
-    pub sse_keepalive: Duration,
-    #[serde(with = "duration_text")]
-    pub ws_keepalive: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -255,12 +243,10 @@ impl Scenario {
             .collect()
     }
 
-    /// Drain after the window: explicit, or enough for an in-flight poll or stream event.
+    /// Drain after the window: explicit, or what the transport needs for events in flight.
     pub fn drain_period(&self, transport: Transport) -> Duration {
-        self.drain.unwrap_or(match transport {
-            Transport::Poll => self.transport.poll_interval + Duration::from_secs(1),
-            _ => Duration::from_secs(1),
-        })
+        self.drain
+            .unwrap_or_else(|| transport.kind().drain(self.transport.of(transport)))
     }
 }
 

@@ -135,7 +135,12 @@ mod tests {
         let overrides = Overrides {
             clients: Some(5),
             duration: Some(Duration::from_millis(1500)),
-            transports: Some(vec![Transport::Ws, Transport::Sse]),
+            transports: Some(
+                ["ws", "sse"]
+                    .iter()
+                    .filter_map(|t| Transport::named(t))
+                    .collect(),
+            ),
             ..Default::default()
         };
         assert_eq!(

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::transport::Transport;
+use crate::transport::{RawTransports, Transport};
 use crate::units::{Count, HumanDuration};
 
 #[derive(Debug, Deserialize)]
@@ -33,33 +33,6 @@ pub struct RawClients {
     pub ramp: Option<HumanDuration>,
     pub headers: Option<String>,
     pub cookie_bytes: Option<Count>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTransports {
-    pub poll: Option<RawPoll>,
-    pub longpoll: Option<RawLongpoll>,
-    pub sse: Option<RawStream>,
-    pub ws: Option<RawStream>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPoll {
-    pub interval: Option<HumanDuration>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLongpoll {
-    pub timeout: Option<HumanDuration>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStream {
-    pub keepalive: Option<HumanDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::raw::{self, RawScenario};
 use super::*;
+use crate::transport::RawTransports;
 
 pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let duration = raw.duration.map_or(Duration::from_secs(30), |d| d.0);
@@ -144,41 +145,18 @@ fn positive(
     Ok(value)
 }
 
-fn validate_transports(raw: raw::RawTransports) -> Result<TransportSettings, Issue> {
-    let longpoll_timeout = positive(
-        "transport.longpoll.timeout",
-        raw.longpoll.and_then(|p| p.timeout),
-        Duration::from_secs(30),
-    )?;
-    // Clients send it as `timeout_ms`, which the server refuses above its cap.
-    let longest = Duration::from_millis(crate::wire::MAX_LONGPOLL_MS);
-    if longpoll_timeout < Duration::from_millis(1) || longpoll_timeout > longest {
-        return Err(Issue::new(
-            "transport.longpoll.timeout",
-            format!(
-                "must be 1ms to {} (the server's `timeout_ms` range)",
-                crate::units::format_duration(longest)
-            ),
-        ));
+/// Each transport's keys: longer than 0s, then what the transport itself accepts.
+fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
+    let mut settings = TransportSettings::default();
+    for transport in Transport::ALL {
+        for setting in transport.kind().settings() {
+            let key = format!("transport.{transport}.{}", setting.key);
+            let value = positive(&key, raw.get(transport, setting), setting.default)?;
+            (setting.check)(value).map_err(|message| Issue::new(&key, message))?;
+            settings.set(transport, setting.key, value);
+        }
     }
-    Ok(TransportSettings {
-        poll_interval: positive(
-            "transport.poll.interval",
-            raw.poll.and_then(|p| p.interval),
-            Duration::from_secs(1),
-        )?,
-        longpoll_timeout,
-        sse_keepalive: positive(
-            "transport.sse.keepalive",
-            raw.sse.and_then(|s| s.keepalive),
-            Duration::from_secs(15),
-        )?,
-        ws_keepalive: positive(
-            "transport.ws.keepalive",
-            raw.ws.and_then(|s| s.keepalive),
-            Duration::from_secs(15),
-        )?,
-    })
+    Ok(settings)
 }
 
 fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue> {

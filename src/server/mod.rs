@@ -1,16 +1,15 @@
 //! The matched server: one feed hub served over every transport with the same care.
-//! One file per transport; `router` dispatches, `conn` counts bytes per connection.
+//! `router` hands each request to its transport (whose handler lives in its folder under
+//! `transport/`), `conn` counts bytes per connection, `stream` is the session every
+//! streaming transport shares.
 
-mod conn;
+pub mod conn;
 mod limits;
-mod longpoll;
-mod poll;
-mod response;
+pub mod response;
 mod router;
-mod sse;
-mod stall;
-mod stats;
-mod ws;
+pub mod stall;
+pub mod stats;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,13 +22,14 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
 pub use limits::{ensure_open_files, raise_open_files};
+pub use response::Body;
+pub use router::{App, Call, bad_request, since_param};
 pub use stats::ServerStats;
-pub use ws::config as websocket_config;
 
 use crate::feed::{FeedSource, Hub, HubLimits};
 use crate::scenario::Scenario;
+use crate::transport::Transport;
 use conn::{ConnTag, CountedStream};
-use router::App;
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -60,15 +60,14 @@ impl Server {
             history: scenario.server.history as usize,
             max_lag: scenario.server.max_lag as usize,
             window_log: scenario.server.window_log_events(scenario.feed.rate()) as usize,
+            encodings: Transport::ALL.len(),
         };
         let hub = Hub::new(scenario.feed.semantics(), limits);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,
             stats: Arc::new(ServerStats::default()),
-            longpoll_timeout: scenario.transport.longpoll_timeout,
-            sse_keepalive: scenario.transport.sse_keepalive,
-            ws_keepalive: scenario.transport.ws_keepalive,
+            transport: scenario.transport.clone(),
             stall_timeout: scenario.server.stall_timeout,
             control,
             shutdown,

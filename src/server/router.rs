@@ -12,18 +12,15 @@ use tokio::sync::watch;
 use super::conn::ConnTag;
 use super::response::{self, Body, query_u64};
 use super::stats::{OTHER, ServerStats};
-use super::{longpoll, poll, sse, ws};
 use crate::feed::{Hub, Window};
-use crate::transport::Transport;
+use crate::transport::{Settings, Transport, TransportSettings};
 use crate::wire::{MarkReply, StopReply, WindowStats};
 
 /// Everything a handler may need, shared by every connection.
 pub struct App {
     pub hub: Arc<Hub>,
     pub stats: Arc<ServerStats>,
-    pub longpoll_timeout: Duration,
-    pub sse_keepalive: Duration,
-    pub ws_keepalive: Duration,
+    pub transport: TransportSettings,
     /// How long a write may make no progress before the connection is cut.
     pub stall_timeout: Duration,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
@@ -31,18 +28,26 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
 }
 
+impl App {
+    pub fn settings(&self, transport: Transport) -> &Settings {
+        self.transport.of(transport)
+    }
+}
+
+/// One request routed to a transport's handler.
+pub struct Call {
+    pub transport: Transport,
+    pub app: Arc<App>,
+    pub tag: Arc<ConnTag>,
+    pub req: Request<Incoming>,
+}
+
 pub async fn route(
     app: Arc<App>,
     tag: Arc<ConnTag>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    let transport = match req.uri().path() {
-        "/poll" => Some(Transport::Poll),
-        "/longpoll" => Some(Transport::Longpoll),
-        "/sse" => Some(Transport::Sse),
-        "/ws" => Some(Transport::Ws),
-        _ => None,
-    };
+    let transport = Transport::at_path(req.uri().path());
     let slot = transport.map_or(OTHER, Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
@@ -52,10 +57,16 @@ pub async fn route(
             "an HTTP/1.1 request needs exactly one Host header",
         ),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
-        Some(Transport::Poll) => poll::handle(&app, &req),
-        Some(Transport::Longpoll) => longpoll::handle(&app, &req).await,
-        Some(Transport::Sse) => sse::handle(&app, &req),
-        Some(Transport::Ws) => ws::handle(&app, tag, req),
+        Some(transport) => {
+            let app = app.clone();
+            let call = Call {
+                transport,
+                app,
+                tag,
+                req,
+            };
+            transport.kind().serve(call).await
+        }
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
@@ -90,10 +101,16 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
         }
         (&Method::POST, "/control/mark") if app.control => mark(app, req.uri().query()),
         (_, "/stats") => method_not_allowed(req),
-        (_, path) => response::error(
-            StatusCode::NOT_FOUND,
-            &format!("no such path `{path}`; served: /poll, /longpoll, /sse, /ws, /stats"),
-        ),
+        (_, path) => {
+            let served: Vec<_> = Transport::ALL.iter().map(|t| t.path()).collect();
+            response::error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "no such path `{path}`; served: {}, /stats",
+                    served.join(", ")
+                ),
+            )
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The wsbench wire protocol, shared by the server that speaks it and the runner that reads
-//! it (docs/PROTOCOL.md): event heads, limits, and the `/stats` and control replies as one
+//! it (docs/PROTOCOL.md): event heads and the `/stats` and control replies as one
 //! Rust type each. A leaf: it imports nothing of the crate, so that `feed`, `scenario`,
 //! `server`, `client` and `run` depend on it instead of on each other.
 
@@ -10,6 +10,3 @@ pub use event::{EventHead, parse_event, poll_events};
 pub use stats::{
     ConnectionStats, MarkReply, PublisherStats, SlotStats, StatsReply, StopReply, WindowStats,
 };
-
-/// Longest `timeout_ms` a long poll may ask for.
-pub const MAX_LONGPOLL_MS: u64 = 10 * 60 * 1000;

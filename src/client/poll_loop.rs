@@ -1,6 +1,8 @@
-//! Short polling: each client polls on a fixed schedule from a random phase. A poll that
-//! falls due while the previous answer is still out is sent as soon as that answer is in,
-//! and its lateness shows in latency.
+//! The request loop every polling transport shares: one kept-alive connection, `since`
+//! carried from answer to answer, errors counted, a lost or late answer's connection
+//! dropped and opened anew.
+
+use std::time::Duration;
 
 use http::StatusCode;
 use http_body_util::BodyExt;
@@ -10,43 +12,32 @@ use super::connection::Connection;
 use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns, poll_events};
 
 /// Grace beyond the expected answer time before a request counts as timed out.
-const ANSWER_SLACK: std::time::Duration = std::time::Duration::from_secs(10);
+pub const ANSWER_SLACK: Duration = Duration::from_secs(10);
 
-pub async fn run(client: Client) -> Tally {
-    let interval = client.plan.poll_interval;
-    let offset = interval.mul_f64(client.rng().unit());
-    let mut next = Instant::now() + offset;
-    poll_loop(client, "/poll", move |_| {
-        let due = next;
-        next += interval;
-        Some(due)
-    })
-    .await
+/// What a polling transport's requests carry besides `since`, and how long one may wait.
+pub struct PollRequest {
+    /// Query parameters after `since`, like `timeout_ms=30000`; empty for none.
+    pub query: String,
+    /// How long an answer may take before it counts as a timeout.
+    pub answer_limit: Duration,
 }
 
-/// The request loop short and long polling share: `due` says when the next request goes
+/// Polls the transport's path until the run stops: `due` says when the next request goes
 /// out (`None`: at once).
 pub async fn poll_loop(
     mut client: Client,
-    path: &str,
+    request: PollRequest,
     mut due: impl FnMut(&Client) -> Option<Instant>,
 ) -> Tally {
     let mut stopped = client.control.stopped();
     let plan = client.plan.clone();
     let mut connection: Option<Connection> = None;
     let mut since: Option<u64> = None;
-    // How long an answer may take before it counts as a timeout: a long poll's own
-    // timeout, or a few poll intervals, plus slack for a loaded machine.
-    let answer_limit = if path == "/longpoll" {
-        client.plan.longpoll_timeout + ANSWER_SLACK
-    } else {
-        (client.plan.poll_interval * 4).max(ANSWER_SLACK)
-    };
-    let extra = if path == "/longpoll" {
-        format!("&timeout_ms={}", client.plan.longpoll_timeout.as_millis())
-    } else {
-        String::new()
-    };
+    let path = plan.transport.path();
+    let PollRequest {
+        query,
+        answer_limit,
+    } = request;
     loop {
         if let Some(at) = due(&client) {
             tokio::select! {
@@ -70,10 +61,11 @@ pub async fn poll_loop(
         let Some(conn) = connection.as_mut() else {
             continue;
         };
-        let target = match since {
-            Some(s) => format!("{path}?since={s}{extra}"),
-            None if extra.is_empty() => path.to_string(),
-            None => format!("{path}?{}", &extra[1..]),
+        let target = match (since, query.is_empty()) {
+            (Some(s), true) => format!("{path}?since={s}"),
+            (Some(s), false) => format!("{path}?since={s}&{query}"),
+            (None, true) => path.to_string(),
+            (None, false) => format!("{path}?{query}"),
         };
         let exchange = async {
             let response = conn.get(&target, &plan.headers).await?;

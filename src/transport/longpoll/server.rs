@@ -1,28 +1,29 @@
-//! Long polling (Comet): `GET /longpoll?since=S&timeout_ms=T` answers as soon as an event
-//! newer than S exists, or with 204 after T.
+//! `GET /longpoll?since=S&timeout_ms=T` answers as soon as an event newer than S exists,
+//! or with 204 after T (`default` without `timeout_ms`).
 
 use std::time::Duration;
 
-use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
+use http::{Response, StatusCode};
 
-use super::response::{self, Body, query_u64};
-use super::router::{App, bad_request, since_param};
+use super::MAX_TIMEOUT;
 use crate::feed::Since;
-use crate::wire::MAX_LONGPOLL_MS;
+use crate::server::response::{self, Body, query_u64};
+use crate::server::{Call, bad_request, since_param};
 
-pub async fn handle(app: &App, req: &Request<Incoming>) -> Response<Body> {
-    let since = match since_param(req) {
+pub async fn handle(call: Call, default: Duration) -> Response<Body> {
+    let Call { app, req, .. } = call;
+    let since = match since_param(&req) {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
+    let longest = MAX_TIMEOUT.as_millis() as u64;
     let timeout = match query_u64(req.uri().query(), "timeout_ms") {
-        Ok(None) => app.longpoll_timeout,
-        Ok(Some(ms)) if ms <= MAX_LONGPOLL_MS => Duration::from_millis(ms),
+        Ok(None) => default,
+        Ok(Some(ms)) if ms <= longest => Duration::from_millis(ms),
         Ok(Some(ms)) => {
             return response::error(
                 StatusCode::BAD_REQUEST,
-                &format!("timeout_ms={ms} is too long; at most {MAX_LONGPOLL_MS}"),
+                &format!("timeout_ms={ms} is too long; at most {longest}"),
             );
         }
         Err(e) => return response::error(StatusCode::BAD_REQUEST, &e),

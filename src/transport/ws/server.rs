@@ -1,45 +1,36 @@
-//! WebSocket: `GET /ws` upgrades to one text message per event. The event's bytes are
-//! shared with every other connection; only the 2-4 byte frame header is per send.
+//! `GET /ws` upgrades to one text message per event, from the shared event stream. The
+//! event's bytes are shared with every other connection; only the 2-4 byte frame header
+//! is per send.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
-use hyper::body::Incoming;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
-use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::conn::ConnTag;
-use super::response::{self, Body};
-use super::router::{App, bad_request, since_param};
-use super::stall;
-use super::stats::OpenStream;
-use crate::feed::{Event, Since};
-use crate::transport::Transport;
+use super::{config, encode};
+use crate::feed::Event;
+use crate::server::response::{self, Body};
+use crate::server::stall;
+use crate::server::stream::{EventStream, Next};
+use crate::server::{Call, bad_request, since_param};
 
-/// Small buffers: the library's 128 KiB read buffer would cost over a gigabyte at 10k
-/// connections. Client messages (chat) are short. Messages queued together are written
-/// with one flush, as hyper writes the SSE chunks it has ready: the same care for both.
-pub fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(256 * 1024)
-        .max_message_size(Some(64 * 1024))
-        .max_frame_size(Some(64 * 1024))
-}
-
-pub fn handle(app: &App, tag: Arc<ConnTag>, mut req: Request<Incoming>) -> Response<Body> {
+pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
+    let Call {
+        transport,
+        app,
+        tag,
+        mut req,
+    } = call;
     let key = match handshake_key(req.headers()) {
         Ok(key) => key,
         Err(refusal) => return refusal.response(),
@@ -48,19 +39,12 @@ pub fn handle(app: &App, tag: Arc<ConnTag>, mut req: Request<Incoming>) -> Respo
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
-    let live = app.hub.subscribe();
-    let backlog: VecDeque<Arc<Event>> = match since.map(|s| app.hub.since(Some(s))) {
-        None | Some(Since::Nothing) => VecDeque::new(),
-        Some(Since::Events(events)) => events.into(),
-        Some(gone @ Since::Gone { .. }) => return response::events(gone, since),
-    };
-    let session = Session {
-        last_sent: backlog.back().map(|e| e.seq).or(since),
-        backlog,
-        live,
-        keepalive: app.ws_keepalive,
-        shutdown: app.shutdown.clone(),
-        open: OpenStream::new(app.stats.clone(), Transport::Ws),
+    let session = match EventStream::open(&app, transport, since, keepalive) {
+        Ok(stream) => Session {
+            stream,
+            slot: transport.index(),
+        },
+        Err(refusal) => return *refusal,
     };
     let upgrade = hyper::upgrade::on(&mut req);
     let stall_timeout = app.stall_timeout;
@@ -150,46 +134,33 @@ fn handshake_key(headers: &HeaderMap) -> Result<String, Refusal> {
 }
 
 struct Session {
-    backlog: VecDeque<Arc<Event>>,
-    live: broadcast::Receiver<Arc<Event>>,
-    last_sent: Option<u64>,
-    keepalive: Duration,
-    shutdown: watch::Receiver<bool>,
-    open: OpenStream,
+    stream: EventStream,
+    /// The transport's index, where events cache their text.
+    slot: usize,
 }
 
 type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 impl Session {
     async fn run(mut self, mut socket: Socket) {
-        for event in std::mem::take(&mut self.backlog) {
-            if socket
-                .feed(Message::Text(event.ws_text.clone()))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        if socket.flush().await.is_err() {
-            return;
-        }
         loop {
             tokio::select! {
-                received = self.live.recv() => match received {
-                    Ok(event) => {
+                next = self.stream.next() => match next {
+                    Next::Event(event) => {
                         if self.send_available(&mut socket, event).await.is_err() {
                             return;
                         }
                     }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        self.open.slow_consumer();
-                        return;
+                    Next::KeepAlive => {
+                        if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                            return;
+                        }
                     }
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Next::Lagged(_) => return,
+                    Next::End => break,
                 },
                 message = socket.next() => match message {
-                    Some(Ok(Message::Text(_) | Message::Binary(_))) => self.open.message_received(),
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => self.stream.message_received(),
                     // Pong and close replies are queued by the library; flushing sends them.
                     Some(Ok(Message::Close(_))) => {
                         let _ = socket.flush().await;
@@ -202,12 +173,6 @@ impl Session {
                     }
                     Some(Err(_)) | None => return,
                 },
-                _ = tokio::time::sleep(self.keepalive) => {
-                    if socket.send(Message::Ping(Bytes::new())).await.is_err() {
-                        return;
-                    }
-                }
-                _ = self.shutdown.changed() => break,
             }
         }
         let going_away = CloseFrame {
@@ -217,25 +182,17 @@ impl Session {
         let _ = socket.close(Some(going_away)).await;
     }
 
-    /// Sends `first` and whatever else is already queued, then flushes once.
+    /// Sends `first` and whatever else is already at hand, then flushes once.
     async fn send_available(&mut self, socket: &mut Socket, first: Arc<Event>) -> Result<(), ()> {
-        let mut next = Some(first);
-        while let Some(event) = next.take() {
-            if self.last_sent.is_none_or(|last| event.seq > last) {
-                self.last_sent = Some(event.seq);
-                socket
-                    .feed(Message::Text(event.ws_text.clone()))
-                    .await
-                    .map_err(drop)?;
-            }
-            next = match self.live.try_recv() {
-                Ok(event) => Some(event),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    self.open.slow_consumer();
-                    return Err(());
-                }
-                Err(_) => None,
+        let mut next = Some(Next::Event(first));
+        while let Some(item) = next.take() {
+            let Next::Event(event) = item else {
+                return Err(());
             };
+            let text = event.encoded(self.slot, encode).cloned();
+            let text = text.unwrap_or_else(|| encode(&event));
+            socket.feed(Message::Text(text)).await.map_err(drop)?;
+            next = self.stream.ready();
         }
         socket.flush().await.map_err(drop)
     }

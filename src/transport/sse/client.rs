@@ -1,12 +1,12 @@
-//! Server-Sent Events: one held response per client, parsed as an event stream. A client
-//! that loses its stream reconnects with `Last-Event-ID`, as EventSource does.
+//! One held response per client, parsed as an event stream. A client that loses its
+//! stream reconnects with `Last-Event-ID`, as EventSource does.
 
 use bytes::{Buf, BytesMut};
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 
-use super::connection::Connection;
-use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+use crate::client::connection::Connection;
+use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
 
 pub async fn run(mut client: Client) -> Tally {
     let mut stopped = client.control.stopped();
@@ -26,7 +26,7 @@ pub async fn run(mut client: Client) -> Tally {
             headers.insert("last-event-id", id);
         }
         let response = tokio::select! {
-            response = connection.get("/sse", &headers) => response,
+            response = connection.get(client.plan.transport.path(), &headers) => response,
             _ = stopped.changed() => break,
         };
         client.count_request(false);

@@ -1,21 +1,22 @@
-//! WebSocket: one connection per client, one text message per event. A client that loses
-//! its connection reconnects with `?since=` the last seq it holds.
+//! One connection per client, one text message per event. A client that loses its
+//! connection reconnects with `?since=` the last seq it holds.
 
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::connection::counted_socket;
-use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+use crate::client::connection::counted_socket;
+use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
 
 pub async fn run(mut client: Client) -> Tally {
     let mut stopped = client.control.stopped();
     // A state feed's client starts from the whole current state, as a real page would.
     let mut last_seq: Option<u64> = client.plan.key_field.map(|_| 0);
     while !*stopped.borrow() {
+        let (addr, path) = (client.plan.addr, client.plan.transport.path());
         let url = match last_seq {
-            Some(seq) => format!("ws://{}/ws?since={seq}", client.plan.addr),
-            None => format!("ws://{}/ws", client.plan.addr),
+            Some(seq) => format!("ws://{addr}{path}?since={seq}"),
+            None => format!("ws://{addr}{path}"),
         };
         let Ok(mut request) = url.into_client_request() else {
             client.count_error(ErrorKind::Protocol);
@@ -30,11 +31,8 @@ pub async fn run(mut client: Client) -> Tally {
                 continue;
             }
         };
-        let handshake = tokio_tungstenite::client_async_with_config(
-            request,
-            socket,
-            Some(crate::server::websocket_config()),
-        );
+        let handshake =
+            tokio_tungstenite::client_async_with_config(request, socket, Some(super::config()));
         let mut socket = tokio::select! {
             handshake = handshake => match handshake {
                 Ok((socket, _)) => socket,

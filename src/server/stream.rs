@@ -1,0 +1,126 @@
+//! The session every streaming transport shares (SSE, WebSocket): the backlog since the
+//! client's resume point, then live events, each sent once (by seq), a keep-alive when
+//! idle, and a client that falls too far behind counted as a slow consumer. The
+//! transport only frames what comes out of `next()`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Response;
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::sync::watch;
+
+use super::response::{self, Body};
+use super::router::App;
+use super::stats::OpenStream;
+use crate::feed::{Event, Since};
+use crate::transport::Transport;
+
+/// What a stream has to send next.
+pub enum Next {
+    Event(Arc<Event>),
+    /// Nothing was sent for a keep-alive period.
+    KeepAlive,
+    /// The client fell this many events behind and was counted as a slow consumer: a slow
+    /// consumer is cut off, not buffered.
+    Lagged(u64),
+    /// The hub stopped, or the server is shutting down.
+    End,
+}
+
+pub struct EventStream {
+    backlog: VecDeque<Arc<Event>>,
+    live: broadcast::Receiver<Arc<Event>>,
+    last_sent: Option<u64>,
+    keepalive: Duration,
+    shutdown: watch::Receiver<bool>,
+    open: OpenStream,
+}
+
+impl EventStream {
+    /// A stream of what is newer than `since` (`None`: what is published from now on).
+    /// `Err` is the answer to send instead: 410 when `since` is older than the history.
+    pub fn open(
+        app: &App,
+        transport: Transport,
+        since: Option<u64>,
+        keepalive: Duration,
+    ) -> Result<Self, Box<Response<Body>>> {
+        // Subscribe before reading the backlog, so that nothing falls between the two.
+        let live = app.hub.subscribe();
+        let backlog: VecDeque<Arc<Event>> = match since.map(|s| app.hub.since(Some(s))) {
+            None | Some(Since::Nothing) => VecDeque::new(),
+            Some(Since::Events(events)) => events.into(),
+            Some(gone @ Since::Gone { .. }) => return Err(Box::new(response::events(gone, since))),
+        };
+        Ok(Self {
+            last_sent: backlog.back().map(|e| e.seq).or(since),
+            backlog,
+            live,
+            keepalive,
+            shutdown: app.shutdown.clone(),
+            open: OpenStream::new(app.stats.clone(), transport),
+        })
+    }
+
+    /// Waits for what to send next.
+    pub async fn next(&mut self) -> Next {
+        if let Some(event) = self.backlog.pop_front() {
+            return Next::Event(event);
+        }
+        loop {
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) => {
+                        if let Some(event) = self.unsent(event) {
+                            return Next::Event(event);
+                        }
+                    }
+                    Err(RecvError::Lagged(behind)) => return self.lagged(behind),
+                    Err(RecvError::Closed) => return Next::End,
+                },
+                _ = tokio::time::sleep(self.keepalive) => return Next::KeepAlive,
+                _ = self.shutdown.changed() => return Next::End,
+            }
+        }
+    }
+
+    /// The next event already at hand, without waiting, so that a transport can write
+    /// several with one flush: an `Event` or `Lagged`, or `None`.
+    pub fn ready(&mut self) -> Option<Next> {
+        if let Some(event) = self.backlog.pop_front() {
+            return Some(Next::Event(event));
+        }
+        loop {
+            match self.live.try_recv() {
+                Ok(event) => {
+                    if let Some(event) = self.unsent(event) {
+                        return Some(Next::Event(event));
+                    }
+                }
+                Err(TryRecvError::Lagged(behind)) => return Some(self.lagged(behind)),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Counts a message the client sent on the stream.
+    pub fn message_received(&self) {
+        self.open.message_received();
+    }
+
+    /// `event` unless a resumed backlog already sent it.
+    fn unsent(&mut self, event: Arc<Event>) -> Option<Arc<Event>> {
+        if self.last_sent.is_some_and(|last| event.seq <= last) {
+            return None;
+        }
+        self.last_sent = Some(event.seq);
+        Some(event)
+    }
+
+    fn lagged(&self, behind: u64) -> Next {
+        self.open.slow_consumer();
+        Next::Lagged(behind)
+    }
+}

@@ -1,0 +1,26 @@
+//! Each client polls on a fixed schedule from a random phase. A poll that falls due while
+//! the previous answer is still out is sent as soon as that answer is in, and its lateness
+//! shows in latency.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::client::poll_loop::{ANSWER_SLACK, PollRequest, poll_loop};
+use crate::client::{Client, Tally};
+
+pub async fn run(client: Client, interval: Duration) -> Tally {
+    let offset = interval.mul_f64(client.rng().unit());
+    let mut next = Instant::now() + offset;
+    let request = PollRequest {
+        query: String::new(),
+        // A few intervals, plus slack for a loaded machine.
+        answer_limit: (interval * 4).max(ANSWER_SLACK),
+    };
+    poll_loop(client, request, move |_| {
+        let due = next;
+        next += interval;
+        Some(due)
+    })
+    .await
+}

@@ -1,0 +1,58 @@
+//! Short polling: `GET /poll?since=S` on a fixed schedule, answered at once.
+
+mod client;
+mod server;
+
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, LocalBoxFuture};
+use http::Response;
+
+use super::{Setting, Settings, TransportKind};
+use crate::client::{Client, RequestStyle, Tally};
+use crate::server::{Body, Call};
+
+/// `[transport.poll] interval`: how often each client polls.
+const INTERVAL: Setting = Setting {
+    key: "interval",
+    default: Duration::from_secs(1),
+    check: Setting::any,
+};
+
+pub struct Poll;
+
+impl TransportKind for Poll {
+    fn name(&self) -> &'static str {
+        "poll"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        &[INTERVAL]
+    }
+
+    /// A poll may go out up to one interval after the window closes.
+    fn drain(&self, settings: &Settings) -> Duration {
+        settings.get(&INTERVAL) + Duration::from_secs(1)
+    }
+
+    fn colour(&self) -> (u8, u8, u8) {
+        (213, 94, 0) // vermillion (Okabe–Ito)
+    }
+
+    fn request_style(&self) -> RequestStyle {
+        RequestStyle::Fetch {
+            accept: "*/*",
+            no_cache: false,
+        }
+    }
+
+    fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
+        let interval = client.plan.settings.get(&INTERVAL);
+        client::run(client, interval).boxed_local()
+    }
+
+    fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
+        async move { server::handle(&call) }.boxed()
+    }
+}
