@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod ci;
 pub mod cli;
 pub mod client;
+pub mod dialect;
 pub mod export;
 pub mod feed;
 pub mod issue;

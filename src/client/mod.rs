@@ -17,11 +17,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-pub use crate::wire::{EventHead, parse_event, poll_events};
+pub use crate::wire::EventHead;
 pub use control::{Phase, RunControl};
 pub use headers::{RequestStyle, request_headers};
 pub use recorder::Recorder;
 
+use crate::dialect::Dialect;
 use crate::feed::wall_clock_ns;
 use crate::metrics::latency;
 use crate::metrics::probe::{self, Segments, SocketProbe};
@@ -34,6 +35,10 @@ use crate::transport::{Settings, Transport};
 pub struct Plan {
     pub transport: Transport,
     pub addr: SocketAddr,
+    /// How the target names and frames this transport.
+    pub dialect: &'static dyn Dialect,
+    /// Where the target serves it, in that dialect.
+    pub path: &'static str,
     pub headers: http::HeaderMap,
     /// The transport's own settings.
     pub settings: Settings,
@@ -113,7 +118,7 @@ impl Client {
         received_ns: u64,
         answer: &mut Answer,
     ) -> Result<EventHead, String> {
-        let head = parse_event(json, self.plan.key_field)?;
+        let head = self.plan.dialect.event_head(json, self.plan.key_field)?;
         let arrival = self.tally.seqs.observe(head.seq);
         let new = match (&mut self.tally.view, &head.key) {
             (Some(view), Some(key)) => view.observe(key, head.seq).taken(),

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use tokio::time::Instant;
 
 use super::connection::Connection;
-use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns, poll_events};
+use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
 
 /// Grace beyond the expected answer time before a request counts as timed out.
 pub const ANSWER_SLACK: Duration = Duration::from_secs(10);
@@ -33,7 +33,7 @@ pub async fn poll_loop(
     let plan = client.plan.clone();
     let mut connection: Option<Connection> = None;
     let mut since: Option<u64> = None;
-    let path = plan.transport.path();
+    let path = plan.path;
     let PollRequest {
         query,
         answer_limit,
@@ -122,7 +122,7 @@ pub async fn poll_loop(
 fn read_answer(client: &mut Client, body: &[u8], received_ns: u64) -> Result<u64, String> {
     let mut answer = Answer::default();
     let mut latest = 0;
-    for event in poll_events(body)? {
+    for event in client.plan.dialect.poll_events(body)? {
         let head = client.deliver(event.get().as_bytes(), received_ns, &mut answer)?;
         latest = latest.max(head.seq);
     }

@@ -82,8 +82,17 @@ async fn drive(
     // However `drive` ends (finished, or dropped on a signal), its clients stop.
     let _stop_clients = StopOnDrop(control.clone());
     let started_unix_s = wall_clock_ns() as f64 / 1e9;
+    let dialect = target.dialect();
+    let path = dialect.path(transport).ok_or_else(|| {
+        RunError::Clients(format!(
+            "the {} dialect has no {transport} transport",
+            dialect.name()
+        ))
+    })?;
     let plan = Plan {
         transport,
+        dialect,
+        path,
         addr: target.addr(),
         headers: request_headers(
             scenario.clients.headers,

@@ -15,9 +15,10 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use super::{RunError, Target};
+use crate::dialect::{Dialect, Wsbench};
 use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
-use crate::wire::{StatsReply, parse_event, poll_events};
+use crate::wire::StatsReply;
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -192,6 +193,10 @@ impl Target for MatchedServer {
         self.addr
     }
 
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Wsbench
+    }
+
     /// Our child: every probe can read it.
     fn probes(&self) -> Probes {
         Probes::local_server(self.pid)
@@ -219,17 +224,22 @@ impl Target for MatchedServer {
 
     /// The latest seq per key, from `GET /poll` (the whole state).
     async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {
-        let (status, body) = self.get("/poll").await?;
         let mut state = HashMap::new();
+        let Some(path) = Wsbench.state_path() else {
+            return Ok(state);
+        };
+        let (status, body) = self.get(path).await?;
         if status != 200 {
             return Ok(state);
         }
         let bad = |reason: String| RunError::Control {
-            request: "GET /poll".into(),
+            request: format!("GET {path}"),
             reason,
         };
-        for event in poll_events(body.as_bytes()).map_err(bad)? {
-            let head = parse_event(event.get().as_bytes(), key_field).map_err(bad)?;
+        for event in Wsbench.poll_events(body.as_bytes()).map_err(bad)? {
+            let head = Wsbench
+                .event_head(event.get().as_bytes(), key_field)
+                .map_err(bad)?;
             if let Some(key) = head.key {
                 state.insert(key, head.seq);
             }

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 pub use matched::{MatchedServer, server_exe};
 
 use super::RunError;
+use crate::dialect::Dialect;
 use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
 use crate::wire::StatsReply;
@@ -24,6 +25,9 @@ pub trait Target: Sized {
 
     /// Where clients connect.
     fn addr(&self) -> SocketAddr;
+
+    /// How it names and frames the transports.
+    fn dialect(&self) -> &'static dyn Dialect;
 
     /// Its probes: a local process's CPU and memory, or absent ones that say why not.
     fn probes(&self) -> Probes;

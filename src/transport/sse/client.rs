@@ -26,7 +26,7 @@ pub async fn run(mut client: Client) -> Tally {
             headers.insert("last-event-id", id);
         }
         let response = tokio::select! {
-            response = connection.get(client.plan.transport.path(), &headers) => response,
+            response = connection.get(client.plan.path, &headers) => response,
             _ = stopped.changed() => break,
         };
         client.count_request(false);

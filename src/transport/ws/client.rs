@@ -13,7 +13,7 @@ pub async fn run(mut client: Client) -> Tally {
     // A state feed's client starts from the whole current state, as a real page would.
     let mut last_seq: Option<u64> = client.plan.key_field.map(|_| 0);
     while !*stopped.borrow() {
-        let (addr, path) = (client.plan.addr, client.plan.transport.path());
+        let (addr, path) = (client.plan.addr, client.plan.path);
         let url = match last_seq {
             Some(seq) => format!("ws://{addr}{path}?since={seq}"),
             None => format!("ws://{addr}{path}"),

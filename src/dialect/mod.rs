@@ -1,0 +1,38 @@
+//! Dialects: how a family of servers names and frames the transports. A dialect maps each
+//! transport to the URL a server serves it at, and decodes that server's events into the
+//! heads a client measures (seq, publish instant, state key). `wsbench` (docs/PROTOCOL.md)
+//! is the first; a server we did not write brings its own, one file and one line here.
+
+mod wsbench;
+
+use serde_json::value::RawValue;
+
+pub use wsbench::Wsbench;
+
+use crate::transport::Transport;
+use crate::wire::EventHead;
+
+pub trait Dialect: Send + Sync {
+    /// Its name on the command line and in results.
+    fn name(&self) -> &'static str;
+
+    /// The URL path a transport is served at, or `None` when this server has no such
+    /// transport.
+    fn path(&self, transport: Transport) -> Option<&'static str>;
+
+    /// The head of one event, from its bytes once the transport's framing is removed (an
+    /// SSE `data` field, a WebSocket text message, one element of a poll answer).
+    fn event_head(&self, event: &[u8], key_field: Option<&str>) -> Result<EventHead, String>;
+
+    /// The events of one poll or long-poll answer, each as its own bytes.
+    fn poll_events<'b>(&self, body: &'b [u8]) -> Result<Vec<&'b RawValue>, String>;
+
+    /// Where a state feed's whole state is read after a run (the latest event per key), if
+    /// this server serves it.
+    fn state_path(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The registry of dialects.
+pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench];
