@@ -145,7 +145,7 @@ mod tests {
 
     fn entry(transport: &str, sweep_value: Option<f64>) -> TransportResult {
         TransportResult {
-            transport: transport.into(),
+            transport: crate::transport::Transport::named(transport).unwrap(),
             sweep_value,
             ..Default::default()
         }
@@ -215,7 +215,7 @@ mod tests {
         });
         let names: Vec<_> = focus(&results)
             .iter()
-            .map(|t| (t.transport.clone(), t.sweep_value))
+            .map(|t| (t.transport.to_string(), t.sweep_value))
             .collect();
         assert_eq!(
             names,

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::transport::Transport;
+
 pub const SCHEMA: &str = "wsbench.results.v2";
 
 /// The schema before figures could be `null`: its zeros read as numbers, as they always did.
@@ -84,7 +86,7 @@ pub struct SweepInfo {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TransportResult {
     /// `poll`, `longpoll`, `sse` or `ws`.
-    pub transport: String,
+    pub transport: Transport,
     /// The swept parameter's value at this point, when the scenario sweeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep_value: Option<f64>,

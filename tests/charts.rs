@@ -161,7 +161,7 @@ fn degenerate_results_render_without_panicking() {
     let mut results = fixture("results.json");
     // Nothing measured at all: zeros everywhere, one second of timeline, a flat curve.
     for t in &mut results.transports {
-        let keep = (t.transport.clone(), t.clients);
+        let keep = (t.transport, t.clients);
         *t = Default::default();
         (t.transport, t.clients) = keep;
         t.percentiles = vec![wsbench::results::PercentilePoint {

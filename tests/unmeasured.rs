@@ -65,7 +65,7 @@ fn entry(
     tallies: &[Tally],
 ) -> TransportResult {
     let mut result = TransportResult {
-        transport: name.into(),
+        transport: wsbench::transport::Transport::named(name).unwrap(),
         clients: 2,
         header_profile: "browser".into(),
         window_s: 5.0,

@@ -173,7 +173,7 @@ pub fn compare(
     threshold: f64,
     metrics: &[String],
 ) -> Comparison {
-    let key = |e: &TransportResult| (e.transport.clone(), e.sweep_value);
+    let key = |e: &TransportResult| (e.transport, e.sweep_value);
     let mut pairs: Vec<(Option<&TransportResult>, Option<&TransportResult>)> = baseline
         .transports
         .iter()
@@ -202,7 +202,7 @@ pub fn compare(
                 None => judge(direction, before, after, threshold),
             };
             rows.push(Row {
-                transport: entry.transport.clone(),
+                transport: entry.transport.to_string(),
                 sweep_value: entry.sweep_value,
                 metric: metric.clone(),
                 direction,

@@ -205,7 +205,7 @@ mod tests {
     /// Seconds 0 to 7, inside the window from second `first` to `last`.
     fn entry(transport: &str, start: Option<f64>, first: u32, last: u32) -> TransportResult {
         TransportResult {
-            transport: transport.into(),
+            transport: crate::transport::Transport::named(transport).unwrap(),
             window_s: 4.0,
             window_start_s: start,
             timeline: (0..8)

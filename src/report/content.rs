@@ -287,7 +287,7 @@ fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
         .flat_map(|(t, _)| {
             t.not_measured.iter().map(|(figure, reason)| {
                 vec![
-                    strong(&t.transport),
+                    strong(t.transport.name()),
                     text(" "),
                     code(figure),
                     text(format!(": {NOT_MEASURED}: {reason}.")),
@@ -311,7 +311,7 @@ fn name_cell(t: &TransportResult, saturated: bool) -> String {
     if saturated {
         format!("{} (saturated)", t.transport)
     } else {
-        t.transport.clone()
+        t.transport.to_string()
     }
 }
 
@@ -394,7 +394,7 @@ fn sweep_table(results: &Results) -> Table {
         let value = t.sweep_value.unwrap_or(0.0);
         table.row(vec![
             number(value),
-            t.transport.clone(),
+            t.transport.to_string(),
             sig3(t.bytes.per_second * 8.0 / 1e6),
             measured(t.cpu.server_cores, |v| format!("{v:.3}")),
             measured(t.cpu.client_cores, |v| format!("{v:.3}")),

@@ -110,15 +110,17 @@ fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verd
         match ((metric.value)(t), t.not_measured_reason(metric.path)) {
             (Some(value), _) if applies && value.is_finite() && value >= 0.0 => {
                 ranking.push(Rank {
-                    transport: t.transport.clone(),
+                    transport: t.transport.to_string(),
                     value,
                     factor: 1.0,
                     saturated: *saturated,
                 })
             }
             // Said even where the metric would not apply: the reader must know it is missing.
-            (None, Some(reason)) => unmeasured.push((t.transport.clone(), reason.to_string())),
-            (None, None) if applies => unmeasured.push((t.transport.clone(), "no value".into())),
+            (None, Some(reason)) => unmeasured.push((t.transport.to_string(), reason.to_string())),
+            (None, None) if applies => {
+                unmeasured.push((t.transport.to_string(), "no value".into()))
+            }
             _ => {}
         }
     }
@@ -206,7 +208,7 @@ mod tests {
 
     fn entry(name: &str, per_event: f64, p99: f64) -> TransportResult {
         let mut t = TransportResult {
-            transport: name.into(),
+            transport: crate::transport::Transport::named(name).unwrap(),
             clients: 10,
             ..Default::default()
         };
@@ -258,7 +260,7 @@ mod tests {
 
     #[test]
     fn zero_best_and_missing_values() {
-        let (mut a, b) = (entry("a", 0.0, 5.0), entry("b", 10.0, 5.0));
+        let (mut a, b) = (entry("poll", 0.0, 5.0), entry("ws", 10.0, 5.0));
         a.events.received_in_window = 0;
         let v = verdicts(&[(&a, false), (&b, false)]);
         assert_eq!(
@@ -266,9 +268,9 @@ mod tests {
             1,
             "no events received: no bytes per event"
         );
-        let mut c = entry("c", 0.0, 5.0);
+        let mut c = entry("sse", 0.0, 5.0);
         c.memory.server_rss_per_conn_bytes = Some(0.0);
-        let mut d = entry("d", 10.0, 5.0);
+        let mut d = entry("ws", 10.0, 5.0);
         d.memory.server_rss_per_conn_bytes = Some(4096.0);
         let v = verdicts(&[(&c, false), (&d, false)]);
         let memory = v

@@ -179,7 +179,7 @@ async fn drive(
     let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
 
     let mut result = TransportResult {
-        transport: transport.name().into(),
+        transport,
         clients,
         server_addr: Some(target.addr().to_string()),
         header_profile: scenario.clients.headers.name().into(),

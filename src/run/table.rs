@@ -26,7 +26,7 @@ pub fn render(results: &Results) -> String {
             + t.errors.disconnect
             + t.errors.protocol;
         rows.push(vec![
-            t.transport.clone(),
+            t.transport.to_string(),
             t.sweep_value.map_or("-".into(), |v| format!("{v}")),
             t.clients.to_string(),
             format!("{:.1}", t.bytes.per_event),

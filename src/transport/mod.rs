@@ -95,6 +95,10 @@ impl Transport {
         self.kind().name()
     }
 
+    pub fn as_str(&self) -> &'static str {
+        self.name()
+    }
+
     /// Its URL path on the matched server.
     pub fn path(self) -> &'static str {
         TRANSPORTS[self.0].path
@@ -118,6 +122,33 @@ impl Transport {
 
     pub fn accepted_names() -> String {
         Self::names().join(", ")
+    }
+}
+
+/// The first registered transport: for records built field by field (`..Default::default()`).
+impl Default for Transport {
+    fn default() -> Self {
+        Self(0)
+    }
+}
+
+/// A transport reads as its name wherever a name is wanted (tables, charts, files).
+impl std::ops::Deref for Transport {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.name()
+    }
+}
+
+impl PartialEq<str> for Transport {
+    fn eq(&self, other: &str) -> bool {
+        self.name() == other
+    }
+}
+
+impl PartialEq<&str> for Transport {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
     }
 }
 

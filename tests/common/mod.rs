@@ -22,7 +22,7 @@ count = 2
 /// One transport entry with plausible, distinct figures in every section.
 pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     let mut e = TransportResult {
-        transport: transport.into(),
+        transport: wsbench::transport::Transport::named(transport).unwrap(),
         clients: 50,
         header_profile: "browser".into(),
         window_s: 5.0,
