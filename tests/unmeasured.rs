@@ -3,7 +3,9 @@
 //! leaves it out of the rankings it has no figure for; summary.csv leaves the cells empty.
 //!
 //! The figures are assembled by the same `fill_figures` that `wsbench run` uses, from the
-//! answers of a real `Probes` bundle read in the order `drive` reads it, without a server.
+//! answers of a real `Probes` bundle read in the order `drive` reads it, without a server;
+//! and once end to end, by the real measuring loop against a target (`Opaque`) that can
+//! measure nothing of itself.
 
 mod common;
 
@@ -17,7 +19,8 @@ use wsbench::metrics::cpu::CpuSample;
 use wsbench::metrics::probe::{Absent, ProbeAnswers, Probes, ProcessCpu, Segments, ServerBytes};
 use wsbench::report::{self, ReportFormat};
 use wsbench::results::{Results, TransportResult};
-use wsbench::run::{Collected, NO_WINDOW, fill_figures};
+use wsbench::run::{Collected, NO_WINDOW, RunError, fill_figures};
+use wsbench::scenario::Scenario;
 use wsbench::wire::{StatsReply, WindowStats};
 
 const NO_PROCESS: &str = "no local server process";
@@ -350,4 +353,129 @@ fn summary_csv_leaves_the_cells_empty() {
         assert_eq!(cell(name), "", "{name}");
     }
     assert_eq!(cell("bytes_per_event"), "122");
+}
+
+/// A target that can say nothing about itself: the matched server, run in-process, behind
+/// probes that all fail, with no counters and no window (it cannot say what it published).
+struct Opaque {
+    addr: std::net::SocketAddr,
+    hub: Arc<wsbench::feed::Hub>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl wsbench::run::target::Target for Opaque {
+    type Launch = ();
+
+    async fn start(_: &(), scenario: &Scenario) -> Result<Self, RunError> {
+        let server = wsbench::server::Server::bind(scenario, "127.0.0.1:0".parse().unwrap(), false)
+            .expect("binds a loopback port");
+        let opaque = Opaque {
+            addr: server.local_addr(),
+            hub: server.hub(),
+            shutdown: server.shutdown_handle(),
+        };
+        tokio::spawn(server.run());
+        Ok(opaque)
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    fn dialect(&self) -> &'static dyn wsbench::dialect::Dialect {
+        &wsbench::dialect::Wsbench
+    }
+
+    fn probes(&self) -> Probes {
+        failing_probes()
+    }
+
+    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), RunError> {
+        Ok(())
+    }
+
+    async fn stop_publishing(&self) -> Result<(), RunError> {
+        self.hub.stop();
+        Ok(())
+    }
+
+    async fn stats(&self, _from_ns: u64, _to_ns: u64) -> Result<StatsReply, RunError> {
+        Ok(StatsReply::default())
+    }
+
+    async fn final_state(
+        &self,
+        _key_field: Option<&str>,
+    ) -> Result<std::collections::HashMap<String, u64>, RunError> {
+        Ok(Default::default())
+    }
+
+    async fn died(&self, _transport: &str) -> RunError {
+        std::future::pending().await
+    }
+
+    async fn stop(self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// The real measuring loop against the opaque target: whatever it cannot measure is null
+/// with a reason, what the clients measured themselves is there, and the report and the
+/// verdict treat the nulls as not measured.
+#[test]
+fn a_real_run_against_a_target_whose_probes_all_fail() {
+    let scenario = Scenario::parse(
+        "name = \"opaque\"\nduration = \"1s\"\nwarmup = \"0s\"\ntransports = [\"ws\"]\n\
+         [feed]\nkind = \"ticker\"\nrate = 20\n[clients]\ncount = 2\nramp = \"100ms\"\n",
+        std::path::Path::new("opaque.toml"),
+    )
+    .unwrap();
+    let ws = wsbench::transport::Transport::named("ws").unwrap();
+    let result = wsbench::run::measure_one::<Opaque>(&scenario, ws, &()).expect("the run ends");
+    let json = serde_json::to_value(&result).unwrap();
+    for path in [
+        "/cpu/server_s",
+        "/cpu/client_s",
+        "/memory/server_rss_idle_bytes",
+        "/memory/server_rss_per_conn_bytes",
+        "/tcp/segments_out",
+        "/cross_check/server_written",
+        "/cross_check/down_diff_pct",
+        "/events/published",
+        "/events/lost",
+    ] {
+        assert_eq!(json.pointer(path), Some(&Value::Null), "{path} in {json}");
+    }
+    for reason in [NO_PROCESS, NO_COUNTERS, NO_WINDOW] {
+        assert!(
+            json["not_measured"].to_string().contains(reason),
+            "{reason}: {}",
+            json["not_measured"]
+        );
+    }
+    // What the clients measured at their own sockets is there.
+    assert!(
+        result.bytes.down > 0 && result.latency_us.count > 0,
+        "{json}"
+    );
+
+    let mut results = common::results();
+    results.transports = vec![measured_entry(), result];
+    results.assertions.clear();
+    let dir = tempfile::tempdir().unwrap();
+    report::render(&results, dir.path(), ReportFormat::Md).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("- **ws** `memory`: not measured: no local server process.\n"),
+        "{md}"
+    );
+    let verdicts = md.split("## Verdict").nth(1).unwrap();
+    let memory = verdicts
+        .lines()
+        .find(|l| l.starts_with("- **Server memory per connection**"))
+        .unwrap();
+    assert!(
+        memory.contains("only sse measured") && memory.contains("not ranked, not measured: ws"),
+        "{memory}"
+    );
 }

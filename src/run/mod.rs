@@ -7,7 +7,7 @@ mod observe;
 mod output;
 mod progress;
 mod table;
-mod target;
+pub mod target;
 mod workers;
 
 use std::collections::BTreeMap;
@@ -97,6 +97,26 @@ impl RunOptions {
     pub fn scenario(&self) -> Result<Scenario, RunError> {
         Ok(Scenario::load_with(&self.scenario, &self.overrides)?)
     }
+}
+
+/// Measures one transport of `scenario` against a target started from `launch`, as `wsbench
+/// run` measures each, with no display and nothing written: for tests and for embedding.
+pub fn measure_one<T: target::Target>(
+    scenario: &Scenario,
+    transport: Transport,
+    launch: &T::Launch,
+) -> Result<TransportResult, RunError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    runtime.block_on(async {
+        let signals = StopSignals::listen().map_err(RunError::Runtime)?;
+        let observers = Observers::default();
+        measure::measure::<T>(scenario, transport, launch, &observers, &signals)
+            .await
+            .map(|measured| measured.result)
+    })
 }
 
 pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {

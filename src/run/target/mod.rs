@@ -16,6 +16,8 @@ use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
 use crate::wire::StatsReply;
 
+// Implemented and awaited on the run's one thread: no `Send` bound is needed on the futures.
+#[allow(async_fn_in_trait)]
 pub trait Target: Sized {
     /// What starting one takes (the matched server: the executable that serves).
     type Launch: ?Sized;
