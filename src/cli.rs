@@ -314,7 +314,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             Err(error) => eprintln!("wsbench serve: cannot raise the open-files limit: {error}"),
         }
         crate::server::warn_if_exposed(args.listen);
-        let server = crate::server::Server::bind(&scenario, args.listen, args.control)?;
+        let server = crate::server::Server::bind(scenario.serving(), args.listen, args.control)?;
         println!("listening on http://{}", server.local_addr());
         use std::io::Write;
         std::io::stdout().flush().ok();

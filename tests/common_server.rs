@@ -31,7 +31,8 @@ pub fn scenario(feed: &str, extra: &str) -> Scenario {
 }
 
 pub async fn start(scenario: &Scenario) -> Running {
-    let server = Server::bind(scenario, "127.0.0.1:0".parse().unwrap(), true).expect("binds");
+    let server =
+        Server::bind(scenario.serving(), "127.0.0.1:0".parse().unwrap(), true).expect("binds");
     let running = Running {
         addr: server.local_addr(),
         hub: server.hub(),

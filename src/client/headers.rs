@@ -2,9 +2,29 @@
 //! browser sends decides much of its cost.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::{Deserialize, Serialize};
 
-use crate::scenario::HeaderProfile;
 use crate::transport::Transport;
+
+/// Which request headers the load generator sends; polling's cost is mostly headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderProfile {
+    /// What a bare HTTP client sends: Host, and what the protocol needs.
+    Minimal,
+    /// What a current desktop browser sends to a same-origin API.
+    Browser,
+}
+
+impl HeaderProfile {
+    /// The name in scenario files and results: `minimal` or `browser`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Minimal => "minimal",
+            Self::Browser => "browser",
+        }
+    }
+}
 
 /// What a transport's requests are, for the header profiles: what a browser sends depends
 /// on the API the page uses.

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 pub use crate::wire::EventHead;
 pub use control::{Phase, RunControl};
-pub use headers::{RequestStyle, request_headers};
+pub use headers::{HeaderProfile, RequestStyle, request_headers};
 pub use recorder::Recorder;
 
 use crate::dialect::Dialect;

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::client::HeaderProfile;
 pub use crate::issue::Issue;
+pub use crate::server::{ServerSettings, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
 pub use error::ScenarioError;
 pub use overrides::Overrides;
 
@@ -59,59 +61,6 @@ pub struct Clients {
     pub headers: HeaderProfile,
     /// Size of the session cookie the `browser` profile sends.
     pub cookie_bytes: u64,
-}
-
-/// Which request headers the load generator sends; polling's cost is mostly headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HeaderProfile {
-    /// What a bare HTTP client sends: Host, and what the protocol needs.
-    Minimal,
-    /// What a current desktop browser sends to a same-origin API.
-    Browser,
-}
-
-impl HeaderProfile {
-    /// The name in scenario files and results: `minimal` or `browser`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Minimal => "minimal",
-            Self::Browser => "browser",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ServerSettings {
-    pub max_connections: u64,
-    /// Events a streaming client may fall behind before it is disconnected as a slow consumer.
-    pub max_lag: u64,
-    /// Events kept for `since` requests; older ones answer 410.
-    pub history: u64,
-    /// Events whose publish instants the server keeps for `/stats` windows; `None`: ten
-    /// minutes of the feed's rate, within `WINDOW_LOG_DEFAULT_RANGE`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub window_log: Option<u64>,
-    /// How long a write to a client may make no progress before the connection is cut.
-    #[serde(with = "duration_text")]
-    pub stall_timeout: Duration,
-}
-
-/// The span of publishing the default `server.window_log` covers, and its bounds in events:
-/// slow feeds keep a long span for little memory, fast ones at most 4M × 12 bytes.
-pub const WINDOW_LOG_DEFAULT_SPAN: Duration = Duration::from_secs(600);
-pub const WINDOW_LOG_DEFAULT_RANGE: (u64, u64) = (100_000, 4_000_000);
-
-impl ServerSettings {
-    /// Events the window log keeps at `rate` events per second.
-    /// `rate`: the feed's, if it publishes on a schedule.
-    pub fn window_log_events(&self, rate: Option<f64>) -> u64 {
-        self.window_log.unwrap_or_else(|| {
-            let (least, most) = WINDOW_LOG_DEFAULT_RANGE;
-            let span = rate.unwrap_or(0.0) * WINDOW_LOG_DEFAULT_SPAN.as_secs_f64();
-            (span.ceil() as u64).clamp(least, most)
-        })
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +113,16 @@ pub struct AssertSpec {
 pub const REFERENCES: &[&str] = &["lubbers-greco"];
 
 impl Scenario {
+    /// What the matched server needs of this scenario.
+    pub fn serving(&self) -> crate::server::Serving<'_> {
+        crate::server::Serving {
+            feed: &self.feed,
+            seed: self.seed,
+            server: &self.server,
+            transport: &self.transport,
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
         Self::load_with(path, &Overrides::default())
     }

@@ -7,8 +7,9 @@ pub mod conn;
 mod limits;
 pub mod response;
 mod router;
+pub mod settings;
 pub mod stall;
-pub mod stats;
+mod stats;
 pub mod stream;
 
 use std::net::SocketAddr;
@@ -24,10 +25,10 @@ use tokio::sync::watch;
 pub use limits::{ensure_open_files, raise_open_files};
 pub use response::Body;
 pub use router::{App, Call, bad_request, since_param};
+pub use settings::{ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
 pub use stats::ServerStats;
 
 use crate::feed::{FeedSource, Hub, HubLimits};
-use crate::scenario::Scenario;
 use crate::transport::Transport;
 use conn::{ConnTag, CountedStream};
 
@@ -54,29 +55,29 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
-    pub fn bind(scenario: &Scenario, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
+    pub fn bind(serving: Serving<'_>, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
         let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
         let limits = HubLimits {
-            history: scenario.server.history as usize,
-            max_lag: scenario.server.max_lag as usize,
-            window_log: scenario.server.window_log_events(scenario.feed.rate()) as usize,
+            history: serving.server.history as usize,
+            max_lag: serving.server.max_lag as usize,
+            window_log: serving.server.window_log_events(serving.feed.rate()) as usize,
             encodings: Transport::ALL.len(),
         };
-        let hub = Hub::new(scenario.feed.semantics(), limits);
+        let hub = Hub::new(serving.feed.semantics(), limits);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,
             stats: Arc::new(ServerStats::default()),
-            transport: scenario.transport.clone(),
-            stall_timeout: scenario.server.stall_timeout,
+            transport: serving.transport.clone(),
+            stall_timeout: serving.server.stall_timeout,
             control,
             shutdown,
         });
         Ok(Self {
             listener,
             app,
-            max_connections: scenario.server.max_connections,
-            publisher: scenario.feed.source(scenario.seed),
+            max_connections: serving.server.max_connections,
+            publisher: serving.feed.source(serving.seed),
             shutdown_tx,
         })
     }

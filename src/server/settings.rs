@@ -1,0 +1,52 @@
+//! What the matched server is told: its own settings, and what it serves.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::feed::FeedSpec;
+use crate::transport::TransportSettings;
+use crate::units::duration_text;
+
+/// What a server serves: a feed, seeded, with its settings and the transports'. A view of
+/// a scenario (`Scenario::serving`), so that the server needs nothing else of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Serving<'a> {
+    pub feed: &'a FeedSpec,
+    pub seed: u64,
+    pub server: &'a ServerSettings,
+    pub transport: &'a TransportSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerSettings {
+    pub max_connections: u64,
+    /// Events a streaming client may fall behind before it is disconnected as a slow consumer.
+    pub max_lag: u64,
+    /// Events kept for `since` requests; older ones answer 410.
+    pub history: u64,
+    /// Events whose publish instants the server keeps for `/stats` windows; `None`: ten
+    /// minutes of the feed's rate, within `WINDOW_LOG_DEFAULT_RANGE`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window_log: Option<u64>,
+    /// How long a write to a client may make no progress before the connection is cut.
+    #[serde(with = "duration_text")]
+    pub stall_timeout: Duration,
+}
+
+/// The span of publishing the default `server.window_log` covers, and its bounds in events:
+/// slow feeds keep a long span for little memory, fast ones at most 4M × 12 bytes.
+pub const WINDOW_LOG_DEFAULT_SPAN: Duration = Duration::from_secs(600);
+pub const WINDOW_LOG_DEFAULT_RANGE: (u64, u64) = (100_000, 4_000_000);
+
+impl ServerSettings {
+    /// Events the window log keeps at `rate` events per second.
+    /// `rate`: the feed's, if it publishes on a schedule.
+    pub fn window_log_events(&self, rate: Option<f64>) -> u64 {
+        self.window_log.unwrap_or_else(|| {
+            let (least, most) = WINDOW_LOG_DEFAULT_RANGE;
+            let span = rate.unwrap_or(0.0) * WINDOW_LOG_DEFAULT_SPAN.as_secs_f64();
+            (span.ceil() as u64).clamp(least, most)
+        })
+    }
+}
