@@ -410,3 +410,34 @@ async fn a_marked_window_longer_than_the_window_log_is_counted_exactly() {
         410
     );
 }
+
+/// What a client sends reaches the feed's source, when one takes client messages (a chat).
+#[tokio::test]
+async fn client_messages_reach_the_source_that_takes_them() {
+    use futures_util::SinkExt;
+    let server = start(&scenario(FAST_TICKER, "")).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .unwrap();
+    let mut inbox = server.hub.client_messages(8);
+    socket.send(Message::text("hello")).await.unwrap();
+    socket.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    let received = |message: Option<wsbench::feed::ClientMessage>| {
+        let message = message.expect("a message");
+        (message.transport, message.body.to_vec())
+    };
+    let next = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .unwrap();
+    assert_eq!(
+        received(next),
+        ("ws", b"hello".to_vec()),
+        "the first, untaken, was not kept"
+    );
+    let next = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .unwrap();
+    assert_eq!(received(next), ("ws", vec![1, 2, 3]));
+    let stats = common_server::stats(server.addr).await;
+    assert_eq!(stats["transports"]["ws"]["messages_received"], 2);
+}

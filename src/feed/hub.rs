@@ -5,11 +5,11 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
@@ -106,6 +106,17 @@ pub struct Hub {
     state: RwLock<HubState>,
     stream: broadcast::Sender<Arc<Event>>,
     latest: watch::Sender<u64>,
+    /// Where messages clients send go, once a source takes them (a chat).
+    inbox: Mutex<Option<mpsc::Sender<ClientMessage>>>,
+}
+
+/// A message a client sent on its connection, for a source that publishes what clients
+/// send (a chat room). The hub keeps no format: the source decodes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientMessage {
+    /// The transport it came over.
+    pub transport: &'static str,
+    pub body: Bytes,
 }
 
 impl Hub {
@@ -132,7 +143,25 @@ impl Hub {
             }),
             stream,
             latest: watch::channel(0).0,
+            inbox: Mutex::new(None),
         })
+    }
+
+    /// The messages clients send from now on, for the feed's source to publish from; up to
+    /// `capacity` wait for it. A later call takes them over.
+    pub fn client_messages(&self, capacity: usize) -> mpsc::Receiver<ClientMessage> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        *self.inbox.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+        rx
+    }
+
+    /// A client sent `message`. Handed to the source that takes client messages; `false`
+    /// when none does (a scheduled feed) or it is `capacity` behind, which drops it.
+    pub fn client_sent(&self, message: ClientMessage) -> bool {
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        inbox
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(message).is_ok())
     }
 
     pub fn semantics(&self) -> Semantics {
@@ -299,6 +328,24 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_messages_go_to_the_source_that_takes_them_or_nowhere() {
+        let hub = Hub::new(Semantics::Events, limits(4, 4));
+        let message = |text: &'static str| ClientMessage {
+            transport: "ws",
+            body: Bytes::from_static(text.as_bytes()),
+        };
+        assert!(!hub.client_sent(message("nobody listens")));
+        let mut inbox = hub.client_messages(1);
+        assert!(hub.client_sent(message("one")));
+        assert!(
+            !hub.client_sent(message("full")),
+            "bounded: one waits at most"
+        );
+        assert_eq!(inbox.try_recv().unwrap(), message("one"));
+        assert!(inbox.try_recv().is_err());
+    }
 
     fn limits(history: usize, max_lag: usize) -> HubLimits {
         HubLimits {

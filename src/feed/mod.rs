@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use hub::{Event, Hub, HubLimits, Retained, Schedule, Since};
+pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;

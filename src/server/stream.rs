@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::Response;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::watch;
@@ -14,7 +15,7 @@ use tokio::sync::watch;
 use super::response::{self, Body};
 use super::router::App;
 use super::stats::OpenStream;
-use crate::feed::{Event, Since};
+use crate::feed::{ClientMessage, Event, Hub, Since};
 use crate::transport::Transport;
 
 /// What a stream has to send next.
@@ -36,6 +37,8 @@ pub struct EventStream {
     keepalive: Duration,
     shutdown: watch::Receiver<bool>,
     open: OpenStream,
+    hub: Arc<Hub>,
+    transport: Transport,
 }
 
 impl EventStream {
@@ -61,6 +64,8 @@ impl EventStream {
             keepalive,
             shutdown: app.shutdown.clone(),
             open: OpenStream::new(app.stats.clone(), transport),
+            hub: app.hub.clone(),
+            transport,
         })
     }
 
@@ -105,9 +110,14 @@ impl EventStream {
         }
     }
 
-    /// Counts a message the client sent on the stream.
-    pub fn message_received(&self) {
+    /// Counts a message the client sent on the stream, and hands it to the feed's source
+    /// if it publishes what clients send.
+    pub fn message_received(&self, body: Bytes) {
         self.open.message_received();
+        self.hub.client_sent(ClientMessage {
+            transport: self.transport.name(),
+            body,
+        });
     }
 
     /// `event` unless a resumed backlog already sent it.

@@ -160,7 +160,8 @@ impl Session {
                     Next::End => break,
                 },
                 message = socket.next() => match message {
-                    Some(Ok(Message::Text(_) | Message::Binary(_))) => self.stream.message_received(),
+                    Some(Ok(Message::Text(text))) => self.stream.message_received(text.into()),
+                    Some(Ok(Message::Binary(body))) => self.stream.message_received(body),
                     // Pong and close replies are queued by the library; flushing sends them.
                     Some(Ok(Message::Close(_))) => {
                         let _ = socket.flush().await;
