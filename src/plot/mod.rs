@@ -102,20 +102,27 @@ pub struct RenderedChart {
     pub png: PathBuf,
 }
 
-/// Every chart's file stem, for cleaning a results directory of wsbench's own files.
-pub const CHART_NAMES: [&str; 5] = ["latency", "bytes", "cost", "timeline", "sweep"];
-
 type Render = fn(&Results, &Path) -> Result<Option<RenderedChart>, PlotError>;
 
-/// The charts, in report order. A new chart is one file and one line here; a chart whose
-/// data the results lack (a sweep chart for a single run) builds to `None`.
-const REGISTRY: &[Render] = &[
-    |r, dir| render(latency::LatencyChart::build(r), dir),
-    |r, dir| render(bytes::BytesChart::build(r), dir),
-    |r, dir| render(cost::CostChart::build(r), dir),
-    |r, dir| render(timeline::TimelineChart::build(r), dir),
-    |r, dir| render(sweep::SweepChart::build(r), dir),
+/// The charts, in report order, each with its file stem. A new chart is one file and one
+/// line here; a chart whose data the results lack (a sweep chart for a single run) builds
+/// to `None`.
+const REGISTRY: &[(&str, Render)] = &[
+    ("latency", |r, dir| {
+        render(latency::LatencyChart::build(r), dir)
+    }),
+    ("bytes", |r, dir| render(bytes::BytesChart::build(r), dir)),
+    ("cost", |r, dir| render(cost::CostChart::build(r), dir)),
+    ("timeline", |r, dir| {
+        render(timeline::TimelineChart::build(r), dir)
+    }),
+    ("sweep", |r, dir| render(sweep::SweepChart::build(r), dir)),
 ];
+
+/// Every chart's file stem, for cleaning a results directory of wsbench's own files.
+pub fn chart_names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|(name, _)| *name)
+}
 
 /// Draws every chart the results have data for into `dir`, as SVG and PNG.
 pub fn render_charts(results: &Results, dir: &Path) -> Result<Vec<RenderedChart>, PlotError> {
@@ -125,8 +132,10 @@ pub fn render_charts(results: &Results, dir: &Path) -> Result<Vec<RenderedChart>
         source,
     })?;
     let mut charts = Vec::new();
-    for render in REGISTRY {
-        charts.extend(render(results, dir)?);
+    for (name, render) in REGISTRY {
+        let chart = render(results, dir)?;
+        debug_assert!(chart.as_ref().is_none_or(|c| c.name == *name), "{name}");
+        charts.extend(chart);
     }
     Ok(charts)
 }

@@ -160,7 +160,7 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
     };
     let chart = |name: &str| {
         name.rsplit_once('.').is_some_and(|(stem, ext)| {
-            ["svg", "png"].contains(&ext) && crate::plot::CHART_NAMES.contains(&stem)
+            ["svg", "png"].contains(&ext) && crate::plot::chart_names().any(|name| name == stem)
         })
     };
     let mut found = files_matching(dir, top)?;
