@@ -15,6 +15,7 @@ pub mod export;
 pub mod feed;
 pub mod issue;
 pub mod metrics;
+pub mod placement;
 pub mod plot;
 pub mod report;
 pub mod results;
