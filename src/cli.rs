@@ -121,6 +121,9 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Pin the server and the load generator to disjoint CPUs, like server=0,clients=1.
+    #[arg(long, value_parser = crate::placement::Placement::parse_flag)]
+    pub cpus: Option<crate::placement::Placement>,
     /// Run each transport N times, interleaved; figures are medians.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: Option<u32>,
@@ -239,6 +242,7 @@ fn run_command(args: RunArgs) -> u8 {
             clients: args.clients,
             transports: args.transports,
             seed: args.seed,
+            cpus: args.cpus,
             ..Default::default()
         },
         repeat: args.repeat,

@@ -130,6 +130,11 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
     let signals = StopSignals::listen().map_err(RunError::Runtime)?;
+    // The load generator's threads, started from here on, inherit its CPUs.
+    if let Some(placement) = &scenario.cpus {
+        crate::placement::pin_current_thread(&crate::placement::cpu_set(&placement.clients))
+            .map_err(|e| RunError::Clients(format!("cannot pin the load generator: {e}")))?;
+    }
     for warning in scenario.warnings() {
         eprintln!("wsbench run: warning: {warning}");
     }

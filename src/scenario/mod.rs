@@ -49,6 +49,9 @@ pub struct Scenario {
     pub server: ServerSettings,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<Sweep>,
+    /// CPU placement of the server child and the load generator (`[cpus]`, `--cpus`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpus: Option<crate::placement::Placement>,
     #[serde(rename = "assert", skip_serializing_if = "Vec::is_empty", default)]
     pub asserts: Vec<AssertSpec>,
 }

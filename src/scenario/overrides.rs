@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::raw::{RawClients, RawScenario, RawServer};
+use super::raw::{RawClients, RawCpus, RawScenario, RawServer};
+use crate::placement::format_cpu_list;
 use crate::transport::Transport;
 use crate::units::{Count, HumanDuration, format_duration};
 
@@ -33,6 +34,8 @@ pub struct Overrides {
     pub rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<crate::placement::Placement>,
 }
 
 /// Which scenario key a flag sets, and the flag as the user typed it.
@@ -85,6 +88,17 @@ impl Overrides {
             "--max-connections",
             self.max_connections.map(|c| c.to_string()),
         );
+        add(
+            "cpus",
+            "--cpus",
+            self.cpus.as_ref().map(|p| {
+                format!(
+                    "server={},clients={}",
+                    format_cpu_list(&p.server),
+                    format_cpu_list(&p.clients)
+                )
+            }),
+        );
         keys
     }
 
@@ -116,6 +130,13 @@ impl Overrides {
             && let Some(feed) = raw.feed.as_mut()
         {
             feed.insert("rate".into(), toml::Value::Float(rate));
+        }
+        if let Some(placement) = &self.cpus {
+            let list = |cpus: &[usize]| Some(toml::Value::String(format_cpu_list(cpus)));
+            raw.cpus = Some(RawCpus {
+                server: list(&placement.server),
+                clients: list(&placement.clients),
+            });
         }
         if let Some(max) = self.max_connections {
             raw.server

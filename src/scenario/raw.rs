@@ -22,6 +22,7 @@ pub struct RawScenario {
     pub transport: Option<RawTransports>,
     pub server: Option<RawServer>,
     pub sweep: Option<RawSweep>,
+    pub cpus: Option<RawCpus>,
     #[serde(rename = "assert", default)]
     pub asserts: Vec<RawAssert>,
 }
@@ -63,4 +64,12 @@ pub struct RawAssert {
     pub relative_to: Option<String>,
     pub min_ratio: Option<f64>,
     pub max_ratio: Option<f64>,
+}
+
+/// `[cpus]`: CPU lists as strings (`"0,2-3"`) or single CPUs as numbers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpus {
+    pub server: Option<toml::Value>,
+    pub clients: Option<toml::Value>,
 }

@@ -58,6 +58,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
+    let cpus = raw.cpus.map(validate_cpus).transpose()?;
     if let Some(sweep) = sweep
         .as_ref()
         .filter(|s| s.parameter == SweepParameter::Rate)
@@ -87,6 +88,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         transport,
         server,
         sweep,
+        cpus,
         asserts,
     })
 }
@@ -315,4 +317,36 @@ fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issu
         ));
     }
     Ok(spec)
+}
+
+/// Both CPU lists, usable on this machine and apart.
+fn validate_cpus(raw: raw::RawCpus) -> Result<crate::placement::Placement, Issue> {
+    use crate::placement::{Placement, available_cpus, parse_cpu_list};
+    let list = |side: &str, value: Option<toml::Value>| {
+        let key = format!("cpus.{side}");
+        let text = match value {
+            Some(toml::Value::String(text)) => text,
+            Some(toml::Value::Integer(cpu)) => cpu.to_string(),
+            Some(other) => {
+                return Err(Issue::new(
+                    key,
+                    format!(
+                        "expected a CPU list like \"0,2-3\", found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+            None => return Err(Issue::new(key, "is required with the other side")),
+        };
+        parse_cpu_list(&text).map_err(|message| Issue::new(key, message))
+    };
+    let placement = Placement {
+        server: list("server", raw.server)?,
+        clients: list("clients", raw.clients)?,
+    };
+    let available = available_cpus().map_err(|e| Issue::new("cpus", e.to_string()))?;
+    placement
+        .check(&available)
+        .map_err(|(side, message)| Issue::new(format!("cpus.{side}"), message))?;
+    Ok(placement)
 }

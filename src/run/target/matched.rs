@@ -64,9 +64,19 @@ impl MatchedServer {
         .process_group(0)
         .kill_on_drop(true);
         let parent = std::process::id();
-        // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid).
+        let cpus = scenario
+            .cpus
+            .as_ref()
+            .map(|placement| crate::placement::cpu_set(&placement.server));
+        // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid,
+        // sched_setaffinity).
         unsafe {
-            cmd.pre_exec(move || die_with_parent(parent));
+            cmd.pre_exec(move || {
+                if let Some(cpus) = &cpus {
+                    crate::placement::pin_current_thread(cpus)?;
+                }
+                die_with_parent(parent)
+            });
         }
         let start_error = |reason: String| RunError::ServerStart {
             exe: exe.to_owned(),
