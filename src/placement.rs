@@ -13,6 +13,18 @@ pub struct Placement {
     pub clients: Vec<usize>,
 }
 
+/// `server on CPUs 0, load generator on CPUs 1-3`.
+impl std::fmt::Display for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "server on CPUs {}, load generator on CPUs {}",
+            format_cpu_list(&self.server),
+            format_cpu_list(&self.clients)
+        )
+    }
+}
+
 impl Placement {
     /// `server=0,clients=1-3`, as `--cpus` takes it.
     pub fn parse_flag(text: &str) -> Result<Self, String> {

@@ -297,6 +297,13 @@ pub struct AssertionOutcome {
     pub reason: Option<String>,
 }
 
+impl Results {
+    /// The CPU placement the run used (`scenario.cpus`), if it pinned anything.
+    pub fn placement(&self) -> Option<crate::placement::Placement> {
+        serde_json::from_value(self.scenario.get("cpus")?.clone()).ok()
+    }
+}
+
 impl TransportResult {
     /// Every numeric metric path in a transport entry (`latency_us.p99`, `bytes.per_event`),
     /// derived from the record itself so the list can never go stale. The figures that may

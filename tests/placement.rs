@@ -80,6 +80,11 @@ fn the_server_and_the_generator_run_where_they_were_placed() {
         results["overrides"]["cpus"],
         serde_json::json!({"server": [server_cpu], "clients": [client_cpu]})
     );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let row = format!(
+        "| CPU placement | server on CPUs {server_cpu}, load generator on CPUs {client_cpu} |"
+    );
+    assert!(report.contains(&row), "{report}");
 }
 
 #[test]

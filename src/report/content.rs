@@ -195,6 +195,13 @@ fn header(results: &Results) -> Vec<Block> {
             _ => "—".into(),
         },
     );
+    row(
+        "CPU placement",
+        results.placement().map_or_else(
+            || "none: the server and the load generator share every CPU".into(),
+            |placement| placement.to_string(),
+        ),
+    );
     let names = crate::analysis::transport_names(results).join(", ");
     row(
         "Transports",

@@ -71,17 +71,8 @@ pub fn render(results: &Results) -> String {
         "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
     );
     out.push_str(&not_measured_note(results));
-    if let Some(placement) = results
-        .scenario
-        .get("cpus")
-        .and_then(|cpus| serde_json::from_value::<crate::placement::Placement>(cpus.clone()).ok())
-    {
-        use crate::placement::format_cpu_list;
-        out.push_str(&format!(
-            "placement: server on CPUs {}, load generator on CPUs {}.\n",
-            format_cpu_list(&placement.server),
-            format_cpu_list(&placement.clients)
-        ));
+    if let Some(placement) = results.placement() {
+        out.push_str(&format!("placement: {placement}.\n"));
     }
     if results.repeat > 1 {
         out.push_str(&format!("medians of {} runs; min–max:\n", results.repeat));
