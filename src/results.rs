@@ -142,13 +142,17 @@ pub struct Events {
     /// Deliveries owed: published × clients (event feeds) or the same for state feeds,
     /// of which `coalesced` were legitimately replaced by a newer value.
     pub expected: Option<u64>,
-    /// Window events received (first receipt per client).
+    /// Window events received (first receipt per client). Counted by the clients from the
+    /// events' own publish instants, so it is known even when the target cannot say which
+    /// events it published.
     pub delivered: u64,
     /// Event feeds: window events a client never received. State feeds: keys whose final
     /// value a client did not have at the end.
     pub lost: Option<u64>,
-    pub duplicated: u64,
-    pub out_of_order: u64,
+    /// Window events received again. Null without the window's seq range.
+    pub duplicated: Option<u64>,
+    /// Window events received after a later one. Null without the window's seq range.
+    pub out_of_order: Option<u64>,
     /// State feeds: values superseded by a newer value before the client asked.
     pub coalesced: Option<u64>,
     /// Events received during the window (by receive time), the divisor of `bytes.per_event`.

@@ -204,7 +204,17 @@ fn the_results_hold_null_with_the_reason_not_zero() {
                 "up_diff_pct",
             ],
         ),
-        ("events", &["published", "expected", "lost", "coalesced"]),
+        (
+            "events",
+            &[
+                "published",
+                "expected",
+                "lost",
+                "duplicated",
+                "out_of_order",
+                "coalesced",
+            ],
+        ),
     ] {
         for field in fields {
             assert_eq!(
@@ -237,6 +247,8 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             "events.published": NO_WINDOW,
             "events.expected": NO_WINDOW,
             "events.lost": NO_WINDOW,
+            "events.duplicated": NO_WINDOW,
+            "events.out_of_order": NO_WINDOW,
             "events.coalesced": NO_WINDOW,
         })
     );
@@ -447,6 +459,7 @@ fn a_real_run_against_a_target_whose_probes_all_fail() {
         "/cross_check/down_diff_pct",
         "/events/published",
         "/events/lost",
+        "/events/duplicated",
     ] {
         assert_eq!(json.pointer(path), Some(&Value::Null), "{path} in {json}");
     }

@@ -32,9 +32,11 @@ const COLUMNS: &[Column] = &[
     ("events_lost", |t| {
         t.events.lost.map_or(Cell::Blank, Cell::Count)
     }),
-    ("events_duplicated", |t| Cell::Count(t.events.duplicated)),
+    ("events_duplicated", |t| {
+        t.events.duplicated.map_or(Cell::Blank, Cell::Count)
+    }),
     ("events_out_of_order", |t| {
-        Cell::Count(t.events.out_of_order)
+        t.events.out_of_order.map_or(Cell::Blank, Cell::Count)
     }),
     ("events_coalesced", |t| {
         t.events.coalesced.map_or(Cell::Blank, Cell::Count)
@@ -133,7 +135,7 @@ requests_empty,requests_errors,server_cpu_s,client_cpu_s,server_us_per_event,\
 client_us_per_event,server_peak_rss_bytes,server_rss_per_conn_bytes
 ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,30000000,20000,27000000,\
 3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
-poll,0.5,10,,0,,0,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,
+poll,0.5,10,,0,,,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,
 ";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }

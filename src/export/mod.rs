@@ -69,8 +69,8 @@ pub(crate) mod fixture {
             expected: Some(300_000),
             delivered: 299_990,
             lost: Some(10),
-            duplicated: 2,
-            out_of_order: 1,
+            duplicated: Some(2),
+            out_of_order: Some(1),
             coalesced: Some(0),
             received_in_window: 299_995,
         };

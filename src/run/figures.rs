@@ -162,13 +162,19 @@ fn events(
             .ok_or_else(|| ProbeError::Absent(no_window.clone()));
         gaps.figure(path, answer)
     };
+    // Without the seq range the clients still know which events were published inside the
+    // window by their own instants: the first receipts they timed are exactly those.
+    let delivered = match window {
+        Some(_) => counts.delivered,
+        None => recorder.latency.len(),
+    };
     Events {
         published: measured("events.published", published),
         expected: measured("events.expected", expected),
-        delivered: counts.delivered,
+        delivered,
         lost: measured("events.lost", lost),
-        duplicated: counts.duplicated,
-        out_of_order: counts.out_of_order,
+        duplicated: measured("events.duplicated", counts.duplicated),
+        out_of_order: measured("events.out_of_order", counts.out_of_order),
         coalesced: measured("events.coalesced", coalesced),
         received_in_window: recorder.received_in_window,
     }
@@ -398,8 +404,8 @@ mod tests {
         assert_eq!(events.expected, Some(15));
         assert_eq!(events.delivered, 5 + 3);
         assert_eq!(events.lost, Some(2 + 5));
-        assert_eq!(events.duplicated, 1);
-        assert_eq!(events.out_of_order, 1);
+        assert_eq!(events.duplicated, Some(1));
+        assert_eq!(events.out_of_order, Some(1));
         assert_eq!(events.coalesced, Some(0));
         assert!(gaps.0.is_empty());
     }
@@ -412,7 +418,11 @@ mod tests {
             reply(serde_json::json!({"window": null})),
         ] {
             let mut gaps = Gaps::default();
-            let events = events(&stats, &tallies, 1, None, &Recorder::default(), &mut gaps);
+            // Two first receipts the clients timed as published inside the window.
+            let mut recorder = Recorder::default();
+            recorder.latency.record(100).unwrap();
+            recorder.latency.record(250).unwrap();
+            let events = events(&stats, &tallies, 1, None, &recorder, &mut gaps);
             assert_eq!(
                 (
                     events.published,
@@ -422,13 +432,17 @@ mod tests {
                 ),
                 (None, None, None, None)
             );
+            assert_eq!((events.duplicated, events.out_of_order), (None, None));
+            assert_eq!(events.delivered, 2, "the clients' own count, not 0");
             let paths: Vec<&str> = gaps.0.keys().map(String::as_str).collect();
             assert_eq!(
                 paths,
                 [
                     "events.coalesced",
+                    "events.duplicated",
                     "events.expected",
                     "events.lost",
+                    "events.out_of_order",
                     "events.published"
                 ]
             );
