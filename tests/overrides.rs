@@ -1,23 +1,18 @@
 //! Command-line overrides are validated like the file: each mistake exits 2 before anything
 //! starts, with the file form's own message, naming the flag instead of the line.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::SHORT;
 
-const BASE: &str = r#"name = "overrides"
-duration = "1s"
-warmup = "0s"
-transports = ["ws"]
-[feed]
-kind = "ticker"
-rate = 20
-[clients]
-count = 2
-[server]
-max_connections = 100
-"#;
+/// The shortest real run, with a connection cap to override.
+fn base() -> String {
+    format!("{SHORT}[server]\nmax_connections = 100\n")
+}
 
 fn wsbench(args: &[&str], scenario: &Path) -> Output {
     Command::cargo_bin("wsbench")
@@ -46,12 +41,12 @@ fn message_after(stderr: &str, place: &str) -> String {
 fn same_refusal(args: &[&str], file_args: &[&str], flag: &str, file_form: (&str, &str)) {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.toml");
-    std::fs::write(&good, BASE).unwrap();
+    std::fs::write(&good, base()).unwrap();
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, BASE.replace(file_form.0, file_form.1)).unwrap();
+    std::fs::write(&bad, base().replace(file_form.0, file_form.1)).unwrap();
     assert_ne!(
         std::fs::read_to_string(&bad).unwrap(),
-        BASE,
+        base(),
         "the file form changes the file"
     );
 
@@ -155,7 +150,7 @@ fn durations_beyond_a_day_are_warned_about() {
     let file = dir.path().join("long.toml");
     std::fs::write(
         &file,
-        BASE.replace("duration = \"1s\"", "duration = \"1000h\""),
+        base().replace("duration = \"1s\"", "duration = \"1000h\""),
     )
     .unwrap();
     let output = wsbench(&["validate"], &file);
