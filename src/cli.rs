@@ -21,6 +21,10 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The run itself failed (server did not start, clients could not connect).
     pub const RUN_FAILED: u8 = 3;
+    /// The load generator was saturated on at least one entry (`generator_saturated` in
+    /// results.json): its figures measure wsbench, not the transport. `--allow-saturated`
+    /// accepts such a run.
+    pub const GENERATOR_SATURATED: u8 = 4;
     /// A signal stopped a run (128 + its number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP); its
     /// results directory keeps what was measured.
     pub fn stopped_by(signal: crate::run::StopSignal) -> u8 {
@@ -127,6 +131,13 @@ pub struct RunArgs {
     /// Run each transport N times, interleaved; figures are medians.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: Option<u32>,
+    /// Exit 0 (not 4) when the load generator was saturated; the results still say so.
+    #[arg(long)]
+    pub allow_saturated: bool,
+    /// Keep raising a sweep's load past the first point where the load generator saturated
+    /// (by default a transport's sweep stops there).
+    #[arg(long)]
+    pub sweep_past_saturation: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -251,6 +262,7 @@ fn run_command(args: RunArgs) -> u8 {
         quiet: args.quiet || args.json,
         summary: Some(args.json),
         server_exe: None,
+        sweep_past_saturation: args.sweep_past_saturation,
     };
     let outcome = match crate::run::run(&options) {
         Ok(outcome) => outcome,
@@ -263,6 +275,12 @@ fn run_command(args: RunArgs) -> u8 {
             return exit::RUN_FAILED;
         }
     };
+    run_status(&outcome, args.allow_saturated)
+}
+
+/// The exit status of a run that returned, saying on stderr why it is not 0: a signal, a
+/// failure part-way, a saturated load generator (unless accepted), a failed assertion.
+fn run_status(outcome: &crate::run::RunOutcome, allow_saturated: bool) -> u8 {
     let results = &outcome.results;
     if let Some(signal) = outcome.stopped_by {
         eprintln!(
@@ -278,6 +296,21 @@ fn run_command(args: RunArgs) -> u8 {
             outcome.dir.display()
         );
         return exit::RUN_FAILED;
+    }
+    let saturated = crate::run::saturated_entries(results);
+    if !saturated.is_empty() {
+        let verdict = match allow_saturated {
+            true => "accepted with --allow-saturated",
+            false => "exit status 4; --allow-saturated accepts it",
+        };
+        eprintln!(
+            "wsbench run: the load generator was saturated on {}: those figures measure \
+             wsbench on this machine, not the transport ({verdict})",
+            saturated.join(", ")
+        );
+        if !allow_saturated {
+            return exit::GENERATOR_SATURATED;
+        }
     }
     if results.assertions.iter().any(|a| !a.passed) {
         return exit::FAILED_CHECK;
@@ -337,4 +370,45 @@ fn transports_help() -> String {
         "Transports to run, comma-separated: {}.",
         Transport::names().join(",")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(saturated: bool, assertion_failed: bool) -> crate::run::RunOutcome {
+        let mut results = crate::export::fixture::results();
+        results.transports[0].generator_saturated = saturated;
+        results.assertions = vec![crate::results::AssertionOutcome {
+            description: "ws lost ≤ 0".into(),
+            transport: "ws".into(),
+            metric: "events.lost".into(),
+            sweep_value: None,
+            measured: Some(0.0),
+            passed: !assertion_failed,
+            reason: None,
+        }];
+        crate::run::RunOutcome {
+            results,
+            dir: "results/x".into(),
+            stopped_by: None,
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn a_saturated_generator_exits_4_unless_accepted() {
+        assert_eq!(run_status(&outcome(false, false), false), exit::OK);
+        assert_eq!(
+            run_status(&outcome(true, false), false),
+            exit::GENERATOR_SATURATED
+        );
+        assert_eq!(run_status(&outcome(true, false), true), exit::OK);
+        // Assertions on a saturated generator's figures say nothing: saturation comes first.
+        assert_eq!(
+            run_status(&outcome(true, true), false),
+            exit::GENERATOR_SATURATED
+        );
+        assert_eq!(run_status(&outcome(true, true), true), exit::FAILED_CHECK);
+    }
 }

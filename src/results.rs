@@ -104,6 +104,18 @@ pub struct TransportResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_start_s: Option<f64>,
     pub events: Events,
+    /// True when the load generator, not the transport, limited these figures (reasons in
+    /// `generator_saturation`): they describe wsbench's limit on this machine, the verdict
+    /// does not rank this entry, and `wsbench run` exits 4 unless `--allow-saturated`.
+    #[serde(default)]
+    pub generator_saturated: bool,
+    /// Why the load generator counts as saturated, in words; empty when it kept up.
+    #[serde(default)]
+    pub generator_saturation: Vec<String>,
+    /// The drain after the window: how long it waited for the clients to read what the
+    /// server had written, and what was left unread.
+    #[serde(default)]
+    pub drain: Drain,
     pub latency_us: Latency,
     /// State feeds: age of a client's view of a key when it learned a newer value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,9 +158,17 @@ pub struct Events {
     /// events' own publish instants, so it is known even when the target cannot say which
     /// events it published.
     pub delivered: u64,
-    /// Event feeds: window events a client never received. State feeds: keys whose final
-    /// value a client did not have at the end.
+    /// Event feeds: window events a client never received although they were not in
+    /// flight to it at the end (see `unread_at_stop`): they never left the server, or the
+    /// connection carrying them was cut. State feeds: keys whose final value a client did
+    /// not have at the end.
     pub lost: Option<u64>,
+    /// Window events that had left the server but were still unread by a client when the
+    /// drain gave up: the client's socket held unread bytes, and these events came after
+    /// the last it read. Late, not lost; a load generator that leaves any is saturated.
+    /// Null, like `lost`, without the window's seq range.
+    #[serde(default)]
+    pub unread_at_stop: Option<u64>,
     /// Window events received again. Null without the window's seq range.
     pub duplicated: Option<u64>,
     /// Window events received after a later one. Null without the window's seq range.
@@ -157,6 +177,17 @@ pub struct Events {
     pub coalesced: Option<u64>,
     /// Events received during the window (by receive time), the divisor of `bytes.per_event`.
     pub received_in_window: u64,
+}
+
+/// The drain: after the window nothing is published, and the run waits until the clients
+/// have read every byte the server wrote to them (or until the scenario's `drain_limit`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Drain {
+    /// How long the drain lasted, seconds.
+    pub seconds: f64,
+    /// Bytes the server had written that the clients had not read when it ended: 0 when
+    /// they caught up; null without the target's byte counters to compare with.
+    pub unread_bytes: Option<u64>,
 }
 
 /// Latency in microseconds: receive instant minus the event's publish instant.
@@ -214,6 +245,10 @@ pub struct Requests {
     pub empty: u64,
     /// Answers with a status other than 200, 204 and 101.
     pub errors: u64,
+    /// Scheduled polls (short polling) the load generator sent more than 5 ms after they
+    /// were due, during the window: it was too busy to keep its schedule.
+    #[serde(default)]
+    pub late_polls: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -636,3 +636,27 @@ fn every_shipped_scenario_validates() {
         .collect();
     assert_eq!(reported, files, "{stdout}");
 }
+
+#[test]
+fn a_drain_limit_shorter_than_the_drain() {
+    refused(
+        r#"drain = "5s"
+drain_limit = "2s"
+
+[feed]
+kind = "ticker"
+"#,
+        2,
+        15,
+        "drain_limit",
+        "must be at least `drain` (5s)",
+    );
+    assert_eq!(
+        accepted("drain_limit = \"30s\"\n[feed]\nkind = \"ticker\"\n").drain_limit,
+        std::time::Duration::from_secs(30)
+    );
+    assert_eq!(
+        accepted("[feed]\nkind = \"ticker\"\n").drain_limit,
+        wsbench::scenario::DEFAULT_DRAIN_LIMIT
+    );
+}

@@ -213,6 +213,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
                 "duplicated",
                 "out_of_order",
                 "coalesced",
+                "unread_at_stop",
             ],
         ),
     ] {
@@ -245,6 +246,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             "cross_check.down_diff_pct": NO_COUNTERS,
             "cross_check.up_diff_pct": NO_COUNTERS,
             "events.published": NO_WINDOW,
+            "events.unread_at_stop": NO_WINDOW,
             "events.expected": NO_WINDOW,
             "events.lost": NO_WINDOW,
             "events.duplicated": NO_WINDOW,

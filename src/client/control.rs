@@ -52,6 +52,11 @@ impl RunControl {
         })
     }
 
+    /// Whether the run has told its clients to stop.
+    pub fn is_stopped(&self) -> bool {
+        *self.stop.borrow()
+    }
+
     pub fn phase(&self) -> Phase {
         match self.phase.load(Relaxed) {
             0 => Phase::Warmup,

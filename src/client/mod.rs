@@ -55,6 +55,9 @@ pub struct Tally {
     pub seqs: SeqSet,
     /// State feeds: the latest seq per key.
     pub view: Option<StateView>,
+    /// The client's socket still held bytes it had not read when the run stopped: it was
+    /// behind, and what it lacks at the end was in flight to it, not lost.
+    pub behind_at_stop: bool,
 }
 
 /// One client: its plan, its worker's recorder, the run's control, and what it saw.
@@ -87,6 +90,7 @@ impl Client {
             tally: Tally {
                 seqs: SeqSet::new(),
                 view,
+                behind_at_stop: false,
             },
             connected: false,
         }
@@ -161,6 +165,13 @@ impl Client {
             let mut recorder = self.recorder.borrow_mut();
             recorder.requests += 1;
             recorder.empty += u64::from(empty);
+        }
+    }
+
+    /// A scheduled poll went out later than `LATE_POLL` after it was due.
+    pub fn count_late_poll(&mut self) {
+        if self.in_window() {
+            self.recorder.borrow_mut().late_polls += 1;
         }
     }
 
@@ -239,6 +250,14 @@ impl SegmentMeter {
         }
     }
 
+    /// Notes, once the run has stopped, whether the socket still holds bytes the client has
+    /// not read. Call when the client leaves its read loop, before the socket closes.
+    pub fn note_unread_at_stop(&self, client: &mut Client) {
+        if client.control.is_stopped() && unread_bytes(self.fd) > 0 {
+            client.tally.behind_at_stop = true;
+        }
+    }
+
     /// Adds the window's segments; call before the socket closes.
     pub fn close(&mut self, client: &Client) {
         if self.done {
@@ -253,7 +272,49 @@ impl SegmentMeter {
     }
 }
 
+/// Bytes waiting in a socket's receive queue (`FIONREAD`); 0 when it cannot be read.
+fn unread_bytes(fd: RawFd) -> u64 {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which outlives the call.
+    let status = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut queued) };
+    if status == 0 { queued.max(0) as u64 } else { 0 }
+}
+
 /// The wall clock now, ns since the epoch: events carry their publish instant on it.
 pub fn now_ns() -> u64 {
     wall_clock_ns()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+
+    use super::unread_bytes;
+
+    #[test]
+    fn unread_bytes_are_what_the_socket_holds_until_read() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        assert_eq!(unread_bytes(client.as_raw_fd()), 0);
+        server.write_all(b"0123456789").unwrap();
+        // Loopback delivers at once, but let the bytes land before asking.
+        let mut first = [0u8; 4];
+        client.read_exact(&mut first).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while unread_bytes(client.as_raw_fd()) < 6 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert_eq!(unread_bytes(client.as_raw_fd()), 6);
+        let mut rest = [0u8; 6];
+        client.read_exact(&mut rest).unwrap();
+        assert_eq!(unread_bytes(client.as_raw_fd()), 0);
+        assert_eq!(
+            unread_bytes(-1),
+            0,
+            "an fd that cannot be read holds nothing"
+        );
+    }
 }

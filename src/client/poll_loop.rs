@@ -14,6 +14,10 @@ use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
 /// Grace beyond the expected answer time before a request counts as timed out.
 pub const ANSWER_SLACK: Duration = Duration::from_secs(10);
 
+/// How far past its due instant a scheduled poll may go out before it counts as late:
+/// the load generator was too busy to send it on time (tokio's timer alone is 1 ms).
+pub const LATE_POLL: Duration = Duration::from_millis(5);
+
 /// What a polling transport's requests carry besides `since`, and how long one may wait.
 pub struct PollRequest {
     /// Query parameters after `since`, like `timeout_ms=30000`; empty for none.
@@ -38,11 +42,16 @@ pub async fn poll_loop(
         query,
         answer_limit,
     } = request;
+    // When the last answer came in: a poll due before then waited for the server, not us.
+    let mut answered_at = Instant::now();
     loop {
         if let Some(at) = due(&client) {
             tokio::select! {
                 _ = tokio::time::sleep_until(at) => {}
                 _ = stopped.changed() => break,
+            }
+            if Instant::now().saturating_duration_since(at.max(answered_at)) > LATE_POLL {
+                client.count_late_poll();
             }
         }
         if *stopped.borrow() {
@@ -84,6 +93,7 @@ pub async fn poll_loop(
             _ = stopped.changed() => break,
         };
         let received_ns = now_ns();
+        answered_at = Instant::now();
         conn.segments.observe(&client);
         let (status, body) = match result {
             Ok(answer) => answer,
@@ -113,6 +123,7 @@ pub async fn poll_loop(
         }
     }
     if let Some(mut conn) = connection {
+        conn.segments.note_unread_at_stop(&mut client);
         conn.segments.close(&client);
     }
     client.tally

@@ -20,6 +20,8 @@ pub struct Recorder {
     /// HTTP requests sent and 204 answers during the window.
     pub requests: u64,
     pub empty: u64,
+    /// Scheduled polls the generator sent late during the window (see `LATE_POLL`).
+    pub late_polls: u64,
     /// Answers with an unexpected status, over the whole run.
     pub status_errors: u64,
     pub errors: Errors,
@@ -37,6 +39,7 @@ impl Default for Recorder {
             payload_in_window: 0,
             requests: 0,
             empty: 0,
+            late_polls: 0,
             status_errors: 0,
             errors: Errors::default(),
             segments: SegmentSum::default(),
@@ -54,6 +57,7 @@ impl Recorder {
         self.payload_in_window += other.payload_in_window;
         self.requests += other.requests;
         self.empty += other.empty;
+        self.late_polls += other.late_polls;
         self.status_errors += other.status_errors;
         self.errors.connect += other.errors.connect;
         self.errors.timeout += other.errors.timeout;

@@ -69,6 +69,7 @@ pub(crate) mod fixture {
             expected: Some(300_000),
             delivered: 299_990,
             lost: Some(10),
+            unread_at_stop: Some(0),
             duplicated: Some(2),
             out_of_order: Some(1),
             coalesced: Some(0),
@@ -99,6 +100,7 @@ pub(crate) mod fixture {
             total: 100,
             empty: 0,
             errors: 1,
+            late_polls: 0,
         };
         ws.cpu.server_s = Some(1.5);
         ws.cpu.client_s = Some(2.25);

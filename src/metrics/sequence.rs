@@ -128,6 +128,9 @@ impl SeqSet {
 pub struct DeliveryCounts {
     pub delivered: u64,
     pub lost: u64,
+    /// Events above the highest a client received that were still in flight to it when
+    /// the run stopped (its socket held bytes it had not read): late, not lost.
+    pub unread: u64,
     pub duplicated: u64,
     pub out_of_order: u64,
 }
@@ -137,12 +140,28 @@ impl DeliveryCounts {
     /// set's own counts, over everything it observed: the window is usually only known at
     /// the end of the run, and keeping each anomaly to filter later would cost memory
     /// exactly when a run goes wrong.
-    pub fn window(set: &SeqSet, first: u64, last: u64) -> Self {
+    ///
+    /// `behind` says the client's socket still held unread bytes when the run stopped:
+    /// the window's events above the highest it received had then left the server and
+    /// were waiting for the client, so they count as `unread`. A stream delivers in
+    /// order, so events missing below that highest are lost whatever the socket held.
+    pub fn window(set: &SeqSet, first: u64, last: u64, behind: bool) -> Self {
         let size = if first > last { 0 } else { last - first + 1 };
         let delivered = set.count_in(first, last);
+        let missing = size - delivered;
+        let unread = if behind && size > 0 {
+            // Every number above the highest received (or the whole window) is missing.
+            let above = set
+                .max()
+                .map_or(first, |max| max.saturating_add(1).max(first));
+            if above <= last { last - above + 1 } else { 0 }
+        } else {
+            0
+        };
         Self {
             delivered,
-            lost: size - delivered,
+            lost: missing - unread,
+            unread,
             duplicated: set.duplicates(),
             out_of_order: set.late(),
         }
@@ -153,6 +172,7 @@ impl std::ops::AddAssign for DeliveryCounts {
     fn add_assign(&mut self, other: Self) {
         self.delivered += other.delivered;
         self.lost += other.lost;
+        self.unread += other.unread;
         self.duplicated += other.duplicated;
         self.out_of_order += other.out_of_order;
     }
@@ -178,10 +198,11 @@ mod tests {
         use Arrival::*;
         assert_eq!(arrivals, [New, New, New, New, Late, Duplicate, New]);
         assert_eq!(set.ranges(), [(1, 5), (7, 7)]);
-        let counts = DeliveryCounts::window(&set, 1, 7);
+        let counts = DeliveryCounts::window(&set, 1, 7, false);
         let expected = DeliveryCounts {
             delivered: 6,
             lost: 1,
+            unread: 0,
             duplicated: 1,
             out_of_order: 1,
         };
@@ -200,9 +221,9 @@ mod tests {
     #[test]
     fn windows_outside_the_data_and_reversed_windows() {
         let (set, _) = observe_all(&[3, 4, 5]);
-        assert_eq!(DeliveryCounts::window(&set, 6, 9).lost, 4);
+        assert_eq!(DeliveryCounts::window(&set, 6, 9, false).lost, 4);
         assert_eq!(
-            DeliveryCounts::window(&set, 9, 6),
+            DeliveryCounts::window(&set, 9, 6, true),
             DeliveryCounts::default()
         );
         assert_eq!(set.count_in(0, u64::MAX), 3);
@@ -212,15 +233,36 @@ mod tests {
     fn counts_add_over_clients() {
         let mut total = DeliveryCounts::default();
         for seqs in [&[1u64, 2, 2][..], &[2, 1][..]] {
-            total += DeliveryCounts::window(&observe_all(seqs).0, 1, 3);
+            total += DeliveryCounts::window(&observe_all(seqs).0, 1, 3, false);
         }
         let expected = DeliveryCounts {
             delivered: 4,
             lost: 2,
+            unread: 0,
             duplicated: 1,
             out_of_order: 1,
         };
         assert_eq!(total, expected);
+    }
+
+    #[test]
+    fn a_client_behind_at_stop_has_its_missing_tail_unread_and_its_holes_lost() {
+        // Received 1–3 and 5 of 1–9; its socket still held bytes when the run stopped.
+        let (set, _) = observe_all(&[1, 2, 3, 5]);
+        let behind = DeliveryCounts::window(&set, 1, 9, true);
+        assert_eq!((behind.delivered, behind.lost, behind.unread), (4, 1, 4));
+        // The same client with nothing left to read lost all five.
+        let drained = DeliveryCounts::window(&set, 1, 9, false);
+        assert_eq!((drained.delivered, drained.lost, drained.unread), (4, 5, 0));
+        // A client that received nothing of the window, behind: all of it is unread.
+        let (early, _) = observe_all(&[1]);
+        let nothing = DeliveryCounts::window(&early, 4, 6, true);
+        assert_eq!((nothing.delivered, nothing.lost, nothing.unread), (0, 0, 3));
+        assert_eq!(DeliveryCounts::window(&SeqSet::new(), 4, 6, true).unread, 3);
+        // Past the window's end: nothing of it is owed any more.
+        let (past, _) = observe_all(&[1, 2, 3, 12]);
+        let past = DeliveryCounts::window(&past, 1, 9, true);
+        assert_eq!((past.delivered, past.lost, past.unread), (3, 6, 0));
     }
 
     proptest! {

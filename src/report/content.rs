@@ -46,6 +46,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
         .map(|t| (t, !saturation(t, cores).is_empty()))
         .collect();
     let at = focus_note(results);
+    blocks.extend(generator_saturated(results));
 
     blocks.push(Block::Heading(2, format!("Results{at}")));
     blocks.push(Block::Table(results_table(&entries)));
@@ -411,6 +412,39 @@ fn sweep_table(results: &Results) -> Table {
         ]);
     }
     table
+}
+
+/// Before the results, where no reader can miss it: the entries whose load generator was
+/// saturated, and why.
+fn generator_saturated(results: &Results) -> Option<Block> {
+    let saturated: Vec<&TransportResult> = results
+        .transports
+        .iter()
+        .filter(|t| t.generator_saturated)
+        .collect();
+    if saturated.is_empty() {
+        return None;
+    }
+    let mut line = vec![strong(
+        "The load generator was saturated. These figures describe wsbench's limit on this \
+         machine, not the transport's cost, and the verdict does not rank them: ",
+    )];
+    let entries: Vec<String> = saturated
+        .iter()
+        .map(|t| {
+            let point = match (&results.sweep, t.sweep_value) {
+                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
+                _ => String::new(),
+            };
+            format!(
+                "{}{point} ({})",
+                t.transport,
+                t.generator_saturation.join("; ")
+            )
+        })
+        .collect();
+    line.push(text(format!("{}.", entries.join(", "))));
+    Some(Block::Note(line))
 }
 
 fn saturated_lines(results: &Results) -> Vec<Line> {

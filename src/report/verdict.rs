@@ -1,6 +1,7 @@
 //! One sentence per metric: which transport is cheapest, and how many times that the
-//! others cost. A saturated transport is ranked but never named cheapest: its figures
-//! describe the machine's limit.
+//! others cost. A transport that saturated the machine is ranked but never named cheapest:
+//! its figures describe the machine's limit. One whose load generator was saturated is not
+//! ranked at all: its figures measure wsbench, not the transport.
 
 use super::doc::{Line, strong, text};
 use super::format;
@@ -94,6 +95,8 @@ pub struct Verdict {
     pub ranking: Vec<Rank>,
     /// Transports left out because the figure was not measured, with the reason.
     pub unmeasured: Vec<(String, String)>,
+    /// Transports left out because their load generator was saturated.
+    pub generator_saturated: Vec<String>,
 }
 
 /// `entries` with whether each saturated; metrics no entry applies to (and none misses)
@@ -105,7 +108,12 @@ pub fn verdicts(entries: &[(&TransportResult, bool)]) -> Vec<Verdict> {
 fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verdict> {
     let mut ranking = Vec::new();
     let mut unmeasured = Vec::new();
+    let mut generator_saturated = Vec::new();
     for (t, saturated) in entries {
+        if t.generator_saturated {
+            generator_saturated.push(t.transport.to_string());
+            continue;
+        }
         let applies = (metric.applies)(t);
         match ((metric.value)(t), t.not_measured_reason(metric.path)) {
             (Some(value), _) if applies && value.is_finite() && value >= 0.0 => {
@@ -124,7 +132,7 @@ fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verd
             _ => {}
         }
     }
-    if ranking.is_empty() && unmeasured.is_empty() {
+    if ranking.is_empty() && unmeasured.is_empty() && generator_saturated.is_empty() {
         return None;
     }
     ranking.sort_by(|a, b| a.value.total_cmp(&b.value));
@@ -145,6 +153,7 @@ fn verdict(metric: &Metric, entries: &[(&TransportResult, bool)]) -> Option<Verd
         best: ranking.get(best_index).cloned(),
         ranking,
         unmeasured,
+        generator_saturated,
     })
 }
 
@@ -195,6 +204,20 @@ impl Verdict {
                 " for "
             };
             line.push(text(format!("{prefix}{}", left_out.join(", "))));
+        }
+        if !self.generator_saturated.is_empty() {
+            let prefix = if self.best.is_some() || !self.unmeasured.is_empty() {
+                "; not ranked, load generator saturated: "
+            } else {
+                " (not ranked, load generator saturated: "
+            };
+            line.push(strong(format!(
+                "{prefix}{}",
+                self.generator_saturated.join(", ")
+            )));
+            if self.best.is_none() && self.unmeasured.is_empty() {
+                line.push(text(")"));
+            }
         }
         line.push(text("."));
         line
@@ -256,6 +279,31 @@ mod tests {
         assert_eq!(verdicts[0].best.as_ref().unwrap().transport, "ws");
         assert_eq!(verdicts[0].ranking[0].transport, "poll");
         assert!((verdicts[0].ranking[0].factor - 50.0 / 64.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_transport_whose_generator_saturated_is_not_ranked_and_is_named() {
+        let (poll, mut ws, sse) = (
+            entry("poll", 872.0, 9.0),
+            entry("ws", 10.0, 1.0),
+            entry("sse", 80.0, 2.0),
+        );
+        ws.generator_saturated = true;
+        let verdicts = verdicts(&[(&poll, false), (&ws, false), (&sse, false)]);
+        let bytes = &verdicts[0];
+        assert_eq!(bytes.best.as_ref().unwrap().transport, "sse");
+        assert_eq!(bytes.ranking.len(), 2);
+        assert_eq!(
+            words(&bytes.line()),
+            "Bytes per delivered event (at the socket): sse is cheapest at 80 B; sse 1.0×, \
+             poll 10.9×; not ranked, load generator saturated: ws."
+        );
+        let alone = super::verdicts(&[(&ws, false)]);
+        assert_eq!(
+            words(&alone[0].line()),
+            "Bytes per delivered event (at the socket): not measured \
+             (not ranked, load generator saturated: ws)."
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         total: recorder.requests,
         empty: recorder.empty,
         errors: recorder.status_errors,
+        late_polls: recorder.late_polls,
     };
     result.errors = recorder.errors.clone();
     let delivered = result.events.delivered;
@@ -128,6 +129,7 @@ fn events(
     let published = window.and_then(|w| w.events).unwrap_or(0);
     let mut counts = DeliveryCounts::default();
     let mut lost_keys = 0;
+    let mut unread_keys = 0;
     // Keys whose final value was published in the window: those a client must end up with.
     let owed: Option<HashMap<String, u64>> = final_state.map(|state| {
         state
@@ -138,23 +140,28 @@ fn events(
     });
     for tally in tallies {
         if published > 0 {
-            counts += DeliveryCounts::window(&tally.seqs, first, last);
+            counts += DeliveryCounts::window(&tally.seqs, first, last, tally.behind_at_stop);
         }
         if let (Some(view), Some(state)) = (&tally.view, &owed) {
-            lost_keys += view.lost_keys(state);
+            // A client still behind at the stop had the final values in flight to it.
+            match tally.behind_at_stop {
+                true => unread_keys += view.lost_keys(state),
+                false => lost_keys += view.lost_keys(state),
+            }
         }
     }
     let expected = published * clients;
     // Clients whose task never reported missed everything.
     let missing_clients = clients.saturating_sub(tallies.len() as u64);
-    let (lost, coalesced) = match final_state {
+    let (lost, unread, coalesced) = match final_state {
         // State feeds: a superseded value never sent is coalesced; only a key whose final
         // value a client lacks is lost.
         Some(_) => (
             lost_keys,
-            expected.saturating_sub(counts.delivered + lost_keys),
+            unread_keys,
+            expected.saturating_sub(counts.delivered + lost_keys + unread_keys),
         ),
-        None => (counts.lost + missing_clients * published, 0),
+        None => (counts.lost + missing_clients * published, counts.unread, 0),
     };
     let mut measured = |path: &str, value: u64| {
         let answer = window
@@ -173,6 +180,7 @@ fn events(
         expected: measured("events.expected", expected),
         delivered,
         lost: measured("events.lost", lost),
+        unread_at_stop: measured("events.unread_at_stop", unread),
         duplicated: measured("events.duplicated", counts.duplicated),
         out_of_order: measured("events.out_of_order", counts.out_of_order),
         coalesced: measured("events.coalesced", coalesced),
@@ -411,6 +419,28 @@ mod tests {
     }
 
     #[test]
+    fn a_backlog_in_the_clients_sockets_at_stop_is_unread_not_lost() {
+        // Window seqs 3..=10. Client A read 3..=6 and its socket still held bytes at the
+        // stop: 7..=10 were in flight to it. Client B read 3..=5 and 7, holes and all, with
+        // nothing left unread: 6 and 8..=10 never reached it. Client C, behind, read 3, 5.
+        let mut a = tally(&[3, 4, 5, 6]);
+        a.behind_at_stop = true;
+        let b = tally(&[3, 4, 5, 7]);
+        let mut c = tally(&[3, 5]);
+        c.behind_at_stop = true;
+        let mut gaps = Gaps::default();
+        let recorder = Recorder::default();
+        let events = events(&stats(3, 10), &[a, b, c], 3, None, &recorder, &mut gaps);
+        assert_eq!(events.delivered, 4 + 4 + 2);
+        assert_eq!(events.unread_at_stop, Some(4 + 5));
+        assert_eq!(events.lost, Some(4 + 1), "B's four, and C's hole at 4");
+        assert_eq!(
+            events.delivered + events.unread_at_stop.unwrap() + events.lost.unwrap(),
+            events.expected.unwrap()
+        );
+    }
+
+    #[test]
     fn without_a_window_what_was_published_lost_or_coalesced_is_not_measured() {
         let tallies = [tally(&[3, 4, 5])];
         for stats in [
@@ -428,9 +458,10 @@ mod tests {
                     events.published,
                     events.expected,
                     events.lost,
+                    events.unread_at_stop,
                     events.coalesced
                 ),
-                (None, None, None, None)
+                (None, None, None, None, None)
             );
             assert_eq!((events.duplicated, events.out_of_order), (None, None));
             assert_eq!(events.delivered, 2, "the clients' own count, not 0");
@@ -443,7 +474,8 @@ mod tests {
                     "events.expected",
                     "events.lost",
                     "events.out_of_order",
-                    "events.published"
+                    "events.published",
+                    "events.unread_at_stop"
                 ]
             );
             assert!(gaps.0.values().all(|r| r == NO_WINDOW));

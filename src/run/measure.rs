@@ -162,9 +162,11 @@ async fn drive(
     // No event is published after the window, so the drain only delivers what is in flight.
     target.stop_publishing().await?;
 
-    let drain = scenario.drain_period(transport);
     observer.phase(Phase::Draining, &control, clients);
-    sleep_observed(drain, observer, &control, clients).await;
+    let drain = super::drain::drain(
+        scenario, transport, target, probes, observer, &control, clients,
+    )
+    .await?;
     control.stop();
     let output = tokio::task::spawn_blocking(move || workers.join())
         .await
@@ -210,6 +212,10 @@ async fn drive(
             },
         },
     );
+    result.drain = drain;
+    let generator_limits = crate::analysis::generator_limits(&result, threads);
+    result.generator_saturated = !generator_limits.is_empty();
+    result.generator_saturation = generator_limits.iter().map(|l| l.to_string()).collect();
     warnings.extend(figure_warnings(&result));
     warnings.extend(publisher_warning(&stats, transport));
     let hlog = histogram_log(started_unix_s, &output.recorder)?;
@@ -228,7 +234,7 @@ impl Drop for StopOnDrop {
     }
 }
 
-async fn sleep_observed(
+pub(super) async fn sleep_observed(
     span: Duration,
     observer: &dyn RunObserver,
     control: &Arc<RunControl>,

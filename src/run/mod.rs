@@ -1,11 +1,13 @@
 //! `wsbench run`: every transport of a scenario, one after another, each against a fresh
 //! matched server in a child process, measured the same way and written as it finishes.
 
+mod drain;
 mod figures;
 mod measure;
 mod observe;
 mod output;
 mod progress;
+mod sweep_stop;
 mod table;
 pub mod target;
 mod workers;
@@ -80,6 +82,9 @@ pub struct RunOptions {
     pub summary: Option<bool>,
     /// The executable that serves (tests name the built binary); default: this one.
     pub server_exe: Option<PathBuf>,
+    /// Run a sweep's higher-load points for a transport even after its load generator
+    /// saturated at a lower one.
+    pub sweep_past_saturation: bool,
 }
 
 pub struct RunOutcome {
@@ -189,8 +194,18 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
 
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
+    let mut sweep_stop = sweep_stop::SweepStop::new(
+        scenario.sweep.as_ref().map(|s| s.parameter),
+        options.sweep_past_saturation,
+    );
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
+            if let Some(why) = sweep_stop.skip(transport, *value) {
+                if round == 1 {
+                    results.warnings.push(why);
+                }
+                continue;
+            }
             let measured = match measure::measure::<MatchedServer>(
                 point, transport, &exe, &observers, &signals,
             )
@@ -205,6 +220,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             };
             let mut result = measured.result;
             result.sweep_value = *value;
+            sweep_stop.record(&result);
             let log_name = log_name(transport, *value, round, repeat);
             result.histogram_log = Some(log_name.clone());
             results.warnings.extend(measured.warnings);
@@ -251,6 +267,19 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         stopped_by,
         failure,
     })
+}
+
+/// The entries whose load generator was saturated, named with their sweep point.
+pub fn saturated_entries(results: &Results) -> Vec<String> {
+    results
+        .transports
+        .iter()
+        .filter(|t| t.generator_saturated)
+        .map(|t| match t.sweep_value {
+            Some(value) => format!("{} at {value}", t.transport),
+            None => t.transport.to_string(),
+        })
+        .collect()
 }
 
 fn log_name(transport: Transport, value: Option<f64>, round: u32, repeat: u32) -> String {

@@ -16,6 +16,7 @@ pub fn render(results: &Results) -> String {
         "RSS/conn",
         "delivered",
         "lost",
+        "unread",
         "errors",
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
@@ -25,8 +26,12 @@ pub fn render(results: &Results) -> String {
             + t.errors.timeout
             + t.errors.disconnect
             + t.errors.protocol;
+        let name = match t.generator_saturated {
+            true => format!("{} [SATURATED]", t.transport),
+            false => t.transport.to_string(),
+        };
         rows.push(vec![
-            t.transport.to_string(),
+            name,
             t.sweep_value.map_or("-".into(), |v| format!("{v}")),
             t.clients.to_string(),
             format!("{:.1}", t.bytes.per_event),
@@ -40,6 +45,7 @@ pub fn render(results: &Results) -> String {
             }),
             t.events.delivered.to_string(),
             measured(t.events.lost, |v| v.to_string()),
+            measured(t.events.unread_at_stop, |v| v.to_string()),
             errors.to_string(),
         ]);
     }
@@ -70,7 +76,11 @@ pub fn render(results: &Results) -> String {
     out.push_str(
         "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
     );
+    out.push_str(
+        "unread: window events still in flight to a client when the drain gave up (not lost).\n",
+    );
     out.push_str(&not_measured_note(results));
+    out.push_str(&saturation_banner(results));
     if let Some(placement) = results.placement() {
         out.push_str(&format!("placement: {placement}.\n"));
     }
@@ -83,6 +93,36 @@ pub fn render(results: &Results) -> String {
     for warning in &results.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }
+    out
+}
+
+/// The entries whose load generator was saturated, in words nobody can miss; nothing when
+/// it kept up everywhere.
+pub fn saturation_banner(results: &Results) -> String {
+    let saturated: Vec<_> = results
+        .transports
+        .iter()
+        .filter(|t| t.generator_saturated)
+        .collect();
+    if saturated.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "!!! LOAD GENERATOR SATURATED: these figures describe wsbench's limit on this machine, \
+         not the transport's cost, and are not ranked:\n",
+    );
+    for t in saturated {
+        let point = t.sweep_value.map_or(String::new(), |v| format!(" at {v}"));
+        out.push_str(&format!(
+            "!!!   {}{point}: {}\n",
+            t.transport,
+            t.generator_saturation.join("; ")
+        ));
+    }
+    out.push_str(
+        "!!! Use fewer clients or a lower rate, --cpus to give the generator its own cores, \
+         or accept the run with --allow-saturated.\n",
+    );
     out
 }
 
@@ -169,6 +209,7 @@ mod tests {
         assert_eq!(ws.transport, "ws");
         ws.memory = Default::default();
         ws.events.lost = None;
+        ws.events.unread_at_stop = None;
         ws.not_measured = [
             ("memory".to_string(), "no local server process".to_string()),
             ("events.lost".to_string(), "no window".to_string()),
@@ -177,8 +218,9 @@ mod tests {
         let table = render(&results);
         let ws_row = table.lines().find(|l| l.starts_with("ws ")).unwrap();
         let cells: Vec<&str> = ws_row.split_whitespace().collect();
-        assert_eq!(cells[cells.len() - 2], "n/m", "lost: {ws_row}");
-        assert_eq!(cells[cells.len() - 4], "n/m", "RSS/conn: {ws_row}");
+        assert_eq!(cells[cells.len() - 3], "n/m", "lost: {ws_row}");
+        assert_eq!(cells[cells.len() - 2], "n/m", "unread: {ws_row}");
+        assert_eq!(cells[cells.len() - 5], "n/m", "RSS/conn: {ws_row}");
         assert!(
             table.contains(
                 "n/m: not measured: ws events.lost (no window); ws memory (no local server process).\n"
@@ -188,5 +230,24 @@ mod tests {
         let untouched = render(&crate::export::fixture::results());
         let ws_row = untouched.lines().find(|l| l.starts_with("ws ")).unwrap();
         assert!(!ws_row.contains("n/m") && !untouched.contains("not measured"));
+    }
+
+    #[test]
+    fn a_saturated_generator_is_marked_in_the_row_and_a_banner() {
+        let mut results = crate::export::fixture::results();
+        assert_eq!(saturation_banner(&results), "");
+        let ws = &mut results.transports[0];
+        ws.generator_saturated = true;
+        ws.generator_saturation = vec!["12 events still unread".into()];
+        let table = render(&results);
+        assert!(
+            table.lines().any(|l| l.starts_with("ws [SATURATED] ")),
+            "{table}"
+        );
+        assert!(
+            table.contains("!!! LOAD GENERATOR SATURATED")
+                && table.contains("!!!   ws: 12 events still unread\n"),
+            "{table}"
+        );
     }
 }

@@ -37,6 +37,10 @@ pub struct Scenario {
         default
     )]
     pub drain: Option<Duration>,
+    /// The longest the drain waits for the clients to read what the server wrote to them,
+    /// beyond `drain`; what is still unread then is reported as `unread_at_stop`.
+    #[serde(with = "duration_text", default = "default_drain_limit")]
+    pub drain_limit: Duration,
     pub seed: u64,
     /// Published figures the report prints beside ours (`lubbers-greco`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -88,6 +92,15 @@ impl SweepParameter {
             Self::Clients => "clients",
             Self::Rate => "rate",
             Self::PollInterval => "poll_interval",
+        }
+    }
+
+    /// Whether going from `from` to `to` asks more of the load generator: more clients, a
+    /// higher rate, or polling more often.
+    pub fn raises_load(self, from: f64, to: f64) -> bool {
+        match self {
+            Self::Clients | Self::Rate => to > from,
+            Self::PollInterval => to < from,
         }
     }
 }
@@ -205,11 +218,21 @@ impl Scenario {
             .collect()
     }
 
-    /// Drain after the window: explicit, or what the transport needs for events in flight.
+    /// Drain after the window, at least: explicit, or what the transport needs for events
+    /// in flight. It goes on until the clients have read all the server wrote, up to
+    /// `drain_limit`.
     pub fn drain_period(&self, transport: Transport) -> Duration {
         self.drain
             .unwrap_or_else(|| transport.kind().drain(self.transport.of(transport)))
     }
+}
+
+/// The default `drain_limit`: long enough for a busy generator to catch up, short enough
+/// that a saturated one is told so within seconds.
+pub const DEFAULT_DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+fn default_drain_limit() -> Duration {
+    DEFAULT_DRAIN_LIMIT
 }
 
 /// Finds a scenario given as a path, or as a bare name under `scenarios/`

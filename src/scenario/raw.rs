@@ -13,6 +13,7 @@ pub struct RawScenario {
     pub duration: Option<HumanDuration>,
     pub warmup: Option<HumanDuration>,
     pub drain: Option<HumanDuration>,
+    pub drain_limit: Option<HumanDuration>,
     pub seed: Option<u64>,
     pub reference: Option<String>,
     pub transports: Option<Vec<Transport>>,

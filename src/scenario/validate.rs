@@ -68,6 +68,19 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
                 .map_err(|issue| Issue::new(format!("sweep.rate[{i}]"), issue.message))?;
         }
     }
+    let drain_limit = raw.drain_limit.map_or(super::DEFAULT_DRAIN_LIMIT, |d| d.0);
+    if let Some(drain) = raw.drain.as_ref().map(|d| d.0)
+        && drain > drain_limit
+    {
+        return Err(Issue::new(
+            "drain_limit",
+            format!(
+                "must be at least `drain` ({}), like \"{}\"",
+                humantime::format_duration(drain),
+                humantime::format_duration(drain.max(super::DEFAULT_DRAIN_LIMIT))
+            ),
+        ));
+    }
     let asserts = raw
         .asserts
         .into_iter()
@@ -80,6 +93,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         duration,
         warmup,
         drain: raw.drain.map(|d| d.0),
+        drain_limit,
         seed: raw.seed.unwrap_or(1),
         reference: raw.reference,
         transports,

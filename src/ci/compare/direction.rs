@@ -29,7 +29,7 @@ impl Direction {
         let (section, field) = path.split_once('.').unwrap_or((path, ""));
         Some(match (section, field) {
             ("events", "lost") => ZeroTolerance,
-            ("events", "duplicated" | "out_of_order") => LowerIsBetter,
+            ("events", "duplicated" | "out_of_order" | "unread_at_stop") => LowerIsBetter,
             ("events", "delivered") => HigherIsBetter,
             ("events", "published" | "expected" | "coalesced" | "received_in_window") => Neutral,
             // The number of latency samples follows the deliveries; it is not a latency.
@@ -37,7 +37,10 @@ impl Direction {
             ("latency_us" | "staleness_us" | "bytes" | "tcp" | "cpu" | "memory" | "errors", _) => {
                 LowerIsBetter
             }
-            ("requests", "empty" | "errors") => LowerIsBetter,
+            ("requests", "empty" | "errors" | "late_polls") => LowerIsBetter,
+            ("drain", "unread_bytes") => LowerIsBetter,
+            // The drain lasts as long as the clients need; its unread bytes tell the rest.
+            ("drain", "seconds") => Neutral,
             ("requests", "total") => Neutral,
             ("clients" | "window_s" | "sweep_value", "") => Neutral,
             ("cross_check", _) => Neutral,

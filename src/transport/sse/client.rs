@@ -71,6 +71,7 @@ pub async fn run(mut client: Client) -> Tally {
                 client.finish_answer(answer, received_ns);
             }
         }
+        connection.segments.note_unread_at_stop(&mut client);
         connection.segments.close(&client);
     }
     client.tally

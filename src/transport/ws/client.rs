@@ -69,6 +69,7 @@ pub async fn run(mut client: Client) -> Tally {
                 Some(Ok(_)) => {}
             }
         }
+        segments.note_unread_at_stop(&mut client);
         segments.close(&client);
         if *stopped.borrow() {
             let _ = socket.close(None).await;

@@ -2,7 +2,11 @@
 //! headline, and which measurements not to trust because the machine, not the transport,
 //! was the bottleneck.
 
+mod generator;
+
 use std::fmt;
+
+pub use generator::{GeneratorLimit, LATE_POLL_SHARE, generator_limits};
 
 use crate::results::{Results, TransportResult};
 
@@ -16,8 +20,11 @@ pub enum Saturation {
     Errors(u64),
     /// Events a client never received.
     Lost(u64),
-    /// The load generator used `cores` of the machine's `of` cores.
+    /// The load generator used `cores` of the machine's `of` cores (records written
+    /// before wsbench judged its generator itself).
     LoadGeneratorCpu { cores: f64, of: usize },
+    /// The load generator fell behind, as the run judged it (`generator_saturation`).
+    Generator(String),
     /// Server and load generator together used `cores` of the machine's `of` cores.
     MachineCpu { cores: f64, of: usize },
 }
@@ -30,6 +37,7 @@ impl fmt::Display for Saturation {
             Self::LoadGeneratorCpu { cores, of } => {
                 write!(f, "load generator at {cores:.2} of {of} cores")
             }
+            Self::Generator(reason) => f.write_str(reason),
             Self::MachineCpu { cores, of } => {
                 write!(f, "server + load generator at {cores:.2} of {of} cores")
             }
@@ -54,16 +62,25 @@ pub fn saturation(r: &TransportResult, cores: usize) -> Vec<Saturation> {
     if let Some(lost) = r.events.lost.filter(|lost| *lost > 0) {
         reasons.push(Saturation::Lost(lost));
     }
+    let judged = !r.generator_saturation.is_empty();
+    reasons.extend(
+        r.generator_saturation
+            .iter()
+            .map(|reason| Saturation::Generator(reason.clone())),
+    );
     if cores > 0 {
         // CPU not measured cannot show saturation; what was measured of it still can.
         let limit = CPU_SATURATION * cores as f64;
         let client = r.cpu.client_cores.unwrap_or(0.0);
         let both = client + r.cpu.server_cores.unwrap_or(0.0);
         if client >= limit {
-            reasons.push(Saturation::LoadGeneratorCpu {
-                cores: client,
-                of: cores,
-            });
+            // The run's own verdict on its generator, when there is one, said it already.
+            if !judged {
+                reasons.push(Saturation::LoadGeneratorCpu {
+                    cores: client,
+                    of: cores,
+                });
+            }
         } else if both >= limit {
             // Both processes share the machine: together they can starve each other.
             reasons.push(Saturation::MachineCpu {
