@@ -116,7 +116,25 @@ pub struct TransportResult {
     /// server had written, and what was left unread.
     #[serde(default)]
     pub drain: Drain,
+    /// Publish to receipt: to the kernel's receive stamp on the client socket when
+    /// `receive_clock` is `kernel`, else to the application's receive instant.
     pub latency_us: Latency,
+    /// Publish to the application's receive instant: when the load generator had read and
+    /// decoded the event. Zeros (count 0) in records of older versions, whose `latency_us`
+    /// was this.
+    #[serde(default)]
+    pub latency_app_us: Latency,
+    /// The load generator's own delay: the application's receive instant minus the kernel's
+    /// receive stamp, per window event. `null` when any window event came without a kernel
+    /// stamp (`not_measured` says how many, and why).
+    #[serde(default)]
+    pub generator_delay_us: Option<Latency>,
+    /// The clock that ends `latency_us`: `kernel` (receive stamps) or `application`.
+    #[serde(default)]
+    pub receive_clock: ReceiveClock,
+    /// Window events whose bytes came without a kernel receive stamp.
+    #[serde(default)]
+    pub receive_stamps_missing: u64,
     /// State feeds: age of a client's view of a key when it learned a newer value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staleness_us: Option<Latency>,
@@ -188,6 +206,33 @@ pub struct Drain {
     /// Bytes the server had written that the clients had not read when it ended: 0 when
     /// they caught up; null without the target's byte counters to compare with.
     pub unread_bytes: Option<u64>,
+}
+
+/// Which instant a latency runs to.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiveClock {
+    /// The kernel's receive stamp of the read that brought the event's last byte.
+    Kernel,
+    /// The load generator's clock once it had decoded the event (older records, and runs
+    /// where the kernel gave no stamps).
+    #[default]
+    Application,
+}
+
+impl ReceiveClock {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Kernel => "kernel",
+            Self::Application => "application",
+        }
+    }
+}
+
+impl std::fmt::Display for ReceiveClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Latency in microseconds: receive instant minus the event's publish instant.
@@ -351,6 +396,7 @@ impl TransportResult {
         // The optional sections are filled in, so that state feeds' staleness is listed too.
         let record = Self {
             staleness_us: Some(Latency::default()),
+            generator_delay_us: Some(Latency::default()),
             ..Self::default()
         };
         let value = serde_json::to_value(record).unwrap_or_default();
@@ -418,20 +464,20 @@ impl TransportResult {
     }
 }
 
-/// `(section.field, value)` of every field of the entry's sections (`cpu`, `memory`…).
+/// `(section.field, value)` of every field of the entry's sections (`cpu`, `memory`…),
+/// and `(section, null)` for a section not measured at all (`generator_delay_us`).
 fn section_fields(entry: &TransportResult) -> Vec<(String, serde_json::Value)> {
     let Ok(serde_json::Value::Object(map)) = serde_json::to_value(entry) else {
         return Vec::new();
     };
     map.into_iter()
-        .filter_map(|(section, value)| match value {
-            serde_json::Value::Object(fields) => Some((section, fields)),
-            _ => None,
-        })
-        .flat_map(|(section, fields)| {
-            fields
+        .flat_map(|(section, value)| match value {
+            serde_json::Value::Object(fields) => fields
                 .into_iter()
-                .map(move |(field, value)| (format!("{section}.{field}"), value))
+                .map(|(field, value)| (format!("{section}.{field}"), value))
+                .collect(),
+            serde_json::Value::Null => vec![(section, serde_json::Value::Null)],
+            _ => Vec::new(),
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use common::SHORT;
-use wsbench::results::Results;
+use wsbench::results::{ReceiveClock, Results};
 use wsbench::run::{RunOptions, run};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_wsbench");
@@ -71,6 +71,21 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
         assert_eq!(t.clients, 5);
         assert_eq!(t.header_profile, "browser");
         assert!(t.window_start_s.is_some_and(|s| s > 0.0), "{}", t.transport);
+        // Every window event was timed by the kernel's receive stamp and by the
+        // application's instant, and the difference taken for each.
+        assert_eq!(t.receive_clock, ReceiveClock::Kernel, "{}", t.transport);
+        assert_eq!(t.receive_stamps_missing, 0, "{}", t.transport);
+        let delay = t
+            .generator_delay_us
+            .as_ref()
+            .expect("the delay is measured");
+        assert!(t.latency_us.count > 0, "{}", t.transport);
+        assert_eq!(delay.count, t.latency_us.count, "{}", t.transport);
+        assert_eq!(
+            t.latency_app_us.count, t.latency_us.count,
+            "{}",
+            t.transport
+        );
     }
     let by = |name: &str| {
         results

@@ -277,7 +277,7 @@ fn the_report_marks_them_not_measured_and_the_verdict_does_not_rank_on_them() {
     let row = md.lines().find(|l| l.starts_with("| ws ")).unwrap();
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
     assert_eq!(
-        cells[1..12],
+        cells[1..13],
         [
             "ws",
             "0 of not measured",
@@ -286,6 +286,7 @@ fn the_report_marks_them_not_measured_and_the_verdict_does_not_rank_on_them() {
             "not measured",
             "0 µs",
             "0 µs",
+            "0 µs / 0 µs",
             "not measured",
             "not measured",
             "not measured",

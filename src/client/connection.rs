@@ -13,19 +13,31 @@ use tokio::net::TcpStream;
 
 use super::{Client, SegmentMeter};
 use crate::metrics::counting::CountingStream;
+use crate::metrics::receive_stamp::{ReceiveStamp, StampedTcp};
 
 pub struct Connection {
     sender: SendRequest<Empty<Bytes>>,
     pub segments: SegmentMeter,
+    /// The kernel's receive stamp of the connection's latest read.
+    pub stamp: ReceiveStamp,
 }
 
-/// Opens a counted TCP connection to the plan's server.
+/// Opens a counted TCP connection to the plan's server, whose reads carry the kernel's
+/// receive stamps. A kernel that will not stamp is noted in the recorder; the connection
+/// works all the same, and its events are timed by the application's clock.
 pub async fn counted_socket(
     client: &Client,
-) -> std::io::Result<(CountingStream<TcpStream>, SegmentMeter)> {
+) -> std::io::Result<(CountingStream<StampedTcp>, SegmentMeter)> {
     let stream = TcpStream::connect(client.plan.addr).await?;
     stream.set_nodelay(true)?;
     let meter = SegmentMeter::new(stream.as_raw_fd(), client.plan.sockets.clone());
+    let stream = StampedTcp::wrap(stream);
+    if let Err(e) = stream.enable_stamps() {
+        client
+            .recorder
+            .borrow_mut()
+            .note_stamp_error(format!("setsockopt(SO_TIMESTAMPNS) failed: {e}"));
+    }
     Ok((
         CountingStream::new(stream, client.control.bytes.clone()),
         meter,
@@ -35,13 +47,18 @@ pub async fn counted_socket(
 impl Connection {
     pub async fn open(client: &Client) -> Result<Self, String> {
         let (socket, segments) = counted_socket(client).await.map_err(|e| e.to_string())?;
+        let stamp = socket.get_ref().receive_stamp();
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(socket))
             .await
             .map_err(|e| e.to_string())?;
         tokio::task::spawn_local(async move {
             let _ = connection.await;
         });
-        Ok(Self { sender, segments })
+        Ok(Self {
+            sender,
+            segments,
+            stamp,
+        })
     }
 
     /// Sends `GET target` with the profile's headers.

@@ -7,6 +7,7 @@ pub mod connection;
 mod control;
 mod headers;
 pub mod poll_loop;
+mod received;
 mod recorder;
 
 use std::cell::RefCell;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use crate::wire::EventHead;
 pub use control::{Phase, RunControl};
 pub use headers::{HeaderProfile, RequestStyle, request_headers};
+pub use received::Received;
 pub use recorder::Recorder;
 
 use crate::dialect::Dialect;
@@ -114,12 +116,12 @@ impl Client {
         self.control.phase() == Phase::Window
     }
 
-    /// Records one received event (its JSON object) and returns its head.
-    /// `received_ns` is the instant its bytes were in hand.
+    /// Records one received event (its JSON object) and returns its head. `received` is
+    /// when its bytes were in hand, by the kernel's stamp and the application's clock.
     pub fn deliver(
         &mut self,
         json: &[u8],
-        received_ns: u64,
+        received: Received,
         answer: &mut Answer,
     ) -> Result<EventHead, String> {
         let head = self.plan.dialect.event_head(json, self.plan.key_field)?;
@@ -137,11 +139,11 @@ impl Client {
             }
         }
         if new {
-            let latency_us = received_ns.saturating_sub(head.ts_ns) / 1_000;
+            let (latency_us, _, _) = received.latencies_us(head.ts_ns);
             let second = self.control.started.elapsed().as_secs();
             recorder.timeline.record(second, latency_us);
             if self.control.in_window(head.ts_ns) {
-                latency::record(&mut recorder.latency, latency_us);
+                recorder.record_window_latency(head.ts_ns, received);
                 answer.oldest_ts_ns = answer.oldest_ts_ns.min(head.ts_ns);
             }
             answer.delivered += 1;
@@ -150,9 +152,9 @@ impl Client {
     }
 
     /// Closes an answer (a poll response, or one streamed event): staleness and progress.
-    pub fn finish_answer(&mut self, answer: Answer, received_ns: u64) {
+    pub fn finish_answer(&mut self, answer: Answer, received: Received) {
         if answer.oldest_ts_ns != u64::MAX {
-            let staleness_us = received_ns.saturating_sub(answer.oldest_ts_ns) / 1_000;
+            let staleness_us = received.instant_ns().saturating_sub(answer.oldest_ts_ns) / 1_000;
             latency::record(&mut self.recorder.borrow_mut().staleness, staleness_us);
         }
         if answer.delivered > 0 {

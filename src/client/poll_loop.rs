@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use tokio::time::Instant;
 
 use super::connection::Connection;
-use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 
 /// Grace beyond the expected answer time before a request counts as timed out.
 pub const ANSWER_SLACK: Duration = Duration::from_secs(10);
@@ -92,7 +92,7 @@ pub async fn poll_loop(
             _ = tokio::time::sleep(answer_limit) => Err(ErrorKind::Timeout),
             _ = stopped.changed() => break,
         };
-        let received_ns = now_ns();
+        let received = Received::now(&conn.stamp);
         answered_at = Instant::now();
         conn.segments.observe(&client);
         let (status, body) = match result {
@@ -109,7 +109,7 @@ pub async fn poll_loop(
         client.mark_connected();
         client.count_request(status == StatusCode::NO_CONTENT);
         match status {
-            StatusCode::OK => match read_answer(&mut client, &body, received_ns) {
+            StatusCode::OK => match read_answer(&mut client, &body, received) {
                 Ok(latest) => since = Some(latest.max(since.unwrap_or(0))),
                 Err(_) => client.count_error(ErrorKind::Protocol),
             },
@@ -130,13 +130,13 @@ pub async fn poll_loop(
 }
 
 /// Records the events of a poll answer; returns the highest seq it carried.
-fn read_answer(client: &mut Client, body: &[u8], received_ns: u64) -> Result<u64, String> {
+fn read_answer(client: &mut Client, body: &[u8], received: Received) -> Result<u64, String> {
     let mut answer = Answer::default();
     let mut latest = 0;
     for event in client.plan.dialect.poll_events(body)? {
-        let head = client.deliver(event.get().as_bytes(), received_ns, &mut answer)?;
+        let head = client.deliver(event.get().as_bytes(), received, &mut answer)?;
         latest = latest.max(head.seq);
     }
-    client.finish_answer(answer, received_ns);
+    client.finish_answer(answer, received);
     Ok(latest)
 }

@@ -3,13 +3,24 @@
 
 use hdrhistogram::Histogram;
 
+use super::Received;
 use crate::metrics::latency::{self, Timeline};
 use crate::metrics::probe::SegmentSum;
 use crate::results::Errors;
 
 pub struct Recorder {
-    /// Latency of window events, µs.
+    /// Latency of window events, µs: to the kernel's receive stamp where there was one,
+    /// else to the application's instant.
     pub latency: Histogram<u64>,
+    /// Latency of window events to the application's receive instant, µs.
+    pub latency_app: Histogram<u64>,
+    /// Window events with a kernel stamp: application instant minus kernel stamp, µs (the
+    /// load generator's own delay).
+    pub generator_delay: Histogram<u64>,
+    /// Window events whose bytes came without a kernel receive stamp.
+    pub unstamped: u64,
+    /// Why some socket could not ask the kernel for stamps (the first reason seen).
+    pub stamp_error: Option<String>,
     /// Per answer: age of the oldest change it carried, µs (window events).
     pub staleness: Histogram<u64>,
     /// Latency per second of the run, all events.
@@ -33,6 +44,10 @@ impl Default for Recorder {
     fn default() -> Self {
         Self {
             latency: latency::new_histogram(),
+            latency_app: latency::new_histogram(),
+            generator_delay: latency::new_histogram(),
+            unstamped: 0,
+            stamp_error: None,
             staleness: latency::new_histogram(),
             timeline: Timeline::new(),
             received_in_window: 0,
@@ -48,9 +63,31 @@ impl Default for Recorder {
 }
 
 impl Recorder {
+    /// Records the latency of one window event, published at `ts_ns`, by both clocks.
+    pub fn record_window_latency(&mut self, ts_ns: u64, received: Received) {
+        let (headline, app, delay) = received.latencies_us(ts_ns);
+        latency::record(&mut self.latency, headline);
+        latency::record(&mut self.latency_app, app);
+        match delay {
+            Some(delay) => latency::record(&mut self.generator_delay, delay),
+            None => self.unstamped += 1,
+        }
+    }
+
+    /// Keeps the first reason a socket gave for not stamping.
+    pub fn note_stamp_error(&mut self, reason: String) {
+        self.stamp_error.get_or_insert(reason);
+    }
+
     pub fn merge(&mut self, other: &Recorder) {
         // Both histograms share bounds, so adding cannot fail.
         let _ = self.latency.add(&other.latency);
+        let _ = self.latency_app.add(&other.latency_app);
+        let _ = self.generator_delay.add(&other.generator_delay);
+        self.unstamped += other.unstamped;
+        if self.stamp_error.is_none() {
+            self.stamp_error.clone_from(&other.stamp_error);
+        }
         let _ = self.staleness.add(&other.staleness);
         self.timeline.merge(&other.timeline);
         self.received_in_window += other.received_in_window;
@@ -64,5 +101,39 @@ impl Recorder {
         self.errors.disconnect += other.errors.disconnect;
         self.errors.protocol += other.errors.protocol;
         self.segments.merge(&other.segments);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_latency_is_recorded_by_both_clocks_and_unstamped_events_are_counted() {
+        let mut a = Recorder::default();
+        let stamped = Received {
+            kernel_ns: Some(1_300_000),
+            app_ns: 1_800_000,
+        };
+        a.record_window_latency(1_000_000, stamped);
+        let mut b = Recorder::default();
+        b.note_stamp_error("refused".into());
+        b.note_stamp_error("refused again".into());
+        b.record_window_latency(
+            1_000_000,
+            Received {
+                kernel_ns: None,
+                app_ns: 1_900_000,
+            },
+        );
+        a.merge(&b);
+
+        assert_eq!((a.latency.len(), a.latency_app.len()), (2, 2));
+        assert_eq!((a.latency.min(), a.latency.max()), (300, 900));
+        assert_eq!((a.latency_app.min(), a.latency_app.max()), (800, 900));
+        assert_eq!(a.generator_delay.len(), 1);
+        assert_eq!(a.generator_delay.max(), 500);
+        assert_eq!(a.unstamped, 1);
+        assert_eq!(a.stamp_error.as_deref(), Some("refused"));
     }
 }

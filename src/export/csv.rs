@@ -47,6 +47,17 @@ const COLUMNS: &[Column] = &[
     ("latency_p999_us", |t| Cell::Number(t.latency_us.p999)),
     ("latency_max_us", |t| Cell::Number(t.latency_us.max)),
     ("latency_mean_us", |t| Cell::Number(t.latency_us.mean)),
+    ("receive_clock", |t| Cell::Text(t.receive_clock.name())),
+    ("generator_delay_p50_us", |t| {
+        t.generator_delay_us
+            .as_ref()
+            .map_or(Cell::Blank, |d| Cell::Number(d.p50))
+    }),
+    ("generator_delay_p99_us", |t| {
+        t.generator_delay_us
+            .as_ref()
+            .map_or(Cell::Blank, |d| Cell::Number(d.p99))
+    }),
     ("bytes_down", |t| Cell::Count(t.bytes.down)),
     ("bytes_up", |t| Cell::Count(t.bytes.up)),
     ("bytes_payload", |t| Cell::Count(t.bytes.payload)),
@@ -129,13 +140,14 @@ mod tests {
         let expected = "\
 transport,sweep_value,clients,events_published,events_delivered,events_lost,\
 events_duplicated,events_out_of_order,events_coalesced,latency_p50_us,latency_p90_us,\
-latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,bytes_down,bytes_up,\
+latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,receive_clock,\
+generator_delay_p50_us,generator_delay_p99_us,bytes_down,bytes_up,\
 bytes_payload,bytes_overhead,bytes_per_event,overhead_share,requests_total,\
 requests_empty,requests_errors,server_cpu_s,client_cpu_s,server_us_per_event,\
 client_us_per_event,server_peak_rss_bytes,server_rss_per_conn_bytes
-ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,30000000,20000,27000000,\
-3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
-poll,0.5,10,,0,,,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,
+ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,kernel,40,310,30000000,20000,\
+27000000,3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
+poll,0.5,10,,0,,,,,0,0,0,0,0,0,application,,,0,0,0,0,0,0,0,0,0,,,,,,
 ";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }

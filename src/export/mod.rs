@@ -86,6 +86,17 @@ pub(crate) mod fixture {
             max: 12_031.0,
             mean: 287.25,
         };
+        ws.latency_app_us = Latency {
+            p50: 290.0,
+            p99: 1500.0,
+            ..ws.latency_us.clone()
+        };
+        ws.generator_delay_us = Some(Latency {
+            p50: 40.0,
+            p99: 310.0,
+            ..ws.latency_us.clone()
+        });
+        ws.receive_clock = ReceiveClock::Kernel;
         ws.bytes = ByteCounts {
             down: 30_000_000,
             up: 20_000,

@@ -11,6 +11,7 @@ pub mod machine;
 pub mod memory;
 pub mod probe;
 pub mod procfs;
+pub mod receive_stamp;
 pub mod sequence;
 pub mod state;
 pub mod tcpinfo;

@@ -8,7 +8,7 @@ use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
 use super::{lubbers, verdict};
 use crate::analysis::{error_count, focus, largest_sweep_value, point_label, saturation};
 use crate::plot::RenderedChart;
-use crate::results::{Results, TransportResult};
+use crate::results::{ReceiveClock, Results, TransportResult};
 
 /// A chart as the report refers to it: paths relative to the report's directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,12 +50,13 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
 
     blocks.push(Block::Heading(2, format!("Results{at}")));
     blocks.push(Block::Table(results_table(&entries)));
-    blocks.push(Block::Paragraph(vec![text(
+    blocks.push(Block::Paragraph(vec![text(format!(
         "Bytes count both directions at the client sockets over the measurement window; \
          overhead is everything that is not event JSON; the wire figure adds an estimate of \
-         TCP/IP headers and ACKs. Latency runs from publish to receive. CPU is per 1,000 \
-         delivered events; RSS is the server's growth per connected client.",
-    )]));
+         TCP/IP headers and ACKs. {} CPU is per 1,000 delivered events; RSS is the server's \
+         growth per connected client.",
+        clock_sentence(&entries)
+    ))]));
     blocks.extend(not_measured(&entries));
 
     let verdicts = verdict::verdicts(&entries);
@@ -323,6 +324,41 @@ fn name_cell(t: &TransportResult, saturated: bool) -> String {
     }
 }
 
+/// The generator's delay, p50 / p99; not measured (with a reason below), or a dash in a
+/// record of an older version, which did not take kernel timestamps.
+fn generator_delay(t: &TransportResult) -> String {
+    match &t.generator_delay_us {
+        Some(d) => format!("{} / {}", latency(d.p50), latency(d.p99)),
+        None if t.not_measured_reason("generator_delay_us").is_some() => NOT_MEASURED.into(),
+        None => "–".into(),
+    }
+}
+
+/// Which instant latency runs to, naming the entries timed by the application's clock.
+fn clock_sentence(entries: &[(&TransportResult, bool)]) -> String {
+    let on_app: Vec<&str> = entries
+        .iter()
+        .filter(|(t, _)| t.receive_clock == ReceiveClock::Application)
+        .map(|(t, _)| t.transport.as_str())
+        .collect();
+    let kernel = "Latency runs from the publish instant to the kernel's receive timestamp on \
+                  the client socket; the load generator's own delay after it (reading and \
+                  parsing) is shown apart and is not in the latency";
+    if on_app.is_empty() {
+        format!("{kernel}.")
+    } else if on_app.len() == entries.len() {
+        "Latency runs from the publish instant to the load generator's receive instant, \
+         its own delay included."
+            .into()
+    } else {
+        format!(
+            "{kernel}; for {} it runs to the load generator's receive instant (no kernel \
+             timestamps), its own delay included.",
+            on_app.join(", ")
+        )
+    }
+}
+
 fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
     let mut table = Table::numeric(&[
         "Transport",
@@ -332,6 +368,7 @@ fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
         "Wire bytes/event (est.)",
         "p50",
         "p99",
+        "Generator delay (p50 / p99)",
         "Server CPU per 1k events",
         "RSS per connection",
         "Lost",
@@ -353,6 +390,7 @@ fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
             measured(t.tcp.wire_per_event_estimate, bytes),
             latency(t.latency_us.p50),
             latency(t.latency_us.p99),
+            generator_delay(t),
             measured(t.cpu.server_us_per_event, |v| format!("{v:.1} ms")),
             measured(t.memory.server_rss_per_conn_bytes, kib),
             measured(t.events.lost, |v| thousands(v as i64)),

@@ -55,8 +55,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         recorder,
         &mut gaps,
     );
-    result.latency_us = latency::summarize(&recorder.latency);
-    result.percentiles = latency::percentile_curve(&recorder.latency);
+    latencies(result, recorder, &mut gaps);
     if final_state.is_some() {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
     }
@@ -102,6 +101,37 @@ impl Gaps {
     fn folded(self, result: &TransportResult) -> BTreeMap<String, String> {
         result.fold_reasons(self.0)
     }
+}
+
+/// The latency figures. The headline runs to the kernel's receive stamps when every window
+/// event had one; otherwise it runs wholly to the application's instants (one clock, never
+/// a mix), and the generator's delay is not measured, with the unstamped events counted.
+fn latencies(result: &mut TransportResult, recorder: &Recorder, gaps: &mut Gaps) {
+    result.latency_app_us = latency::summarize(&recorder.latency_app);
+    result.receive_stamps_missing = recorder.unstamped;
+    let headline = if recorder.unstamped == 0 {
+        result.receive_clock = ReceiveClock::Kernel;
+        result.generator_delay_us = Some(latency::summarize(&recorder.generator_delay));
+        &recorder.latency
+    } else {
+        result.receive_clock = ReceiveClock::Application;
+        result.generator_delay_us = None;
+        let why = recorder
+            .stamp_error
+            .as_deref()
+            .unwrap_or("the kernel attached none to their reads");
+        gaps.0.insert(
+            "generator_delay_us".into(),
+            format!(
+                "{} of {} window events came without a kernel receive timestamp: {why}",
+                recorder.unstamped,
+                recorder.latency_app.len()
+            ),
+        );
+        &recorder.latency_app
+    };
+    result.latency_us = latency::summarize(headline);
+    result.percentiles = latency::percentile_curve(headline);
 }
 
 /// The reason given when the target cannot say which events it published in the window.
@@ -335,6 +365,15 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
             "{t}: client byte counts differ from the server's by {down:.2}% down and {up:.2}% up"
         ));
     }
+    if result.receive_clock == ReceiveClock::Application && result.latency_us.count > 0 {
+        let why = result
+            .not_measured_reason("generator_delay_us")
+            .unwrap_or("no kernel receive timestamps");
+        warnings.push(format!(
+            "{t}: latency runs to the load generator's own receive instant, not the kernel's \
+             receive timestamp ({why}), so it includes the generator's delay in reading the events"
+        ));
+    }
     if let Some(cores) = result.cpu.client_cores.filter(|c| *c >= 0.9) {
         warnings.push(format!(
             "{t}: the load generator used {cores:.2} cores during the window and competes with the server \
@@ -480,6 +519,88 @@ mod tests {
             );
             assert!(gaps.0.values().all(|r| r == NO_WINDOW));
         }
+    }
+
+    fn received(kernel_ns: Option<u64>, app_ns: u64) -> crate::client::Received {
+        crate::client::Received { kernel_ns, app_ns }
+    }
+
+    #[test]
+    fn with_every_event_stamped_latency_runs_to_the_kernel_and_the_delay_is_apart() {
+        let mut recorder = Recorder::default();
+        recorder.record_window_latency(1_000_000, received(Some(1_300_000), 1_800_000));
+        recorder.record_window_latency(1_000_000, received(Some(1_100_000), 1_150_000));
+        let mut result = TransportResult::default();
+        let mut gaps = Gaps::default();
+        latencies(&mut result, &recorder, &mut gaps);
+        assert_eq!(result.receive_clock, ReceiveClock::Kernel);
+        assert_eq!(result.receive_stamps_missing, 0);
+        assert_eq!(
+            (
+                result.latency_us.count,
+                result.latency_us.min,
+                result.latency_us.max
+            ),
+            (2, 100.0, 300.0)
+        );
+        assert_eq!(
+            (result.latency_app_us.min, result.latency_app_us.max),
+            (150.0, 800.0)
+        );
+        let delay = result.generator_delay_us.clone().expect("measured");
+        assert_eq!((delay.count, delay.min, delay.max), (2, 50.0, 500.0));
+        assert_eq!(result.percentiles.last().map(|p| p.latency_us), Some(300.0));
+        assert!(gaps.0.is_empty());
+        assert!(figure_warnings(&result).is_empty());
+    }
+
+    #[test]
+    fn an_event_without_a_kernel_stamp_falls_back_to_the_application_clock_visibly() {
+        let mut recorder = Recorder::default();
+        recorder.note_stamp_error("setsockopt(SO_TIMESTAMPNS) failed: refused".into());
+        recorder.record_window_latency(1_000_000, received(Some(1_300_000), 1_800_000));
+        recorder.record_window_latency(1_000_000, received(None, 1_900_000));
+        let mut result = TransportResult {
+            transport: sse(),
+            ..Default::default()
+        };
+        let mut gaps = Gaps::default();
+        latencies(&mut result, &recorder, &mut gaps);
+        assert_eq!(result.receive_clock, ReceiveClock::Application);
+        assert_eq!(result.receive_stamps_missing, 1);
+        assert_eq!(result.generator_delay_us, None);
+        assert_eq!(
+            result.latency_us, result.latency_app_us,
+            "one clock, not a mix"
+        );
+        assert_eq!(
+            (result.latency_us.min, result.latency_us.max),
+            (800.0, 900.0)
+        );
+        let reason = "1 of 2 window events came without a kernel receive timestamp: \
+                      setsockopt(SO_TIMESTAMPNS) failed: refused";
+        assert_eq!(
+            gaps.0.get("generator_delay_us").map(String::as_str),
+            Some(reason)
+        );
+        result.not_measured = gaps.folded(&result);
+        assert!(
+            result
+                .null_figures()
+                .contains(&"generator_delay_us".to_string())
+        );
+        assert_eq!(
+            result.not_measured_reason("generator_delay_us"),
+            Some(reason)
+        );
+        assert_eq!(
+            figure_warnings(&result),
+            [format!(
+                "sse: latency runs to the load generator's own receive instant, not the \
+                 kernel's receive timestamp ({reason}), so it includes the generator's delay \
+                 in reading the events"
+            )]
+        );
     }
 
     #[test]

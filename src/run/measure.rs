@@ -14,6 +14,7 @@ use super::{RunError, workers};
 use crate::client::{Plan, RunControl, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
 use crate::metrics::probe::{ProbeAnswers, Probes};
+use crate::metrics::receive_stamp::StampingOn;
 use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
@@ -76,6 +77,9 @@ async fn drive(
 ) -> Result<Measured, RunError> {
     let clients = scenario.clients.count;
     let mut warnings = Vec::new();
+    // Switched on before the clients connect (and the sleep gives the kernel its moment), so
+    // their first events are stamped. A kernel that refuses is told by every client socket.
+    let _stamping = StampingOn::new().ok();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let rss_idle = probes.server_memory.read().map(|rss| rss.current);
     let control = RunControl::new();

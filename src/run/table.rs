@@ -1,6 +1,6 @@
 //! The side-by-side summary in the terminal: transports as rows.
 
-use crate::results::Results;
+use crate::results::{ReceiveClock, Results};
 
 pub fn render(results: &Results) -> String {
     let header = [
@@ -11,6 +11,7 @@ pub fn render(results: &Results) -> String {
         "overhead",
         "p50 ms",
         "p99 ms",
+        "gen delay ms",
         "srv ms/1k",
         "gen ms/1k",
         "RSS/conn",
@@ -38,6 +39,9 @@ pub fn render(results: &Results) -> String {
             format!("{:.0}%", t.bytes.overhead_share * 100.0),
             format!("{:.2}", t.latency_us.p50 / 1000.0),
             format!("{:.2}", t.latency_us.p99 / 1000.0),
+            measured(t.generator_delay_us.as_ref(), |d| {
+                format!("{:.2}/{:.2}", d.p50 / 1000.0, d.p99 / 1000.0)
+            }),
             measured(t.cpu.server_us_per_event, |v| format!("{v:.2}")),
             measured(t.cpu.client_us_per_event, |v| format!("{v:.2}")),
             measured(t.memory.server_rss_per_conn_bytes, |v| {
@@ -79,6 +83,7 @@ pub fn render(results: &Results) -> String {
     out.push_str(
         "unread: window events still in flight to a client when the drain gave up (not lost).\n",
     );
+    out.push_str(&clock_note(results));
     out.push_str(&not_measured_note(results));
     out.push_str(&saturation_banner(results));
     if let Some(placement) = results.placement() {
@@ -129,6 +134,30 @@ pub fn saturation_banner(results: &Results) -> String {
 /// A figure, or `n/m` when it was not measured (the footnote says why).
 fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
     value.map_or_else(|| "n/m".into(), show)
+}
+
+/// Which instant the latency columns run to, in one line.
+fn clock_note(results: &Results) -> String {
+    let on_app: Vec<&str> = results
+        .transports
+        .iter()
+        .filter(|t| t.receive_clock == ReceiveClock::Application)
+        .map(|t| t.transport.as_str())
+        .collect();
+    let kernel = "p50/p99: publish to the kernel's receive timestamp; gen delay: the load \
+                  generator's own delay after it (p50/p99), not in the latency";
+    if on_app.is_empty() {
+        format!("{kernel}.\n")
+    } else if on_app.len() == results.transports.len() {
+        "p50/p99: publish to the load generator's receive instant (no kernel timestamps), \
+         its own delay included.\n"
+            .into()
+    } else {
+        format!(
+            "{kernel}; {}: to the load generator's receive instant (no kernel timestamps).\n",
+            on_app.join(", ")
+        )
+    }
 }
 
 /// `n/m: not measured: ws memory (no local server process); ...`, or nothing.
@@ -248,6 +277,38 @@ mod tests {
             table.contains("!!! LOAD GENERATOR SATURATED")
                 && table.contains("!!!   ws: 12 events still unread\n"),
             "{table}"
+        );
+    }
+
+    #[test]
+    fn the_generator_delay_and_the_clock_are_shown_per_transport() {
+        let mut results = crate::export::fixture::results();
+        let table = render(&results);
+        let column = |table: &str, name: &str| {
+            let header: Vec<&str> = table.lines().next().unwrap().split("  ").collect();
+            let at = header
+                .iter()
+                .filter(|c| !c.trim().is_empty())
+                .position(|c| c.trim() == "gen delay ms")
+                .unwrap();
+            let row = table.lines().find(|l| l.starts_with(name)).unwrap();
+            row.split_whitespace().nth(at).unwrap().to_string()
+        };
+        assert_eq!(column(&table, "ws "), "0.04/0.31");
+        assert_eq!(column(&table, "poll "), "n/m");
+        assert!(
+            table.contains(
+                "p50/p99: publish to the kernel's receive timestamp; gen delay: the load \
+                 generator's own delay after it (p50/p99), not in the latency; poll: to the \
+                 load generator's receive instant (no kernel timestamps).\n"
+            ),
+            "{table}"
+        );
+        results.transports.truncate(1);
+        assert!(render(&results).contains("not in the latency.\n"));
+        results.transports[0].receive_clock = ReceiveClock::Application;
+        assert!(
+            render(&results).contains("p50/p99: publish to the load generator's receive instant")
         );
     }
 }

@@ -33,10 +33,15 @@ impl Direction {
             ("events", "delivered") => HigherIsBetter,
             ("events", "published" | "expected" | "coalesced" | "received_in_window") => Neutral,
             // The number of latency samples follows the deliveries; it is not a latency.
-            ("latency_us" | "staleness_us", "count") => Neutral,
-            ("latency_us" | "staleness_us" | "bytes" | "tcp" | "cpu" | "memory" | "errors", _) => {
-                LowerIsBetter
+            ("latency_us" | "latency_app_us" | "generator_delay_us" | "staleness_us", "count") => {
+                Neutral
             }
+            (
+                "latency_us" | "latency_app_us" | "generator_delay_us" | "staleness_us" | "bytes"
+                | "tcp" | "cpu" | "memory" | "errors",
+                _,
+            ) => LowerIsBetter,
+            ("receive_stamps_missing", "") => LowerIsBetter,
             ("requests", "empty" | "errors" | "late_polls") => LowerIsBetter,
             ("drain", "unread_bytes") => LowerIsBetter,
             // The drain lasts as long as the clients need; its unread bytes tell the rest.

@@ -16,6 +16,7 @@ fn all_numbers(n: u64) -> TransportResult {
     }
     let record = TransportResult {
         staleness_us: Some(Latency::default()),
+        generator_delay_us: Some(Latency::default()),
         ..TransportResult::default()
     };
     let mut value = serde_json::to_value(record).unwrap();

@@ -6,7 +6,7 @@ use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 
 use crate::client::connection::Connection;
-use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 
 pub async fn run(mut client: Client) -> Tally {
     let mut stopped = client.control.stopped();
@@ -49,7 +49,7 @@ pub async fn run(mut client: Client) -> Tally {
                 frame = body.frame() => frame,
                 _ = stopped.changed() => break,
             };
-            let received_ns = now_ns();
+            let received = Received::now(&connection.stamp);
             connection.segments.observe(&client);
             let data = match frame {
                 Some(Ok(frame)) => match frame.into_data() {
@@ -64,11 +64,11 @@ pub async fn run(mut client: Client) -> Tally {
             parser.push(&data);
             while let Some(message) = parser.next_message() {
                 let mut answer = Answer::default();
-                match client.deliver(&message.data, received_ns, &mut answer) {
+                match client.deliver(&message.data, received, &mut answer) {
                     Ok(head) => last_id = message.id.or(Some(head.seq)),
                     Err(_) => client.count_error(ErrorKind::Protocol),
                 }
-                client.finish_answer(answer, received_ns);
+                client.finish_answer(answer, received);
             }
         }
         connection.segments.note_unread_at_stop(&mut client);

@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::client::connection::counted_socket;
-use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Tally, now_ns};
+use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 
 pub async fn run(mut client: Client) -> Tally {
     let mut stopped = client.control.stopped();
@@ -31,6 +31,7 @@ pub async fn run(mut client: Client) -> Tally {
                 continue;
             }
         };
+        let stamp = socket.get_ref().receive_stamp();
         let handshake =
             tokio_tungstenite::client_async_with_config(request, socket, Some(super::config()));
         let mut socket = tokio::select! {
@@ -51,16 +52,16 @@ pub async fn run(mut client: Client) -> Tally {
                 message = socket.next() => message,
                 _ = stopped.changed() => break,
             };
-            let received_ns = now_ns();
+            let received = Received::now(&stamp);
             segments.observe(&client);
             match message {
                 Some(Ok(Message::Text(text))) => {
                     let mut answer = Answer::default();
-                    match client.deliver(text.as_bytes(), received_ns, &mut answer) {
+                    match client.deliver(text.as_bytes(), received, &mut answer) {
                         Ok(head) => last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
                         Err(_) => client.count_error(ErrorKind::Protocol),
                     }
-                    client.finish_answer(answer, received_ns);
+                    client.finish_answer(answer, received);
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
                     client.count_error(ErrorKind::Disconnect);
