@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
 use super::{lubbers, verdict};
-use crate::analysis::{error_count, focus, largest_sweep_value, point_label, saturation};
+use crate::analysis::{
+    error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
+};
 use crate::plot::RenderedChart;
 use crate::results::{Results, TransportResult};
 
@@ -184,6 +186,12 @@ fn header(results: &Results) -> Vec<Block> {
     if let Some(s) = results.sweep.as_ref().filter(|s| s.parameter != "clients") {
         let values: Vec<_> = s.values.iter().map(|v| number(*v)).collect();
         row("Sweep", format!("{}: {}", s.parameter, values.join(", ")));
+    }
+    if let Some(delay) = scenario_str(results, "/server/coalesce").filter(|d| *d != "0s") {
+        row(
+            "Write coalescing",
+            format!("SSE and WebSocket gather events for up to {delay} per write"),
+        );
     }
     let window = results.transports.first().map(|t| t.window_s);
     let warmup = scenario_str(results, "/warmup");
@@ -398,9 +406,12 @@ fn sweep_table(results: &Results) -> Table {
         } else {
             format!("saturated: {}", reasons.join(", "))
         };
-        let value = t.sweep_value.unwrap_or(0.0);
+        let value = match parameter {
+            "coalesce" | "poll_interval" => point_cell(parameter, t.sweep_value.unwrap_or(0.0)),
+            _ => number(t.sweep_value.unwrap_or(0.0)),
+        };
         table.row(vec![
-            number(value),
+            value,
             t.transport.to_string(),
             sig3(t.bytes.per_second * 8.0 / 1e6),
             measured(t.cpu.server_cores, |v| format!("{v:.3}")),

@@ -285,6 +285,9 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
                     let interval = Duration::from_secs_f64(value);
                     point.transport.set_flat(sweep.parameter.name(), interval);
                 }
+                SweepParameter::Coalesce => {
+                    point.server.coalesce = Duration::from_nanos((value * 1e6).round() as u64);
+                }
             }
             (Some(value), point)
         })

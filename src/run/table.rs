@@ -19,6 +19,7 @@ pub fn render(results: &Results) -> String {
         "errors",
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
+    let parameter = results.sweep.as_ref().map_or("", |s| s.parameter.as_str());
     for t in &results.transports {
         let errors = t.requests.errors
             + t.errors.connect
@@ -27,7 +28,8 @@ pub fn render(results: &Results) -> String {
             + t.errors.protocol;
         rows.push(vec![
             t.transport.to_string(),
-            t.sweep_value.map_or("-".into(), |v| format!("{v}")),
+            t.sweep_value
+                .map_or("-".into(), |v| crate::analysis::point_cell(parameter, v)),
             t.clients.to_string(),
             format!("{:.1}", t.bytes.per_event),
             format!("{:.0}%", t.bytes.overhead_share * 100.0),
