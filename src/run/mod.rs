@@ -80,6 +80,8 @@ pub struct RunOptions {
     pub summary: Option<bool>,
     /// The executable that serves (tests name the built binary); default: this one.
     pub server_exe: Option<PathBuf>,
+    /// Whether to record the loopback floor (cached or measured); default: off.
+    pub calibration: crate::calibrate::Policy,
 }
 
 pub struct RunOutcome {
@@ -130,6 +132,11 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
     let signals = StopSignals::listen().map_err(RunError::Runtime)?;
+    // Before the load generator is pinned: the floor is the whole machine's.
+    if !options.quiet && options.calibration != crate::calibrate::Policy::Off {
+        eprintln!("wsbench run: reading or measuring the loopback floor (wsbench calibrate)");
+    }
+    let (calibration, calibration_warning) = crate::calibrate::for_run(&options.calibration);
     // The load generator's threads, started from here on, inherit its CPUs.
     if let Some(placement) = &scenario.cpus {
         crate::placement::pin_current_thread(&crate::placement::cpu_set(&placement.clients))
@@ -170,7 +177,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         repeat,
         transports: Vec::new(),
         assertions: Vec::new(),
-        warnings: scenario.warnings(),
+        warnings: scenario
+            .warnings()
+            .into_iter()
+            .chain(calibration_warning)
+            .collect(),
+        calibration,
     };
     let dir_path = dir.path.clone();
     let mut observers = Observers::default()
@@ -204,6 +216,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 }
             };
             let mut result = measured.result;
+            crate::calibrate::apply(&mut result, results.calibration.as_ref());
             result.sweep_value = *value;
             let log_name = log_name(transport, *value, round, repeat);
             result.histogram_log = Some(log_name.clone());

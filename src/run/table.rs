@@ -13,6 +13,7 @@ pub fn render(results: &Results) -> String {
         "p99 ms",
         "srv ms/1k",
         "gen ms/1k",
+        "×floor",
         "RSS/conn",
         "delivered",
         "lost",
@@ -37,6 +38,7 @@ pub fn render(results: &Results) -> String {
             format!("{:.2}", t.latency_us.p99 / 1000.0),
             measured(t.cpu.server_us_per_event, |v| format!("{v:.2}")),
             measured(t.cpu.client_us_per_event, |v| format!("{v:.2}")),
+            measured(t.cpu.floor_multiple, |v| format!("{v:.1}×")),
             measured(t.memory.server_rss_per_conn_bytes, |v| {
                 format!("{:.1} KiB", v / 1024.0)
             }),
@@ -72,6 +74,7 @@ pub fn render(results: &Results) -> String {
     out.push_str(
         "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
     );
+    out.push_str(&floor_note(results));
     out.push_str(&not_measured_note(results));
     if let Some(placement) = results.placement() {
         out.push_str(&format!("placement: {placement}.\n"));
@@ -93,7 +96,23 @@ fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
     value.map_or_else(|| "n/m".into(), show)
 }
 
-/// `n/m: not measured: ws memory (no local server process); ...`, or nothing.
+/// What `×floor` divides by, or why the column is empty.
+fn floor_note(results: &Results) -> String {
+    match &results.calibration {
+        Some(c) => format!(
+            "×floor: server + generator CPU per delivery over this machine's loopback floor, \
+             {:.2} µs per {}-byte message one per write ({}, {}; wsbench calibrate).\n",
+            c.floor_us_per_message, c.message_bytes, c.source, c.date
+        ),
+        None => format!(
+            "×floor: n/m, {} (wsbench calibrate; WSBENCH_CALIBRATION).\n",
+            crate::calibrate::NO_CALIBRATION
+        ),
+    }
+}
+
+/// `n/m: not measured: ws memory (no local server process); ...`, or nothing. A missing
+/// calibration is said once, by `floor_note`, rather than per transport.
 fn not_measured_note(results: &Results) -> String {
     let notes: Vec<String> = results
         .transports
@@ -101,6 +120,7 @@ fn not_measured_note(results: &Results) -> String {
         .flat_map(|t| {
             t.not_measured
                 .iter()
+                .filter(|(_, reason)| reason.as_str() != crate::calibrate::NO_CALIBRATION)
                 .map(move |(figure, reason)| format!("{} {figure} ({reason})", t.transport))
         })
         .collect();
