@@ -57,6 +57,9 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
+    /// Measure this machine's loopback floor (CPU per message of the kernel's TCP path) and
+    /// cache it for runs ($WSBENCH_CALIBRATION, else $XDG_CACHE_HOME or ~/.cache/wsbench/).
+    Calibrate(CalibrateArgs),
     /// Redraw the charts and reports of a results directory from its results.json.
     Report {
         /// A results directory written by `wsbench run`.
@@ -140,6 +143,17 @@ pub struct RunArgs {
     pub sweep_past_saturation: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Loopback connections the messages are spread over, like 1000 or 10k. Runs use only
+    /// a cached calibration of the default, 1000.
+    #[arg(long, value_parser = parse_count, default_value = "1000")]
+    pub connections: u64,
+    /// Measurement per mode (one message per write, then batched), like 2s.
+    #[arg(long, value_parser = parse_duration, default_value = "2s")]
+    pub duration: Duration,
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::units::parse_duration(text)
 }
@@ -170,8 +184,33 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate { files } => Ok(validate(&files)),
         Command::Run(args) => Ok(run_command(args)),
         Command::Compare(args) => Ok(compare(&args)),
+        Command::Calibrate(args) => calibrate(&args),
         Command::Report { dir, format } => report(&dir, format),
     }
+}
+
+fn calibrate(args: &CalibrateArgs) -> anyhow::Result<u8> {
+    use crate::calibrate::{self, Policy};
+    if args.connections == 0 || args.duration.is_zero() {
+        eprintln!("wsbench calibrate: --connections and --duration must be above 0");
+        return Ok(exit::USAGE);
+    }
+    let (warmup, _) = calibrate::STANDALONE;
+    let calibration = calibrate::measure(args.connections as usize, (warmup, args.duration))
+        .context("wsbench calibrate")?;
+    print!("{}", calibrate::render(&calibration));
+    match Policy::from_env() {
+        Policy::Cache(path) if args.connections as usize == calibrate::DEFAULT_CONNECTIONS => {
+            calibrate::write(&path, &calibration).context("wsbench calibrate")?;
+            println!("cached for runs (until a day old): {}", path.display());
+        }
+        Policy::Cache(_) => println!(
+            "not cached: runs compare with a floor over {} connections",
+            calibrate::DEFAULT_CONNECTIONS
+        ),
+        Policy::Off => println!("not cached: WSBENCH_CALIBRATION=off"),
+    }
+    Ok(exit::OK)
 }
 
 fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow::Result<u8> {
@@ -263,6 +302,7 @@ fn run_command(args: RunArgs) -> u8 {
         summary: Some(args.json),
         server_exe: None,
         sweep_past_saturation: args.sweep_past_saturation,
+        calibration: crate::calibrate::Policy::from_env(),
     };
     let outcome = match crate::run::run(&options) {
         Ok(outcome) => outcome,

@@ -7,6 +7,7 @@
 //! (assertions, baseline comparison, repeats) once a run is over.
 
 pub mod analysis;
+pub mod calibrate;
 pub mod ci;
 pub mod cli;
 pub mod client;

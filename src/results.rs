@@ -60,6 +60,35 @@ pub struct Results {
     /// Things a reader must know to read the figures right (a saturated load generator...).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// This machine's loopback floor (`wsbench calibrate`), which each transport's
+    /// `cpu.floor_multiple` divides by. Absent when the run did not calibrate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationRecord>,
+}
+
+/// The loopback floor a run compared its CPU figures with: what the kernel's TCP path
+/// alone costs per small message on this machine, writer and reader together.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CalibrationRecord {
+    /// When the floor was measured, RFC 3339 UTC.
+    pub date: String,
+    /// `cache` (measured earlier on this machine and still recent) or `measured` (at the
+    /// start of this run).
+    pub source: String,
+    /// Loopback connections the messages were spread over.
+    pub connections: u64,
+    /// Bytes of each message.
+    pub message_bytes: u64,
+    /// Messages per write (and per read) of the batched floor.
+    pub messages_per_write: u64,
+    /// CPU µs per message with one message per write and per read: the floor.
+    pub floor_us_per_message: f64,
+    /// Messages per second moved at that floor.
+    pub floor_messages_per_s: f64,
+    /// CPU µs per message with `messages_per_write` messages per write.
+    pub batched_us_per_message: f64,
+    /// Messages per second moved batched.
+    pub batched_messages_per_s: f64,
 }
 
 fn one() -> u32 {
@@ -77,7 +106,7 @@ pub struct Machine {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SweepInfo {
-    /// `clients`, `rate` or `poll_interval` (seconds).
+    /// `clients`, `rate`, `poll_interval` (seconds) or `coalesce` (milliseconds, 0: off).
     pub parameter: String,
     pub values: Vec<f64>,
 }
@@ -321,6 +350,11 @@ pub struct Cpu {
     /// Load generator CPU as a share of one core over the window (1.0 = a full core).
     pub client_cores: Option<f64>,
     pub server_cores: Option<f64>,
+    /// `(server_us_per_event + client_us_per_event) / calibration.floor_us_per_message`:
+    /// a delivery's CPU, both sides, as a multiple of this machine's loopback floor.
+    /// Absent in older records.
+    #[serde(default)]
+    pub floor_multiple: Option<f64>,
 }
 
 /// The server process's resident memory; `null` where it could not be read.

@@ -18,6 +18,7 @@ fn wsbench(args: &[&str], scenario: &Path) -> Output {
     Command::cargo_bin("wsbench")
         .unwrap()
         .env_remove("WSBENCH_SERVER")
+        .env("WSBENCH_CALIBRATION", "off")
         .args(args)
         .arg(scenario)
         .timeout(std::time::Duration::from_secs(30))

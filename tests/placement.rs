@@ -40,6 +40,7 @@ fn the_server_and_the_generator_run_where_they_were_placed() {
     let out = dir.path().join("out");
     let mut run = Command::new(WSBENCH)
         .env_remove("WSBENCH_SERVER")
+        .env("WSBENCH_CALIBRATION", "off")
         .args(["run", "--quiet", "--duration", "2s", "--out"])
         .arg(&out)
         .arg("--cpus")

@@ -12,6 +12,7 @@ fn a_log_gets_plain_lines_for_every_phase() {
     std::fs::write(&scenario, common::SHORT).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_wsbench"))
         .env_remove("WSBENCH_SERVER")
+        .env("WSBENCH_CALIBRATION", "off")
         .arg("run")
         .arg(&scenario)
         .arg("--out")

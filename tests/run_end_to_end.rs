@@ -7,6 +7,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use common::SHORT;
+use wsbench::calibrate;
 use wsbench::results::{ReceiveClock, Results};
 use wsbench::run::{RunOptions, run};
 
@@ -31,6 +32,26 @@ headers = "browser"
 interval = "250ms"
 "#;
 
+/// A calibration of this machine, measured just now by the look of it: a run uses it as is.
+fn this_machines_calibration() -> calibrate::Calibration {
+    calibrate::Calibration {
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        machine: calibrate::Identity::of_this_machine(),
+        connections: calibrate::DEFAULT_CONNECTIONS,
+        message_bytes: calibrate::MESSAGE_BYTES,
+        messages_per_write: calibrate::BATCH,
+        duration_s: 2.0,
+        one_per_write: calibrate::Floor {
+            messages_per_s: 150_000.0,
+            us_per_message: 8.0,
+        },
+        batched: calibrate::Floor {
+            messages_per_s: 1_500_000.0,
+            us_per_message: 1.0,
+        },
+    }
+}
+
 fn write_scenario(dir: &Path, text: &str) -> std::path::PathBuf {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, text).unwrap();
@@ -41,16 +62,29 @@ fn write_scenario(dir: &Path, text: &str) -> std::path::PathBuf {
 fn four_transports_keep_their_invariants_and_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    let cache = dir.path().join("calibration.json");
+    calibrate::write(&cache, &this_machines_calibration()).unwrap();
     let options = RunOptions {
         scenario: write_scenario(dir.path(), SCENARIO),
         out: Some(out.clone()),
         quiet: true,
         server_exe: Some(SERVER.into()),
+        calibration: calibrate::Policy::Cache(cache),
         ..Default::default()
     };
     let outcome = run(&options).expect("the run succeeds");
     let results = &outcome.results;
     assert!(results.complete);
+    // The cached floor is used as it is: nothing measured, every multiple against it.
+    let floor = results.calibration.as_ref().expect("a calibration");
+    assert_eq!(
+        (floor.source.as_str(), floor.floor_us_per_message),
+        ("cache", 8.0)
+    );
+    for t in &results.transports {
+        let both = t.cpu.server_us_per_event.unwrap() + t.cpu.client_us_per_event.unwrap();
+        assert_eq!(t.cpu.floor_multiple, Some(both / 8.0), "{}", t.transport);
+    }
     let names: Vec<&str> = results
         .transports
         .iter()
@@ -141,6 +175,8 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
 fn wsbench() -> Command {
     let mut command = Command::new(SERVER);
     command.env_remove("WSBENCH_SERVER");
+    // No test measures the loopback floor or writes the user's cache.
+    command.env("WSBENCH_CALIBRATION", "off");
     command
 }
 

@@ -400,7 +400,7 @@ rate = [10, 20]
         4,
         2,
         "sweep",
-        "sweeps one parameter at a time; keep one of clients, rate, poll_interval",
+        "sweeps one parameter at a time; keep one of clients, rate, poll_interval, coalesce",
     );
 }
 
@@ -422,6 +422,69 @@ clients = [
         "sweep.clients[1]",
         "must be at least 1",
     );
+}
+
+#[test]
+fn coalesce_beyond_a_second() {
+    refused(
+        "[feed]\nkind = \"ticker\"\n\n[server]\ncoalesce = \"2s\"\n",
+        5,
+        12,
+        "server.coalesce",
+        "must be 0s (off) to 1s (each event may wait this long before it is written), found 2s",
+    );
+}
+
+#[test]
+fn coalesce_without_a_unit() {
+    refused(
+        "[feed]\nkind = \"ticker\"\n[server]\ncoalesce = 5\n",
+        4,
+        12,
+        "server.coalesce",
+        "expected a duration with a unit",
+    );
+}
+
+#[test]
+fn coalesce_sweep_values_are_checked_each() {
+    refused(
+        r#"[feed]
+kind = "ticker"
+
+[sweep]
+coalesce = [
+  "0s",
+  "1ms",
+  "1500ms",
+]
+"#,
+        8,
+        3,
+        "sweep.coalesce[2]",
+        "must be 0s (off) to 1s",
+    );
+    refused(
+        "[feed]\nkind = \"ticker\"\n[sweep]\ncoalesce = [\"0s\", \"soon\"]\n",
+        4,
+        19,
+        "sweep.coalesce",
+        "`soon` is not a duration",
+    );
+}
+
+#[test]
+fn coalesce_sweeps_in_milliseconds_and_is_off_by_default() {
+    let plain = accepted("[feed]\nkind = \"ticker\"\n");
+    assert_eq!(plain.server.coalesce, std::time::Duration::ZERO);
+    let swept = accepted(
+        "[feed]\nkind = \"ticker\"\n[server]\ncoalesce = \"1ms\"\n\
+         [sweep]\ncoalesce = [\"0s\", \"500us\", \"5ms\"]\n",
+    );
+    assert_eq!(swept.server.coalesce, std::time::Duration::from_millis(1));
+    let sweep = swept.sweep.unwrap();
+    assert_eq!(sweep.parameter.name(), "coalesce");
+    assert_eq!(sweep.values, vec![0.0, 0.5, 5.0]);
 }
 
 #[test]

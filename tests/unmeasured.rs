@@ -152,6 +152,21 @@ fn results() -> Results {
     let mut results = common::results();
     results.transports = vec![measured_entry(), unmeasured_entry()];
     results.assertions.clear();
+    // A run compares with its loopback floor as it records each entry.
+    results.calibration = Some(wsbench::results::CalibrationRecord {
+        date: "2026-01-01T00:00:00Z".into(),
+        source: "cache".into(),
+        connections: 1000,
+        message_bytes: 62,
+        messages_per_write: 10,
+        floor_us_per_message: 10.0,
+        floor_messages_per_s: 150_000.0,
+        batched_us_per_message: 1.0,
+        batched_messages_per_s: 1_500_000.0,
+    });
+    for entry in &mut results.transports {
+        wsbench::calibrate::apply(entry, results.calibration.as_ref());
+    }
     results
 }
 
@@ -175,6 +190,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
                 "client_s",
                 "client_us_per_event",
                 "client_cores",
+                "floor_multiple",
             ][..],
         ),
         (
@@ -239,6 +255,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             "cpu.client_s": "the load generator's CPU clock is unreadable",
             "cpu.client_us_per_event": "the load generator's CPU clock is unreadable",
             "cpu.client_cores": "the load generator's CPU clock is unreadable",
+            "cpu.floor_multiple": wsbench::calibrate::NO_CPU,
             "memory": NO_PROCESS,
             "tcp": "TCP_INFO is not available",
             "cross_check.server_written": NO_COUNTERS,
@@ -277,7 +294,7 @@ fn the_report_marks_them_not_measured_and_the_verdict_does_not_rank_on_them() {
     let row = md.lines().find(|l| l.starts_with("| ws ")).unwrap();
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
     assert_eq!(
-        cells[1..13],
+        cells[1..14],
         [
             "ws",
             "0 of not measured",
@@ -287,6 +304,7 @@ fn the_report_marks_them_not_measured_and_the_verdict_does_not_rank_on_them() {
             "0 µs",
             "0 µs",
             "0 µs / 0 µs",
+            "not measured",
             "not measured",
             "not measured",
             "not measured",

@@ -139,7 +139,20 @@ pub fn point_label(parameter: &str, value: f64) -> String {
         "clients" => format!("{number} clients"),
         "rate" => format!("{number} events/s"),
         "poll_interval" => format!("{number} s poll interval"),
+        "coalesce" if value == 0.0 => "coalescing off".into(),
+        "coalesce" => format!("{number} ms coalescing"),
         other => format!("{other} = {number}"),
+    }
+}
+
+/// A swept value in a table cell, with its unit where it has one: `off` and `5ms` for
+/// coalescing, `0.5s` for a poll interval, the bare number otherwise.
+pub fn point_cell(parameter: &str, value: f64) -> String {
+    match parameter {
+        "coalesce" if value == 0.0 => "off".into(),
+        "coalesce" => format!("{value}ms"),
+        "poll_interval" => format!("{value}s"),
+        _ => format!("{value}"),
     }
 }
 
@@ -246,6 +259,12 @@ mod tests {
         assert_eq!(point_label("clients", 10000.0), "10,000 clients");
         assert_eq!(point_label("rate", 0.5), "0.5 events/s");
         assert_eq!(point_label("poll_interval", 2.0), "2 s poll interval");
+        assert_eq!(point_label("coalesce", 0.0), "coalescing off");
+        assert_eq!(point_label("coalesce", 5.0), "5 ms coalescing");
+        assert_eq!(point_cell("coalesce", 0.0), "off");
+        assert_eq!(point_cell("coalesce", 0.5), "0.5ms");
+        assert_eq!(point_cell("poll_interval", 2.0), "2s");
+        assert_eq!(point_cell("clients", 1000.0), "1000");
         assert_eq!(thousands(-1234567), "-1,234,567");
         assert_eq!(thousands(999), "999");
     }

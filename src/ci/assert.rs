@@ -113,6 +113,7 @@ impl Point<'_> {
     fn suffix(self) -> String {
         match (self.parameter, self.value) {
             (Some("poll_interval"), Some(v)) => format!(" at poll_interval = {}s", format_value(v)),
+            (Some("coalesce"), Some(v)) => format!(" at coalesce = {}ms", format_value(v)),
             (Some(p), Some(v)) => format!(" at {p} = {}", format_value(v)),
             (None, Some(v)) => format!(" at sweep value {}", format_value(v)),
             (_, None) => String::new(),

@@ -51,6 +51,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         transports,
         assertions: Vec::new(),
         warnings: Vec::new(),
+        calibration: None,
     }
 }
 

@@ -117,6 +117,7 @@ pub(crate) mod fixture {
         ws.cpu.client_s = Some(2.25);
         ws.cpu.server_us_per_event = Some(5.0);
         ws.cpu.client_us_per_event = Some(7.5);
+        ws.cpu.floor_multiple = Some(1.25);
         ws.memory.server_peak_rss_bytes = Some(52_428_800);
         ws.memory.server_rss_per_conn_bytes = Some(12_288.5);
         let poll = TransportResult {
@@ -139,6 +140,17 @@ pub(crate) mod fixture {
             transports: vec![ws, poll],
             assertions: Vec::new(),
             warnings: Vec::new(),
+            calibration: Some(crate::results::CalibrationRecord {
+                date: "2025-01-02T02:00:00Z".into(),
+                source: "cache".into(),
+                connections: 1000,
+                message_bytes: 62,
+                messages_per_write: 10,
+                floor_us_per_message: 10.0,
+                floor_messages_per_s: 150_000.0,
+                batched_us_per_message: 1.0,
+                batched_messages_per_s: 1_500_000.0,
+            }),
         }
     }
 }

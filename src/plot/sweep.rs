@@ -14,6 +14,9 @@ use crate::results::{Results, TransportResult};
 
 pub struct SweepChart<'a> {
     parameter: &'a str,
+    /// Where the point "coalescing off" (value 0, which a log axis cannot show) is drawn:
+    /// a step left of the smallest delay, labelled `off`.
+    off_at: Option<f64>,
     /// Per transport, its points in increasing swept value.
     lines: Vec<(&'a str, Vec<Point<'a>>)>,
 }
@@ -49,10 +52,43 @@ impl<'a> SweepChart<'a> {
             })
             .filter(|(_, points)| !points.is_empty())
             .collect();
-        (!lines.is_empty()).then_some(Self {
+        let mut chart = Self {
             parameter: &sweep.parameter,
+            off_at: None,
             lines,
-        })
+        };
+        if chart.parameter == "coalesce" {
+            chart.place_off();
+        }
+        (!chart.lines.is_empty()).then_some(chart)
+    }
+
+    /// Moves the zero delay (coalescing off) to a stand-in position left of the others.
+    fn place_off(&mut self) {
+        let smallest = self
+            .lines
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|p| p.value))
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let off_at = if smallest.is_finite() {
+            smallest / 4.0
+        } else {
+            1.0
+        };
+        for (_, points) in &mut self.lines {
+            for point in points.iter_mut().filter(|p| p.value == 0.0) {
+                point.value = off_at;
+                self.off_at = Some(off_at);
+            }
+        }
+    }
+
+    fn x_label(&self, value: &f64) -> String {
+        match self.off_at {
+            Some(off) if *value == off => "off".into(),
+            _ => short_number(value),
+        }
     }
 
     fn x_desc(&self) -> String {
@@ -60,6 +96,7 @@ impl<'a> SweepChart<'a> {
             "clients" => "Clients (log scale)".into(),
             "rate" => "Events published per second (log scale)".into(),
             "poll_interval" => "Poll interval (s, log scale)".into(),
+            "coalesce" => "Write coalescing delay (ms, log scale)".into(),
             other => format!("{other} (log scale)"),
         }
     }
@@ -163,7 +200,7 @@ impl SweepChart<'_> {
             .configure_mesh()
             .x_desc(self.x_desc())
             .y_desc(panel.y_desc)
-            .x_label_formatter(&short_number)
+            .x_label_formatter(&|v| self.x_label(v))
             .y_label_formatter(&short_number)
             .label_style(label_font())
             .axis_desc_style(axis_font())

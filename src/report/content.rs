@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
 use super::{lubbers, verdict};
-use crate::analysis::{error_count, focus, largest_sweep_value, point_label, saturation};
+use crate::analysis::{
+    error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
+};
 use crate::plot::RenderedChart;
 use crate::results::{ReceiveClock, Results, TransportResult};
 
@@ -49,7 +51,10 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
     blocks.extend(generator_saturated(results));
 
     blocks.push(Block::Heading(2, format!("Results{at}")));
-    blocks.push(Block::Table(results_table(&entries)));
+    blocks.push(Block::Table(results_table(
+        &entries,
+        results.calibration.is_some(),
+    )));
     blocks.push(Block::Paragraph(vec![text(format!(
         "Bytes count both directions at the client sockets over the measurement window; \
          overhead is everything that is not event JSON; the wire figure adds an estimate of \
@@ -187,6 +192,12 @@ fn header(results: &Results) -> Vec<Block> {
         let values: Vec<_> = s.values.iter().map(|v| number(*v)).collect();
         row("Sweep", format!("{}: {}", s.parameter, values.join(", ")));
     }
+    if let Some(delay) = scenario_str(results, "/server/coalesce").filter(|d| *d != "0s") {
+        row(
+            "Write coalescing",
+            format!("SSE and WebSocket gather events for up to {delay} per write"),
+        );
+    }
     let window = results.transports.first().map(|t| t.window_s);
     let warmup = scenario_str(results, "/warmup");
     row(
@@ -218,6 +229,7 @@ fn header(results: &Results) -> Vec<Block> {
         "Date (UTC)",
         format!("{} to {finished}", results.started_at),
     );
+    row("Loopback floor", floor_text(results));
     let m = &results.machine;
     row(
         "Machine",
@@ -245,6 +257,34 @@ fn header(results: &Results) -> Vec<Block> {
     }
     blocks.push(Block::Table(table));
     blocks
+}
+
+/// What "CPU vs loopback floor" divides by: the machine's own cost of moving a message.
+fn floor_text(results: &Results) -> String {
+    let Some(c) = &results.calibration else {
+        return format!(
+            "not measured ({}): run `wsbench calibrate`",
+            crate::calibrate::NO_CALIBRATION
+        );
+    };
+    let source = if c.source == "cache" {
+        "cached"
+    } else {
+        "measured at the start of the run"
+    };
+    format!(
+        "{:.2} µs of CPU per {}-byte message written and read one per syscall over {} \
+         loopback connections ({} messages/s), {:.2} µs at {} per write; {source}, {}. \
+         \"CPU vs loopback floor\" is the server's and the load generator's CPU per \
+         delivered event together, over the first figure.",
+        c.floor_us_per_message,
+        c.message_bytes,
+        thousands(c.connections as i64),
+        thousands(c.floor_messages_per_s.round() as i64),
+        c.batched_us_per_message,
+        c.messages_per_write,
+        c.date
+    )
 }
 
 /// The scenario file's description, and, when flags changed the run, which: the file's
@@ -294,7 +334,12 @@ fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
     let lines: Vec<Line> = entries
         .iter()
         .flat_map(|(t, _)| {
-            t.not_measured.iter().map(|(figure, reason)| {
+            // A missing calibration is said once, in the header, not per transport.
+            let reasons = t
+                .not_measured
+                .iter()
+                .filter(|(_, reason)| reason.as_str() != crate::calibrate::NO_CALIBRATION);
+            reasons.map(|(figure, reason)| {
                 vec![
                     strong(t.transport.name()),
                     text(" "),
@@ -359,7 +404,9 @@ fn clock_sentence(entries: &[(&TransportResult, bool)]) -> String {
     }
 }
 
-fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
+/// `calibrated`: the run has a loopback floor; without one (an older record, or
+/// calibration off) the floor column is a dash, and the header says why once.
+fn results_table(entries: &[(&TransportResult, bool)], calibrated: bool) -> Table {
     let mut table = Table::numeric(&[
         "Transport",
         "Delivered",
@@ -370,6 +417,7 @@ fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
         "p99",
         "Generator delay (p50 / p99)",
         "Server CPU per 1k events",
+        "CPU vs loopback floor",
         "RSS per connection",
         "Lost",
         "Errors",
@@ -392,6 +440,7 @@ fn results_table(entries: &[(&TransportResult, bool)]) -> Table {
             latency(t.latency_us.p99),
             generator_delay(t),
             measured(t.cpu.server_us_per_event, |v| format!("{v:.1} ms")),
+            floor_cell(t, calibrated),
             measured(t.memory.server_rss_per_conn_bytes, kib),
             measured(t.events.lost, |v| thousands(v as i64)),
             thousands(error_count(t) as i64),
@@ -408,15 +457,18 @@ fn sweep_table(results: &Results) -> Table {
     let mut table = Table::numeric(&[
         parameter,
         "Transport",
+        "Deliveries/s",
         "Bandwidth (Mbit/s)",
         "Server CPU (cores)",
         "Load generator CPU (cores)",
+        "CPU vs floor",
+        "p50",
         "p99",
         "Bytes/event",
         "Status",
     ]);
     table.align[1] = super::doc::Align::Left;
-    table.align[7] = super::doc::Align::Left;
+    table.align[10] = super::doc::Align::Left;
     let mut entries: Vec<&TransportResult> = results
         .transports
         .iter()
@@ -437,13 +489,19 @@ fn sweep_table(results: &Results) -> Table {
         } else {
             format!("saturated: {}", reasons.join(", "))
         };
-        let value = t.sweep_value.unwrap_or(0.0);
+        let value = match parameter {
+            "coalesce" | "poll_interval" => point_cell(parameter, t.sweep_value.unwrap_or(0.0)),
+            _ => number(t.sweep_value.unwrap_or(0.0)),
+        };
         table.row(vec![
-            number(value),
+            value,
             t.transport.to_string(),
+            deliveries_per_s(t),
             sig3(t.bytes.per_second * 8.0 / 1e6),
             measured(t.cpu.server_cores, |v| format!("{v:.3}")),
             measured(t.cpu.client_cores, |v| format!("{v:.3}")),
+            floor_cell(t, results.calibration.is_some()),
+            latency(t.latency_us.p50),
             latency(t.latency_us.p99),
             bytes(t.bytes.per_event),
             status,
@@ -483,6 +541,23 @@ fn generator_saturated(results: &Results) -> Option<Block> {
         .collect();
     line.push(text(format!("{}.", entries.join(", "))));
     Some(Block::Note(line))
+}
+
+/// `1.4×`; a dash for a run without a loopback floor (the header says why).
+fn floor_cell(t: &TransportResult, calibrated: bool) -> String {
+    if calibrated {
+        measured(t.cpu.floor_multiple, |v| format!("{v:.1}×"))
+    } else {
+        "—".into()
+    }
+}
+
+fn deliveries_per_s(t: &TransportResult) -> String {
+    if t.window_s > 0.0 {
+        thousands((t.events.delivered as f64 / t.window_s).round() as i64)
+    } else {
+        "—".into()
+    }
 }
 
 fn saturated_lines(results: &Results) -> Vec<Line> {

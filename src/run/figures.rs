@@ -83,6 +83,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     );
     result.cross_check = cross_check(probes.server_bytes, run_bytes, &mut gaps);
     result.not_measured = gaps.folded(result);
+    crate::calibrate::apply(result, None);
 }
 
 /// Why figures are `None`, by figure path.
@@ -310,6 +311,8 @@ fn cpu_figures(
             .figure("cpu.client_us_per_event", client_s.clone().map(per_event)),
         client_cores: gaps.figure("cpu.client_cores", client_s.map(cores)),
         server_cores: gaps.figure("cpu.server_cores", server_s.map(cores)),
+        // Set by the run against its calibration, which one transport's figures lack.
+        floor_multiple: None,
     }
 }
 

@@ -85,6 +85,8 @@ pub struct RunOptions {
     /// Run a sweep's higher-load points for a transport even after its load generator
     /// saturated at a lower one.
     pub sweep_past_saturation: bool,
+    /// Whether to record the loopback floor (cached or measured); default: off.
+    pub calibration: crate::calibrate::Policy,
 }
 
 pub struct RunOutcome {
@@ -135,6 +137,11 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
     let signals = StopSignals::listen().map_err(RunError::Runtime)?;
+    // Before the load generator is pinned: the floor is the whole machine's.
+    if !options.quiet && options.calibration != crate::calibrate::Policy::Off {
+        eprintln!("wsbench run: reading or measuring the loopback floor (wsbench calibrate)");
+    }
+    let (calibration, calibration_warning) = crate::calibrate::for_run(&options.calibration);
     // The load generator's threads, started from here on, inherit its CPUs.
     if let Some(placement) = &scenario.cpus {
         crate::placement::pin_current_thread(&crate::placement::cpu_set(&placement.clients))
@@ -175,7 +182,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         repeat,
         transports: Vec::new(),
         assertions: Vec::new(),
-        warnings: scenario.warnings(),
+        warnings: scenario
+            .warnings()
+            .into_iter()
+            .chain(calibration_warning)
+            .collect(),
+        calibration,
     };
     let dir_path = dir.path.clone();
     let mut observers = Observers::default()
@@ -219,6 +231,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 }
             };
             let mut result = measured.result;
+            crate::calibrate::apply(&mut result, results.calibration.as_ref());
             result.sweep_value = *value;
             sweep_stop.record(&result);
             let log_name = log_name(transport, *value, round, repeat);
@@ -313,6 +326,9 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
                 SweepParameter::PollInterval => {
                     let interval = Duration::from_secs_f64(value);
                     point.transport.set_flat(sweep.parameter.name(), interval);
+                }
+                SweepParameter::Coalesce => {
+                    point.server.coalesce = Duration::from_nanos((value * 1e6).round() as u64);
                 }
             }
             (Some(value), point)

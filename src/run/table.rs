@@ -14,6 +14,7 @@ pub fn render(results: &Results) -> String {
         "gen delay ms",
         "srv ms/1k",
         "gen ms/1k",
+        "×floor",
         "RSS/conn",
         "delivered",
         "lost",
@@ -21,6 +22,7 @@ pub fn render(results: &Results) -> String {
         "errors",
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
+    let parameter = results.sweep.as_ref().map_or("", |s| s.parameter.as_str());
     for t in &results.transports {
         let errors = t.requests.errors
             + t.errors.connect
@@ -33,7 +35,8 @@ pub fn render(results: &Results) -> String {
         };
         rows.push(vec![
             name,
-            t.sweep_value.map_or("-".into(), |v| format!("{v}")),
+            t.sweep_value
+                .map_or("-".into(), |v| crate::analysis::point_cell(parameter, v)),
             t.clients.to_string(),
             format!("{:.1}", t.bytes.per_event),
             format!("{:.0}%", t.bytes.overhead_share * 100.0),
@@ -44,6 +47,7 @@ pub fn render(results: &Results) -> String {
             }),
             measured(t.cpu.server_us_per_event, |v| format!("{v:.2}")),
             measured(t.cpu.client_us_per_event, |v| format!("{v:.2}")),
+            measured(t.cpu.floor_multiple, |v| format!("{v:.1}×")),
             measured(t.memory.server_rss_per_conn_bytes, |v| {
                 format!("{:.1} KiB", v / 1024.0)
             }),
@@ -84,6 +88,7 @@ pub fn render(results: &Results) -> String {
         "unread: window events still in flight to a client when the drain gave up (not lost).\n",
     );
     out.push_str(&clock_note(results));
+    out.push_str(&floor_note(results));
     out.push_str(&not_measured_note(results));
     out.push_str(&saturation_banner(results));
     if let Some(placement) = results.placement() {
@@ -160,7 +165,23 @@ fn clock_note(results: &Results) -> String {
     }
 }
 
-/// `n/m: not measured: ws memory (no local server process); ...`, or nothing.
+/// What `×floor` divides by, or why the column is empty.
+fn floor_note(results: &Results) -> String {
+    match &results.calibration {
+        Some(c) => format!(
+            "×floor: server + generator CPU per delivery over this machine's loopback floor, \
+             {:.2} µs per {}-byte message one per write ({}, {}; wsbench calibrate).\n",
+            c.floor_us_per_message, c.message_bytes, c.source, c.date
+        ),
+        None => format!(
+            "×floor: n/m, {} (wsbench calibrate; WSBENCH_CALIBRATION).\n",
+            crate::calibrate::NO_CALIBRATION
+        ),
+    }
+}
+
+/// `n/m: not measured: ws memory (no local server process); ...`, or nothing. A missing
+/// calibration is said once, by `floor_note`, rather than per transport.
 fn not_measured_note(results: &Results) -> String {
     let notes: Vec<String> = results
         .transports
@@ -168,6 +189,7 @@ fn not_measured_note(results: &Results) -> String {
         .flat_map(|t| {
             t.not_measured
                 .iter()
+                .filter(|(_, reason)| reason.as_str() != crate::calibrate::NO_CALIBRATION)
                 .map(move |(figure, reason)| format!("{} {figure} ({reason})", t.transport))
         })
         .collect();

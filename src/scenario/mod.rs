@@ -83,15 +83,19 @@ pub enum SweepParameter {
     Rate,
     /// Poll interval, values in seconds.
     PollInterval,
+    /// `server.coalesce`, values in milliseconds (0: off).
+    Coalesce,
 }
 
 impl SweepParameter {
-    /// The name in scenario files and results: `clients`, `rate`, `poll_interval`.
+    /// The name in scenario files and results: `clients`, `rate`, `poll_interval`,
+    /// `coalesce`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Clients => "clients",
             Self::Rate => "rate",
             Self::PollInterval => "poll_interval",
+            Self::Coalesce => "coalesce",
         }
     }
 
@@ -101,6 +105,8 @@ impl SweepParameter {
         match self {
             Self::Clients | Self::Rate => to > from,
             Self::PollInterval => to < from,
+            // Coalescing changes how the server writes, not how much the generator reads.
+            Self::Coalesce => false,
         }
     }
 }

@@ -45,6 +45,7 @@ pub struct RawServer {
     pub history: Option<Count>,
     pub window_log: Option<Count>,
     pub stall_timeout: Option<HumanDuration>,
+    pub coalesce: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +54,7 @@ pub struct RawSweep {
     pub clients: Option<Vec<Count>>,
     pub rate: Option<Vec<f64>>,
     pub poll_interval: Option<Vec<HumanDuration>>,
+    pub coalesce: Option<Vec<HumanDuration>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -201,6 +201,11 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             format!("must be 1 to {WINDOW_LOG_MAX} events (12 bytes each)"),
         ));
     }
+    let coalesce = raw
+        .as_ref()
+        .and_then(|s| s.coalesce)
+        .map_or(Duration::ZERO, |d| d.0);
+    check_coalesce(coalesce).map_err(|message| Issue::new("server.coalesce", message))?;
     Ok(ServerSettings {
         max_connections,
         max_lag,
@@ -211,7 +216,23 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             raw.and_then(|s| s.stall_timeout),
             Duration::from_secs(10),
         )?,
+        coalesce,
     })
+}
+
+/// The longest `server.coalesce`: every event may wait this long before it is written, so
+/// beyond it the feed is no longer pushed as it happens.
+pub const COALESCE_MAX: Duration = Duration::from_secs(1);
+
+fn check_coalesce(delay: Duration) -> Result<(), String> {
+    if delay > COALESCE_MAX {
+        return Err(format!(
+            "must be 0s (off) to {} (each event may wait this long before it is written), found {}",
+            crate::units::format_duration(COALESCE_MAX),
+            crate::units::format_duration(delay)
+        ));
+    }
+    Ok(())
 }
 
 /// Most events `server.window_log` may ask for: 12 GB.
@@ -247,6 +268,16 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
             values.iter().map(|d| d.0.as_secs_f64()).collect(),
         ));
     }
+    if let Some(values) = raw.coalesce {
+        for (i, delay) in values.iter().enumerate() {
+            check_coalesce(delay.0)
+                .map_err(|message| Issue::new(format!("sweep.coalesce[{i}]"), message))?;
+        }
+        chosen.push((
+            SweepParameter::Coalesce,
+            values.iter().map(|d| d.0.as_secs_f64() * 1e3).collect(),
+        ));
+    }
     match chosen.len() {
         1 => {
             let (parameter, values) = chosen.remove(0);
@@ -257,11 +288,11 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
         }
         0 => Err(Issue::new(
             "sweep",
-            "names no parameter; accepted: clients, rate, poll_interval",
+            "names no parameter; accepted: clients, rate, poll_interval, coalesce",
         )),
         _ => Err(Issue::new(
             "sweep",
-            "sweeps one parameter at a time; keep one of clients, rate, poll_interval",
+            "sweeps one parameter at a time; keep one of clients, rate, poll_interval, coalesce",
         )),
     }
 }

@@ -91,12 +91,13 @@ impl ByteSink for Arc<ConnTag> {
     }
 
     fn written(&self, n: u64) {
-        if n > 0 {
-            self.stall.write_progressed();
+        if n == 0 {
+            return;
         }
-        self.stats.slots[self.slot_or_other()]
-            .bytes_written
-            .fetch_add(n, Relaxed);
+        self.stall.write_progressed();
+        let slot = &self.stats.slots[self.slot_or_other()];
+        slot.bytes_written.fetch_add(n, Relaxed);
+        slot.writes.fetch_add(1, Relaxed);
     }
 
     fn write_pending(&self) {

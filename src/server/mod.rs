@@ -70,6 +70,7 @@ impl Server {
             stats: Arc::new(ServerStats::default()),
             transport: serving.transport.clone(),
             stall_timeout: serving.server.stall_timeout,
+            coalesce: serving.server.coalesce,
             control,
             shutdown,
         });
@@ -174,13 +175,18 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
         let tag = tag.clone();
         service_fn(move |req| router::route(app.clone(), tag.clone(), req))
     };
-    let connection = hyper::server::conn::http1::Builder::new()
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .max_buf_size(16 * 1024)
-        .max_headers(64)
-        .serve_connection(io, service)
-        .with_upgrades();
+        .max_headers(64);
+    if !app.coalesce.is_zero() {
+        // A coalesced SSE batch is many body chunks: copied into one buffer, they go out
+        // in one write, where hyper's queue for a writev holds only 16 of them.
+        builder.writev(false);
+    }
+    let connection = builder.serve_connection(io, service).with_upgrades();
     tokio::pin!(connection);
     let mut shutdown = app.shutdown.clone();
     let served = async {

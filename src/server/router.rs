@@ -23,6 +23,8 @@ pub struct App {
     pub transport: TransportSettings,
     /// How long a write may make no progress before the connection is cut.
     pub stall_timeout: Duration,
+    /// `server.coalesce`: how long a streaming connection gathers events into one write.
+    pub coalesce: Duration,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,

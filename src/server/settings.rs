@@ -32,6 +32,11 @@ pub struct ServerSettings {
     /// How long a write to a client may make no progress before the connection is cut.
     #[serde(with = "duration_text")]
     pub stall_timeout: Duration,
+    /// How long an SSE or WebSocket connection, once it has an event to send, keeps
+    /// gathering later ones to write them all with one syscall; zero: no delay (what is
+    /// already at hand is still written together). Absent in older records: zero.
+    #[serde(with = "duration_text", default)]
+    pub coalesce: Duration,
 }
 
 /// The span of publishing the default `server.window_log` covers, and its bounds in events:

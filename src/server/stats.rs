@@ -20,6 +20,8 @@ pub struct SlotCounters {
     /// Requests answered 4xx or 5xx, by routing or by the HTTP layer before routing.
     pub errors: AtomicU64,
     pub bytes_written: AtomicU64,
+    /// Writes to sockets that moved bytes: with `bytes_written`, what coalescing saves.
+    pub writes: AtomicU64,
     pub bytes_read: AtomicU64,
     pub streams_open: AtomicI64,
     pub slow_consumer_disconnects: AtomicU64,
@@ -66,6 +68,7 @@ impl ServerStats {
             responses: s.responses.load(Relaxed),
             errors: s.errors.load(Relaxed),
             bytes_written: s.bytes_written.load(Relaxed),
+            writes: s.writes.load(Relaxed),
             bytes_read: s.bytes_read.load(Relaxed),
             streams_open: s.streams_open.load(Relaxed),
             slow_consumer_disconnects: s.slow_consumer_disconnects.load(Relaxed),

@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use bytes::Bytes;
 use http::Response;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
@@ -30,11 +32,25 @@ pub enum Next {
     End,
 }
 
+/// Events to write together, with one syscall, in order; then what ended the gathering
+/// early, if anything (`Lagged` or `End`), to act on once they are written.
+pub struct Batch {
+    pub events: Vec<Arc<Event>>,
+    pub then: Option<Next>,
+}
+
+/// Most events one batch gathers: about 8 KiB of ticker events, which both transports'
+/// write buffers (16 KiB) take whole, so that a batch is one write; a resumed backlog of
+/// thousands is written a batch at a time instead of buffered whole.
+pub const MAX_BATCH: usize = 128;
+
 pub struct EventStream {
     backlog: VecDeque<Arc<Event>>,
     live: broadcast::Receiver<Arc<Event>>,
     last_sent: Option<u64>,
     keepalive: Duration,
+    /// `server.coalesce`: how long a batch waits for more events after its first.
+    coalesce: Duration,
     shutdown: watch::Receiver<bool>,
     open: OpenStream,
     hub: Arc<Hub>,
@@ -62,6 +78,7 @@ impl EventStream {
             backlog,
             live,
             keepalive,
+            coalesce: app.coalesce,
             shutdown: app.shutdown.clone(),
             open: OpenStream::new(app.stats.clone(), transport),
             hub: app.hub.clone(),
@@ -91,9 +108,46 @@ impl EventStream {
         }
     }
 
-    /// The next event already at hand, without waiting, so that a transport can write
-    /// several with one flush: an `Event` or `Lagged`, or `None`.
-    pub fn ready(&mut self) -> Option<Next> {
+    /// `first` and what follows it to be written together: every event already at hand,
+    /// and with `server.coalesce` those that arrive within that delay of the call, up to
+    /// `MAX_BATCH`. A slow consumer or the end stops the gathering early (`then`).
+    pub async fn gather(&mut self, first: Arc<Event>) -> Batch {
+        let mut events = vec![first];
+        let deadline = Instant::now() + self.coalesce;
+        loop {
+            while events.len() < MAX_BATCH {
+                match self.ready() {
+                    Some(Next::Event(event)) => events.push(event),
+                    Some(then) => {
+                        return Batch {
+                            events,
+                            then: Some(then),
+                        };
+                    }
+                    None => break,
+                }
+            }
+            if events.len() >= MAX_BATCH || self.coalesce.is_zero() {
+                return Batch { events, then: None };
+            }
+            let then = tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) => {
+                        events.extend(self.unsent(event));
+                        continue;
+                    }
+                    Err(RecvError::Lagged(behind)) => Some(self.lagged(behind)),
+                    Err(RecvError::Closed) => Some(Next::End),
+                },
+                () = tokio::time::sleep_until(deadline) => None,
+                _ = self.shutdown.changed() => Some(Next::End),
+            };
+            return Batch { events, then };
+        }
+    }
+
+    /// The next event already at hand, without waiting: an `Event` or `Lagged`, or `None`.
+    fn ready(&mut self) -> Option<Next> {
         if let Some(event) = self.backlog.pop_front() {
             return Some(Next::Event(event));
         }

@@ -51,6 +51,8 @@ pub struct SlotStats {
     pub responses: u64,
     pub errors: u64,
     pub bytes_written: u64,
+    /// Socket writes (syscalls) that moved bytes; absent from older servers: 0.
+    pub writes: u64,
     pub bytes_read: u64,
     pub streams_open: i64,
     pub slow_consumer_disconnects: u64,

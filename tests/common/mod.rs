@@ -93,6 +93,7 @@ pub fn results() -> Results {
             reason: None,
         }],
         warnings: Vec::new(),
+        calibration: None,
     }
 }
 

@@ -40,6 +40,7 @@ impl Run {
         let out = dir.path().join("out");
         let child = Command::new(WSBENCH)
             .env_remove("WSBENCH_SERVER")
+            .env("WSBENCH_CALIBRATION", "off")
             .args(["run", "--quiet", "--out"])
             .arg(&out)
             .arg(&scenario)

@@ -19,10 +19,20 @@ async fn never_reading(addr: SocketAddr, request: String) -> TcpStream {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_never_read_are_cut_off_and_counted() {
+    cut_off_and_counted("").await;
+}
+
+/// Batched writes block like single ones: the watch sees them all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coalescing_clients_that_never_read_are_cut_off_and_counted() {
+    cut_off_and_counted("coalesce = \"2ms\"").await;
+}
+
+async fn cut_off_and_counted(server_extra: &str) {
     let bound = Duration::from_secs(1);
     let server = start(&scenario(
         "kind = \"ticker\"\nrate = 20000",
-        "[server]\nstall_timeout = \"1s\"",
+        &format!("[server]\nstall_timeout = \"1s\"\n{server_extra}"),
     ))
     .await;
     wait_for_events(&server.hub, 1).await;

@@ -121,6 +121,7 @@ fn cells(c: &Comparison, r: &Row, swept: bool, verdict: &str) -> Vec<String> {
     if swept {
         let point = match (r.sweep_value, c.sweep_parameter.as_deref()) {
             (Some(v), Some("poll_interval")) => format!("{}s", format_value(v)),
+            (Some(v), Some("coalesce")) => format!("{}ms", format_value(v)),
             (Some(v), _) => format_value(v),
             (None, _) => "—".into(),
         };

@@ -1,6 +1,10 @@
 //! `GET /sse` holds one `text/event-stream` response per client: the shared event stream,
-//! one chunk per event, a comment when idle.
+//! one chunk per event, a comment when idle. Events gathered into a batch are handed to
+//! hyper back to back, so that it writes them together: the chunks, and so the bytes, are
+//! those of the same events sent one by one.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,6 +13,7 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 
 use super::encode;
+use crate::feed::Event;
 use crate::server::response::{self, Body, BoxError};
 use crate::server::stream::{EventStream, Next};
 use crate::server::{Call, bad_request, since_param};
@@ -24,10 +29,15 @@ pub fn handle(call: &Call, keepalive: Duration) -> Response<Body> {
         Ok(stream) => stream,
         Err(refusal) => return *refusal,
     };
-    let slot = call.transport.index();
-    let frames = futures_util::stream::unfold(stream, move |mut stream| async move {
-        let frame = next_frame(&mut stream, slot).await?;
-        Some((frame, stream))
+    let body = EventBody {
+        stream,
+        slot: call.transport.index(),
+        batch: VecDeque::new(),
+        then: None,
+    };
+    let frames = futures_util::stream::unfold(body, |mut body| async move {
+        let frame = body.next_frame().await?;
+        Some((frame, body))
     });
     let body = StreamBody::new(frames).boxed();
     response::with_common_headers(Response::new(body), "text/event-stream")
@@ -46,18 +56,44 @@ fn resume_point(req: &Request<Incoming>) -> Result<Option<u64>, String> {
     }
 }
 
-async fn next_frame(
-    stream: &mut EventStream,
+/// One response's state: the stream, and the rest of the batch being handed to hyper.
+struct EventBody {
+    stream: EventStream,
+    /// The transport's index, where events cache their encoding.
     slot: usize,
-) -> Option<Result<Frame<Bytes>, BoxError>> {
-    match stream.next().await {
-        Next::Event(event) => {
-            let message = event.encoded(slot, encode).cloned();
-            Some(Ok(Frame::data(message.unwrap_or_else(|| encode(&event)))))
+    batch: VecDeque<Arc<Event>>,
+    /// What ended the batch's gathering, once its events are out.
+    then: Option<Next>,
+}
+
+impl EventBody {
+    async fn next_frame(&mut self) -> Option<Result<Frame<Bytes>, BoxError>> {
+        if let Some(event) = self.batch.pop_front() {
+            return Some(Ok(self.frame(&event)));
         }
-        Next::KeepAlive => Some(Ok(Frame::data(Bytes::from_static(KEEPALIVE)))),
-        // An error aborts the connection: a slow consumer is cut off, not buffered.
-        Next::Lagged(behind) => Some(Err(format!("slow consumer: {behind} events behind").into())),
-        Next::End => None,
+        let next = match self.then.take() {
+            Some(then) => then,
+            None => self.stream.next().await,
+        };
+        match next {
+            Next::Event(first) => {
+                let batch = self.stream.gather(first).await;
+                self.batch = batch.events.into();
+                self.then = batch.then;
+                let event = self.batch.pop_front()?;
+                Some(Ok(self.frame(&event)))
+            }
+            Next::KeepAlive => Some(Ok(Frame::data(Bytes::from_static(KEEPALIVE)))),
+            // An error aborts the connection: a slow consumer is cut off, not buffered.
+            Next::Lagged(behind) => {
+                Some(Err(format!("slow consumer: {behind} events behind").into()))
+            }
+            Next::End => None,
+        }
+    }
+
+    fn frame(&self, event: &Event) -> Frame<Bytes> {
+        let message = event.encoded(self.slot, encode).cloned();
+        Frame::data(message.unwrap_or_else(|| encode(event)))
     }
 }

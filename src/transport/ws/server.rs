@@ -146,11 +146,11 @@ impl Session {
         loop {
             tokio::select! {
                 next = self.stream.next() => match next {
-                    Next::Event(event) => {
-                        if self.send_available(&mut socket, event).await.is_err() {
-                            return;
-                        }
-                    }
+                    Next::Event(event) => match self.send_batch(&mut socket, event).await {
+                        Ok(None) => {}
+                        Ok(Some(Next::End)) => break,
+                        Ok(Some(_)) | Err(()) => return,
+                    },
                     Next::KeepAlive => {
                         if socket.send(Message::Ping(Bytes::new())).await.is_err() {
                             return;
@@ -183,18 +183,21 @@ impl Session {
         let _ = socket.close(Some(going_away)).await;
     }
 
-    /// Sends `first` and whatever else is already at hand, then flushes once.
-    async fn send_available(&mut self, socket: &mut Socket, first: Arc<Event>) -> Result<(), ()> {
-        let mut next = Some(Next::Event(first));
-        while let Some(item) = next.take() {
-            let Next::Event(event) = item else {
-                return Err(());
-            };
+    /// Sends `first` and what `gather` adds to it with one flush; then what ended the
+    /// gathering, if anything (`Lagged`, `End`), is the caller's to act on.
+    async fn send_batch(
+        &mut self,
+        socket: &mut Socket,
+        first: Arc<Event>,
+    ) -> Result<Option<Next>, ()> {
+        let batch = self.stream.gather(first).await;
+        for event in &batch.events {
             let text = event.encoded(self.slot, encode).cloned();
-            let text = text.unwrap_or_else(|| encode(&event));
+            let text = text.unwrap_or_else(|| encode(event));
+            // `feed` only buffers (up to the 16 KiB write buffer): the flush writes them all.
             socket.feed(Message::Text(text)).await.map_err(drop)?;
-            next = self.stream.ready();
         }
-        socket.flush().await.map_err(drop)
+        socket.flush().await.map_err(drop)?;
+        Ok(batch.then)
     }
 }
