@@ -12,6 +12,11 @@ use crate::results::TransportResult;
 /// as unable to keep its schedule (one late poll is a hiccup, not a verdict).
 pub const LATE_POLL_SHARE: f64 = 0.01;
 
+/// The generator's own delay (kernel receive stamp to the instant it decoded the event)
+/// beyond which, at the median, it counts as behind: the events waited in its sockets, and
+/// the backpressure that builds then delays what the server can send.
+pub const GENERATOR_DELAY_LIMIT_US: f64 = 10_000.0;
+
 /// One way the load generator fell behind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GeneratorLimit {
@@ -21,6 +26,8 @@ pub enum GeneratorLimit {
     Unread(u64),
     /// The drain gave up with `bytes` the server wrote still unread, no connection cut.
     Backlog { bytes: u64, seconds: f64 },
+    /// Half the events waited longer than `GENERATOR_DELAY_LIMIT_US` in its sockets.
+    Delay { p50_us: f64 },
     /// `late` of the window's `of` requests were scheduled polls sent more than 5 ms late.
     LatePolls { late: u64, of: u64 },
 }
@@ -42,6 +49,13 @@ impl fmt::Display for GeneratorLimit {
                 f,
                 "{} bytes the server wrote were still unread after a {seconds:.1} s drain",
                 thousands(*bytes as i64)
+            ),
+            Self::Delay { p50_us } => write!(
+                f,
+                "the load generator read events {:.1} ms after the kernel received them \
+                 (p50; limit {:.0} ms)",
+                p50_us / 1000.0,
+                GENERATOR_DELAY_LIMIT_US / 1000.0
             ),
             Self::LatePolls { late, of } => write!(
                 f,
@@ -79,6 +93,11 @@ pub fn generator_limits(r: &TransportResult, cores: usize) -> Vec<GeneratorLimit
             }
         }
         _ => {}
+    }
+    if let Some(delay) = &r.generator_delay_us
+        && delay.p50 > GENERATOR_DELAY_LIMIT_US
+    {
+        limits.push(GeneratorLimit::Delay { p50_us: delay.p50 });
     }
     let polls = r.requests.total;
     if r.requests.late_polls > 0 && r.requests.late_polls as f64 > LATE_POLL_SHARE * polls as f64 {
@@ -130,6 +149,34 @@ mod tests {
             generator_limits(&r, 0).len(),
             2,
             "cores unknown: no CPU verdict"
+        );
+    }
+
+    #[test]
+    fn a_generator_reading_late_is_behind_even_when_it_caught_up_in_the_drain() {
+        let mut r = TransportResult::default();
+        r.events.unread_at_stop = Some(0);
+        r.drain.unread_bytes = Some(0);
+        r.generator_delay_us = Some(crate::results::Latency {
+            p50: 10_000.0,
+            ..Default::default()
+        });
+        assert!(
+            generator_limits(&r, 2).is_empty(),
+            "at the limit is not beyond it"
+        );
+        r.generator_delay_us.as_mut().unwrap().p50 = 2_785_279.0;
+        let limits = generator_limits(&r, 2);
+        assert_eq!(
+            limits,
+            vec![GeneratorLimit::Delay {
+                p50_us: 2_785_279.0
+            }]
+        );
+        assert_eq!(
+            limits[0].to_string(),
+            "the load generator read events 2785.3 ms after the kernel received them \
+             (p50; limit 10 ms)"
         );
     }
 
