@@ -94,4 +94,9 @@ impl RunControl {
     pub fn stopped(&self) -> watch::Receiver<bool> {
         self.stop.subscribe()
     }
+
+    /// A client's one wait for the stop signal, for all of its `select!`s.
+    pub fn stop_signal(&self) -> super::StopSignal {
+        super::StopSignal::new(self.stopped())
+    }
 }

@@ -6,9 +6,12 @@
 pub mod connection;
 mod control;
 mod headers;
+pub mod http1;
 pub mod poll_loop;
+pub mod read_buffer;
 mod received;
 mod recorder;
+mod stop;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -23,6 +26,7 @@ pub use control::{Phase, RunControl};
 pub use headers::{HeaderProfile, RequestStyle, request_headers};
 pub use received::Received;
 pub use recorder::Recorder;
+pub use stop::StopSignal;
 
 use crate::dialect::Dialect;
 use crate::feed::wall_clock_ns;

@@ -1,14 +1,12 @@
 //! The request loop every polling transport shares: one kept-alive connection, `since`
 //! carried from answer to answer, errors counted, a lost or late answer's connection
-//! dropped and opened anew.
+//! dropped and opened anew. Requests and answers go through the lean HTTP/1.1 client.
 
 use std::time::Duration;
 
-use http::StatusCode;
-use http_body_util::BodyExt;
 use tokio::time::Instant;
 
-use super::connection::Connection;
+use super::http1::{HttpConnection, RequestTemplate};
 use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 
 /// Grace beyond the expected answer time before a request counts as timed out.
@@ -33,32 +31,30 @@ pub async fn poll_loop(
     request: PollRequest,
     mut due: impl FnMut(&Client) -> Option<Instant>,
 ) -> Tally {
-    let mut stopped = client.control.stopped();
+    let mut stop = client.control.stop_signal();
     let plan = client.plan.clone();
-    let mut connection: Option<Connection> = None;
+    let mut template = RequestTemplate::new(plan.path, &request.query, &plan.headers);
+    let mut connection: Option<HttpConnection> = None;
     let mut since: Option<u64> = None;
-    let path = plan.path;
-    let PollRequest {
-        query,
-        answer_limit,
-    } = request;
+    // One answer's body at a time, in a buffer kept from answer to answer.
+    let mut body = Vec::new();
     // When the last answer came in: a poll due before then waited for the server, not us.
     let mut answered_at = Instant::now();
     loop {
         if let Some(at) = due(&client) {
             tokio::select! {
                 _ = tokio::time::sleep_until(at) => {}
-                _ = stopped.changed() => break,
+                _ = &mut stop => break,
             }
             if Instant::now().saturating_duration_since(at.max(answered_at)) > LATE_POLL {
                 client.count_late_poll();
             }
         }
-        if *stopped.borrow() {
+        if client.control.is_stopped() {
             break;
         }
         if connection.is_none() {
-            match Connection::open(&client).await {
+            match HttpConnection::open(&client).await {
                 Ok(opened) => connection = Some(opened),
                 Err(_) => {
                     client.count_error(ErrorKind::Connect);
@@ -70,33 +66,20 @@ pub async fn poll_loop(
         let Some(conn) = connection.as_mut() else {
             continue;
         };
-        let target = match (since, query.is_empty()) {
-            (Some(s), true) => format!("{path}?since={s}"),
-            (Some(s), false) => format!("{path}?since={s}&{query}"),
-            (None, true) => path.to_string(),
-            (None, false) => format!("{path}?{query}"),
-        };
         let exchange = async {
-            let response = conn.get(&target, &plan.headers).await?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes();
-            Ok::<_, String>((status, body))
+            conn.send(template.render(since, None)).await?;
+            conn.read_response(&mut body).await
         };
         let result = tokio::select! {
             result = exchange => result.map_err(|_| ErrorKind::Disconnect),
-            _ = tokio::time::sleep(answer_limit) => Err(ErrorKind::Timeout),
-            _ = stopped.changed() => break,
+            _ = tokio::time::sleep(request.answer_limit) => Err(ErrorKind::Timeout),
+            _ = &mut stop => break,
         };
         let received = Received::now(&conn.stamp);
         answered_at = Instant::now();
         conn.segments.observe(&client);
-        let (status, body) = match result {
-            Ok(answer) => answer,
+        let head = match result {
+            Ok(head) => head,
             Err(kind) => {
                 // A connection whose answer is lost or late is dropped and opened anew.
                 client.count_error(kind);
@@ -107,19 +90,25 @@ pub async fn poll_loop(
             }
         };
         client.mark_connected();
-        client.count_request(status == StatusCode::NO_CONTENT);
-        match status {
-            StatusCode::OK => match read_answer(&mut client, &body, received) {
+        client.count_request(head.status == NO_CONTENT);
+        match head.status {
+            OK => match read_answer(&mut client, &body, received) {
                 Ok(latest) => since = Some(latest.max(since.unwrap_or(0))),
                 Err(_) => client.count_error(ErrorKind::Protocol),
             },
-            StatusCode::NO_CONTENT => {}
-            StatusCode::GONE => {
+            NO_CONTENT => {}
+            GONE => {
                 // Fell out of the history: start again from the latest.
                 client.count_error(ErrorKind::Status);
                 since = None;
             }
             _ => client.count_error(ErrorKind::Status),
+        }
+        if !head.keep_alive {
+            // The server closes after this answer: the next request opens a new connection.
+            if let Some(mut closed) = connection.take() {
+                closed.segments.close(&client);
+            }
         }
     }
     if let Some(mut conn) = connection {
@@ -128,6 +117,10 @@ pub async fn poll_loop(
     }
     client.tally
 }
+
+const OK: u16 = 200;
+const NO_CONTENT: u16 = 204;
+const GONE: u16 = 410;
 
 /// Records the events of a poll answer; returns the highest seq it carried.
 fn read_answer(client: &mut Client, body: &[u8], received: Received) -> Result<u64, String> {

@@ -1,19 +1,20 @@
 //! One held response per client, parsed as an event stream. A client that loses its
-//! stream reconnects with `Last-Event-ID`, as EventSource does.
+//! stream reconnects with `Last-Event-ID`, as EventSource does. Each read takes all the
+//! socket holds, and every complete message in it is delivered before the next read.
 
-use bytes::{Buf, BytesMut};
-use http::{HeaderValue, StatusCode};
-use http_body_util::BodyExt;
-
-use crate::client::connection::Connection;
+use crate::client::http1::{BodyDecoder, HttpConnection, RequestTemplate};
 use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 
+const OK: u16 = 200;
+
 pub async fn run(mut client: Client) -> Tally {
-    let mut stopped = client.control.stopped();
+    let mut stop = client.control.stop_signal();
     // A state feed's client starts from the whole current state, as a real page would.
     let mut last_id: Option<u64> = client.plan.key_field.map(|_| 0);
-    while !*stopped.borrow() {
-        let mut connection = match Connection::open(&client).await {
+    let mut request = RequestTemplate::new(client.plan.path, "", &client.plan.headers);
+    let mut parser = SseParser::default();
+    while !client.control.is_stopped() {
+        let mut connection = match HttpConnection::open(&client).await {
             Ok(connection) => connection,
             Err(_) => {
                 client.count_error(ErrorKind::Connect);
@@ -21,17 +22,17 @@ pub async fn run(mut client: Client) -> Tally {
                 continue;
             }
         };
-        let mut headers = client.plan.headers.clone();
-        if let Some(id) = last_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-            headers.insert("last-event-id", id);
-        }
+        let exchange = async {
+            connection.send(request.render(None, last_id)).await?;
+            connection.read_head().await
+        };
         let response = tokio::select! {
-            response = connection.get(client.plan.path, &headers) => response,
-            _ = stopped.changed() => break,
+            response = exchange => response,
+            _ = &mut stop => break,
         };
         client.count_request(false);
-        let mut body = match response {
-            Ok(response) if response.status() == StatusCode::OK => response.into_body(),
+        let head = match response {
+            Ok(head) if head.status == OK => head,
             Ok(_) => {
                 client.count_error(ErrorKind::Status);
                 tokio::time::sleep(RECONNECT_DELAY).await;
@@ -43,32 +44,27 @@ pub async fn run(mut client: Client) -> Tally {
             }
         };
         client.mark_connected();
-        let mut parser = SseParser::default();
+        parser.reset();
+        let mut body = BodyDecoder::new(head.framing);
         loop {
-            let frame = tokio::select! {
-                frame = body.frame() => frame,
-                _ = stopped.changed() => break,
+            let read = tokio::select! {
+                read = connection.read_body(&mut body, parser.input()) => read,
+                _ = &mut stop => break,
             };
             let received = Received::now(&connection.stamp);
             connection.segments.observe(&client);
-            let data = match frame {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) => data,
-                    Err(_) => continue,
-                },
-                Some(Err(_)) | None => {
-                    client.count_error(ErrorKind::Disconnect);
-                    break;
-                }
-            };
-            parser.push(&data);
+            let ended = read.unwrap_or(true);
             while let Some(message) = parser.next_message() {
                 let mut answer = Answer::default();
-                match client.deliver(&message.data, received, &mut answer) {
+                match client.deliver(message.data, received, &mut answer) {
                     Ok(head) => last_id = message.id.or(Some(head.seq)),
                     Err(_) => client.count_error(ErrorKind::Protocol),
                 }
                 client.finish_answer(answer, received);
+            }
+            if ended {
+                client.count_error(ErrorKind::Disconnect);
+                break;
             }
         }
         connection.segments.note_unread_at_stop(&mut client);
@@ -77,41 +73,59 @@ pub async fn run(mut client: Client) -> Tally {
     client.tally
 }
 
-/// One dispatched SSE message.
+/// One dispatched SSE message; its data lives in the parser until the next message.
 #[derive(Debug, PartialEq)]
-pub struct SseMessage {
+pub struct SseMessage<'a> {
     pub id: Option<u64>,
-    pub data: Vec<u8>,
+    pub data: &'a [u8],
 }
 
 /// An incremental `text/event-stream` parser: `id:` and `data:` fields, comments skipped,
-/// a blank line dispatches. Chunks may split lines anywhere.
+/// a blank line dispatches. Body bytes may split lines anywhere. Its buffers are kept from
+/// message to message: no allocation per event.
 #[derive(Default)]
 pub struct SseParser {
-    buffer: BytesMut,
+    /// Body bytes; those before `parsed` are done with.
+    input: Vec<u8>,
+    parsed: usize,
     id: Option<u64>,
     data: Vec<u8>,
     has_data: bool,
 }
 
 impl SseParser {
-    pub fn push(&mut self, bytes: &[u8]) {
-        self.buffer.extend_from_slice(bytes);
+    /// Where the next body bytes are appended.
+    pub fn input(&mut self) -> &mut Vec<u8> {
+        if self.parsed > 0 {
+            self.input.drain(..self.parsed);
+            self.parsed = 0;
+        }
+        &mut self.input
     }
 
-    pub fn next_message(&mut self) -> Option<SseMessage> {
-        while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-            let mut line = self.buffer.split_to(end + 1);
-            line.truncate(end);
-            if line.last() == Some(&b'\r') {
-                line.truncate(end - 1);
+    /// Forgets a stream's leftovers, for the next stream.
+    pub fn reset(&mut self) {
+        self.input.clear();
+        self.parsed = 0;
+        self.id = None;
+        self.has_data = false;
+    }
+
+    pub fn next_message(&mut self) -> Option<SseMessage<'_>> {
+        loop {
+            let rest = &self.input[self.parsed..];
+            let end = rest.iter().position(|&b| b == b'\n')?;
+            let mut line = &rest[..end];
+            self.parsed += end + 1;
+            if let Some(stripped) = line.strip_suffix(b"\r") {
+                line = stripped;
             }
             if line.is_empty() {
                 if self.has_data {
                     self.has_data = false;
                     return Some(SseMessage {
                         id: self.id.take(),
-                        data: std::mem::take(&mut self.data),
+                        data: &self.data,
                     });
                 }
                 continue;
@@ -121,16 +135,15 @@ impl SseParser {
             }
             let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
             let (field, mut value) = line.split_at(colon);
-            if !value.is_empty() {
-                value.advance(1);
-                if value.first() == Some(&b' ') {
-                    value.advance(1);
-                }
+            if let Some(after_colon) = value.strip_prefix(b":") {
+                value = after_colon.strip_prefix(b" ").unwrap_or(after_colon);
             }
             match field {
                 b"data" => {
                     if self.has_data {
                         self.data.push(b'\n');
+                    } else {
+                        self.data.clear();
                     }
                     self.data.extend_from_slice(value);
                     self.has_data = true;
@@ -139,34 +152,71 @@ impl SseParser {
                 _ => {}
             }
         }
-        None
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
-    #[test]
-    fn parses_messages_split_across_chunks_and_skips_comments() {
+    /// The messages of `stream` fed in pieces cut at `cuts`, as (id, data) pairs.
+    fn parse_in_pieces(stream: &[u8], cuts: &[usize]) -> Vec<(Option<u64>, Vec<u8>)> {
         let mut parser = SseParser::default();
-        parser.push(b": keep-alive\n\nid: 7\nda");
+        let mut messages = Vec::new();
+        let mut from = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
+            let cut = cut.clamp(from, stream.len());
+            parser.input().extend_from_slice(&stream[from..cut]);
+            from = cut;
+            while let Some(message) = parser.next_message() {
+                messages.push((message.id, message.data.to_vec()));
+            }
+        }
+        messages
+    }
+
+    const STREAM: &[u8] =
+        b": keep-alive\n\nid: 7\ndata: {\"seq\":7}\n\nid: 8\r\ndata: x\r\ndata:y\r\n\r\nevent: e\ndata\n\n";
+
+    fn expected() -> Vec<(Option<u64>, Vec<u8>)> {
+        vec![
+            (Some(7), b"{\"seq\":7}".to_vec()),
+            (Some(8), b"x\ny".to_vec()),
+            (None, b"".to_vec()),
+        ]
+    }
+
+    #[test]
+    fn parses_messages_split_at_every_byte_and_skips_comments() {
+        for cut in 0..=STREAM.len() {
+            assert_eq!(parse_in_pieces(STREAM, &[cut]), expected(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_reset_forgets_a_broken_stream() {
+        let mut parser = SseParser::default();
+        parser.input().extend_from_slice(b"id: 3\ndata: half");
         assert_eq!(parser.next_message(), None);
-        parser.push(b"ta: {\"seq\":7}\n\nid: 8\r\ndata: x\r\n\r\n");
+        parser.reset();
+        parser.input().extend_from_slice(b"data: whole\n\n");
         assert_eq!(
             parser.next_message(),
             Some(SseMessage {
-                id: Some(7),
-                data: b"{\"seq\":7}".to_vec()
+                id: None,
+                data: b"whole"
             })
         );
-        assert_eq!(
-            parser.next_message(),
-            Some(SseMessage {
-                id: Some(8),
-                data: b"x".to_vec()
-            })
-        );
-        assert_eq!(parser.next_message(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_cuts_give_the_same_messages(cuts in proptest::collection::vec(0usize..120, 0..10)) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            prop_assert_eq!(parse_in_pieces(STREAM, &cuts), expected());
+        }
     }
 }

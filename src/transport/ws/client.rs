@@ -1,18 +1,29 @@
 //! One connection per client, one text message per event. A client that loses its
-//! connection reconnects with `?since=` the last seq it holds.
+//! connection reconnects with `?since=` the last seq it holds. The opening handshake is
+//! the bytes tungstenite would write; after it, frames are decoded straight from the read
+//! buffer, every complete one after each read that takes all the socket holds.
 
-use futures_util::StreamExt;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::generate_request;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use crate::client::connection::counted_socket;
+use super::frames::{self, FrameDecoder, Incoming};
+use crate::client::http1::HttpConnection;
+use crate::client::read_buffer::ReadBuffer;
 use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
+use crate::feed::rng::Rng;
+
+const SWITCHING_PROTOCOLS: u16 = 101;
 
 pub async fn run(mut client: Client) -> Tally {
-    let mut stopped = client.control.stopped();
+    let mut stop = client.control.stop_signal();
     // A state feed's client starts from the whole current state, as a real page would.
     let mut last_seq: Option<u64> = client.plan.key_field.map(|_| 0);
-    while !*stopped.borrow() {
+    let mut masks = client.rng();
+    let mut decoder = FrameDecoder::default();
+    let mut replies = Vec::new();
+    while !client.control.is_stopped() {
         let (addr, path) = (client.plan.addr, client.plan.path);
         let url = match last_seq {
             Some(seq) => format!("ws://{addr}{path}?since={seq}"),
@@ -23,7 +34,11 @@ pub async fn run(mut client: Client) -> Tally {
             break;
         };
         request.headers_mut().extend(client.plan.headers.clone());
-        let (socket, mut segments) = match counted_socket(&client).await {
+        let Ok((handshake, key)) = generate_request(request) else {
+            client.count_error(ErrorKind::Protocol);
+            break;
+        };
+        let mut connection = match HttpConnection::open(&client).await {
             Ok(opened) => opened,
             Err(_) => {
                 client.count_error(ErrorKind::Connect);
@@ -31,50 +46,120 @@ pub async fn run(mut client: Client) -> Tally {
                 continue;
             }
         };
-        let stamp = socket.get_ref().receive_stamp();
-        let handshake =
-            tokio_tungstenite::client_async_with_config(request, socket, Some(super::config()));
-        let mut socket = tokio::select! {
-            handshake = handshake => match handshake {
-                Ok((socket, _)) => socket,
-                Err(_) => {
-                    client.count_error(ErrorKind::Status);
-                    tokio::time::sleep(RECONNECT_DELAY).await;
-                    continue;
-                }
-            },
-            _ = stopped.changed() => break,
+        let exchange = async {
+            connection.send(&handshake).await.ok()?;
+            let head = connection.read_head().await.ok()?;
+            let accepted = head.status == SWITCHING_PROTOCOLS
+                && head.websocket_accept == Some(derive_accept_key(key.as_bytes()));
+            accepted.then_some(())
         };
+        let upgraded = tokio::select! {
+            upgraded = exchange => upgraded.is_some(),
+            _ = &mut stop => break,
+        };
+        if !upgraded {
+            client.count_error(ErrorKind::Status);
+            tokio::time::sleep(RECONNECT_DELAY).await;
+            continue;
+        }
         client.count_request(false);
         client.mark_connected();
+        let HttpConnection {
+            mut socket,
+            mut buffer,
+            mut segments,
+            stamp,
+        } = connection;
+        decoder.reset();
+        // Frames that came in the handshake answer's read are decoded before reading again.
+        let mut received = Received::now(&stamp);
         loop {
-            let message = tokio::select! {
-                message = socket.next() => message,
-                _ = stopped.changed() => break,
-            };
-            let received = Received::now(&stamp);
-            segments.observe(&client);
-            match message {
-                Some(Ok(Message::Text(text))) => {
-                    let mut answer = Answer::default();
-                    match client.deliver(text.as_bytes(), received, &mut answer) {
-                        Ok(head) => last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
-                        Err(_) => client.count_error(ErrorKind::Protocol),
-                    }
-                    client.finish_answer(answer, received);
-                }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+            replies.clear();
+            let outcome = decode_frames(
+                &mut client,
+                &mut decoder,
+                &mut buffer,
+                received,
+                &mut last_seq,
+                &mut Replies {
+                    out: &mut replies,
+                    masks: &mut masks,
+                },
+            );
+            if !replies.is_empty() && socket.write_all(&replies).await.is_err() {
+                client.count_error(ErrorKind::Disconnect);
+                break;
+            }
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => {
                     client.count_error(ErrorKind::Disconnect);
                     break;
                 }
-                Some(Ok(_)) => {}
+                Err(_) => {
+                    client.count_error(ErrorKind::Protocol);
+                    break;
+                }
+            }
+            let read = tokio::select! {
+                read = buffer.fill_from(&mut socket) => read,
+                _ = &mut stop => break,
+            };
+            received = Received::now(&stamp);
+            segments.observe(&client);
+            if !matches!(read, Ok(n) if n > 0) {
+                client.count_error(ErrorKind::Disconnect);
+                break;
             }
         }
         segments.note_unread_at_stop(&mut client);
         segments.close(&client);
-        if *stopped.borrow() {
-            let _ = socket.close(None).await;
+        if client.control.is_stopped() {
+            // The closing handshake's first half, as the tungstenite client sent it; the
+            // server's answer is not waited for.
+            replies.clear();
+            frames::close(mask(&mut masks), &mut replies);
+            let _ = socket.write_all(&replies).await;
         }
     }
     client.tally
+}
+
+/// Where the replies to a batch of frames go, and the masks they are sent with.
+struct Replies<'a> {
+    out: &'a mut Vec<u8>,
+    masks: &'a mut Rng,
+}
+
+/// Delivers every complete frame in `buffer`, appending pongs to `replies`: `Ok(false)` once
+/// the server closed.
+fn decode_frames(
+    client: &mut Client,
+    decoder: &mut FrameDecoder,
+    buffer: &mut ReadBuffer,
+    received: Received,
+    last_seq: &mut Option<u64>,
+    replies: &mut Replies,
+) -> Result<bool, frames::FrameError> {
+    while let Some((incoming, used)) = decoder.next(buffer.data())? {
+        match incoming {
+            Incoming::Text(text) => {
+                let mut answer = Answer::default();
+                match client.deliver(text, received, &mut answer) {
+                    Ok(head) => *last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
+                    Err(_) => client.count_error(ErrorKind::Protocol),
+                }
+                client.finish_answer(answer, received);
+            }
+            Incoming::Ping(payload) => frames::pong(payload, mask(replies.masks), replies.out),
+            Incoming::Close => return Ok(false),
+            Incoming::Binary | Incoming::Pong | Incoming::Fragment => {}
+        }
+        buffer.consume(used);
+    }
+    Ok(true)
+}
+
+fn mask(masks: &mut Rng) -> [u8; 4] {
+    (masks.next_u64() as u32).to_ne_bytes()
 }
