@@ -40,11 +40,18 @@ pub async fn poll_loop(
     let mut body = Vec::new();
     // When the last answer came in: a poll due before then waited for the server, not us.
     let mut answered_at = Instant::now();
+    // One timer for the whole loop, moved for each wait: a timer made anew for every
+    // request (two per poll) costs the generator more than the poll's own parsing.
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
     loop {
         if let Some(at) = due(&client) {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at) => {}
-                _ = &mut stop => break,
+            if at > Instant::now() {
+                timer.as_mut().reset(at);
+                tokio::select! {
+                    _ = &mut timer => {}
+                    _ = &mut stop => break,
+                }
             }
             if Instant::now().saturating_duration_since(at.max(answered_at)) > LATE_POLL {
                 client.count_late_poll();
@@ -70,9 +77,10 @@ pub async fn poll_loop(
             conn.send(template.render(since, None)).await?;
             conn.read_response(&mut body).await
         };
+        timer.as_mut().reset(Instant::now() + request.answer_limit);
         let result = tokio::select! {
             result = exchange => result.map_err(|_| ErrorKind::Disconnect),
-            _ = tokio::time::sleep(request.answer_limit) => Err(ErrorKind::Timeout),
+            _ = &mut timer => Err(ErrorKind::Timeout),
             _ = &mut stop => break,
         };
         let received = Received::now(&conn.stamp);
