@@ -19,17 +19,7 @@ fn full_record() -> Value {
         values: vec![50.0],
     });
     results.repeat = 3;
-    results.calibration = Some(wsbench::results::CalibrationRecord {
-        date: "2026-01-01T00:00:00Z".into(),
-        source: "cache".into(),
-        connections: 1000,
-        message_bytes: 62,
-        messages_per_write: 10,
-        floor_us_per_message: 9.8,
-        floor_messages_per_s: 147_000.0,
-        batched_us_per_message: 1.0,
-        batched_messages_per_s: 1_770_000.0,
-    });
+    results.calibration = Some(common::calibration(9.8));
     results.overrides = [("clients".to_string(), json!(50))].into();
     results
         .warnings

@@ -153,17 +153,7 @@ fn results() -> Results {
     results.transports = vec![measured_entry(), unmeasured_entry()];
     results.assertions.clear();
     // A run compares with its loopback floor as it records each entry.
-    results.calibration = Some(wsbench::results::CalibrationRecord {
-        date: "2026-01-01T00:00:00Z".into(),
-        source: "cache".into(),
-        connections: 1000,
-        message_bytes: 62,
-        messages_per_write: 10,
-        floor_us_per_message: 10.0,
-        floor_messages_per_s: 150_000.0,
-        batched_us_per_message: 1.0,
-        batched_messages_per_s: 1_500_000.0,
-    });
+    results.calibration = Some(common::calibration(10.0));
     for entry in &mut results.transports {
         wsbench::calibrate::apply(entry, results.calibration.as_ref());
     }

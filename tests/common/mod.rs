@@ -58,6 +58,21 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e
 }
 
+/// A cached loopback floor of `floor_us` per message, one per write.
+pub fn calibration(floor_us: f64) -> wsbench::results::CalibrationRecord {
+    wsbench::results::CalibrationRecord {
+        date: "2026-01-01T00:00:00Z".into(),
+        source: "cache".into(),
+        connections: 1000,
+        message_bytes: 62,
+        messages_per_write: 10,
+        floor_us_per_message: floor_us,
+        floor_messages_per_s: 1e6 / floor_us * 1.5,
+        batched_us_per_message: 1.0,
+        batched_messages_per_s: 1_500_000.0,
+    }
+}
+
 /// A complete run of all four transports, with one assertion outcome.
 pub fn results() -> Results {
     Results {
