@@ -28,7 +28,7 @@ pub use router::{App, Call, bad_request, since_param};
 pub use settings::{ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
 pub use stats::ServerStats;
 
-use crate::feed::{FeedSource, Hub, HubLimits};
+use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
 use crate::transport::Transport;
 use conn::{ConnTag, CountedStream};
 
@@ -78,7 +78,10 @@ impl Server {
             listener,
             app,
             max_connections: serving.server.max_connections,
-            publisher: serving.feed.source(serving.seed),
+            publisher: serving.feed.source(&SourceContext {
+                seed: serving.seed,
+                stderr: serving.feed_stderr.map(ToOwned::to_owned),
+            }),
             shutdown_tx,
         })
     }
@@ -111,7 +114,7 @@ impl Server {
         // However this task ends (shutdown, or dropped with its runtime), publishing stops.
         let _stop_publishing = StopOnDrop(app.hub.clone());
         if let Err(error) = publisher.start(app.hub.clone()) {
-            eprintln!("wsbench serve: cannot start the publisher: {error}");
+            eprintln!("wsbench serve: cannot start the feed: {error}");
             return;
         }
         let mut shutdown = shutdown_tx.subscribe();
