@@ -137,11 +137,12 @@ fn a_program_that_does_not_exist_fails_the_run_with_its_name_and_the_os_error() 
     let failure = outcome.failure.expect("the run fails").to_string();
     assert!(
         failure.ends_with(
-            "its last output: wsbench serve: cannot start the feed: cannot start feed.command \
+            "its last output: wsbench: cannot start the feed: cannot start feed.command \
              `/nonexistent/wsbench-console`: No such file or directory (os error 2)"
         ),
         "{failure}"
     );
+    assert!(failure.starts_with("sse: the server (pid "), "{failure}");
     assert!(!outcome.results.complete);
     assert!(dir.path().join("out/results.json").exists());
 }

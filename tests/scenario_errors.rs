@@ -777,12 +777,19 @@ fn command_feed_mistakes() {
     );
     // The program sets the pace: a rate is refused, in the feed and in a sweep.
     refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nfps = 5\n",
+        4,
+        7,
+        "feed.fps",
+        "unknown key for feed kind `command`; accepted: kind, command, max_line_bytes, \
+         buffer_lines",
+    );
+    refused(
         "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nrate = 5\n",
         4,
         8,
         "feed.rate",
-        "unknown key for feed kind `command`; accepted: kind, command, max_line_bytes, \
-         buffer_lines",
+        "feed kind `command` has no rate: it publishes as things happen, at their pace",
     );
     refused(
         "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\n[sweep]\nrate = [5, 10]\n",

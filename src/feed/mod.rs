@@ -155,6 +155,15 @@ impl FeedSpec {
             })?;
         let mut params = FeedParams::new(table);
         let settings = parse(&mut params)?;
+        // Said plainly, whether the rate came from the file, `--rate` or a rate sweep.
+        if settings.rate().is_none() && table.contains_key("rate") {
+            return Err(Issue::new(
+                "feed.rate",
+                format!(
+                    "feed kind `{kind}` has no rate: it publishes as things happen, at their pace"
+                ),
+            ));
+        }
         params.finish(kind)?;
         Ok(Self {
             kind: name,
@@ -174,15 +183,6 @@ impl FeedSpec {
 
     /// The same feed at another rate (a rate sweep's point), validated like the file's.
     pub fn with_rate(&self, rate: f64) -> Result<Self, Issue> {
-        if self.rate().is_none() {
-            return Err(Issue::new(
-                "feed.rate",
-                format!(
-                    "feed kind `{}` has no rate: it publishes as things happen, at their pace",
-                    self.kind
-                ),
-            ));
-        }
         let mut table = self.table.clone();
         table.insert("rate".into(), toml::Value::Float(rate));
         Self::from_table(&table)

@@ -42,6 +42,9 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    /// The feed's source could not start (a program that cannot be run): nothing to serve.
+    #[error("cannot start the feed: {0}")]
+    Feed(std::io::Error),
 }
 
 /// A server bound to its address, not yet serving.
@@ -102,8 +105,9 @@ impl Server {
     }
 
     /// Publishes the feed and serves until the shutdown handle fires, then closes
-    /// streams and waits briefly for connections to finish.
-    pub async fn run(self) {
+    /// streams and waits briefly for connections to finish. Fails at once when the feed
+    /// cannot start.
+    pub async fn run(self) -> Result<(), ServeError> {
         let Server {
             listener,
             app,
@@ -113,10 +117,7 @@ impl Server {
         } = self;
         // However this task ends (shutdown, or dropped with its runtime), publishing stops.
         let _stop_publishing = StopOnDrop(app.hub.clone());
-        if let Err(error) = publisher.start(app.hub.clone()) {
-            eprintln!("wsbench serve: cannot start the feed: {error}");
-            return;
-        }
+        publisher.start(app.hub.clone()).map_err(ServeError::Feed)?;
         let mut shutdown = shutdown_tx.subscribe();
         let mut warned_accept = false;
         loop {
@@ -153,6 +154,7 @@ impl Server {
         while app.stats.connections_open() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        Ok(())
     }
 }
 
