@@ -286,3 +286,50 @@ fn lines_become_escaped_events_and_a_stopped_hub_kills_the_program() {
     wait_until("the program's end", || gone(pid));
     assert_eq!(hub.source_report().notes, Vec::<String>::new());
 }
+
+/// A server killed outright (SIGKILL: no chance to stop its program) still takes its
+/// program with it.
+#[test]
+fn a_killed_server_takes_its_program_with_it() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let scenario = dir.path().join("serve.toml");
+    let script = format!("echo $$ > {}; exec sleep 600", pid_file.display());
+    let mut table = toml::Table::new();
+    let mut feed = toml::Table::new();
+    feed.insert("kind".into(), "command".into());
+    feed.insert(
+        "command".into(),
+        toml::Value::Array(vec!["sh".into(), "-c".into(), script.into()]),
+    );
+    table.insert("feed".into(), feed.into());
+    std::fs::write(&scenario, toml::to_string(&table).unwrap()).unwrap();
+    let mut server = std::process::Command::new(SERVER)
+        .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(&scenario)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    wait_until("the program's pid", || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|text| text.ends_with('\n'))
+    });
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!gone(pid));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    wait_until("the program's end", || gone(pid));
+}
