@@ -1,9 +1,9 @@
-//! Runs the feed's program and publishes its lines. Three threads' worth of work on two
-//! threads: a reader stamps each line as it is read and hands it over through a bounded
-//! buffer (a full one drops the line, counted: a flood never grows the server); the
-//! supervisor publishes what the reader hands over, and kills the program when the hub
-//! stops. The supervisor spawns the program and lives as long as it does, so that the
-//! program dies with it however the server ends (see `die_with_parent`).
+//! Runs the feed's program and publishes its lines, on two threads. The reader stamps
+//! each line as it is read and hands it over through a bounded buffer (a full one drops the
+//! line, counted: a flood never grows the server). The supervisor publishes what the
+//! reader hands over, and kills the program when the hub stops; it spawned the program and
+//! lives as long as it does, so that the program dies with the server however the server
+//! ends (see `die_with_parent`).
 
 use std::fs::File;
 use std::io;
