@@ -400,7 +400,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             crate::server::termination_signal().await;
             let _ = stop.send(true);
         });
-        server.run().await;
+        server.run().await?;
         Ok(exit::OK)
     })
 }

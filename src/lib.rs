@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod calibrate;
+pub mod child;
 pub mod ci;
 pub mod cli;
 pub mod client;

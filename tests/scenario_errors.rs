@@ -723,3 +723,86 @@ kind = "ticker"
         wsbench::scenario::DEFAULT_DRAIN_LIMIT
     );
 }
+
+#[test]
+fn command_feed_mistakes() {
+    refused(
+        "[feed]\nkind = \"command\"\n",
+        1,
+        2,
+        "feed.command",
+        "is required: a program and its arguments, like [\"python3\", \"scripts/console.py\"]",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = []\n",
+        3,
+        11,
+        "feed.command",
+        "must not be empty: give a program and its arguments",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = \"python3 console.py\"\n",
+        3,
+        11,
+        "feed.command",
+        "expected an array of strings (a program and its arguments, like",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"python3\", 3]\n",
+        3,
+        23,
+        "feed.command[1]",
+        "expected a string, found integer",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"\"]\n",
+        3,
+        12,
+        "feed.command[0]",
+        "must not be an empty string",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nmax_line_bytes = 0\n",
+        4,
+        18,
+        "feed.max_line_bytes",
+        "must be 1 to 16777216, found 0",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nbuffer_lines = \"2M\"\n",
+        4,
+        16,
+        "feed.buffer_lines",
+        "must be 1 to 1000000, found 2000000",
+    );
+    // The program sets the pace: a rate is refused, in the feed and in a sweep.
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nfps = 5\n",
+        4,
+        7,
+        "feed.fps",
+        "unknown key for feed kind `command`; accepted: kind, command, max_line_bytes, \
+         buffer_lines",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nrate = 5\n",
+        4,
+        8,
+        "feed.rate",
+        "feed kind `command` has no rate: it publishes as things happen, at their pace",
+    );
+    refused(
+        "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\n[sweep]\nrate = [5, 10]\n",
+        5,
+        9,
+        "sweep.rate[0]",
+        "feed kind `command` has no rate: it publishes as things happen, at their pace",
+    );
+    let scenario = accepted("[feed]\nkind = \"command\"\ncommand = [\"cat\", \"-u\"]\n");
+    assert_eq!(scenario.feed.rate(), None);
+    assert_eq!(
+        serde_json::to_value(&scenario.feed).unwrap(),
+        serde_json::json!({"kind": "command", "command": ["cat", "-u"],
+            "max_line_bytes": 65536, "buffer_lines": 10000})
+    );
+}

@@ -104,7 +104,12 @@ pub async fn poll_loop(
                 Ok(latest) => since = Some(latest.max(since.unwrap_or(0))),
                 Err(_) => client.count_error(ErrorKind::Protocol),
             },
-            NO_CONTENT => {}
+            // Nothing yet, even without `since`: the feed is empty, so the client has
+            // everything up to seq 0. Without this, a feed that starts silent (a program
+            // yet to print) would answer its first burst with only its latest event.
+            NO_CONTENT => {
+                since.get_or_insert(0);
+            }
             GONE => {
                 // Fell out of the history: start again from the latest.
                 client.count_error(ErrorKind::Status);

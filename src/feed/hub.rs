@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
+use super::source_report::SourceReport;
 use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
@@ -108,6 +109,8 @@ pub struct Hub {
     latest: watch::Sender<u64>,
     /// Where messages clients send go, once a source takes them (a chat).
     inbox: Mutex<Option<mpsc::Sender<ClientMessage>>>,
+    /// What a source publishing as things happen says about its input.
+    source_report: Mutex<SourceReport>,
 }
 
 /// A message a client sent on its connection, for a source that publishes what clients
@@ -144,6 +147,7 @@ impl Hub {
             stream,
             latest: watch::channel(0).0,
             inbox: Mutex::new(None),
+            source_report: Mutex::new(SourceReport::default()),
         })
     }
 
@@ -162,6 +166,18 @@ impl Hub {
         inbox
             .as_ref()
             .is_some_and(|tx| tx.try_send(message).is_ok())
+    }
+
+    /// Updates what the source reports about its input (lines dropped or refused, notes).
+    pub fn report_source(&self, update: impl FnOnce(&mut SourceReport)) {
+        update(&mut self.source_report.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    pub fn source_report(&self) -> SourceReport {
+        self.source_report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn semantics(&self) -> Semantics {

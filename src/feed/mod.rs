@@ -1,14 +1,17 @@
 //! What is published: feed kinds (one file each), the seeded generator and the hub that
 //! stamps, serialises once and fans events out to every transport.
 
+mod command;
 mod hub;
 mod params;
 mod publisher;
 pub mod rng;
+mod source_report;
 mod ticker;
 mod tickets;
 mod window_log;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,7 @@ pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
+pub use source_report::SourceReport;
 pub use window_log::Window;
 
 use crate::issue::Issue;
@@ -58,17 +62,27 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         None
     }
 
-    /// The source that publishes this feed into a hub, seeded: by default on a schedule,
-    /// from the generator at the rate.
-    fn source(&self, seed: u64) -> Box<dyn FeedSource> {
+    /// The source that publishes this feed into a hub: by default on a schedule, from the
+    /// generator at the rate, seeded.
+    fn source(&self, context: &SourceContext) -> Box<dyn FeedSource> {
         match (self.generator(), self.rate()) {
-            (Some(generator), Some(rate)) => Box::new(Publisher::new(generator, rate, seed)),
+            (Some(generator), Some(rate)) => {
+                Box::new(Publisher::new(generator, rate, context.seed))
+            }
             _ => unreachable!("a feed kind without a schedule names its own source"),
         }
     }
 
     /// The settings as run, for results (`kind` is added by the caller).
     fn to_json(&self) -> serde_json::Value;
+}
+
+/// What a server tells the source it makes: the run's seed, and where a program the feed
+/// runs writes its stderr (`None`: the server's own stderr).
+#[derive(Debug, Clone, Default)]
+pub struct SourceContext {
+    pub seed: u64,
+    pub stderr: Option<PathBuf>,
 }
 
 /// Publishes a feed into a hub by itself until the hub stops: on a schedule (ticker,
@@ -86,6 +100,9 @@ const KINDS: &[(&str, ParseKind)] = &[
     }),
     ("tickets", |p| {
         Ok(Arc::new(tickets::TicketsSpec::from_params(p)?))
+    }),
+    ("command", |p| {
+        Ok(Arc::new(command::CommandSpec::from_params(p)?))
     }),
 ];
 
@@ -138,6 +155,15 @@ impl FeedSpec {
             })?;
         let mut params = FeedParams::new(table);
         let settings = parse(&mut params)?;
+        // Said plainly, whether the rate came from the file, `--rate` or a rate sweep.
+        if settings.rate().is_none() && table.contains_key("rate") {
+            return Err(Issue::new(
+                "feed.rate",
+                format!(
+                    "feed kind `{kind}` has no rate: it publishes as things happen, at their pace"
+                ),
+            ));
+        }
         params.finish(kind)?;
         Ok(Self {
             kind: name,
@@ -176,9 +202,9 @@ impl FeedSpec {
         self.settings.generator()
     }
 
-    /// The source that publishes this feed, seeded.
-    pub fn source(&self, seed: u64) -> Box<dyn FeedSource> {
-        self.settings.source(seed)
+    /// The source that publishes this feed.
+    pub fn source(&self, context: &SourceContext) -> Box<dyn FeedSource> {
+        self.settings.source(context)
     }
 }
 

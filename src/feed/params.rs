@@ -80,6 +80,47 @@ impl<'a> FeedParams<'a> {
         Ok(value)
     }
 
+    /// A required, non-empty list of non-empty strings (a program and its arguments).
+    pub fn words(&mut self, name: &'static str, what: &str) -> Result<Vec<String>, Issue> {
+        self.accepted.push(name);
+        let items = match self.table.get(name) {
+            Some(toml::Value::Array(items)) if !items.is_empty() => items,
+            Some(toml::Value::Array(_)) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!("must not be empty: give {what}"),
+                ));
+            }
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!(
+                        "expected an array of strings ({what}), found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+            None => {
+                return Err(Issue::new(Self::key(name), format!("is required: {what}")));
+            }
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                toml::Value::String(s) if !s.is_empty() => Ok(s.clone()),
+                toml::Value::String(_) => Err(Issue::new(
+                    format!("{}[{i}]", Self::key(name)),
+                    "must not be an empty string",
+                )),
+                other => Err(Issue::new(
+                    format!("{}[{i}]", Self::key(name)),
+                    format!("expected a string, found {}", other.type_str()),
+                )),
+            })
+            .collect()
+    }
+
     /// Fails on any key the kind did not read.
     pub fn finish(self, kind: &str) -> Result<(), Issue> {
         match self

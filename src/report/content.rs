@@ -149,6 +149,13 @@ fn scenario_num(results: &Results, pointer: &str) -> Option<f64> {
     results.scenario.pointer(pointer).and_then(Value::as_f64)
 }
 
+/// A command feed's program and arguments, space-separated.
+fn program(results: &Results) -> Option<String> {
+    let words = results.scenario.pointer("/feed/command")?.as_array()?;
+    let words: Vec<&str> = words.iter().filter_map(Value::as_str).collect();
+    Some(words.join(" "))
+}
+
 fn header(results: &Results) -> Vec<Block> {
     let name = scenario_str(results, "/name").unwrap_or("scenario");
     let mut blocks = vec![Block::Heading(1, format!("wsbench report: {name}"))];
@@ -169,7 +176,11 @@ fn header(results: &Results) -> Vec<Block> {
         scenario_num(results, "/feed/rate"),
     ) {
         (Some(kind), Some(rate)) => format!("{kind}, {} events/s", number(rate)),
-        (Some(kind), None) => kind.to_string(),
+        // A feed without a rate publishes a program's output: the program sets the pace.
+        (Some(kind), None) => match program(results) {
+            Some(program) => format!("{kind} ({program}), at the program's pace"),
+            None => kind.to_string(),
+        },
         _ => "—".into(),
     };
     row("Feed", feed);

@@ -388,18 +388,54 @@ pub fn figure_warnings(result: &TransportResult) -> Vec<String> {
     warnings
 }
 
-/// A publisher that fell behind its schedule during the window: its late events carry
-/// their intended instants, so the delay is in every transport's latency, not the transport's.
-pub fn publisher_warning(stats: &StatsReply, transport: Transport) -> Option<String> {
+/// A publisher that fell behind during the window: its late events carry their intended
+/// instants, so the delay is in every transport's latency, not the transport's. A feed on a
+/// `scheduled` rate falls behind its schedule; one published as things happen (a program's
+/// output) behind the instants its lines were read.
+pub fn publisher_warning(
+    stats: &StatsReply,
+    transport: Transport,
+    scheduled: bool,
+) -> Option<String> {
     let window = stats.window.as_ref()?;
     let late = window.late_events.filter(|&late| late > 0)?;
+    let behind = if scheduled {
+        "its schedule"
+    } else {
+        "the instants its input was read"
+    };
     Some(format!(
-        "{transport}: the server's publisher fell behind its schedule: {late} of {} window events \
+        "{transport}: the server's publisher fell behind {behind}: {late} of {} window events \
          went out more than {} ms late (worst {:.1} ms); that delay is in the latency figures",
         window.events.unwrap_or(0),
         crate::feed::LATE_TOLERANCE.as_millis(),
         window.max_late_us.unwrap_or(0) as f64 / 1000.0
     ))
+}
+
+/// What the feed's source reported (a program that ended, lines it refused or dropped),
+/// one warning each: a feed that published less than it was given is never silent.
+pub fn source_warnings(stats: &StatsReply, transport: Transport) -> Vec<String> {
+    let publisher = &stats.publisher;
+    let mut warnings: Vec<String> = publisher
+        .source_notes
+        .iter()
+        .map(|note| format!("{transport}: {note}"))
+        .collect();
+    if publisher.skipped_at_source > 0 {
+        warnings.push(format!(
+            "{transport}: lines of the feed's program refused (not published): {}",
+            publisher.skipped_at_source
+        ));
+    }
+    if publisher.dropped_at_source > 0 {
+        warnings.push(format!(
+            "{transport}: lines of the feed's program dropped at the source (written faster \
+             than the server published them): {}",
+            publisher.dropped_at_source
+        ));
+    }
+    warnings
 }
 
 pub fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
@@ -695,14 +731,21 @@ mod tests {
         window.late_events = Some(3);
         window.max_late_us = Some(12_500);
         assert_eq!(
-            publisher_warning(&stats, sse()).as_deref(),
+            publisher_warning(&stats, sse(), true).as_deref(),
             Some(
                 "sse: the server's publisher fell behind its schedule: 3 of 100 window events \
                  went out more than 5 ms late (worst 12.5 ms); that delay is in the latency figures"
             )
         );
+        assert!(
+            publisher_warning(&stats, sse(), false)
+                .unwrap()
+                .starts_with(
+                    "sse: the server's publisher fell behind the instants its input was read: 3"
+                )
+        );
         stats.window.as_mut().unwrap().late_events = Some(0);
-        assert_eq!(publisher_warning(&stats, sse()), None);
+        assert_eq!(publisher_warning(&stats, sse(), true), None);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::figures::{Collected, figure_warnings, fill, histogram_log, publisher_warning};
+use super::figures::{
+    Collected, figure_warnings, fill, histogram_log, publisher_warning, source_warnings,
+};
 use super::observe::RunObserver;
 use super::progress::Phase;
 use super::target::Target;
@@ -221,7 +223,9 @@ async fn drive(
     result.generator_saturated = !generator_limits.is_empty();
     result.generator_saturation = generator_limits.iter().map(|l| l.to_string()).collect();
     warnings.extend(figure_warnings(&result));
-    warnings.extend(publisher_warning(&stats, transport));
+    let scheduled = scenario.feed.rate().is_some();
+    warnings.extend(publisher_warning(&stats, transport, scheduled));
+    warnings.extend(source_warnings(&stats, transport));
     let hlog = histogram_log(started_unix_s, &output.recorder)?;
     Ok(Measured {
         result,

@@ -218,8 +218,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 }
                 continue;
             }
+            let log_name = log_name(transport, *value, round, repeat);
+            // The feed's program (if it runs one) writes its stderr beside the results.
+            let mut served = point.clone();
+            served.feed_stderr = Some(dir_path.join(stderr_name(&log_name)));
             let measured = match measure::measure::<MatchedServer>(
-                point, transport, &exe, &observers, &signals,
+                &served, transport, &exe, &observers, &signals,
             )
             .await
             {
@@ -234,7 +238,6 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             crate::calibrate::apply(&mut result, results.calibration.as_ref());
             result.sweep_value = *value;
             sweep_stop.record(&result);
-            let log_name = log_name(transport, *value, round, repeat);
             result.histogram_log = Some(log_name.clone());
             results.warnings.extend(measured.warnings);
             let order = point
@@ -304,6 +307,12 @@ fn log_name(transport: Transport, value: Option<f64>, round: u32, repeat: u32) -
         name.push_str(&format!("-r{round}"));
     }
     name + ".hlog"
+}
+
+/// `sse.stderr.log` for `sse.hlog`: where the feed's program writes its stderr.
+fn stderr_name(log_name: &str) -> String {
+    let stem = log_name.strip_suffix(".hlog").unwrap_or(log_name);
+    format!("{stem}{}", output::FEED_STDERR_SUFFIX)
 }
 
 /// The scenario at each sweep point (or once, without a sweep).

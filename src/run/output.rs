@@ -146,6 +146,9 @@ fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
     )))
 }
 
+/// The end of the name of a file holding a feed program's stderr for one transport's run.
+pub const FEED_STDERR_SUFFIX: &str = ".stderr.log";
+
 /// The files `wsbench run` and `wsbench report` write that are present in `dir`; the lock
 /// is not among them (the caller holds it).
 fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
@@ -156,6 +159,7 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
     let top = |name: &str| {
         exported.iter().any(|e| e == name)
             || name.ends_with(".hlog")
+            || name.ends_with(FEED_STDERR_SUFFIX)
             || [MARKDOWN_FILE, HTML_FILE].contains(&name)
     };
     let chart = |name: &str| {

@@ -58,6 +58,11 @@ pub struct Scenario {
     pub cpus: Option<crate::placement::Placement>,
     #[serde(rename = "assert", skip_serializing_if = "Vec::is_empty", default)]
     pub asserts: Vec<AssertSpec>,
+    /// Where a program the feed runs (`kind = "command"`) writes its stderr: set by `wsbench
+    /// run` for each server it starts, to a file in the results directory; never read from a
+    /// scenario file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub feed_stderr: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +147,7 @@ impl Scenario {
             seed: self.seed,
             server: &self.server,
             transport: &self.transport,
+            feed_stderr: self.feed_stderr.as_deref(),
         }
     }
 

@@ -104,6 +104,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         sweep,
         cpus,
         asserts,
+        feed_stderr: None,
     })
 }
 

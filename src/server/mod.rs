@@ -28,7 +28,7 @@ pub use router::{App, Call, bad_request, since_param};
 pub use settings::{ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
 pub use stats::ServerStats;
 
-use crate::feed::{FeedSource, Hub, HubLimits};
+use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
 use crate::transport::Transport;
 use conn::{ConnTag, CountedStream};
 
@@ -42,6 +42,9 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    /// The feed's source could not start (a program that cannot be run): nothing to serve.
+    #[error("cannot start the feed: {0}")]
+    Feed(std::io::Error),
 }
 
 /// A server bound to its address, not yet serving.
@@ -78,7 +81,10 @@ impl Server {
             listener,
             app,
             max_connections: serving.server.max_connections,
-            publisher: serving.feed.source(serving.seed),
+            publisher: serving.feed.source(&SourceContext {
+                seed: serving.seed,
+                stderr: serving.feed_stderr.map(ToOwned::to_owned),
+            }),
             shutdown_tx,
         })
     }
@@ -99,8 +105,9 @@ impl Server {
     }
 
     /// Publishes the feed and serves until the shutdown handle fires, then closes
-    /// streams and waits briefly for connections to finish.
-    pub async fn run(self) {
+    /// streams and waits briefly for connections to finish. Fails at once when the feed
+    /// cannot start.
+    pub async fn run(self) -> Result<(), ServeError> {
         let Server {
             listener,
             app,
@@ -110,10 +117,7 @@ impl Server {
         } = self;
         // However this task ends (shutdown, or dropped with its runtime), publishing stops.
         let _stop_publishing = StopOnDrop(app.hub.clone());
-        if let Err(error) = publisher.start(app.hub.clone()) {
-            eprintln!("wsbench serve: cannot start the publisher: {error}");
-            return;
-        }
+        publisher.start(app.hub.clone()).map_err(ServeError::Feed)?;
         let mut shutdown = shutdown_tx.subscribe();
         let mut warned_accept = false;
         loop {
@@ -150,6 +154,7 @@ impl Server {
         while app.stats.connections_open() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        Ok(())
     }
 }
 

@@ -136,6 +136,7 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
         (Err(e), _) | (_, Err(e)) => return response::error(StatusCode::BAD_REQUEST, &e),
     };
     let mut body = app.stats.reply(app.hub.last_seq(), app.hub.schedule());
+    app.hub.source_report().fill(&mut body.publisher);
     body.window = window.map(|(from, to)| window_stats(app.hub.window(from, to)));
     reply(&body)
 }

@@ -1,5 +1,6 @@
 //! What the matched server is told: its own settings, and what it serves.
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,8 @@ pub struct Serving<'a> {
     pub seed: u64,
     pub server: &'a ServerSettings,
     pub transport: &'a TransportSettings,
+    /// Where a program the feed runs writes its stderr; `None`: the server's own stderr.
+    pub feed_stderr: Option<&'a Path>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -88,6 +88,7 @@ impl ServerStats {
                 late_events: schedule.late_events,
                 max_late_us: schedule.max_late_us,
                 late_tolerance_us: LATE_TOLERANCE.as_micros() as u64,
+                ..Default::default()
             },
             transports: Transport::ALL
                 .into_iter()

@@ -40,6 +40,15 @@ pub struct PublisherStats {
     pub late_events: u64,
     pub max_late_us: u64,
     pub late_tolerance_us: u64,
+    /// A feed published as things happen (a program's output): lines read but dropped
+    /// because the server published slower than they came, since the start.
+    pub dropped_at_source: u64,
+    /// Lines the source refused (not UTF-8, over the length limit), since the start.
+    pub skipped_at_source: u64,
+    /// What the source reported in words (a program that ended, a refused line), oldest
+    /// first, bounded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_notes: Vec<String>,
 }
 
 /// One transport's counters (or the `other` slot's).

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -15,6 +14,7 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use super::{RunError, Target};
+use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{Dialect, Wsbench};
 use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
@@ -122,6 +122,7 @@ impl MatchedServer {
             _ => {
                 server.kill();
                 let status = tokio::time::timeout(Duration::from_secs(2), server.exited()).await;
+                server.output.settle().await;
                 Err(start_error(format!(
                     "did not print its address within {}s (first line: {:?}; {}; output: {})",
                     START_TIMEOUT.as_secs(),
@@ -259,6 +260,7 @@ impl Target for MatchedServer {
 
     async fn died(&self, transport: &str) -> RunError {
         let status = self.exited().await;
+        self.output.settle().await;
         self.exited_error(transport, &status)
     }
 
@@ -267,61 +269,19 @@ impl Target for MatchedServer {
     }
 }
 
-/// In the child before exec: a server must never outlive the run that started it, even
-/// when the run is killed with SIGKILL and cannot stop it.
-fn die_with_parent(parent: u32) -> std::io::Result<()> {
-    // SAFETY: prctl and getppid are async-signal-safe.
-    unsafe {
-        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // The parent may have died before prctl took effect.
-        if libc::getppid() as u32 != parent {
-            return Err(std::io::Error::other(
-                "the parent exited before the server started",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// "exited with status 1", "was killed by signal 9 (SIGKILL)".
-pub fn describe_exit(status: &ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exited with status {code}");
-    }
-    match status.signal() {
-        Some(signal) => format!("was killed by signal {signal} ({})", signal_name(signal)),
-        None => format!("ended ({status})"),
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGTERM => "SIGTERM",
-        _ => "another signal",
-    }
-}
-
 /// The last lines the child wrote, read as they come: an unread pipe would block a
 /// server that writes much, and the lines explain a server that dies.
 #[derive(Clone, Default)]
-struct OutputTail(Arc<Mutex<VecDeque<String>>>);
+struct OutputTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    /// The tasks reading the streams: a dead child's last words arrive after its exit.
+    readers: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
 
 impl OutputTail {
     fn collect(&self, stream: impl AsyncRead + Unpin + Send + 'static) {
-        let tail = self.0.clone();
-        tokio::spawn(async move {
+        let tail = self.lines.clone();
+        let reader = tokio::spawn(async move {
             let mut lines = BufReader::new(stream).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
@@ -331,10 +291,26 @@ impl OutputTail {
                 tail.push_back(line);
             }
         });
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reader);
+    }
+
+    /// Waits (briefly: a grandchild may hold the streams open) until the streams of an
+    /// exited child are read to their end, so that the tail holds its last words.
+    async fn settle(&self) {
+        let readers = std::mem::take(&mut *self.readers.lock().unwrap_or_else(|e| e.into_inner()));
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            for reader in readers {
+                let _ = reader.await;
+            }
+        })
+        .await;
     }
 
     fn text(&self) -> String {
-        let tail = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let tail = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         if tail.is_empty() {
             "none".into()
         } else {
