@@ -276,11 +276,7 @@ fn lines_become_escaped_events_and_a_stopped_hub_kills_the_program() {
     assert_eq!(json["line"], "say \"hi\"\\\ttab");
     assert_eq!(json["seq"], 1);
     assert!(json["ts"].as_u64().unwrap() > 0);
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = read_pid(&pid_file);
     assert!(!gone(pid));
     hub.stop();
     wait_until("the program's end", || gone(pid));
@@ -323,13 +319,18 @@ fn a_killed_server_takes_its_program_with_it() {
     wait_until("the program's pid", || {
         std::fs::read_to_string(&pid_file).is_ok_and(|text| text.ends_with('\n'))
     });
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = read_pid(&pid_file);
     assert!(!gone(pid));
     server.kill().unwrap();
     server.wait().unwrap();
     wait_until("the program's end", || gone(pid));
+}
+
+/// The pid a test program wrote to `file`.
+fn read_pid(file: &std::path::Path) -> u32 {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
