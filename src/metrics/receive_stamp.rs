@@ -22,10 +22,9 @@ use tokio::net::TcpStream;
 /// and the client that decodes its bytes.
 ///
 /// Reading it when a message has just been decoded gives the stamp of the read that
-/// completed that message: hyper and tungstenite hand out what they already buffered
-/// before they read again (hyper's body channel holds one chunk, and its connection does
-/// not read more body until the client took it), so the latest read is the one that brought
-/// the message's last byte, or an earlier one whose bytes held it whole.
+/// completed that message: the clients' decoders (`client::http1`, the WebSocket frame
+/// decoder) hand out every complete message a read brought before they read again, so the
+/// latest read is the one that brought the message's last byte.
 #[derive(Debug, Clone, Default)]
 pub struct ReceiveStamp(Arc<AtomicU64>);
 
