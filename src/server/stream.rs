@@ -32,13 +32,6 @@ pub enum Next {
     End,
 }
 
-/// Events to write together, with one syscall, in order; then what ended the gathering
-/// early, if anything (`Lagged` or `End`), to act on once they are written.
-pub struct Batch {
-    pub events: Vec<Arc<Event>>,
-    pub then: Option<Next>,
-}
-
 /// Most events one batch gathers: about 8 KiB of ticker events, which both transports'
 /// write buffers (16 KiB) take whole, so that a batch is one write; a resumed backlog of
 /// thousands is written a batch at a time instead of buffered whole.
@@ -108,27 +101,29 @@ impl EventStream {
         }
     }
 
-    /// `first` and what follows it to be written together: every event already at hand,
-    /// and with `server.coalesce` those that arrive within that delay of the call, up to
-    /// `MAX_BATCH`. A slow consumer or the end stops the gathering early (`then`).
-    pub async fn gather(&mut self, first: Arc<Event>) -> Batch {
-        let mut events = vec![first];
+    /// Fills `events` (emptied first; kept by the caller from batch to batch, so that no
+    /// event costs an allocation) with `first` and what follows it, to be written together
+    /// with one syscall: every event already at hand, and with `server.coalesce` those that
+    /// arrive within that delay of the call, up to `MAX_BATCH`. Returns what stopped the
+    /// gathering early, if anything: a slow consumer (`Lagged`) or the end.
+    pub async fn gather(
+        &mut self,
+        first: Arc<Event>,
+        events: &mut VecDeque<Arc<Event>>,
+    ) -> Option<Next> {
+        events.clear();
+        events.push_back(first);
         let deadline = Instant::now() + self.coalesce;
         loop {
             while events.len() < MAX_BATCH {
                 match self.ready() {
-                    Some(Next::Event(event)) => events.push(event),
-                    Some(then) => {
-                        return Batch {
-                            events,
-                            then: Some(then),
-                        };
-                    }
+                    Some(Next::Event(event)) => events.push_back(event),
+                    Some(then) => return Some(then),
                     None => break,
                 }
             }
             if events.len() >= MAX_BATCH || self.coalesce.is_zero() {
-                return Batch { events, then: None };
+                return None;
             }
             let then = tokio::select! {
                 received = self.live.recv() => match received {
@@ -142,7 +137,7 @@ impl EventStream {
                 () = tokio::time::sleep_until(deadline) => None,
                 _ = self.shutdown.changed() => Some(Next::End),
             };
-            return Batch { events, then };
+            return then;
         }
     }
 

@@ -77,9 +77,7 @@ impl EventBody {
         };
         match next {
             Next::Event(first) => {
-                let batch = self.stream.gather(first).await;
-                self.batch = batch.events.into();
-                self.then = batch.then;
+                self.then = self.stream.gather(first, &mut self.batch).await;
                 let event = self.batch.pop_front()?;
                 Some(Ok(self.frame(&event)))
             }

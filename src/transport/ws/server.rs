@@ -2,6 +2,7 @@
 //! event's bytes are shared with every other connection; only the 2-4 byte frame header
 //! is per send.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,7 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
         Ok(stream) => Session {
             stream,
             slot: transport.index(),
+            batch: VecDeque::new(),
         },
         Err(refusal) => return *refusal,
     };
@@ -137,6 +139,8 @@ struct Session {
     stream: EventStream,
     /// The transport's index, where events cache their text.
     slot: usize,
+    /// The events being written together, kept from batch to batch.
+    batch: VecDeque<Arc<Event>>,
 }
 
 type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
@@ -190,14 +194,14 @@ impl Session {
         socket: &mut Socket,
         first: Arc<Event>,
     ) -> Result<Option<Next>, ()> {
-        let batch = self.stream.gather(first).await;
-        for event in &batch.events {
+        let then = self.stream.gather(first, &mut self.batch).await;
+        for event in &self.batch {
             let text = event.encoded(self.slot, encode).cloned();
             let text = text.unwrap_or_else(|| encode(event));
             // `feed` only buffers (up to the 16 KiB write buffer): the flush writes them all.
             socket.feed(Message::Text(text)).await.map_err(drop)?;
         }
         socket.flush().await.map_err(drop)?;
-        Ok(batch.then)
+        Ok(then)
     }
 }
