@@ -83,6 +83,7 @@ fn entry(
             stats,
             final_state: None,
             tallies,
+            topic_of: &|_| None,
             recorder,
             probes: answers,
         },

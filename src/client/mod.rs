@@ -29,7 +29,7 @@ pub use recorder::Recorder;
 pub use stop::StopSignal;
 
 use crate::dialect::Dialect;
-use crate::feed::wall_clock_ns;
+use crate::feed::{FeedSpec, wall_clock_ns};
 use crate::metrics::latency;
 use crate::metrics::probe::{self, Segments, SocketProbe};
 use crate::metrics::sequence::{Arrival, SeqSet};
@@ -53,11 +53,18 @@ pub struct Plan {
     pub seed: u64,
     /// Reads the TCP segments of each client socket over the window.
     pub sockets: Arc<dyn SocketProbe>,
+    /// The feed: which topic each client subscribes to, for a feed with topics.
+    pub feed: FeedSpec,
+    /// Clients in the run, for the feed's share of them into topics.
+    pub clients: u64,
 }
 
 /// What one client saw, kept until the end when the window's seq range is known.
 #[derive(Default)]
 pub struct Tally {
+    pub client: u64,
+    /// The topic it subscribed to, for a feed with topics: its seqs are that topic's.
+    pub topic: Option<Arc<str>>,
     pub seqs: SeqSet,
     /// State feeds: the latest seq per key.
     pub view: Option<StateView>,
@@ -88,12 +95,15 @@ impl Client {
         control: Arc<RunControl>,
     ) -> Self {
         let view = plan.key_field.map(|_| StateView::new());
+        let topic = plan.feed.client_topic(id, plan.clients).map(Arc::from);
         Self {
             id,
             plan,
             recorder,
             control,
             tally: Tally {
+                client: id,
+                topic,
                 seqs: SeqSet::new(),
                 view,
                 behind_at_stop: false,
@@ -113,6 +123,16 @@ impl Client {
         if !self.connected {
             self.connected = true;
             self.control.connected.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// The query its requests carry beside `since`: the transport's own `extra`
+    /// (`timeout_ms=...`, or empty) and its topic, for a feed with topics.
+    pub fn query(&self, extra: &str) -> String {
+        match (&self.tally.topic, extra) {
+            (None, _) => extra.to_string(),
+            (Some(topic), "") => format!("topic={topic}"),
+            (Some(topic), extra) => format!("{extra}&topic={topic}"),
         }
     }
 

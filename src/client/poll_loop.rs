@@ -33,7 +33,8 @@ pub async fn poll_loop(
 ) -> Tally {
     let mut stop = client.control.stop_signal();
     let plan = client.plan.clone();
-    let mut template = RequestTemplate::new(plan.path, &request.query, &plan.headers);
+    let query = client.query(&request.query);
+    let mut template = RequestTemplate::new(plan.path, &query, &plan.headers);
     let mut connection: Option<HttpConnection> = None;
     let mut since: Option<u64> = None;
     // One answer's body at a time, in a buffer kept from answer to answer.

@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
 use super::source_report::SourceReport;
+use super::topics::{TopicError, TopicLimits, Topics};
 use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
@@ -111,6 +112,8 @@ pub struct Hub {
     inbox: Mutex<Option<mpsc::Sender<ClientMessage>>>,
     /// What a source publishing as things happen says about its input.
     source_report: Mutex<SourceReport>,
+    /// A feed with topics: one small hub per topic. This hub then publishes nothing itself.
+    topics: Option<Topics>,
 }
 
 /// A message a client sent on its connection, for a source that publishes what clients
@@ -124,14 +127,42 @@ pub struct ClientMessage {
 
 impl Hub {
     pub fn new(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
+        Arc::new(Self::build(
+            semantics,
+            limits,
+            WindowLog::new(limits.window_log),
+            None,
+        ))
+    }
+
+    /// The hub of a feed with topics: `limits` bound this hub, `topics` each topic's.
+    pub fn with_topics(semantics: Semantics, limits: HubLimits, topics: TopicLimits) -> Arc<Self> {
+        let topics = Topics::new(semantics, topics, limits.encodings);
+        let log = WindowLog::new(limits.window_log);
+        Arc::new(Self::build(semantics, limits, log, Some(topics)))
+    }
+
+    /// One topic's hub: its window log grows as it is used, since most topics of a feed
+    /// with thousands stay small.
+    pub(super) fn for_topic(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
+        let log = WindowLog::untouched(limits.window_log);
+        Arc::new(Self::build(semantics, limits, log, None))
+    }
+
+    fn build(
+        semantics: Semantics,
+        limits: HubLimits,
+        window_log: WindowLog,
+        topics: Option<Topics>,
+    ) -> Self {
         let HubLimits {
             history,
             max_lag,
-            window_log,
             encodings,
+            ..
         } = limits;
         let (stream, _) = broadcast::channel(max_lag.max(1));
-        Arc::new(Self {
+        Self {
             semantics,
             state: RwLock::new(HubState {
                 encodings,
@@ -139,7 +170,7 @@ impl Hub {
                 history: history.max(1),
                 by_key: HashMap::new(),
                 latest_by_seq: BTreeMap::new(),
-                window_log: WindowLog::new(window_log),
+                window_log,
                 schedule: Schedule::default(),
                 last_seq: 0,
                 stopped: false,
@@ -148,7 +179,47 @@ impl Hub {
             latest: watch::channel(0).0,
             inbox: Mutex::new(None),
             source_report: Mutex::new(SourceReport::default()),
-        })
+            topics,
+        }
+    }
+
+    pub fn has_topics(&self) -> bool {
+        self.topics.is_some()
+    }
+
+    /// The hub of topic `name`, made on first use: what a source publishes to.
+    pub fn topic(&self, name: &str) -> Result<Arc<Hub>, TopicError> {
+        self.topics
+            .as_ref()
+            .ok_or(TopicError::NoTopics)?
+            .get(name, false)
+    }
+
+    /// The hub of topic `name` for a client that names it (`?topic=`); the source hears of
+    /// the topic when this client is the first.
+    pub fn client_topic(&self, name: &str) -> Result<Arc<Hub>, TopicError> {
+        self.topics
+            .as_ref()
+            .ok_or(TopicError::NoTopics)?
+            .get(name, true)
+    }
+
+    /// The topics clients open from now on (first namings), for the feed's source; `None`
+    /// for a feed without topics. A later call takes them over.
+    pub fn opened_topics(&self) -> Option<mpsc::UnboundedReceiver<Arc<str>>> {
+        self.topics.as_ref().map(Topics::opened)
+    }
+
+    /// Each topic's window, for the topics that published in it (or cannot say), by name.
+    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Vec<(Arc<str>, Window)> {
+        self.topics
+            .as_ref()
+            .map_or_else(Vec::new, |topics| topics.windows(from_ns, to_ns))
+    }
+
+    /// Topics held, and the events published on all of them.
+    pub fn topic_totals(&self) -> (usize, u64) {
+        self.topics.as_ref().map_or((0, 0), Topics::totals)
     }
 
     /// The messages clients send from now on, for the feed's source to publish from; up to
@@ -239,11 +310,16 @@ impl Hub {
         Some(event)
     }
 
-    /// Stops publishing for good and returns the last seq published.
+    /// Stops publishing for good (on every topic too) and returns the last seq published.
     pub fn stop(&self) -> u64 {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.stopped = true;
-        state.last_seq
+        let last_seq = state.last_seq;
+        drop(state);
+        if let Some(topics) = &self.topics {
+            topics.stop();
+        }
+        last_seq
     }
 
     pub fn is_stopped(&self) -> bool {
@@ -299,6 +375,9 @@ impl Hub {
     /// Marks a window's start while its events are recent, so that the window can be
     /// counted however long it lasts.
     pub fn mark_window_start(&self, at_ns: u64) -> Result<(), TooOld> {
+        if let Some(topics) = &self.topics {
+            topics.mark_window_start(at_ns);
+        }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.window_log.mark(at_ns)
     }

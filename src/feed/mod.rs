@@ -9,6 +9,7 @@ pub mod rng;
 mod source_report;
 mod ticker;
 mod tickets;
+mod topics;
 mod window_log;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
 pub use source_report::SourceReport;
+pub use topics::{MAX_TOPIC_LEN, TopicError, TopicLimits};
 pub use window_log::Window;
 
 use crate::issue::Issue;
@@ -71,6 +73,17 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
             }
             _ => unreachable!("a feed kind without a schedule names its own source"),
         }
+    }
+
+    /// For a feed published to topics (a chat's rooms, each user's notifications): what
+    /// each topic may keep. `None`: one feed for every client.
+    fn topics(&self) -> Option<TopicLimits> {
+        None
+    }
+
+    /// The topic client `id` of `clients` subscribes to, for a feed with topics.
+    fn client_topic(&self, _id: u64, _clients: u64) -> Option<String> {
+        None
     }
 
     /// The settings as run, for results (`kind` is added by the caller).
@@ -200,6 +213,16 @@ impl FeedSpec {
     /// A fresh generator of the events, for a feed published on a schedule.
     pub fn generator(&self) -> Option<Box<dyn FeedKind>> {
         self.settings.generator()
+    }
+
+    /// What each topic may keep, for a feed published to topics.
+    pub fn topics(&self) -> Option<TopicLimits> {
+        self.settings.topics()
+    }
+
+    /// The topic client `id` of `clients` subscribes to, for a feed with topics.
+    pub fn client_topic(&self, id: u64, clients: u64) -> Option<String> {
+        self.settings.client_topic(id, clients)
     }
 
     /// The source that publishes this feed.

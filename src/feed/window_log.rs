@@ -66,9 +66,23 @@ pub struct TooOld {
 impl WindowLog {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
+        Self::with_rings(
+            touched(capacity, u64::MAX),
+            touched(capacity, u32::MAX),
+            capacity,
+        )
+    }
+
+    /// A log that takes memory as it fills, up to `capacity`: for the many small logs of a
+    /// feed with topics, whose memory should follow what they hold.
+    pub fn untouched(capacity: usize) -> Self {
+        Self::with_rings(VecDeque::new(), VecDeque::new(), capacity.max(1))
+    }
+
+    fn with_rings(ts: VecDeque<u64>, late_us: VecDeque<u32>, capacity: usize) -> Self {
         Self {
-            ts: touched(capacity, u64::MAX),
-            late_us: touched(capacity, u32::MAX),
+            ts,
+            late_us,
             capacity,
             oldest_seq: 1,
             evicted_ts: None,

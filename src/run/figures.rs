@@ -12,7 +12,7 @@ use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
 use crate::transport::Transport;
-use crate::wire::StatsReply;
+use crate::wire::{StatsReply, WindowStats};
 
 /// What one transport's run collected, before it is turned into figures.
 pub struct Collected<'a> {
@@ -27,6 +27,9 @@ pub struct Collected<'a> {
     /// State feeds: the latest seq per key after the drain.
     pub final_state: Option<&'a HashMap<String, u64>>,
     pub tallies: &'a [Tally],
+    /// A feed with topics: the topic client `id` subscribed to (for those that never
+    /// reported, whose tallies are missing).
+    pub topic_of: &'a dyn Fn(u64) -> Option<String>,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
 }
@@ -42,19 +45,18 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         stats,
         final_state,
         tallies,
+        topic_of,
         recorder,
         probes,
     } = collected;
     let mut gaps = Gaps::default();
     let window_s = result.window_s;
-    result.events = events(
-        stats,
+    let clients = Clients {
+        count: result.clients,
         tallies,
-        result.clients,
-        final_state,
-        recorder,
-        &mut gaps,
-    );
+        topic_of,
+    };
+    result.events = events(stats, &clients, final_state, recorder, &mut gaps);
     latencies(result, recorder, &mut gaps);
     if final_state.is_some() {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
@@ -141,14 +143,48 @@ pub const NOTHING_DELIVERED: &str = "no event was delivered in the window";
 /// The reason given when the target cannot say which events it published in the window.
 pub const NO_WINDOW: &str = "the server cannot say which events it published in the window";
 
+/// What the clients saw, and which topic each asked for.
+struct Clients<'a> {
+    count: u64,
+    tallies: &'a [Tally],
+    topic_of: &'a dyn Fn(u64) -> Option<String>,
+}
+
+/// A feed with topics: each client owes the events of its own topic's window. Sums over
+/// the clients (missing ones lost all theirs): `(counts, expected, missing clients' lost)`.
+fn topic_counts(window: &WindowStats, clients: &Clients) -> (DeliveryCounts, u64, u64) {
+    let range = |topic: Option<&str>| {
+        topic
+            .and_then(|t| window.topics.get(t))
+            .and_then(|w| Some((w.first_seq?, w.last_seq?, w.events?)))
+            .unwrap_or((0, 0, 0))
+    };
+    let mut counts = DeliveryCounts::default();
+    let mut expected = 0;
+    let mut reported = std::collections::HashSet::with_capacity(clients.tallies.len());
+    for tally in clients.tallies {
+        reported.insert(tally.client);
+        let (first, last, size) = range(tally.topic.as_deref());
+        if size > 0 {
+            counts += DeliveryCounts::window(&tally.seqs, first, last, tally.behind_at_stop);
+        }
+        expected += size;
+    }
+    let missing: u64 = (0..clients.count)
+        .filter(|id| !reported.contains(id))
+        .map(|id| range((clients.topic_of)(id).as_deref()).2)
+        .sum();
+    (counts, expected + missing, missing)
+}
+
 fn events(
     stats: &StatsReply,
-    tallies: &[Tally],
-    clients: u64,
+    clients: &Clients,
     final_state: Option<&HashMap<String, u64>>,
     recorder: &Recorder,
     gaps: &mut Gaps,
 ) -> Events {
+    let tallies = clients.tallies;
     // A window the server cannot count (it no longer holds its start) has null figures and
     // an `error`: not measured, never zero.
     let window = stats.window.as_ref().filter(|w| w.events.is_some());
@@ -172,7 +208,16 @@ fn events(
             .map(|(key, seq)| (key.clone(), *seq))
             .collect()
     });
-    for tally in tallies {
+    let topics = window.filter(|_| stats.topics.is_some());
+    let (topic_expected, topic_missing_lost) = match topics {
+        Some(window) => {
+            let (topic_counts, expected, missing) = topic_counts(window, clients);
+            counts = topic_counts;
+            (expected, missing)
+        }
+        None => (0, 0),
+    };
+    for tally in tallies.iter().filter(|_| topics.is_none()) {
         if published > 0 {
             counts += DeliveryCounts::window(&tally.seqs, first, last, tally.behind_at_stop);
         }
@@ -184,9 +229,12 @@ fn events(
             }
         }
     }
-    let expected = published * clients;
     // Clients whose task never reported missed everything.
-    let missing_clients = clients.saturating_sub(tallies.len() as u64);
+    let missing_clients = clients.count.saturating_sub(tallies.len() as u64);
+    let (expected, missing_lost) = match topics {
+        Some(_) => (topic_expected, topic_missing_lost),
+        None => (published * clients.count, missing_clients * published),
+    };
     let (lost, unread, coalesced) = match final_state {
         // State feeds: a superseded value never sent is coalesced; only a key whose final
         // value a client lacks is lost.
@@ -195,7 +243,7 @@ fn events(
             unread_keys,
             expected.saturating_sub(counts.delivered + lost_keys + unread_keys),
         ),
-        None => (counts.lost + missing_clients * published, counts.unread, 0),
+        None => (counts.lost + missing_lost, counts.unread, 0),
     };
     let mut measured = |path: &str, value: u64| {
         let answer = window
@@ -471,6 +519,15 @@ mod tests {
         serde_json::from_value(json).unwrap()
     }
 
+    /// `count` clients of a feed without topics, of which `tallies` reported.
+    fn plain(tallies: &[Tally], count: u64) -> Clients<'_> {
+        Clients {
+            count,
+            tallies,
+            topic_of: &|_| None,
+        }
+    }
+
     fn tally(seqs: &[u64]) -> Tally {
         let mut tally = Tally::default();
         for &seq in seqs {
@@ -486,7 +543,13 @@ mod tests {
         let tallies = [tally(&[1, 2, 3, 5, 4, 4, 6, 7, 8]), tally(&[3, 4, 5])];
         let mut gaps = Gaps::default();
         let recorder = Recorder::default();
-        let events = events(&stats(3, 7), &tallies, 3, None, &recorder, &mut gaps);
+        let events = events(
+            &stats(3, 7),
+            &plain(&tallies, 3),
+            None,
+            &recorder,
+            &mut gaps,
+        );
         assert_eq!(events.published, Some(5));
         assert_eq!(events.expected, Some(15));
         assert_eq!(events.delivered, 5 + 3);
@@ -494,6 +557,45 @@ mod tests {
         assert_eq!(events.duplicated, Some(1));
         assert_eq!(events.out_of_order, Some(1));
         assert_eq!(events.coalesced, Some(0));
+        assert!(gaps.0.is_empty());
+    }
+
+    #[test]
+    fn a_feed_with_topics_owes_each_client_its_own_topics_window() {
+        // Topic `a` published 2..=4 in the window, topic `b` 1..=2, topic `c` nothing.
+        // Client 0 (a) read 2, 4 and a duplicate 4; client 1 (b) read 1, 2; client 2 (c)
+        // read nothing and owed nothing; client 3 (b) never reported: it lost b's two.
+        let stats = reply(serde_json::json!({
+            "topics": 3,
+            "window": { "events": 5, "late_events": 0, "max_late_us": 0, "topics": {
+                "a": { "first_seq": 2, "last_seq": 4, "events": 3 },
+                "b": { "first_seq": 1, "last_seq": 2, "events": 2 }
+            }}
+        }));
+        let topics = ["a", "b", "c", "b"];
+        let with_topic = |client: u64, seqs: &[u64]| {
+            let mut tally = tally(seqs);
+            tally.client = client;
+            tally.topic = Some(topics[client as usize].into());
+            tally
+        };
+        let tallies = [
+            with_topic(0, &[1, 2, 4, 4]),
+            with_topic(1, &[1, 2]),
+            with_topic(2, &[]),
+        ];
+        let clients = Clients {
+            count: 4,
+            tallies: &tallies,
+            topic_of: &|id| Some(topics[id as usize].to_string()),
+        };
+        let mut gaps = Gaps::default();
+        let events = events(&stats, &clients, None, &Recorder::default(), &mut gaps);
+        assert_eq!(events.published, Some(5));
+        assert_eq!(events.expected, Some(3 + 2 + 2));
+        assert_eq!(events.delivered, 2 + 2);
+        assert_eq!(events.lost, Some(1 + 2), "a's 3, and client 3's two of b");
+        assert_eq!(events.duplicated, Some(1));
         assert!(gaps.0.is_empty());
     }
 
@@ -509,7 +611,13 @@ mod tests {
         c.behind_at_stop = true;
         let mut gaps = Gaps::default();
         let recorder = Recorder::default();
-        let events = events(&stats(3, 10), &[a, b, c], 3, None, &recorder, &mut gaps);
+        let events = events(
+            &stats(3, 10),
+            &plain(&[a, b, c], 3),
+            None,
+            &recorder,
+            &mut gaps,
+        );
         assert_eq!(events.delivered, 4 + 4 + 2);
         assert_eq!(events.unread_at_stop, Some(4 + 5));
         assert_eq!(events.lost, Some(4 + 1), "B's four, and C's hole at 4");
@@ -531,7 +639,7 @@ mod tests {
             let mut recorder = Recorder::default();
             recorder.latency.record(100).unwrap();
             recorder.latency.record(250).unwrap();
-            let events = events(&stats, &tallies, 1, None, &recorder, &mut gaps);
+            let events = events(&stats, &plain(&tallies, 1), None, &recorder, &mut gaps);
             assert_eq!(
                 (
                     events.published,
@@ -757,8 +865,7 @@ mod tests {
         let mut gaps = Gaps::default();
         let events = events(
             &stats,
-            &[tally(&[9, 10])],
-            1,
+            &plain(&[tally(&[9, 10])], 1),
             None,
             &Recorder::default(),
             &mut gaps,
@@ -792,8 +899,7 @@ mod tests {
         let final_state = HashMap::from([("a".to_string(), 6), ("b".to_string(), 5)]);
         let events = events(
             &stats(1, 6),
-            &[fresh, stale],
-            2,
+            &plain(&[fresh, stale], 2),
             Some(&final_state),
             &Recorder::default(),
             &mut Gaps::default(),

@@ -110,6 +110,8 @@ async fn drive(
         key_field: scenario.feed.state_key_field(),
         seed: scenario.seed,
         sockets: probes.sockets.clone(),
+        feed: scenario.feed.clone(),
+        clients,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = workers::start(
@@ -206,6 +208,7 @@ async fn drive(
             stats: &stats,
             final_state: final_state.as_ref(),
             tallies: &output.tallies,
+            topic_of: &|id| scenario.feed.client_topic(id, clients),
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,

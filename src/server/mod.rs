@@ -66,7 +66,10 @@ impl Server {
             window_log: serving.server.window_log_events(serving.feed.rate()) as usize,
             encodings: Transport::ALL.len(),
         };
-        let hub = Hub::new(serving.feed.semantics(), limits);
+        let hub = match serving.feed.topics() {
+            Some(topics) => Hub::with_topics(serving.feed.semantics(), limits, topics),
+            None => Hub::new(serving.feed.semantics(), limits),
+        };
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,

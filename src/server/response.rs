@@ -105,6 +105,16 @@ pub fn query_u64(query: Option<&str>, name: &str) -> Result<Option<u64>, String>
     Ok(None)
 }
 
+/// The text of query parameter `name`, as sent (no percent-decoding: the values it is used
+/// for take unreserved characters only).
+pub fn query_text(query: Option<&str>, name: &str) -> Option<String> {
+    query?
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,9 +10,9 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 
 use super::conn::ConnTag;
-use super::response::{self, Body, query_u64};
+use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
-use crate::feed::{Hub, Window};
+use crate::feed::{Hub, TopicError, Window};
 use crate::transport::{Settings, Transport, TransportSettings};
 use crate::wire::{MarkReply, StopReply, WindowStats};
 
@@ -40,6 +40,8 @@ impl App {
 pub struct Call {
     pub transport: Transport,
     pub app: Arc<App>,
+    /// The hub of the feed it asks for: the request's `?topic=`, or the whole feed.
+    pub hub: Arc<Hub>,
     pub tag: Arc<ConnTag>,
     pub req: Request<Incoming>,
 }
@@ -59,16 +61,20 @@ pub async fn route(
             "an HTTP/1.1 request needs exactly one Host header",
         ),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
-        Some(transport) => {
-            let app = app.clone();
-            let call = Call {
-                transport,
-                app,
-                tag,
-                req,
-            };
-            transport.kind().serve(call).await
-        }
+        Some(transport) => match topic_hub(&app, &req) {
+            Ok(hub) => {
+                let app = app.clone();
+                let call = Call {
+                    transport,
+                    app,
+                    hub,
+                    tag,
+                    req,
+                };
+                transport.kind().serve(call).await
+            }
+            Err(refusal) => *refusal,
+        },
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
@@ -76,6 +82,21 @@ pub async fn route(
         app.stats.slots[slot].errors.fetch_add(1, Relaxed);
     }
     Ok(response)
+}
+
+/// The hub a request asks for: its `?topic=`'s, or the whole feed's. A feed without
+/// topics refuses `topic=`, a malformed name is a 400, and one topic too many a 503.
+fn topic_hub(app: &App, req: &Request<Incoming>) -> Result<Arc<Hub>, Box<Response<Body>>> {
+    let Some(name) = query_text(req.uri().query(), "topic") else {
+        return Ok(app.hub.clone());
+    };
+    app.hub.client_topic(&name).map_err(|e| {
+        let status = match e {
+            TopicError::TooMany(_) => StatusCode::SERVICE_UNAVAILABLE,
+            TopicError::NoTopics | TopicError::Malformed(_) => StatusCode::BAD_REQUEST,
+        };
+        Box::new(response::error(status, &e.to_string()))
+    })
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without a Host, or with two, is a 400.
@@ -137,7 +158,15 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
     };
     let mut body = app.stats.reply(app.hub.last_seq(), app.hub.schedule());
     app.hub.source_report().fill(&mut body.publisher);
-    body.window = window.map(|(from, to)| window_stats(app.hub.window(from, to)));
+    if app.hub.has_topics() {
+        let (topics, published) = app.hub.topic_totals();
+        body.topics = Some(topics as u64);
+        body.events_published = published;
+    }
+    body.window = window.map(|(from, to)| match app.hub.has_topics() {
+        true => topics_window(app.hub.topic_windows(from, to)),
+        false => window_stats(app.hub.window(from, to)),
+    });
     reply(&body)
 }
 
@@ -168,6 +197,38 @@ fn window_stats(window: Window) -> WindowStats {
             )),
             ..Default::default()
         },
+    }
+}
+
+/// A feed with topics counts its window per topic: the whole is their sum, without one
+/// seq range, and is unknown when any topic's is.
+fn topics_window(windows: Vec<(Arc<str>, Window)>) -> WindowStats {
+    let topics: std::collections::BTreeMap<String, WindowStats> = windows
+        .into_iter()
+        .map(|(name, window)| (name.to_string(), window_stats(window)))
+        .collect();
+    let sum = |field: fn(&WindowStats) -> Option<u64>| -> Option<u64> {
+        topics.values().map(field).sum()
+    };
+    let unknown = topics.iter().find(|(_, w)| w.events.is_none());
+    WindowStats {
+        first_seq: None,
+        last_seq: None,
+        events: sum(|w| w.events),
+        late_events: sum(|w| w.late_events),
+        max_late_us: topics
+            .values()
+            .filter_map(|w| w.max_late_us)
+            .max()
+            .or(Some(0)),
+        oldest_seq: None,
+        error: unknown.map(|(name, w)| {
+            format!(
+                "topic `{name}`: {}",
+                w.error.as_deref().unwrap_or("not counted")
+            )
+        }),
+        topics,
     }
 }
 

@@ -78,6 +78,7 @@ impl ServerStats {
             uptime_s: self.started.elapsed().as_secs_f64(),
             events_published: last_seq,
             last_seq,
+            topics: None,
             connections: ConnectionStats {
                 open: self.connections_open(),
                 accepted: self.connections_accepted.load(Relaxed),

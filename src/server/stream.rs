@@ -46,22 +46,25 @@ pub struct EventStream {
     coalesce: Duration,
     shutdown: watch::Receiver<bool>,
     open: OpenStream,
+    /// The whole feed's hub, which takes what clients send (whatever their topic).
     hub: Arc<Hub>,
     transport: Transport,
 }
 
 impl EventStream {
-    /// A stream of what is newer than `since` (`None`: what is published from now on).
+    /// A stream of `hub`'s events (the whole feed's, or one topic's) newer than `since`
+    /// (`None`: what is published from now on).
     /// `Err` is the answer to send instead: 410 when `since` is older than the history.
     pub fn open(
         app: &App,
+        hub: &Hub,
         transport: Transport,
         since: Option<u64>,
         keepalive: Duration,
     ) -> Result<Self, Box<Response<Body>>> {
         // Subscribe before reading the backlog, so that nothing falls between the two.
-        let live = app.hub.subscribe();
-        let backlog: VecDeque<Arc<Event>> = match since.map(|s| app.hub.since(Some(s))) {
+        let live = hub.subscribe();
+        let backlog: VecDeque<Arc<Event>> = match since.map(|s| hub.since(Some(s))) {
             None | Some(Since::Nothing) => VecDeque::new(),
             Some(Since::Events(events)) => events.into(),
             Some(gone @ Since::Gone { .. }) => return Err(Box::new(response::events(gone, since))),

@@ -13,6 +13,10 @@ pub struct StatsReply {
     pub uptime_s: f64,
     pub events_published: u64,
     pub last_seq: u64,
+    /// A feed with topics: how many the server holds (`events_published` is then the sum
+    /// over them, each numbering its own events from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<u64>,
     pub connections: ConnectionStats,
     pub publisher: PublisherStats,
     /// Per transport, by name.
@@ -82,6 +86,10 @@ pub struct WindowStats {
     pub oldest_seq: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A feed with topics: each topic's window (by name), for the topics that published in
+    /// it; the counts above are their sums, and `first_seq`/`last_seq` are null.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, WindowStats>,
 }
 
 impl WindowStats {
@@ -99,6 +107,7 @@ impl WindowStats {
             max_late_us: Some(max_late_us),
             oldest_seq: None,
             error: None,
+            topics: BTreeMap::new(),
         }
     }
 }

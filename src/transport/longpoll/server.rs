@@ -11,7 +11,7 @@ use crate::server::response::{self, Body, query_u64};
 use crate::server::{Call, bad_request, since_param};
 
 pub async fn handle(call: Call, default: Duration) -> Response<Body> {
-    let Call { app, req, .. } = call;
+    let Call { app, hub, req, .. } = call;
     let since = match since_param(&req) {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
@@ -30,11 +30,11 @@ pub async fn handle(call: Call, default: Duration) -> Response<Body> {
     };
     let deadline = tokio::time::Instant::now() + timeout;
     // Watch first, then look: an event published in between still wakes us.
-    let mut latest = app.hub.watch();
+    let mut latest = hub.watch();
     let mut shutdown = app.shutdown.clone();
     loop {
         latest.borrow_and_update();
-        match app.hub.since(since) {
+        match hub.since(since) {
             Since::Nothing => {}
             answer => return response::events(answer, since),
         }

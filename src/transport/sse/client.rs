@@ -11,7 +11,8 @@ pub async fn run(mut client: Client) -> Tally {
     let mut stop = client.control.stop_signal();
     // A state feed's client starts from the whole current state, as a real page would.
     let mut last_id: Option<u64> = client.plan.key_field.map(|_| 0);
-    let mut request = RequestTemplate::new(client.plan.path, "", &client.plan.headers);
+    let query = client.query("");
+    let mut request = RequestTemplate::new(client.plan.path, &query, &client.plan.headers);
     let mut parser = SseParser::default();
     while !client.control.is_stopped() {
         let mut connection = match HttpConnection::open(&client).await {

@@ -25,9 +25,13 @@ pub async fn run(mut client: Client) -> Tally {
     let mut replies = Vec::new();
     while !client.control.is_stopped() {
         let (addr, path) = (client.plan.addr, client.plan.path);
-        let url = match last_seq {
-            Some(seq) => format!("ws://{addr}{path}?since={seq}"),
-            None => format!("ws://{addr}{path}"),
+        let query = match last_seq {
+            Some(seq) => client.query(&format!("since={seq}")),
+            None => client.query(""),
+        };
+        let url = match query.as_str() {
+            "" => format!("ws://{addr}{path}"),
+            query => format!("ws://{addr}{path}?{query}"),
         };
         let Ok(mut request) = url.into_client_request() else {
             client.count_error(ErrorKind::Protocol);

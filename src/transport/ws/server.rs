@@ -29,6 +29,7 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
     let Call {
         transport,
         app,
+        hub,
         tag,
         mut req,
     } = call;
@@ -40,7 +41,7 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
-    let session = match EventStream::open(&app, transport, since, keepalive) {
+    let session = match EventStream::open(&app, &hub, transport, since, keepalive) {
         Ok(stream) => Session {
             stream,
             slot: transport.index(),
