@@ -167,6 +167,11 @@ pub struct TransportResult {
     /// State feeds: age of a client's view of a key when it learned a newer value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staleness_us: Option<Latency>,
+    /// A feed whose clients send (a chat): what they sent, and what the server did with it.
+    /// Bytes up (`bytes.up`) are what they sent, requests and messages; bytes down what
+    /// they read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<Upstream>,
     pub bytes: ByteCounts,
     pub tcp: Tcp,
     pub requests: Requests,
@@ -191,6 +196,26 @@ pub struct TransportResult {
     /// is missing for one reason, by section (`memory`). Absent when all was measured.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_measured: BTreeMap<String, String>,
+}
+
+/// A chat's messages, sent by the clients and taken by the server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Upstream {
+    /// Messages the clients sent during the window.
+    pub sent: u64,
+    /// Messages the clients saw refused (an HTTP status other than 202) over the run; a
+    /// WebSocket message is never answered, so this counts `POST /publish` only.
+    pub refused_seen: u64,
+    /// Messages the server published, and refused, over the run (its `/stats` for this
+    /// transport: WebSocket messages and `POST /publish?via=` alike); `None` when it did
+    /// not say.
+    pub server_published: Option<u64>,
+    pub server_refused: Option<u64>,
+    /// Window deliveries per message sent in the window: the room's fan-out as measured.
+    pub deliveries_per_message: Option<f64>,
+    /// Client bytes up per message sent, and down per delivery, over the window.
+    pub bytes_up_per_message: Option<f64>,
+    pub bytes_down_per_delivery: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -35,6 +35,15 @@ fn full_record() -> Value {
         entry.server_addr = Some("127.0.0.1:8080".into());
         entry.window_start_s = Some(2.25);
         entry.staleness_us = Some(entry.latency_us.clone());
+        entry.upstream = Some(wsbench::results::Upstream {
+            sent: 100,
+            refused_seen: 1,
+            server_published: Some(99),
+            server_refused: Some(1),
+            deliveries_per_message: Some(10.0),
+            bytes_up_per_message: Some(300.0),
+            bytes_down_per_delivery: None,
+        });
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();
         // Figures not measured: null, with the reason.

@@ -84,6 +84,7 @@ fn entry(
             final_state: None,
             tallies,
             topic_of: &|_| None,
+            sends: false,
             recorder,
             probes: answers,
         },

@@ -8,10 +8,12 @@ mod control;
 mod headers;
 pub mod http1;
 pub mod poll_loop;
+mod publish;
 pub mod read_buffer;
 mod received;
 mod recorder;
 mod stop;
+pub mod upstream;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -57,6 +59,9 @@ pub struct Plan {
     pub feed: FeedSpec,
     /// Clients in the run, for the feed's share of them into topics.
     pub clients: u64,
+    /// The headers of a chat client's `POST /publish` (a page's `fetch()`), beside the
+    /// content type and length.
+    pub publish_headers: http::HeaderMap,
 }
 
 /// What one client saw, kept until the end when the window's seq range is known.
@@ -80,8 +85,14 @@ pub struct Client {
     pub recorder: Rc<RefCell<Recorder>>,
     pub control: Arc<RunControl>,
     pub tally: Tally,
+    /// For a feed whose clients send (a chat): its messages, on their schedule.
+    pub sender: Option<upstream::Sender>,
     connected: bool,
 }
+
+/// Mixed into a client's seed for its sender, so that its messages and its polls draw
+/// apart.
+const SENDER_SALT: u64 = 0xD6E8_FEB8_6659_FD93;
 
 /// How long a client waits before reconnecting after an error, so a dead server is not
 /// hammered.
@@ -95,7 +106,11 @@ impl Client {
         control: Arc<RunControl>,
     ) -> Self {
         let view = plan.key_field.map(|_| StateView::new());
-        let topic = plan.feed.client_topic(id, plan.clients).map(Arc::from);
+        let topic: Option<Arc<str>> = plan.feed.client_topic(id, plan.clients).map(Arc::from);
+        let sender = plan.feed.sends().zip(topic.clone()).map(|(sends, topic)| {
+            let rng = crate::feed::rng::Rng::new(plan.seed ^ id.wrapping_mul(SENDER_SALT));
+            upstream::Sender::new(sends, topic, id, rng, control.clone())
+        });
         Self {
             id,
             plan,
@@ -108,14 +123,32 @@ impl Client {
                 view,
                 behind_at_stop: false,
             },
+            sender,
             connected: false,
         }
     }
 
-    /// Runs the client until the run's stop signal, then hands back what it saw.
-    pub async fn run(self) -> Tally {
+    /// Runs the client until the run's stop signal, then hands back what it saw. A chat
+    /// client of a transport that cannot send on its socket posts its messages beside it.
+    pub async fn run(mut self) -> Tally {
         let kind = self.plan.transport.kind();
-        kind.run_client(self).await
+        match self.sender.take() {
+            Some(sender) if !kind.sends_on_its_socket() => {
+                let poster = Client::new(
+                    self.id,
+                    self.plan.clone(),
+                    self.recorder.clone(),
+                    self.control.clone(),
+                );
+                let (tally, ()) =
+                    futures_util::join!(kind.run_client(self), publish::post_loop(poster, sender));
+                tally
+            }
+            sender => {
+                self.sender = sender;
+                kind.run_client(self).await
+            }
+        }
     }
 
     /// Counts the client as connected, once.

@@ -38,6 +38,10 @@ pub struct Recorder {
     pub errors: Errors,
     /// TCP segments of client sockets during the window.
     pub segments: SegmentSum,
+    /// A chat: messages the clients sent during the window, and those the server refused
+    /// (over HTTP, where a refusal is answered) over the run.
+    pub sent_in_window: u64,
+    pub sends_refused: u64,
 }
 
 impl Default for Recorder {
@@ -58,6 +62,8 @@ impl Default for Recorder {
             status_errors: 0,
             errors: Errors::default(),
             segments: SegmentSum::default(),
+            sent_in_window: 0,
+            sends_refused: 0,
         }
     }
 }
@@ -101,6 +107,8 @@ impl Recorder {
         self.errors.disconnect += other.errors.disconnect;
         self.errors.protocol += other.errors.protocol;
         self.segments.merge(&other.segments);
+        self.sent_in_window += other.sent_in_window;
+        self.sends_refused += other.sends_refused;
     }
 }
 

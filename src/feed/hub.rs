@@ -269,6 +269,32 @@ impl Hub {
         key: Option<u32>,
         fields: &str,
     ) -> Option<Arc<Event>> {
+        self.publish_logged(ts_ns, None, late, key, fields)
+    }
+
+    /// Publishes a message a client sent at `sent_ns` (its `ts`, where latency starts):
+    /// windows place it by the instant it is published now, which, unlike the senders'
+    /// clocks, never goes back from one seq to the next.
+    pub fn publish_sent(&self, sent_ns: u64, fields: &str) -> Option<Arc<Event>> {
+        self.publish_logged(
+            sent_ns,
+            Some(super::wall_clock_ns),
+            Duration::ZERO,
+            None,
+            fields,
+        )
+    }
+
+    /// `logged_now`: where windows place the event (read under the lock, so that it grows
+    /// with seq); `None`: at `ts_ns`.
+    fn publish_logged(
+        &self,
+        ts_ns: u64,
+        logged_now: Option<fn() -> u64>,
+        late: Duration,
+        key: Option<u32>,
+        fields: &str,
+    ) -> Option<Arc<Event>> {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         if state.stopped {
             return None;
@@ -288,7 +314,9 @@ impl Hub {
         });
         state.last_seq = seq;
         let late_us = u32::try_from(late.as_micros()).unwrap_or(u32::MAX);
-        state.window_log.push(ts_ns, late_us);
+        state
+            .window_log
+            .push(logged_now.map_or(ts_ns, |now| now()), late_us);
         if late > LATE_TOLERANCE {
             state.schedule.late_events += 1;
         }

@@ -1,8 +1,10 @@
 //! What is published: feed kinds (one file each), the seeded generator and the hub that
 //! stamps, serialises once and fans events out to every transport.
 
+mod chat;
 mod command;
 mod hub;
+mod intake;
 mod params;
 mod publisher;
 pub mod rng;
@@ -17,7 +19,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use chat::SendPlan;
 pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
+pub use intake::{Accepted, Intake, Refusal};
 pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
@@ -86,6 +90,16 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// For a feed whose clients send (a chat): what each sends, and how often.
+    fn sends(&self) -> Option<SendPlan> {
+        None
+    }
+
+    /// For a feed that publishes what clients send: what checks and publishes a message.
+    fn intake(&self) -> Option<Arc<dyn Intake>> {
+        None
+    }
+
     /// The settings as run, for results (`kind` is added by the caller).
     fn to_json(&self) -> serde_json::Value;
 }
@@ -117,6 +131,7 @@ const KINDS: &[(&str, ParseKind)] = &[
     ("command", |p| {
         Ok(Arc::new(command::CommandSpec::from_params(p)?))
     }),
+    ("chat", |p| Ok(Arc::new(chat::ChatSpec::from_params(p)?))),
 ];
 
 /// The `[feed]` table of a scenario, validated: the table as written, and the kind's
@@ -223,6 +238,16 @@ impl FeedSpec {
     /// The topic client `id` of `clients` subscribes to, for a feed with topics.
     pub fn client_topic(&self, id: u64, clients: u64) -> Option<String> {
         self.settings.client_topic(id, clients)
+    }
+
+    /// For a feed whose clients send (a chat): what each sends, and how often.
+    pub fn sends(&self) -> Option<SendPlan> {
+        self.settings.sends()
+    }
+
+    /// For a feed that publishes what clients send: what checks and publishes a message.
+    pub fn intake(&self) -> Option<Arc<dyn Intake>> {
+        self.settings.intake()
     }
 
     /// The source that publishes this feed.

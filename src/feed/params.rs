@@ -80,6 +80,40 @@ impl<'a> FeedParams<'a> {
         Ok(value)
     }
 
+    /// A number in `0..=1` (a share of something).
+    pub fn share(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!("expected a number from 0 to 1, found {}", other.type_str()),
+                ));
+            }
+        };
+        if !(0.0..=1.0).contains(&value) {
+            return Err(Issue::new(
+                Self::key(name),
+                format!("must be from 0 to 1, found {value}"),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// An optional rate (`None` when the key is absent), checked like `rate`.
+    pub fn optional_rate(&mut self, name: &'static str) -> Result<Option<f64>, Issue> {
+        match self.table.contains_key(name) {
+            true => self.rate(name, 0.0).map(Some),
+            false => {
+                self.accepted.push(name);
+                Ok(None)
+            }
+        }
+    }
+
     /// A required, non-empty list of non-empty strings (a program and its arguments).
     pub fn words(&mut self, name: &'static str, what: &str) -> Result<Vec<String>, Issue> {
         self.accepted.push(name);

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
-use super::{lubbers, verdict};
+use super::{chat, lubbers, verdict};
 use crate::analysis::{
     error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
 };
@@ -86,6 +86,10 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
     if results.sweep.is_some() {
         blocks.push(Block::Heading(2, "Sweep".into()));
         blocks.push(Block::Table(sweep_table(results)));
+    }
+
+    if chat::applies(results) {
+        blocks.extend(chat::section(results));
     }
 
     // The reference study before the charts: for its scenario it is the point of the run.

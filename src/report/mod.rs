@@ -5,6 +5,7 @@
 //! For a sweep, the headline table, verdicts and single-run charts are those of the
 //! largest swept value; the sweep table and chart cover every point.
 
+mod chat;
 mod content;
 mod doc;
 pub mod format;

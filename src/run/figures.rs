@@ -30,6 +30,8 @@ pub struct Collected<'a> {
     /// A feed with topics: the topic client `id` subscribed to (for those that never
     /// reported, whose tallies are missing).
     pub topic_of: &'a dyn Fn(u64) -> Option<String>,
+    /// Whether the clients sent messages (a chat).
+    pub sends: bool,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
 }
@@ -46,6 +48,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         final_state,
         tallies,
         topic_of,
+        sends,
         recorder,
         probes,
     } = collected;
@@ -62,6 +65,9 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
     }
     result.bytes = bytes(bytes0, bytes1, recorder, window_s);
+    if sends {
+        result.upstream = Some(upstream(result, stats, recorder));
+    }
     result.tcp = tcp(&result.bytes, probes.segments, recorder, &mut gaps);
     result.requests = Requests {
         total: recorder.requests,
@@ -267,6 +273,22 @@ fn events(
         out_of_order: measured("events.out_of_order", counts.out_of_order),
         coalesced: measured("events.coalesced", coalesced),
         received_in_window: recorder.received_in_window,
+    }
+}
+
+/// A chat's messages: what the clients sent and saw refused, what the server said it took.
+fn upstream(result: &TransportResult, stats: &StatsReply, recorder: &Recorder) -> Upstream {
+    let slot = stats.transports.get(result.transport.name());
+    let sent = recorder.sent_in_window;
+    let per = |value: u64, of: u64| (of > 0).then(|| value as f64 / of as f64);
+    Upstream {
+        sent,
+        refused_seen: recorder.sends_refused,
+        server_published: slot.map(|s| s.messages_published),
+        server_refused: slot.map(|s| s.messages_refused),
+        deliveries_per_message: per(result.events.delivered, sent),
+        bytes_up_per_message: per(result.bytes.up, sent),
+        bytes_down_per_delivery: per(result.bytes.down, result.events.delivered),
     }
 }
 

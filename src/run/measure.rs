@@ -112,6 +112,13 @@ async fn drive(
         sockets: probes.sockets.clone(),
         feed: scenario.feed.clone(),
         clients,
+        // What a page's `fetch()` sends, as its polls do.
+        publish_headers: request_headers(
+            scenario.clients.headers,
+            Transport::named("poll").unwrap_or(transport),
+            &target.addr().to_string(),
+            scenario.clients.cookie_bytes,
+        ),
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = workers::start(
@@ -209,6 +216,7 @@ async fn drive(
             final_state: final_state.as_ref(),
             tallies: &output.tallies,
             topic_of: &|id| scenario.feed.client_topic(id, clients),
+            sends: scenario.feed.sends().is_some(),
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,

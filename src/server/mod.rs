@@ -5,6 +5,7 @@
 
 pub mod conn;
 mod limits;
+mod publish;
 pub mod response;
 mod router;
 pub mod settings;
@@ -77,6 +78,7 @@ impl Server {
             transport: serving.transport.clone(),
             stall_timeout: serving.server.stall_timeout,
             coalesce: serving.server.coalesce,
+            intake: serving.feed.intake(),
             control,
             shutdown,
         });

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use super::conn::ConnTag;
 use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
-use crate::feed::{Hub, TopicError, Window};
+use crate::feed::{Hub, Intake, TopicError, Window};
 use crate::transport::{Settings, Transport, TransportSettings};
 use crate::wire::{MarkReply, StopReply, WindowStats};
 
@@ -25,6 +25,8 @@ pub struct App {
     pub stall_timeout: Duration,
     /// `server.coalesce`: how long a streaming connection gathers events into one write.
     pub coalesce: Duration,
+    /// For a feed that publishes what clients send: what takes each message.
+    pub intake: Option<Arc<dyn Intake>>,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
@@ -52,7 +54,14 @@ pub async fn route(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let transport = Transport::at_path(req.uri().path());
-    let slot = transport.map_or(OTHER, Transport::index);
+    let publish = req.method() == Method::POST && req.uri().path() == "/publish";
+    // A message a client sends is counted with the transport it says it uses (`via=`), so
+    // that its bytes are set against that transport's clients'.
+    let via = publish
+        .then(|| query_text(req.uri().query(), "via"))
+        .flatten()
+        .and_then(|name| Transport::named(&name));
+    let slot = transport.or(via).map_or(OTHER, Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
     let response = match transport {
@@ -75,6 +84,7 @@ pub async fn route(
             }
             Err(refusal) => *refusal,
         },
+        None if publish => super::publish::handle(&app, slot, req).await,
         None => other(&app, &req),
     };
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
@@ -124,12 +134,16 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
         }
         (&Method::POST, "/control/mark") if app.control => mark(app, req.uri().query()),
         (_, "/stats") => method_not_allowed(req),
+        (method, "/publish") => response::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{method} /publish is not served; use POST with a JSON body"),
+        ),
         (_, path) => {
             let served: Vec<_> = Transport::ALL.iter().map(|t| t.path()).collect();
             response::error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such path `{path}`; served: {}, /stats",
+                    "no such path `{path}`; served: {}, /stats, POST /publish",
                     served.join(", ")
                 ),
             )

@@ -26,6 +26,10 @@ pub struct SlotCounters {
     pub streams_open: AtomicI64,
     pub slow_consumer_disconnects: AtomicU64,
     pub messages_received: AtomicU64,
+    /// Messages from clients (WebSocket messages, `POST /publish`) the feed published.
+    pub messages_published: AtomicU64,
+    /// Messages from clients the feed refused (malformed, too big, too fast, stopped).
+    pub messages_refused: AtomicU64,
 }
 
 pub struct ServerStats {
@@ -73,6 +77,8 @@ impl ServerStats {
             streams_open: s.streams_open.load(Relaxed),
             slow_consumer_disconnects: s.slow_consumer_disconnects.load(Relaxed),
             messages_received: s.messages_received.load(Relaxed),
+            messages_published: s.messages_published.load(Relaxed),
+            messages_refused: s.messages_refused.load(Relaxed),
         };
         StatsReply {
             uptime_s: self.started.elapsed().as_secs_f64(),
@@ -125,6 +131,15 @@ impl OpenStream {
             .slot(self.transport)
             .messages_received
             .fetch_add(1, Relaxed);
+    }
+
+    /// A message from the client was published (`true`) or refused by the feed.
+    pub fn message_taken(&self, published: bool) {
+        let slot = self.stats.slot(self.transport);
+        match published {
+            true => slot.messages_published.fetch_add(1, Relaxed),
+            false => slot.messages_refused.fetch_add(1, Relaxed),
+        };
     }
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use super::response::{self, Body};
 use super::router::App;
 use super::stats::OpenStream;
-use crate::feed::{ClientMessage, Event, Hub, Since};
+use crate::feed::{ClientMessage, Event, Hub, Intake, Since};
 use crate::transport::Transport;
 
 /// What a stream has to send next.
@@ -48,6 +48,8 @@ pub struct EventStream {
     open: OpenStream,
     /// The whole feed's hub, which takes what clients send (whatever their topic).
     hub: Arc<Hub>,
+    /// For a feed that publishes what clients send: what takes each message.
+    intake: Option<Arc<dyn Intake>>,
     transport: Transport,
 }
 
@@ -78,6 +80,7 @@ impl EventStream {
             shutdown: app.shutdown.clone(),
             open: OpenStream::new(app.stats.clone(), transport),
             hub: app.hub.clone(),
+            intake: app.intake.clone(),
             transport,
         })
     }
@@ -166,10 +169,18 @@ impl EventStream {
     /// if it publishes what clients send.
     pub fn message_received(&self, body: Bytes) {
         self.open.message_received();
-        self.hub.client_sent(ClientMessage {
-            transport: self.transport.name(),
-            body,
-        });
+        match &self.intake {
+            // Published here, in the connection's task: the fan-out is the server's cost.
+            Some(intake) => self
+                .open
+                .message_taken(intake.accept(&self.hub, &body).is_ok()),
+            None => {
+                self.hub.client_sent(ClientMessage {
+                    transport: self.transport.name(),
+                    body,
+                });
+            }
+        }
     }
 
     /// `event` unless a resumed backlog already sent it.

@@ -41,6 +41,12 @@ pub trait TransportKind: Sync {
     /// What its requests look like, for the header profiles.
     fn request_style(&self) -> RequestStyle;
 
+    /// Whether its clients send messages on their own connection (a WebSocket); the others
+    /// `POST /publish` beside it.
+    fn sends_on_its_socket(&self) -> bool {
+        false
+    }
+
     /// Runs one client until the run stops it; hands back what it saw.
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally>;
 

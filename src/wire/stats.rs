@@ -70,6 +70,10 @@ pub struct SlotStats {
     pub streams_open: i64,
     pub slow_consumer_disconnects: u64,
     pub messages_received: u64,
+    /// Messages from clients (WebSocket messages, `POST /publish`) the feed published, and
+    /// those it refused; absent from older servers: 0.
+    pub messages_published: u64,
+    pub messages_refused: u64,
 }
 
 /// The events whose `ts` lies in a window. The counts are `null` when the server cannot

@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use super::frames::{self, FrameDecoder, Incoming};
 use crate::client::http1::HttpConnection;
 use crate::client::read_buffer::ReadBuffer;
+use crate::client::upstream::Sender;
 use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 use crate::feed::rng::Rng;
 
@@ -23,6 +24,9 @@ pub async fn run(mut client: Client) -> Tally {
     let mut masks = client.rng();
     let mut decoder = FrameDecoder::default();
     let mut replies = Vec::new();
+    // A chat client sends its messages on this socket, as a page calls `send()`.
+    let mut sender = client.sender.take();
+    let mut message = Vec::new();
     while !client.control.is_stopped() {
         let (addr, path) = (client.plan.addr, client.plan.path);
         let query = match last_seq {
@@ -107,6 +111,15 @@ pub async fn run(mut client: Client) -> Tally {
             }
             let read = tokio::select! {
                 read = buffer.fill_from(&mut socket) => read,
+                body = next_message(&mut sender) => {
+                    message.clear();
+                    frames::text(body, mask(&mut masks), &mut message);
+                    if socket.write_all(&message).await.is_err() {
+                        client.count_error(ErrorKind::Disconnect);
+                        break;
+                    }
+                    continue;
+                }
                 _ = &mut stop => break,
             };
             received = Received::now(&stamp);
@@ -126,7 +139,18 @@ pub async fn run(mut client: Client) -> Tally {
             let _ = socket.write_all(&replies).await;
         }
     }
+    if let Some(sender) = sender {
+        client.recorder.borrow_mut().sent_in_window += sender.sent_in_window;
+    }
     client.tally
+}
+
+/// The next message to send, for a client that sends; never, for one that does not.
+async fn next_message(sender: &mut Option<Sender>) -> &[u8] {
+    match sender {
+        Some(sender) => sender.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Where the replies to a batch of frames go, and the masks they are sent with.

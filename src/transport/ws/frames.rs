@@ -156,10 +156,25 @@ pub fn close(mask: [u8; 4], out: &mut Vec<u8>) {
     client_frame(0x8, &[], mask, out);
 }
 
+/// Appends a masked text message (a chat client's) carrying `payload` to `out`.
+pub fn text(payload: &[u8], mask: [u8; 4], out: &mut Vec<u8>) {
+    client_frame(0x1, payload, mask, out);
+}
+
 fn client_frame(opcode: u8, payload: &[u8], mask: [u8; 4], out: &mut Vec<u8>) {
-    debug_assert!(payload.len() <= 125);
     out.push(0x80 | opcode);
-    out.push(0x80 | payload.len() as u8);
+    // RFC 6455 §5.2: 7 bits, or 126 and 16 bits, or 127 and 64 bits; the mask bit set.
+    match payload.len() {
+        short @ 0..=125 => out.push(0x80 | short as u8),
+        medium @ 126..=0xFFFF => {
+            out.push(0x80 | 126);
+            out.extend_from_slice(&(medium as u16).to_be_bytes());
+        }
+        long => {
+            out.push(0x80 | 127);
+            out.extend_from_slice(&(long as u64).to_be_bytes());
+        }
+    }
     out.extend_from_slice(&mask);
     out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
 }
@@ -169,6 +184,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// A client's text message is what tungstenite reads as that text, at each length form.
+    #[test]
+    fn text_messages_are_masked_frames_of_every_length_form() {
+        use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+        for len in [0usize, 125, 126, 65_535, 65_536] {
+            let payload: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut out = Vec::new();
+            text(&payload, [1, 2, 3, 4], &mut out);
+            let mut cursor = std::io::Cursor::new(&out[..]);
+            let (header, length) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
+            assert_eq!(length as usize, len);
+            assert!(header.is_final);
+            assert_eq!(header.mask, Some([1, 2, 3, 4]));
+            let start = cursor.position() as usize;
+            let mut body = out[start..].to_vec();
+            for (i, byte) in body.iter_mut().enumerate() {
+                *byte ^= [1, 2, 3, 4][i % 4];
+            }
+            assert_eq!(body, payload);
+        }
+    }
 
     /// A server frame: FIN as given, unmasked, the shortest length form.
     fn frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {

@@ -31,6 +31,10 @@ impl TransportKind for Ws {
         "ws"
     }
 
+    fn sends_on_its_socket(&self) -> bool {
+        true
+    }
+
     fn settings(&self) -> &'static [Setting] {
         &[KEEPALIVE]
     }

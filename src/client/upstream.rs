@@ -1,0 +1,162 @@
+//! What a chat client sends: a message at each of its instants (an even schedule at the
+//! feed's `send_rate`, each instant moved later by up to `jitter` of the interval, from the
+//! seed), each carrying its send instant as `ts`, so that a receiver's latency runs from
+//! the sender's send. Sending stops when the window ends: the drain only delivers.
+//! A WebSocket client sends on its own socket; the others `POST /publish` on a kept-alive
+//! connection of their own, as a page's `fetch()` does beside its EventSource or poll.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Phase, RunControl};
+use crate::feed::rng::Rng;
+use crate::feed::{SendPlan, wall_clock_ns};
+
+pub struct Sender {
+    topic: Arc<str>,
+    from: u64,
+    interval: Duration,
+    jitter: f64,
+    rng: Rng,
+    /// The even instant of the next message, before its jitter.
+    slot: Instant,
+    due: Instant,
+    /// The message's text: the same characters every time, drawn once from the seed.
+    text: String,
+    body: Vec<u8>,
+    control: Arc<RunControl>,
+    /// Messages sent during the window.
+    pub sent_in_window: u64,
+}
+
+impl Sender {
+    pub fn new(
+        plan: SendPlan,
+        topic: Arc<str>,
+        from: u64,
+        mut rng: Rng,
+        control: Arc<RunControl>,
+    ) -> Self {
+        let interval = Duration::from_secs_f64(1.0 / plan.rate);
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz ";
+        let text = (0..plan.text_bytes)
+            .map(|_| LETTERS[rng.below(LETTERS.len() as u64) as usize] as char)
+            .collect();
+        // Clients start at a random phase of the interval, so that a room's sends spread.
+        let slot = Instant::now() + interval.mul_f64(rng.unit());
+        let mut sender = Self {
+            topic,
+            from,
+            interval,
+            jitter: plan.jitter,
+            rng,
+            slot,
+            due: slot,
+            text,
+            body: Vec::new(),
+            control,
+            sent_in_window: 0,
+        };
+        sender.due = sender.jittered(slot);
+        sender
+    }
+
+    fn jittered(&mut self, slot: Instant) -> Instant {
+        slot + self.interval.mul_f64(self.jitter * self.rng.unit())
+    }
+
+    /// Waits for the next message's instant and returns its body, stamped now; never
+    /// returns once the window has ended. Cancelling the wait loses no message.
+    pub async fn next(&mut self) -> &[u8] {
+        loop {
+            if self.control.phase() == Phase::Drain {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep_until(self.due).await;
+            if self.control.phase() != Phase::Drain {
+                break;
+            }
+        }
+        self.slot += self.interval;
+        self.due = self.jittered(self.slot);
+        if self.control.phase() == Phase::Window {
+            self.sent_in_window += 1;
+        }
+        render(
+            &mut self.body,
+            &self.topic,
+            self.from,
+            wall_clock_ns(),
+            &self.text,
+        );
+        &self.body
+    }
+}
+
+/// `{"topic":T,"from":F,"ts":NS,"text":"..."}` into `out` (cleared first). The topic is a
+/// checked name and the text plain letters: neither needs escaping.
+fn render(out: &mut Vec<u8>, topic: &str, from: u64, ts_ns: u64, text: &str) {
+    out.clear();
+    out.extend_from_slice(b"{\"topic\":\"");
+    out.extend_from_slice(topic.as_bytes());
+    out.extend_from_slice(b"\",\"from\":");
+    out.extend_from_slice(itoa::Buffer::new().format(from).as_bytes());
+    out.extend_from_slice(b",\"ts\":");
+    out.extend_from_slice(itoa::Buffer::new().format(ts_ns).as_bytes());
+    out.extend_from_slice(b",\"text\":\"");
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(b"\"}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_the_json_the_feed_takes() {
+        let mut out = b"old".to_vec();
+        render(
+            &mut out,
+            "room-2",
+            17,
+            1_763_700_000_000_000_001,
+            "hi there",
+        );
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"topic":"room-2","from":17,"ts":1_763_700_000_000_000_001u64,"text":"hi there"})
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sends_follow_the_schedule_and_stop_with_the_window() {
+        let control = RunControl::new();
+        let plan = SendPlan {
+            rate: 10.0,
+            jitter: 0.5,
+            text_bytes: 5,
+        };
+        let mut sender = Sender::new(plan, "room-0".into(), 3, Rng::new(1), control.clone());
+        let start = Instant::now();
+        let mut instants = Vec::new();
+        for _ in 0..4 {
+            sender.next().await;
+            instants.push(start.elapsed());
+        }
+        control.start_window(wall_clock_ns());
+        sender.next().await;
+        assert_eq!(sender.sent_in_window, 1);
+        // Message k lies in its interval's first half: [k, k + 0.5) × 100 ms after a phase
+        // below one interval.
+        for pair in instants.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(gap > Duration::from_millis(50) && gap < Duration::from_millis(150));
+        }
+        control.end_window(wall_clock_ns());
+        let more = tokio::time::timeout(Duration::from_secs(5), sender.next()).await;
+        assert!(more.is_err(), "nothing is sent after the window");
+    }
+}

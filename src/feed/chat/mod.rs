@@ -1,0 +1,129 @@
+//! A chat room: rooms of `members` clients, each client sending messages at its own rate
+//! and every member of its room receiving each one, the sender included (as Tornado's chat
+//! demo writes each message to every waiter). The clients are the feed: nothing is
+//! published on a schedule; a message is published the moment the server takes it, over
+//! the WebSocket it came on or from `POST /publish` (docs/PROTOCOL.md).
+
+mod intake;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::intake::Intake;
+use super::topics::TopicLimits;
+use super::{FeedKindSpec, FeedParams, FeedSource, Semantics, SourceContext};
+use crate::issue::Issue;
+pub use intake::ChatIntake;
+
+/// Each room's bounds: a burst of messages a slow poller can still catch up with, and ten
+/// minutes of a busy room's publish instants (the log takes memory only as it fills).
+const ROOM_LIMITS: TopicLimits = TopicLimits {
+    max_topics: 10_000,
+    history: 4096,
+    max_lag: 4096,
+    window_log: 1_000_000,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatSpec {
+    /// Clients per room: client `id` is in room `room-<id / members>`.
+    pub members: u64,
+    /// Messages each client sends per second.
+    pub send_rate: f64,
+    /// How far a send may move from its even schedule, as a share of the interval (from
+    /// the seed): 0 sends like a clock, 1 anywhere in the interval.
+    pub jitter: f64,
+    /// Characters of text in each message.
+    pub text_bytes: u64,
+    /// The largest message the server takes (413 beyond, over HTTP).
+    pub max_body_bytes: u64,
+    /// Messages per second one client may send (a bucket of as many, refilled at that
+    /// rate); beyond it the server refuses (429 over HTTP). `None`: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_send_rate: Option<f64>,
+}
+
+impl ChatSpec {
+    pub fn from_params(p: &mut FeedParams) -> Result<Self, Issue> {
+        let spec = Self {
+            members: p.count("members", 10, 1, 100_000)?,
+            send_rate: p.rate("send_rate", 1.0)?,
+            jitter: p.share("jitter", 0.5)?,
+            text_bytes: p.count("text_bytes", 64, 1, 1 << 20)?,
+            max_body_bytes: p.count("max_body_bytes", 4096, 64, 16 << 20)?,
+            max_send_rate: p.optional_rate("max_send_rate")?,
+        };
+        // A message is its text plus about 120 bytes of JSON around it.
+        if spec.text_bytes + 160 > spec.max_body_bytes {
+            return Err(Issue::new(
+                "feed.text_bytes",
+                format!(
+                    "{} characters of text and the message around them exceed \
+                     feed.max_body_bytes = {}: every message would be refused",
+                    spec.text_bytes, spec.max_body_bytes
+                ),
+            ));
+        }
+        Ok(spec)
+    }
+}
+
+/// What a chat client sends: how often and how much.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SendPlan {
+    pub rate: f64,
+    pub jitter: f64,
+    pub text_bytes: usize,
+}
+
+impl FeedKindSpec for ChatSpec {
+    fn semantics(&self) -> Semantics {
+        Semantics::Events
+    }
+
+    fn rate(&self) -> Option<f64> {
+        None
+    }
+
+    fn topics(&self) -> Option<TopicLimits> {
+        Some(ROOM_LIMITS)
+    }
+
+    fn client_topic(&self, id: u64, _clients: u64) -> Option<String> {
+        Some(format!("room-{}", id / self.members))
+    }
+
+    fn sends(&self) -> Option<SendPlan> {
+        Some(SendPlan {
+            rate: self.send_rate,
+            jitter: self.jitter,
+            text_bytes: self.text_bytes as usize,
+        })
+    }
+
+    fn intake(&self) -> Option<Arc<dyn Intake>> {
+        Some(Arc::new(ChatIntake::new(
+            self.max_body_bytes as usize,
+            self.max_send_rate,
+        )))
+    }
+
+    fn source(&self, _context: &SourceContext) -> Box<dyn FeedSource> {
+        Box::new(ClientsPublish)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// A chat's source: the clients. Their messages are published where they arrive, so
+/// there is nothing to run.
+struct ClientsPublish;
+
+impl FeedSource for ClientsPublish {
+    fn start(self: Box<Self>, _hub: Arc<super::Hub>) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! A chat's own section: what the clients sent and what each message cost on its way up,
+//! through the server's fan-out and down to every member, per transport. Bytes up and
+//! down are split, since a chat is the one feed whose clients write as much as they read.
+
+use super::doc::{Block, Table, text};
+use super::format::{bytes, latency, thousands};
+use crate::results::{Results, TransportResult};
+
+/// Whether the run's clients sent messages (a chat feed).
+pub fn applies(results: &Results) -> bool {
+    results.transports.iter().any(|t| t.upstream.is_some())
+}
+
+pub fn section(results: &Results) -> Vec<Block> {
+    let mut table = Table::numeric(&[
+        "Transport",
+        "Messages sent",
+        "Deliveries per message",
+        "Bytes up per message",
+        "Bytes down per delivery",
+        "Up / down",
+        "Send to receipt p50",
+        "p99",
+        "Server CPU per 1k deliveries",
+        "Refused (server)",
+    ]);
+    let none = || "not measured".to_string();
+    for t in results.transports.iter() {
+        let Some(up) = &t.upstream else { continue };
+        table.row(vec![
+            name(t),
+            thousands(up.sent as i64),
+            up.deliveries_per_message
+                .map_or_else(none, |v| format!("{v:.2}")),
+            up.bytes_up_per_message.map_or_else(none, bytes),
+            up.bytes_down_per_delivery.map_or_else(none, bytes),
+            format!(
+                "{} / {}",
+                bytes(t.bytes.up as f64),
+                bytes(t.bytes.down as f64)
+            ),
+            latency(t.latency_us.p50),
+            latency(t.latency_us.p99),
+            t.cpu
+                .server_us_per_event
+                .map_or_else(none, |v| format!("{v:.1} ms")),
+            up.server_refused.map_or_else(none, |v| thousands(v as i64)),
+        ]);
+    }
+    vec![
+        Block::Heading(2, "Chat: messages up, deliveries down".into()),
+        Block::Table(table),
+        Block::Paragraph(vec![text(
+            "Latency runs from the sender's send instant (the message's ts) to each member's \
+             receipt, so it holds the way up, the server's parsing and fan-out, and the way \
+             down. Bytes up are everything the clients wrote in the window: over WebSocket \
+             the messages' frames; over the HTTP transports each message's POST /publish and \
+             also the polls or the stream's request, which is why polling pays per message \
+             sent what it pays to ask. Server CPU per delivery includes taking each message \
+             in. Refused counts the server's refusals over the run (malformed, too big, too \
+             fast, after publishing stopped).",
+        )]),
+    ]
+}
+
+fn name(t: &TransportResult) -> String {
+    t.transport.name().to_string()
+}
