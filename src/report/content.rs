@@ -401,15 +401,23 @@ fn clock_sentence(entries: &[(&TransportResult, bool)]) -> String {
         .filter(|(t, _)| t.receive_clock == ReceiveClock::Application)
         .map(|(t, _)| t.transport.as_str())
         .collect();
-    let kernel = "Latency runs from the publish instant to the kernel's receive timestamp on \
-                  the client socket; the load generator's own delay after it (reading and \
-                  parsing) is shown apart and is not in the latency";
+    // A chat's events carry their sender's send instant, not a publish instant.
+    let from = match entries.iter().any(|(t, _)| t.upstream.is_some()) {
+        true => "the sender's send instant",
+        false => "the publish instant",
+    };
+    let kernel = format!(
+        "Latency runs from {from} to the kernel's receive timestamp on the client socket; \
+         the load generator's own delay after it (reading and parsing) is shown apart and is \
+         not in the latency"
+    );
     if on_app.is_empty() {
         format!("{kernel}.")
     } else if on_app.len() == entries.len() {
-        "Latency runs from the publish instant to the load generator's receive instant, \
-         its own delay included."
-            .into()
+        format!(
+            "Latency runs from {from} to the load generator's receive instant, its own delay \
+             included."
+        )
     } else {
         format!(
             "{kernel}; for {} it runs to the load generator's receive instant (no kernel \

@@ -149,14 +149,22 @@ fn clock_note(results: &Results) -> String {
         .filter(|t| t.receive_clock == ReceiveClock::Application)
         .map(|t| t.transport.as_str())
         .collect();
-    let kernel = "p50/p99: publish to the kernel's receive timestamp; gen delay: the load \
-                  generator's own delay after it (p50/p99), not in the latency";
+    // A chat's events carry their sender's send instant, not a publish instant.
+    let from = match results.transports.iter().any(|t| t.upstream.is_some()) {
+        true => "send",
+        false => "publish",
+    };
+    let kernel = format!(
+        "p50/p99: {from} to the kernel's receive timestamp; gen delay: the load generator's \
+         own delay after it (p50/p99), not in the latency"
+    );
     if on_app.is_empty() {
         format!("{kernel}.\n")
     } else if on_app.len() == results.transports.len() {
-        "p50/p99: publish to the load generator's receive instant (no kernel timestamps), \
-         its own delay included.\n"
-            .into()
+        format!(
+            "p50/p99: {from} to the load generator's receive instant (no kernel timestamps), \
+             its own delay included.\n"
+        )
     } else {
         format!(
             "{kernel}; {}: to the load generator's receive instant (no kernel timestamps).\n",
