@@ -3,9 +3,11 @@
 
 mod command;
 mod hub;
+mod notifications;
 mod params;
 mod publisher;
 pub mod rng;
+mod sessions;
 mod source_report;
 mod ticker;
 mod tickets;
@@ -21,6 +23,7 @@ pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
+pub use sessions::Sessions;
 pub use source_report::SourceReport;
 pub use topics::{MAX_TOPIC_LEN, TopicError, TopicLimits};
 pub use window_log::Window;
@@ -86,6 +89,12 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// For a feed whose clients come and go (login pages): what client `id` of `clients`
+    /// does, session after session. `None`: it stays for the whole run.
+    fn client_sessions(&self, _id: u64, _clients: u64) -> Option<Sessions> {
+        None
+    }
+
     /// The settings as run, for results (`kind` is added by the caller).
     fn to_json(&self) -> serde_json::Value;
 }
@@ -116,6 +125,9 @@ const KINDS: &[(&str, ParseKind)] = &[
     }),
     ("command", |p| {
         Ok(Arc::new(command::CommandSpec::from_params(p)?))
+    }),
+    ("notifications", |p| {
+        Ok(Arc::new(notifications::NotificationsSpec::from_params(p)?))
     }),
 ];
 
@@ -223,6 +235,11 @@ impl FeedSpec {
     /// The topic client `id` of `clients` subscribes to, for a feed with topics.
     pub fn client_topic(&self, id: u64, clients: u64) -> Option<String> {
         self.settings.client_topic(id, clients)
+    }
+
+    /// What client `id` of `clients` does session after session, if it comes and goes.
+    pub fn client_sessions(&self, id: u64, clients: u64) -> Option<Sessions> {
+        self.settings.client_sessions(id, clients)
     }
 
     /// The source that publishes this feed.

@@ -80,6 +80,70 @@ impl<'a> FeedParams<'a> {
         Ok(value)
     }
 
+    /// A duration with a unit (`"500ms"`, `"5s"`) in `min..=max`.
+    pub fn duration(
+        &mut self,
+        name: &'static str,
+        default: std::time::Duration,
+        (min, max): (std::time::Duration, std::time::Duration),
+    ) -> Result<std::time::Duration, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::String(s)) => {
+                crate::units::parse_duration(s).map_err(|e| Issue::new(Self::key(name), e))?
+            }
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!(
+                        "expected a duration with a unit, like \"500ms\" or \"5s\", found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        if !(min..=max).contains(&value) {
+            let show = crate::units::format_duration;
+            return Err(Issue::new(
+                Self::key(name),
+                format!(
+                    "must be {} to {}, found {}",
+                    show(min),
+                    show(max),
+                    show(value)
+                ),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A share of a whole, a number from 0 to 1 (`0.05`: one in twenty).
+    pub fn fraction(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!(
+                        "expected a number from 0 to 1, like 0.05, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        if !(0.0..=1.0).contains(&value) {
+            return Err(Issue::new(
+                Self::key(name),
+                format!("must be a share from 0 to 1, like 0.05, found {value}"),
+            ));
+        }
+        Ok(value)
+    }
+
     /// A required, non-empty list of non-empty strings (a program and its arguments).
     pub fn words(&mut self, name: &'static str, what: &str) -> Result<Vec<String>, Issue> {
         self.accepted.push(name);
