@@ -35,6 +35,20 @@ fn full_record() -> Value {
         entry.server_addr = Some("127.0.0.1:8080".into());
         entry.window_start_s = Some(2.25);
         entry.staleness_us = Some(entry.latency_us.clone());
+        entry.sessions = Some(wsbench::results::SessionFigures {
+            started: 4,
+            completed: 3,
+            unfinished: 1,
+            time_to_first_event_us: Some(entry.latency_us.clone()),
+            ..Default::default()
+        });
+        entry.idle_cost = Some(wsbench::results::IdleCost {
+            client_seconds: 250.0,
+            notifications: 9,
+            bytes_per_notification: None,
+            server_cpu_us_per_notification: Some(12.5),
+            ..Default::default()
+        });
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();
         // Figures not measured: null, with the reason.

@@ -3,7 +3,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::Received;
+use super::{Received, SessionCounts};
 use crate::metrics::latency::{self, Timeline};
 use crate::metrics::probe::SegmentSum;
 use crate::results::Errors;
@@ -38,6 +38,8 @@ pub struct Recorder {
     pub errors: Errors,
     /// TCP segments of client sockets during the window.
     pub segments: SegmentSum,
+    /// Sessions of clients that come and go (login pages), started in the window.
+    pub sessions: SessionCounts,
 }
 
 impl Default for Recorder {
@@ -58,6 +60,7 @@ impl Default for Recorder {
             status_errors: 0,
             errors: Errors::default(),
             segments: SegmentSum::default(),
+            sessions: SessionCounts::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ impl Recorder {
         self.errors.disconnect += other.errors.disconnect;
         self.errors.protocol += other.errors.protocol;
         self.segments.merge(&other.segments);
+        self.sessions.merge(&other.sessions);
     }
 }
 
