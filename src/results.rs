@@ -491,12 +491,25 @@ impl TransportResult {
         let record = Self {
             staleness_us: Some(Latency::default()),
             generator_delay_us: Some(Latency::default()),
-            ..Self::default()
+            ..Self::with_every_section()
         };
         let value = serde_json::to_value(record).unwrap_or_default();
         let mut paths = Vec::new();
         collect_numeric_paths(&value, String::new(), &mut paths);
         paths
+    }
+
+    /// A default record with its optional sections present, empty: a feed with topics'
+    /// (`idle_cost`) and login sessions (`sessions`), so that their paths are metrics too.
+    pub fn with_every_section() -> Self {
+        Self {
+            sessions: Some(SessionFigures {
+                time_to_first_event_us: Some(Latency::default()),
+                ..SessionFigures::default()
+            }),
+            idle_cost: Some(IdleCost::default()),
+            ..Self::default()
+        }
     }
 
     /// A metric by path, as a number; `None` when absent or not measured (`null`).
