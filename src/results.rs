@@ -180,6 +180,15 @@ pub struct TransportResult {
     pub memory: Memory,
     /// The server's own byte counters beside ours.
     pub cross_check: CrossCheck,
+    /// Sessions of clients that come and go (a notifications feed's login pages), over
+    /// the sessions started in the window. Absent when no client does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionFigures>,
+    /// What serving mostly idle clients costs, per delivered notification and per
+    /// client-second, for a feed with topics (each client waits for events of its own).
+    /// Absent for other feeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_cost: Option<IdleCost>,
     /// Latency percentile curve for charts: `(percentile, microseconds)` pairs.
     #[serde(default)]
     pub percentiles: Vec<PercentilePoint>,
@@ -405,6 +414,57 @@ pub struct CrossCheck {
     pub up_diff_pct: Option<f64>,
 }
 
+/// Sessions that each waited on a fresh topic for one event and left (a login page and
+/// its phone's scan), counted over those started in the window:
+/// `started = completed + timed_out + unfinished`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SessionFigures {
+    /// Sessions started while the window was open.
+    pub started: u64,
+    /// Of those, sessions that got their event (before the run stopped).
+    pub completed: u64,
+    /// Of those, sessions that got nothing within `timeout_s` and gave up.
+    pub timed_out: u64,
+    /// Of those, sessions still waiting when the run stopped: nothing is published after
+    /// the window, so a session whose scan fell due after it waits in vain.
+    pub unfinished: u64,
+    /// Events completed sessions got beyond the one they waited for (the matched server
+    /// publishes one per session: anything else here is a fault).
+    pub extra_events: u64,
+    /// Session events received while the window was open.
+    pub events_in_window: u64,
+    /// How long a session waits before it counts as timed out, seconds.
+    pub timeout_s: f64,
+    /// Time to first event, µs, of the completed sessions: from the session's start, just
+    /// before it opens its connection (TCP connect, the request or WebSocket upgrade, and
+    /// the server's scripted scan delay included) to the receipt of its event's bytes (the
+    /// kernel's receive stamp where there was one). `null` when no session completed.
+    pub time_to_first_event_us: Option<Latency>,
+}
+
+/// What serving mostly idle clients costs: the window's whole cost (every client's bytes
+/// and the server's CPU, login sessions and their connection churn included) divided two
+/// ways, per notification delivered and per client-second.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IdleCost {
+    /// `clients × window_s`: every client, a user's or a login page's, counted for the
+    /// whole window, whether connected or between sessions (a login page reconnects at
+    /// once).
+    pub client_seconds: f64,
+    /// Notifications delivered in the window: `events.delivered` (users' events published
+    /// in the window, first receipt per client) plus `sessions.events_in_window`.
+    pub notifications: u64,
+    /// `(bytes.down + bytes.up) / notifications`; `null` when none was delivered.
+    pub bytes_per_notification: Option<f64>,
+    /// `(bytes.down + bytes.up) / client_seconds`.
+    pub bytes_per_client_s: f64,
+    /// `cpu.server_s / notifications`, µs; `null` when none was delivered or the server's
+    /// CPU was not measured.
+    pub server_cpu_us_per_notification: Option<f64>,
+    /// `cpu.server_s / client_seconds`, µs; `null` when the server's CPU was not measured.
+    pub server_cpu_us_per_client_s: Option<f64>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PercentilePoint {
     pub percentile: f64,
@@ -456,12 +516,25 @@ impl TransportResult {
         let record = Self {
             staleness_us: Some(Latency::default()),
             generator_delay_us: Some(Latency::default()),
-            ..Self::default()
+            ..Self::with_every_section()
         };
         let value = serde_json::to_value(record).unwrap_or_default();
         let mut paths = Vec::new();
         collect_numeric_paths(&value, String::new(), &mut paths);
         paths
+    }
+
+    /// A default record with its optional sections present, empty: a feed with topics'
+    /// (`idle_cost`) and login sessions (`sessions`), so that their paths are metrics too.
+    pub fn with_every_section() -> Self {
+        Self {
+            sessions: Some(SessionFigures {
+                time_to_first_event_us: Some(Latency::default()),
+                ..SessionFigures::default()
+            }),
+            idle_cost: Some(IdleCost::default()),
+            ..Self::default()
+        }
     }
 
     /// A metric by path, as a number; `None` when absent or not measured (`null`).

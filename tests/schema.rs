@@ -44,6 +44,20 @@ fn full_record() -> Value {
             bytes_up_per_message: Some(300.0),
             bytes_down_per_delivery: None,
         });
+        entry.sessions = Some(wsbench::results::SessionFigures {
+            started: 4,
+            completed: 3,
+            unfinished: 1,
+            time_to_first_event_us: Some(entry.latency_us.clone()),
+            ..Default::default()
+        });
+        entry.idle_cost = Some(wsbench::results::IdleCost {
+            client_seconds: 250.0,
+            notifications: 9,
+            bytes_per_notification: None,
+            server_cpu_us_per_notification: Some(12.5),
+            ..Default::default()
+        });
         let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
         entry.spread = spread.as_object().cloned();
         // Figures not measured: null, with the reason.

@@ -12,6 +12,7 @@ mod publish;
 pub mod read_buffer;
 mod received;
 mod recorder;
+mod session;
 mod stop;
 pub mod upstream;
 
@@ -28,6 +29,7 @@ pub use control::{Phase, RunControl};
 pub use headers::{HeaderProfile, RequestStyle, request_headers};
 pub use received::Received;
 pub use recorder::Recorder;
+pub use session::{Outcome, SessionCounts};
 pub use stop::StopSignal;
 
 use crate::dialect::Dialect;
@@ -87,6 +89,10 @@ pub struct Client {
     pub tally: Tally,
     /// For a feed whose clients send (a chat): its messages, on their schedule.
     pub sender: Option<upstream::Sender>,
+    /// The topic its requests name: its tally's, or its session's (a login page's).
+    subscribed: Option<Arc<str>>,
+    /// A client that comes and goes: the session it is in.
+    session: Option<Rc<session::Session>>,
     connected: bool,
 }
 
@@ -112,6 +118,8 @@ impl Client {
             upstream::Sender::new(sends, topic, id, rng, control.clone())
         });
         Self {
+            subscribed: topic.clone(),
+            session: None,
             id,
             plan,
             recorder,
@@ -128,9 +136,13 @@ impl Client {
         }
     }
 
-    /// Runs the client until the run's stop signal, then hands back what it saw. A chat
-    /// client of a transport that cannot send on its socket posts its messages beside it.
+    /// Runs the client until the run's stop signal, then hands back what it saw: over the
+    /// transport's own client, once or session after session. A chat client of a transport
+    /// that cannot send on its socket posts its messages beside it.
     pub async fn run(mut self) -> Tally {
+        if let Some(sessions) = self.plan.feed.client_sessions(self.id, self.plan.clients) {
+            return session::run_sessions(self, sessions).await;
+        }
         let kind = self.plan.transport.kind();
         match self.sender.take() {
             Some(sender) if !kind.sends_on_its_socket() => {
@@ -151,18 +163,51 @@ impl Client {
         }
     }
 
-    /// Counts the client as connected, once.
+    /// Counts the client as connected, once (over all its sessions).
     pub fn mark_connected(&mut self) {
+        if let Some(session) = &self.session {
+            session.connected.set(true);
+        }
         if !self.connected {
             self.connected = true;
             self.control.connected.fetch_add(1, Relaxed);
         }
     }
 
+    /// Its wait for the run's stop, or for its session's end: every loop of a transport's
+    /// client selects on it.
+    pub fn stop_signal(&self) -> StopSignal {
+        match &self.session {
+            Some(session) => StopSignal::either(self.control.stopped(), session.left()),
+            None => self.control.stop_signal(),
+        }
+    }
+
+    /// Whether the run has stopped, or its session has ended.
+    pub fn is_stopped(&self) -> bool {
+        self.control.is_stopped() || self.session.as_ref().is_some_and(|s| s.has_left())
+    }
+
+    /// The `since` its stream starts from: a state feed's client from the whole state, as
+    /// a real page would, and a session from its fresh topic's start, so that an event
+    /// published as it subscribes is not missed; otherwise from what comes next.
+    pub fn first_since(&self) -> Option<u64> {
+        (self.plan.key_field.is_some() || self.session.is_some()).then_some(0)
+    }
+
+    /// When its first poll goes out: at a random phase of the interval, so that clients
+    /// started together do not poll together; a session (a page just opened) at once.
+    pub fn first_poll_offset(&self, interval: Duration) -> Duration {
+        match self.session {
+            Some(_) => Duration::ZERO,
+            None => interval.mul_f64(self.rng().unit()),
+        }
+    }
+
     /// The query its requests carry beside `since`: the transport's own `extra`
     /// (`timeout_ms=...`, or empty) and its topic, for a feed with topics.
     pub fn query(&self, extra: &str) -> String {
-        match (&self.tally.topic, extra) {
+        match (&self.subscribed, extra) {
             (None, _) => extra.to_string(),
             (Some(topic), "") => format!("topic={topic}"),
             (Some(topic), extra) => format!("{extra}&topic={topic}"),
@@ -189,11 +234,19 @@ impl Client {
             (None, _) => arrival != Arrival::Duplicate,
         };
         let mut recorder = self.recorder.borrow_mut();
-        if self.control.phase() == Phase::Window {
+        let in_window = self.control.phase() == Phase::Window;
+        if in_window {
             recorder.payload_in_window += json.len() as u64;
             if new {
                 recorder.received_in_window += 1;
             }
+        }
+        // A session's events are its own figures (time to first event), not the latency
+        // of the feed's deliveries.
+        if new && let Some(session) = &self.session {
+            session.observe(received.instant_ns(), in_window, &mut recorder.sessions);
+            answer.delivered += 1;
+            return Ok(head);
         }
         if new {
             let (latency_us, _, _) = received.latencies_us(head.ts_ns);

@@ -31,7 +31,7 @@ pub async fn poll_loop(
     request: PollRequest,
     mut due: impl FnMut(&Client) -> Option<Instant>,
 ) -> Tally {
-    let mut stop = client.control.stop_signal();
+    let mut stop = client.stop_signal();
     let plan = client.plan.clone();
     let query = client.query(&request.query);
     let mut template = RequestTemplate::new(plan.path, &query, &plan.headers);
@@ -58,7 +58,7 @@ pub async fn poll_loop(
                 client.count_late_poll();
             }
         }
-        if client.control.is_stopped() {
+        if client.is_stopped() {
             break;
         }
         if connection.is_none() {

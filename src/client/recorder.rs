@@ -3,7 +3,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::Received;
+use super::{Received, SessionCounts};
 use crate::metrics::latency::{self, Timeline};
 use crate::metrics::probe::SegmentSum;
 use crate::results::Errors;
@@ -42,6 +42,8 @@ pub struct Recorder {
     /// (over HTTP, where a refusal is answered) over the run.
     pub sent_in_window: u64,
     pub sends_refused: u64,
+    /// Sessions of clients that come and go (login pages), started in the window.
+    pub sessions: SessionCounts,
 }
 
 impl Default for Recorder {
@@ -64,6 +66,7 @@ impl Default for Recorder {
             segments: SegmentSum::default(),
             sent_in_window: 0,
             sends_refused: 0,
+            sessions: SessionCounts::default(),
         }
     }
 }
@@ -109,6 +112,7 @@ impl Recorder {
         self.segments.merge(&other.segments);
         self.sent_in_window += other.sent_in_window;
         self.sends_refused += other.sends_refused;
+        self.sessions.merge(&other.sessions);
     }
 }
 

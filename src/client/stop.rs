@@ -27,6 +27,21 @@ impl StopSignal {
     }
 }
 
+impl StopSignal {
+    /// Resolves once either the run or `own` (one client's end, like a session's) stops.
+    pub fn either(mut run: watch::Receiver<bool>, mut own: watch::Receiver<bool>) -> Self {
+        Self {
+            stopped: Box::pin(async move {
+                tokio::select! {
+                    _ = run.wait_for(|&stopped| stopped) => {}
+                    _ = own.wait_for(|&stopped| stopped) => {}
+                }
+            }),
+            fired: false,
+        }
+    }
+}
+
 impl Future for StopSignal {
     type Output = ();
 

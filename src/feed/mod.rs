@@ -5,9 +5,11 @@ mod chat;
 mod command;
 mod hub;
 mod intake;
+mod notifications;
 mod params;
 mod publisher;
 pub mod rng;
+mod sessions;
 mod source_report;
 mod ticker;
 mod tickets;
@@ -25,6 +27,7 @@ pub use intake::{Accepted, Intake, Refusal};
 pub use params::FeedParams;
 pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_clock_ns};
 use rng::Rng;
+pub use sessions::Sessions;
 pub use source_report::SourceReport;
 pub use topics::{MAX_TOPIC_LEN, TopicError, TopicLimits};
 pub use window_log::Window;
@@ -100,6 +103,12 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// For a feed whose clients come and go (login pages): what client `id` of `clients`
+    /// does, session after session. `None`: it stays for the whole run.
+    fn client_sessions(&self, _id: u64, _clients: u64) -> Option<Sessions> {
+        None
+    }
+
     /// The settings as run, for results (`kind` is added by the caller).
     fn to_json(&self) -> serde_json::Value;
 }
@@ -132,6 +141,9 @@ const KINDS: &[(&str, ParseKind)] = &[
         Ok(Arc::new(command::CommandSpec::from_params(p)?))
     }),
     ("chat", |p| Ok(Arc::new(chat::ChatSpec::from_params(p)?))),
+    ("notifications", |p| {
+        Ok(Arc::new(notifications::NotificationsSpec::from_params(p)?))
+    }),
 ];
 
 /// The `[feed]` table of a scenario, validated: the table as written, and the kind's
@@ -248,6 +260,11 @@ impl FeedSpec {
     /// For a feed that publishes what clients send: what checks and publishes a message.
     pub fn intake(&self) -> Option<Arc<dyn Intake>> {
         self.settings.intake()
+    }
+
+    /// What client `id` of `clients` does session after session, if it comes and goes.
+    pub fn client_sessions(&self, id: u64, clients: u64) -> Option<Sessions> {
+        self.settings.client_sessions(id, clients)
     }
 
     /// The source that publishes this feed.

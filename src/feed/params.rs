@@ -80,8 +80,46 @@ impl<'a> FeedParams<'a> {
         Ok(value)
     }
 
-    /// A number in `0..=1` (a share of something).
-    pub fn share(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
+    /// A duration with a unit (`"500ms"`, `"5s"`) in `min..=max`.
+    pub fn duration(
+        &mut self,
+        name: &'static str,
+        default: std::time::Duration,
+        (min, max): (std::time::Duration, std::time::Duration),
+    ) -> Result<std::time::Duration, Issue> {
+        self.accepted.push(name);
+        let value = match self.table.get(name) {
+            None => return Ok(default),
+            Some(toml::Value::String(s)) => {
+                crate::units::parse_duration(s).map_err(|e| Issue::new(Self::key(name), e))?
+            }
+            Some(other) => {
+                return Err(Issue::new(
+                    Self::key(name),
+                    format!(
+                        "expected a duration with a unit, like \"500ms\" or \"5s\", found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        if !(min..=max).contains(&value) {
+            let show = crate::units::format_duration;
+            return Err(Issue::new(
+                Self::key(name),
+                format!(
+                    "must be {} to {}, found {}",
+                    show(min),
+                    show(max),
+                    show(value)
+                ),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A share of a whole, a number from 0 to 1 (`0.05`: one in twenty).
+    pub fn fraction(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
         self.accepted.push(name);
         let value = match self.table.get(name) {
             None => return Ok(default),
@@ -90,14 +128,17 @@ impl<'a> FeedParams<'a> {
             Some(other) => {
                 return Err(Issue::new(
                     Self::key(name),
-                    format!("expected a number from 0 to 1, found {}", other.type_str()),
+                    format!(
+                        "expected a number from 0 to 1, like 0.05, found {}",
+                        other.type_str()
+                    ),
                 ));
             }
         };
         if !(0.0..=1.0).contains(&value) {
             return Err(Issue::new(
                 Self::key(name),
-                format!("must be from 0 to 1, found {value}"),
+                format!("must be a share from 0 to 1, like 0.05, found {value}"),
             ));
         }
         Ok(value)

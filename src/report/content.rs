@@ -63,6 +63,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
         clock_sentence(&entries)
     ))]));
     blocks.extend(not_measured(&entries));
+    blocks.extend(super::idle::section(&entries, &at));
 
     let verdicts = verdict::verdicts(&entries);
     if !verdicts.is_empty() {
@@ -337,10 +338,10 @@ fn description(results: &Results) -> Vec<Block> {
     blocks
 }
 
-const NOT_MEASURED: &str = "not measured";
+pub(super) const NOT_MEASURED: &str = "not measured";
 
 /// A figure as the report prints it, or `not measured` (the list below the table says why).
-fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
+pub(super) fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
     value.map_or_else(|| NOT_MEASURED.into(), show)
 }
 
@@ -376,7 +377,7 @@ fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
     ]
 }
 
-fn name_cell(t: &TransportResult, saturated: bool) -> String {
+pub(super) fn name_cell(t: &TransportResult, saturated: bool) -> String {
     if saturated {
         format!("{} (saturated)", t.transport)
     } else {

@@ -11,6 +11,7 @@ mod doc;
 pub mod format;
 mod hlog;
 mod html;
+mod idle;
 mod lubbers;
 mod markdown;
 mod verdict;

@@ -229,6 +229,16 @@ async fn drive(
             },
         },
     );
+    let session_limit = (0..clients)
+        .find_map(|id| scenario.feed.client_sessions(id, clients))
+        .map(|sessions| sessions.limit);
+    let topics = scenario.feed.topics().is_some();
+    super::idle::fill(
+        &mut result,
+        &output.recorder.sessions,
+        session_limit,
+        topics,
+    );
     result.drain = drain;
     let generator_limits = crate::analysis::generator_limits(&result, threads);
     result.generator_saturated = !generator_limits.is_empty();

@@ -3,6 +3,7 @@
 
 mod drain;
 mod figures;
+mod idle;
 mod measure;
 mod observe;
 mod output;

@@ -57,7 +57,38 @@ pub fn render(results: &Results) -> String {
             errors.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
+    let mut out = aligned(&rows);
+    out.push_str(
+        "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
+    );
+    out.push_str(
+        "unread: window events still in flight to a client when the drain gave up (not lost).\n",
+    );
+    out.push_str(&clock_note(results));
+    out.push_str(&super::idle::table_note(results));
+    out.push_str(&floor_note(results));
+    out.push_str(&not_measured_note(results));
+    out.push_str(&saturation_banner(results));
+    if let Some(placement) = results.placement() {
+        out.push_str(&format!("placement: {placement}.\n"));
+    }
+    if results.repeat > 1 {
+        out.push_str(&format!("medians of {} runs; min–max:\n", results.repeat));
+        for t in &results.transports {
+            out.push_str(&format!("  {:<9}{}\n", t.transport, spread(t)));
+        }
+    }
+    for warning in &results.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out
+}
+
+/// Rows as columns: a header row underlined, the first column left-aligned and the
+/// others (numbers) right-aligned. Widths are in bytes, as the table always had them.
+pub(super) fn aligned(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
@@ -77,31 +108,9 @@ pub fn render(results: &Results) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
         if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (columns - 1)));
             out.push('\n');
         }
-    }
-    out.push_str(
-        "srv/gen ms/1k: CPU milliseconds per 1,000 delivered events, server and load generator.\n",
-    );
-    out.push_str(
-        "unread: window events still in flight to a client when the drain gave up (not lost).\n",
-    );
-    out.push_str(&clock_note(results));
-    out.push_str(&floor_note(results));
-    out.push_str(&not_measured_note(results));
-    out.push_str(&saturation_banner(results));
-    if let Some(placement) = results.placement() {
-        out.push_str(&format!("placement: {placement}.\n"));
-    }
-    if results.repeat > 1 {
-        out.push_str(&format!("medians of {} runs; min–max:\n", results.repeat));
-        for t in &results.transports {
-            out.push_str(&format!("  {:<9}{}\n", t.transport, spread(t)));
-        }
-    }
-    for warning in &results.warnings {
-        out.push_str(&format!("warning: {warning}\n"));
     }
     out
 }

@@ -17,7 +17,7 @@ fn all_numbers(n: u64) -> TransportResult {
     let record = TransportResult {
         staleness_us: Some(Latency::default()),
         generator_delay_us: Some(Latency::default()),
-        ..TransportResult::default()
+        ..TransportResult::with_every_section()
     };
     let mut value = serde_json::to_value(record).unwrap();
     set(&mut value, n);

@@ -49,7 +49,7 @@ impl ChatSpec {
         let spec = Self {
             members: p.count("members", 10, 1, 100_000)?,
             send_rate: p.rate("send_rate", 1.0)?,
-            jitter: p.share("jitter", 0.5)?,
+            jitter: p.fraction("jitter", 0.5)?,
             text_bytes: p.count("text_bytes", 64, 1, 1 << 20)?,
             max_body_bytes: p.count("max_body_bytes", 4096, 64, 16 << 20)?,
             max_send_rate: p.optional_rate("max_send_rate")?,

@@ -10,7 +10,7 @@ use crate::client::poll_loop::{ANSWER_SLACK, PollRequest, poll_loop};
 use crate::client::{Client, Tally};
 
 pub async fn run(client: Client, interval: Duration) -> Tally {
-    let offset = interval.mul_f64(client.rng().unit());
+    let offset = client.first_poll_offset(interval);
     let mut next = Instant::now() + offset;
     let request = PollRequest {
         query: String::new(),

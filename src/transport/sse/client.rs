@@ -8,13 +8,12 @@ use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally}
 const OK: u16 = 200;
 
 pub async fn run(mut client: Client) -> Tally {
-    let mut stop = client.control.stop_signal();
-    // A state feed's client starts from the whole current state, as a real page would.
-    let mut last_id: Option<u64> = client.plan.key_field.map(|_| 0);
+    let mut stop = client.stop_signal();
+    let mut last_id: Option<u64> = client.first_since();
     let query = client.query("");
     let mut request = RequestTemplate::new(client.plan.path, &query, &client.plan.headers);
     let mut parser = SseParser::default();
-    while !client.control.is_stopped() {
+    while !client.is_stopped() {
         let mut connection = match HttpConnection::open(&client).await {
             Ok(connection) => connection,
             Err(_) => {

@@ -17,17 +17,19 @@ use crate::feed::rng::Rng;
 
 const SWITCHING_PROTOCOLS: u16 = 101;
 
+/// How long a session leaving mid-run waits for the server's Close.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub async fn run(mut client: Client) -> Tally {
-    let mut stop = client.control.stop_signal();
-    // A state feed's client starts from the whole current state, as a real page would.
-    let mut last_seq: Option<u64> = client.plan.key_field.map(|_| 0);
+    let mut stop = client.stop_signal();
+    let mut last_seq: Option<u64> = client.first_since();
     let mut masks = client.rng();
     let mut decoder = FrameDecoder::default();
     let mut replies = Vec::new();
     // A chat client sends its messages on this socket, as a page calls `send()`.
     let mut sender = client.sender.take();
     let mut message = Vec::new();
-    while !client.control.is_stopped() {
+    while !client.is_stopped() {
         let (addr, path) = (client.plan.addr, client.plan.path);
         let query = match last_seq {
             Some(seq) => client.query(&format!("since={seq}")),
@@ -131,12 +133,21 @@ pub async fn run(mut client: Client) -> Tally {
         }
         segments.note_unread_at_stop(&mut client);
         segments.close(&client);
-        if client.control.is_stopped() {
+        if client.is_stopped() {
             // The closing handshake's first half, as the tungstenite client sent it; the
             // server's answer is not waited for.
             replies.clear();
             frames::close(mask(&mut masks), &mut replies);
             let _ = socket.write_all(&replies).await;
+            if !client.control.is_stopped() {
+                // A session leaving mid-run waits for the server's Close, as a page does, so
+                // that every byte the server wrote was read when the run drains.
+                let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout_at(deadline, buffer.fill_from(&mut socket)).await
+                    && n > 0
+                {}
+            }
         }
     }
     if let Some(sender) = sender {
