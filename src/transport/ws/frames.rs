@@ -1,6 +1,8 @@
 //! The client's side of WebSocket framing (RFC 6455 §5): server frames decoded from the
 //! read buffer as they are (unmasked; 7, 16 and 64-bit lengths; fragmented messages
 //! joined), and the few frames a client sends (pong, close), masked as a client must.
+//! With permessage-deflate negotiated (RFC 7692, `ws-deflate`), RSV1 on a message's first
+//! frame marks it compressed: it is handed out whole, still compressed, to be inflated.
 
 /// What a frame meant to the client.
 #[derive(Debug, PartialEq, Eq)]
@@ -15,6 +17,11 @@ pub enum Incoming<'a> {
     Close,
     /// A fragment of a message that is not whole yet.
     Fragment,
+    /// A whole message sent with RSV1 set (compressed), and whether it is text.
+    Compressed {
+        payload: &'a [u8],
+        text: bool,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +36,8 @@ pub enum FrameError {
     BadFragment,
     #[error("a message over {MAX_MESSAGE} bytes")]
     TooBig,
+    #[error("a compressed message that does not inflate (or inflates too big)")]
+    Inflate,
 }
 
 /// The largest message accepted, as the tungstenite client it replaces was configured.
@@ -40,6 +49,10 @@ pub struct FrameDecoder {
     /// The fragments so far of a message, and whether it is text.
     message: Vec<u8>,
     fragmented: Option<bool>,
+    /// Whether the fragmented message's first frame carried RSV1.
+    compressed: bool,
+    /// Whether RSV1 means "compressed" on this connection (permessage-deflate agreed).
+    deflate: bool,
 }
 
 impl FrameDecoder {
@@ -49,13 +62,18 @@ impl FrameDecoder {
         self.message.clear();
     }
 
+    /// Accepts RSV1 as "compressed" (or refuses it, as without extensions) from now on.
+    pub fn set_deflate(&mut self, deflate: bool) {
+        self.deflate = deflate;
+    }
+
     /// The first frame at the front of `input` and the bytes it took, or `None` while it is
     /// incomplete.
     pub fn next<'a>(
         &'a mut self,
         input: &'a [u8],
     ) -> Result<Option<(Incoming<'a>, usize)>, FrameError> {
-        let Some((header, payload_len)) = frame_header(input)? else {
+        let Some((header, payload_len)) = frame_header(input, self.deflate)? else {
             return Ok(None);
         };
         let Some(total) = header
@@ -67,18 +85,28 @@ impl FrameDecoder {
         };
         let payload = &input[header.len..total];
         let (fin, opcode) = (header.first & 0x80 != 0, header.first & 0x0F);
+        let rsv1 = header.first & 0x40 != 0;
+        if rsv1 && !matches!(opcode, 0x1 | 0x2) {
+            // RFC 7692 §6: only a message's first frame may carry it.
+            return Err(FrameError::Reserved(header.first));
+        }
         let incoming = match opcode {
             0x8..=0xA if !fin || payload.len() > 125 => return Err(FrameError::BadControl),
             0x8 => Incoming::Close,
             0x9 => Incoming::Ping(payload),
             0xA => Incoming::Pong,
             0x1 | 0x2 if self.fragmented.is_some() => return Err(FrameError::BadFragment),
+            0x1 | 0x2 if fin && rsv1 => Incoming::Compressed {
+                payload,
+                text: opcode == 0x1,
+            },
             0x1 | 0x2 if fin => match opcode {
                 0x1 => Incoming::Text(payload),
                 _ => Incoming::Binary,
             },
             0x1 | 0x2 => {
                 self.fragmented = Some(opcode == 0x1);
+                self.compressed = rsv1;
                 self.message.clear();
                 self.message.extend_from_slice(payload);
                 Incoming::Fragment
@@ -91,6 +119,13 @@ impl FrameDecoder {
                 self.message.extend_from_slice(payload);
                 match (fin, text) {
                     (false, _) => Incoming::Fragment,
+                    (true, _) if self.compressed => {
+                        self.fragmented = None;
+                        Incoming::Compressed {
+                            payload: &self.message,
+                            text,
+                        }
+                    }
                     (true, true) => {
                         self.fragmented = None;
                         Incoming::Text(&self.message)
@@ -115,11 +150,12 @@ struct Header {
 
 /// The frame header at the front of `input` and its payload length, or `None` while the
 /// header is incomplete.
-fn frame_header(input: &[u8]) -> Result<Option<(Header, usize)>, FrameError> {
+fn frame_header(input: &[u8], deflate: bool) -> Result<Option<(Header, usize)>, FrameError> {
     let [first, second, ..] = *input else {
         return Ok(None);
     };
-    if first & 0x70 != 0 {
+    let reserved = if deflate { 0x30 } else { 0x70 };
+    if first & reserved != 0 {
         return Err(FrameError::Reserved(first));
     }
     if second & 0x80 != 0 {

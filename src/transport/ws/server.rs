@@ -9,7 +9,8 @@ use std::time::Duration;
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -23,7 +24,8 @@ use crate::feed::Event;
 use crate::server::response::{self, Body};
 use crate::server::stall;
 use crate::server::stream::{EventStream, Next};
-use crate::server::{Call, bad_request, since_param};
+use crate::server::{App, Call, bad_request, since_param};
+use crate::transport::Transport;
 
 pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
     let Call {
@@ -32,21 +34,14 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
         tag,
         mut req,
     } = call;
-    let key = match handshake_key(req.headers()) {
-        Ok(key) => key,
-        Err(refusal) => return refusal.response(),
-    };
-    let since = match since_param(&req) {
-        Ok(since) => since,
-        Err(reason) => return bad_request(reason),
-    };
-    let session = match EventStream::open(&app, transport, since, keepalive) {
-        Ok(stream) => Session {
-            stream,
-            slot: transport.index(),
-            batch: VecDeque::new(),
-        },
+    let (key, stream) = match open(&app, transport, &req, keepalive) {
+        Ok(opened) => opened,
         Err(refusal) => return *refusal,
+    };
+    let session = Session {
+        stream,
+        slot: transport.index(),
+        batch: VecDeque::new(),
     };
     let upgrade = hyper::upgrade::on(&mut req);
     let stall_timeout = app.stall_timeout;
@@ -62,6 +57,25 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
             stall::guard(&tag, stall_timeout, session.run(socket)).await;
         }
     });
+    switching_protocols(&key)
+}
+
+/// Checks a handshake and opens its event stream: the client's key and the stream, or the
+/// answer refusing it (400, 426, 410).
+pub fn open(
+    app: &Arc<App>,
+    transport: Transport,
+    req: &Request<Incoming>,
+    keepalive: Duration,
+) -> Result<(String, EventStream), Box<Response<Body>>> {
+    let key = handshake_key(req.headers()).map_err(|r| Box::new(r.response()))?;
+    let since = since_param(req).map_err(|e| Box::new(bad_request(e)))?;
+    let stream = EventStream::open(app, transport, since, keepalive)?;
+    Ok((key, stream))
+}
+
+/// The `101 Switching Protocols` answer to the handshake that sent `key`.
+pub fn switching_protocols(key: &str) -> Response<Body> {
     let mut response = Response::new(response::full(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
