@@ -4,6 +4,7 @@
 //! streaming transport shares.
 
 pub mod conn;
+mod cors;
 mod limits;
 pub mod response;
 mod router;

@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 
 use super::conn::ConnTag;
+use super::cors;
 use super::response::{self, Body, query_u64};
 use super::stats::{OTHER, ServerStats};
 use crate::feed::{Hub, Window};
@@ -53,11 +54,13 @@ pub async fn route(
     let slot = transport.map_or(OTHER, Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
+    let origin = cors::origin(&req);
     let response = match transport {
         _ if missing_host(&req) => response::error(
             StatusCode::BAD_REQUEST,
             "an HTTP/1.1 request needs exactly one Host header",
         ),
+        _ if req.method() == Method::OPTIONS => cors::preflight(&req),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
         Some(transport) => {
             let app = app.clone();
@@ -71,6 +74,7 @@ pub async fn route(
         }
         None => other(&app, &req),
     };
+    let response = cors::allow(origin, response);
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
     if response.status().is_client_error() || response.status().is_server_error() {
         app.stats.slots[slot].errors.fetch_add(1, Relaxed);
