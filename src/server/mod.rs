@@ -6,6 +6,7 @@
 pub mod conn;
 mod cors;
 mod limits;
+mod page;
 pub mod response;
 mod router;
 pub mod settings;
@@ -77,6 +78,7 @@ impl Server {
             coalesce: serving.server.coalesce,
             control,
             shutdown,
+            feed: page::FeedInfo::new(serving.feed, serving.transport),
         });
         Ok(Self {
             listener,

@@ -29,6 +29,8 @@ pub struct App {
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
+    /// What the browser page is told of the feed (`GET /feed`).
+    pub feed: super::page::FeedInfo,
 }
 
 impl App {
@@ -101,6 +103,8 @@ fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {
 fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/stats") => stats(app, req.uri().query()),
+        (&Method::GET, "/") => super::page::page(),
+        (&Method::GET, "/feed") => super::page::feed(app),
         (&Method::POST, "/control/stop") if app.control => {
             let last_seq = app.hub.stop();
             reply(&StopReply { last_seq })
@@ -112,7 +116,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
             response::error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such path `{path}`; served: {}, /stats",
+                    "no such path `{path}`; served: {}, /stats, /feed, /",
                     served.join(", ")
                 ),
             )
