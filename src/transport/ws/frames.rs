@@ -208,19 +208,9 @@ mod tests {
 
     /// A server frame: FIN as given, unmasked, the shortest length form.
     fn frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-        let mut out = vec![if fin { 0x80 } else { 0 } | opcode];
-        match payload.len() {
-            n @ 0..=125 => out.push(n as u8),
-            n @ 126..=0xFFFF => {
-                out.push(126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                out.push(127);
-                out.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(payload);
+        let mut out = Vec::new();
+        let first = if fin { 0x80 } else { 0 } | opcode;
+        crate::transport::ws_deflate::wire::server_frame(first, payload, &mut out);
         out
     }
 
@@ -307,6 +297,46 @@ mod tests {
         let mut huge = vec![0x81, 127];
         huge.extend_from_slice(&(MAX_MESSAGE as u64 + 1).to_be_bytes());
         assert_eq!(decode_in_pieces(&huge, &[]), Err(FrameError::TooBig));
+    }
+
+    #[test]
+    fn rsv1_marks_a_compressed_message_only_once_deflate_is_agreed() {
+        let mut compressed = frame(true, 0x1, b"zz");
+        compressed[0] |= 0x40;
+        let mut decoder = FrameDecoder::default();
+        assert_eq!(
+            decoder
+                .next(&compressed)
+                .map(|f| f.map(|(i, _)| format!("{i:?}"))),
+            Err(FrameError::Reserved(0xC1))
+        );
+        decoder.set_deflate(true);
+        let (incoming, used) = decoder.next(&compressed).unwrap().unwrap();
+        let whole = Incoming::Compressed {
+            payload: b"zz",
+            text: true,
+        };
+        assert_eq!((incoming, used), (whole, 4));
+        // Fragmented: RSV1 on the first frame only; on a continuation or a control frame
+        // it is refused.
+        let mut first = frame(false, 0x1, b"ab");
+        first[0] |= 0x40;
+        let mut wire = first.clone();
+        wire.extend(frame(true, 0x0, b"cd"));
+        let (incoming, used) = decoder.next(&wire).unwrap().unwrap();
+        assert_eq!(incoming, Incoming::Fragment);
+        let (incoming, _) = decoder.next(&wire[used..]).unwrap().unwrap();
+        let joined = Incoming::Compressed {
+            payload: b"abcd",
+            text: true,
+        };
+        assert_eq!(incoming, joined);
+        for first in [0xC9, 0xC0] {
+            let refused = decoder
+                .next(&[first, 0])
+                .map(|f| f.map(|(i, _)| format!("{i:?}")));
+            assert_eq!(refused, Err(FrameError::Reserved(first)));
+        }
     }
 
     #[test]

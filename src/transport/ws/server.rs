@@ -9,8 +9,8 @@ use std::time::Duration;
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
-use hyper::body::Incoming;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,54 +24,56 @@ use crate::feed::Event;
 use crate::server::response::{self, Body};
 use crate::server::stall;
 use crate::server::stream::{EventStream, Next};
-use crate::server::{App, Call, bad_request, since_param};
-use crate::transport::Transport;
+use crate::server::{Call, bad_request, since_param};
 
 pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
+    let slot = call.transport.index();
+    upgrade(call, keepalive, move |stream, io| async move {
+        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await;
+        let session = Session {
+            stream,
+            slot,
+            batch: VecDeque::new(),
+        };
+        session.run(socket).await;
+    })
+}
+
+/// Checks a handshake and opens its event stream; once the connection is upgraded, runs
+/// `session` on it, watched for stalled writes. Answers 101, or the refusal (400, 426, 410).
+pub fn upgrade<S, F>(call: Call, keepalive: Duration, session: S) -> Response<Body>
+where
+    S: FnOnce(EventStream, TokioIo<Upgraded>) -> F + Send + 'static,
+    F: Future<Output = ()> + Send,
+{
     let Call {
         transport,
         app,
         tag,
         mut req,
     } = call;
-    let (key, stream) = match open(&app, transport, &req, keepalive) {
-        Ok(opened) => opened,
-        Err(refusal) => return *refusal,
+    let key = match handshake_key(req.headers()) {
+        Ok(key) => key,
+        Err(refusal) => return refusal.response(),
     };
-    let session = Session {
-        stream,
-        slot: transport.index(),
-        batch: VecDeque::new(),
+    let since = match since_param(&req) {
+        Ok(since) => since,
+        Err(reason) => return bad_request(reason),
+    };
+    let stream = match EventStream::open(&app, transport, since, keepalive) {
+        Ok(stream) => stream,
+        Err(refusal) => return *refusal,
     };
     let upgrade = hyper::upgrade::on(&mut req);
     let stall_timeout = app.stall_timeout;
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
-            let socket = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config()),
-            )
-            .await;
             // The session outlives hyper's connection task, so it is watched on its own.
-            stall::guard(&tag, stall_timeout, session.run(socket)).await;
+            let work = session(stream, TokioIo::new(upgraded));
+            stall::guard(&tag, stall_timeout, work).await;
         }
     });
     switching_protocols(&key)
-}
-
-/// Checks a handshake and opens its event stream: the client's key and the stream, or the
-/// answer refusing it (400, 426, 410).
-pub fn open(
-    app: &Arc<App>,
-    transport: Transport,
-    req: &Request<Incoming>,
-    keepalive: Duration,
-) -> Result<(String, EventStream), Box<Response<Body>>> {
-    let key = handshake_key(req.headers()).map_err(|r| Box::new(r.response()))?;
-    let since = since_param(req).map_err(|e| Box::new(bad_request(e)))?;
-    let stream = EventStream::open(app, transport, since, keepalive)?;
-    Ok((key, stream))
 }
 
 /// The `101 Switching Protocols` answer to the handshake that sent `key`.
@@ -157,7 +159,7 @@ struct Session {
     batch: VecDeque<Arc<Event>>,
 }
 
-type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
 impl Session {
     async fn run(mut self, mut socket: Socket) {

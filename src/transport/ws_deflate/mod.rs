@@ -6,7 +6,7 @@
 mod codec;
 mod extension;
 mod server;
-mod wire;
+pub(super) mod wire;
 
 use std::time::Duration;
 

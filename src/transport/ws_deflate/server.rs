@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, Response, header};
+use http::{HeaderValue, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -17,53 +17,23 @@ use super::codec::{Deflater, Inflater};
 use super::extension::{MAX_BITS, Params};
 use super::wire::{self, ClientFrames, FromClient};
 use crate::feed::Event;
-use crate::server::stall;
 use crate::server::stream::{EventStream, Next};
 use crate::server::{Body, Call};
 use crate::transport::ws::frames::MAX_MESSAGE;
-use crate::transport::ws::server::{open, switching_protocols};
+use crate::transport::ws::server::upgrade;
 
 /// The read buffer, as small as `/ws`'s: clients send little.
 const READ_BUFFER: usize = 4 * 1024;
 
 pub fn handle(call: Call, keepalive: Duration, ours: Params) -> Response<Body> {
-    let Call {
-        transport,
-        app,
-        tag,
-        mut req,
-    } = call;
-    let (key, stream) = match open(&app, transport, &req, keepalive) {
-        Ok(opened) => opened,
-        Err(refusal) => return *refusal,
-    };
-    let offers = req.headers().get_all(header::SEC_WEBSOCKET_EXTENSIONS);
+    let offers = call.req.headers().get_all(header::SEC_WEBSOCKET_EXTENSIONS);
     let agreed = ours.accept(offers.iter().filter_map(|v| v.to_str().ok()));
-    let session = Session {
-        stream,
-        deflater: agreed.as_ref().map(|(params, _)| {
-            Deflater::new(
-                params.server_max_window_bits,
-                params.server_no_context_takeover,
-            )
-        }),
-        inflater: None,
-        client_no_context_takeover: agreed
-            .as_ref()
-            .is_some_and(|(params, _)| params.client_no_context_takeover),
-        batch: VecDeque::new(),
-        out: Vec::new(),
-        payload: Vec::new(),
-    };
-    let upgrade = hyper::upgrade::on(&mut req);
-    let stall_timeout = app.stall_timeout;
-    tokio::spawn(async move {
-        if let Ok(upgraded) = upgrade.await {
-            stall::guard(&tag, stall_timeout, session.run(TokioIo::new(upgraded))).await;
-        }
+    let params = agreed.as_ref().map(|(params, _)| *params);
+    let mut response = upgrade(call, keepalive, move |stream, io| {
+        Session::new(stream, params).run(io)
     });
-    let mut response = switching_protocols(&key);
-    if let Some(answer) = agreed.and_then(|(_, answer)| HeaderValue::from_str(&answer).ok()) {
+    let answer = agreed.and_then(|(_, answer)| HeaderValue::from_str(&answer).ok());
+    if let Some(answer) = answer.filter(|_| response.status() == StatusCode::SWITCHING_PROTOCOLS) {
         response
             .headers_mut()
             .insert(header::SEC_WEBSOCKET_EXTENSIONS, answer);
@@ -93,6 +63,23 @@ enum End {
 }
 
 impl Session {
+    fn new(stream: EventStream, agreed: Option<Params>) -> Self {
+        Self {
+            stream,
+            deflater: agreed.map(|params| {
+                Deflater::new(
+                    params.server_max_window_bits,
+                    params.server_no_context_takeover,
+                )
+            }),
+            inflater: None,
+            client_no_context_takeover: agreed.is_some_and(|p| p.client_no_context_takeover),
+            batch: VecDeque::new(),
+            out: Vec::new(),
+            payload: Vec::new(),
+        }
+    }
+
     async fn run(mut self, mut socket: Socket) {
         let mut frames = ClientFrames::default();
         let mut read = Vec::with_capacity(READ_BUFFER);

@@ -110,8 +110,8 @@ impl ClientFrames {
     }
 }
 
-/// Appends a server frame (FIN set, unmasked) to `out`: `first` is its first byte (FIN,
-/// RSV1, opcode).
+/// Appends a server frame (unmasked, the shortest length form) to `out`: `first` is its
+/// first byte (FIN, RSV1, opcode).
 pub fn server_frame(first: u8, payload: &[u8], out: &mut Vec<u8>) {
     out.push(first);
     match payload.len() {
