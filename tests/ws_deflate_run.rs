@@ -66,6 +66,21 @@ fn ws_deflate_delivers_every_event_in_fewer_bytes_than_ws() {
         ws.bytes.per_event,
         deflate.bytes.per_event
     );
+    // The record it wrote meets the JSON contract, ws-deflate and its settings included.
+    let written = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/results.schema.json"
+    ))
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let invalid: Vec<String> = validator
+        .iter_errors(&written)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(invalid.is_empty(), "{invalid:?}");
     // The record keeps the settings, of every kind.
     let settings = &results.scenario["transport"];
     assert_eq!(settings["ws-deflate_server_max_window_bits"], 12);
