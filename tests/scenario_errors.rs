@@ -806,3 +806,39 @@ fn command_feed_mistakes() {
             "max_line_bytes": 65536, "buffer_lines": 10000})
     );
 }
+
+#[test]
+fn ws_deflate_settings_are_checked_by_kind_and_range() {
+    let text =
+        |line: &str| format!("[feed]\nkind = \"ticker\"\n\n[transport.ws-deflate]\n{line}\n");
+    refused(
+        &text("server_max_window_bits = 8"),
+        5,
+        26,
+        "transport.ws-deflate.server_max_window_bits",
+        "must be 9 to 15 (RFC 7692 allows 8, which zlib does not write), got 8",
+    );
+    refused(
+        &text("server_no_context_takeover = \"yes\""),
+        5,
+        30,
+        "transport.ws-deflate.server_no_context_takeover",
+        "invalid type: string \"yes\", expected true or false",
+    );
+    refused(
+        &text("client_max_window_bits = \"12\""),
+        5,
+        26,
+        "transport.ws-deflate.client_max_window_bits",
+        "expected a whole number",
+    );
+    let scenario = accepted(&text("client_no_context_takeover = true"));
+    let json = serde_json::to_value(&scenario.transport).unwrap();
+    assert_eq!(json["ws-deflate_client_no_context_takeover"], true);
+    assert_eq!(json["ws-deflate_server_max_window_bits"], 15);
+    assert_eq!(
+        scenario.transports.len(),
+        4,
+        "ws-deflate runs only when named"
+    );
+}

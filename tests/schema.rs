@@ -217,3 +217,10 @@ fn the_schema_lists_exactly_the_fields_of_the_record() {
     compare_keys(&schema, &schema, &full_record(), "", &mut differences);
     assert_eq!(differences, Vec::<String>::new());
 }
+
+#[test]
+fn the_schema_names_every_registered_transport() {
+    let schema = schema();
+    let names = &schema["$defs"]["transport"]["properties"]["transport"]["enum"];
+    assert_eq!(names, &json!(wsbench::transport::Transport::names()));
+}

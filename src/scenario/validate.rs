@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::raw::{self, RawScenario};
 use super::*;
-use crate::transport::RawTransports;
+use crate::transport::{RawTransports, Value};
+use crate::units::HumanDuration;
 
 pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let duration = raw.duration.map_or(Duration::from_secs(30), |d| d.0);
@@ -16,7 +17,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         ));
     }
     let warmup = raw.warmup.map_or(Duration::from_secs(3), |d| d.0);
-    let transports = raw.transports.unwrap_or_else(|| Transport::ALL.to_vec());
+    let transports = raw.transports.unwrap_or_else(Transport::defaults);
     if transports.is_empty() {
         return Err(Issue::new(
             "transports",
@@ -162,13 +163,23 @@ fn positive(
     Ok(value)
 }
 
-/// Each transport's keys: longer than 0s, then what the transport itself accepts.
+/// Each transport's keys: of their kind (a duration longer than 0s), then what the
+/// transport itself accepts.
 fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
     let mut settings = TransportSettings::default();
     for transport in Transport::ALL {
         for setting in transport.kind().settings() {
             let key = format!("transport.{transport}.{}", setting.key);
-            let value = positive(&key, raw.get(transport, setting), setting.default)?;
+            let value = raw.get(transport, setting).unwrap_or(setting.default);
+            let value = match value {
+                _ if !value.same_kind(setting.default) => {
+                    return Err(Issue::new(&key, value.mismatch(setting.default)));
+                }
+                Value::Duration(d) => {
+                    Value::Duration(positive(&key, Some(HumanDuration(d)), Duration::ZERO)?)
+                }
+                other => other,
+            };
             (setting.check)(value).map_err(|message| Issue::new(&key, message))?;
             settings.set(transport, setting.key, value);
         }

@@ -4,7 +4,9 @@
 //! streaming transport shares.
 
 pub mod conn;
+mod cors;
 mod limits;
+mod page;
 mod publish;
 pub mod response;
 mod router;
@@ -81,6 +83,7 @@ impl Server {
             intake: serving.feed.intake(),
             control,
             shutdown,
+            feed: page::FeedInfo::new(serving.feed, serving.transport),
         });
         Ok(Self {
             listener,

@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 
 use super::conn::ConnTag;
+use super::cors;
 use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
 use crate::feed::{Hub, Intake, TopicError, Window};
@@ -30,6 +31,8 @@ pub struct App {
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,
+    /// What the browser page is told of the feed (`GET /feed`).
+    pub feed: super::page::FeedInfo,
 }
 
 impl App {
@@ -64,11 +67,13 @@ pub async fn route(
     let slot = transport.or(via).map_or(OTHER, Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
+    let origin = cors::origin(&req);
     let response = match transport {
         _ if missing_host(&req) => response::error(
             StatusCode::BAD_REQUEST,
             "an HTTP/1.1 request needs exactly one Host header",
         ),
+        _ if req.method() == Method::OPTIONS => cors::preflight(&req),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
         Some(transport) => match topic_hub(&app, &req) {
             Ok(hub) => {
@@ -87,6 +92,7 @@ pub async fn route(
         None if publish => super::publish::handle(&app, slot, req).await,
         None => other(&app, &req),
     };
+    let response = cors::allow(origin, response);
     app.stats.slots[slot].responses.fetch_add(1, Relaxed);
     if response.status().is_client_error() || response.status().is_server_error() {
         app.stats.slots[slot].errors.fetch_add(1, Relaxed);
@@ -128,6 +134,8 @@ fn method_not_allowed(req: &Request<Incoming>) -> Response<Body> {
 fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/stats") => stats(app, req.uri().query()),
+        (&Method::GET, "/") => super::page::page(),
+        (&Method::GET, "/feed") => super::page::feed(app),
         (&Method::POST, "/control/stop") if app.control => {
             let last_seq = app.hub.stop();
             reply(&StopReply { last_seq })
@@ -143,7 +151,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
             response::error(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "no such path `{path}`; served: {}, /stats, POST /publish",
+                    "no such path `{path}`; served: {}, /stats, /feed, /, POST /publish",
                     served.join(", ")
                 ),
             )

@@ -6,7 +6,9 @@ mod longpoll;
 mod poll;
 mod settings;
 mod sse;
+mod value;
 mod ws;
+mod ws_deflate;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 use serde::{Deserialize, Serialize};
 
-pub use settings::{RawTransports, Setting, Settings, TransportSettings};
+pub use settings::{RawTransports, Setting, Settings, TransportSettings, Value};
 
 use crate::client::{Client, RequestStyle, Tally};
 use crate::server::{Body, Call};
@@ -28,6 +30,11 @@ pub trait TransportKind: Sync {
     /// The keys of its `[transport.<name>]` table.
     fn settings(&self) -> &'static [Setting] {
         &[]
+    }
+
+    /// Whether a scenario that lists no transports runs it.
+    fn by_default(&self) -> bool {
+        true
     }
 
     /// How long a run waits after the window for events still in flight.
@@ -70,6 +77,7 @@ pub const TRANSPORTS: &[Registered] = &[
     at("/longpoll", &longpoll::Longpoll),
     at("/sse", &sse::Sse),
     at("/ws", &ws::Ws),
+    at("/ws-deflate", &ws_deflate::WsDeflate),
 ];
 
 const COUNT: usize = TRANSPORTS.len();
@@ -121,6 +129,14 @@ impl Transport {
     }
 
     /// Every name, in registry order (static, for serde's "expected one of" messages).
+    /// What a scenario that lists no transports runs, in registry order.
+    pub fn defaults() -> Vec<Transport> {
+        Self::ALL
+            .into_iter()
+            .filter(|t| t.kind().by_default())
+            .collect()
+    }
+
     pub fn names() -> &'static [&'static str] {
         static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
         NAMES.get_or_init(|| Self::ALL.map(Self::name).to_vec())
@@ -200,7 +216,15 @@ mod tests {
 
     #[test]
     fn names_paths_and_order_come_from_the_registry() {
-        assert_eq!(Transport::names(), ["poll", "longpoll", "sse", "ws"]);
+        assert_eq!(
+            Transport::names(),
+            ["poll", "longpoll", "sse", "ws", "ws-deflate"]
+        );
+        let defaults: Vec<_> = Transport::defaults()
+            .into_iter()
+            .map(Transport::name)
+            .collect();
+        assert_eq!(defaults, ["poll", "longpoll", "sse", "ws"]);
         let ws: Transport = "ws".parse().unwrap();
         assert_eq!((ws.index(), ws.path()), (3, "/ws"));
         assert_eq!(Transport::at_path("/sse").map(Transport::name), Some("sse"));

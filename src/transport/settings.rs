@@ -11,37 +11,64 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::Transport;
-use crate::units::{HumanDuration, format_duration};
+pub use super::value::Value;
+use super::value::ValueSeed;
 
-/// One key of a transport's table: a duration longer than 0s.
+/// One key of a transport's table: a value of its default's kind (a duration longer than
+/// 0s, a flag, a whole number).
 pub struct Setting {
     pub key: &'static str,
-    pub default: Duration,
-    /// What the transport accepts beyond "longer than 0s"; `Err` says it.
-    pub check: fn(Duration) -> Result<(), String>,
+    pub default: Value,
+    /// What the transport accepts beyond the kind; `Err` says it.
+    pub check: fn(Value) -> Result<(), String>,
 }
 
 impl Setting {
-    /// Accepts any duration longer than 0s.
-    pub fn any(_: Duration) -> Result<(), String> {
+    /// Accepts any value of the kind (a duration longer than 0s).
+    pub fn any(_: Value) -> Result<(), String> {
         Ok(())
     }
 }
 
 /// One transport's settings, every key filled in.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings(Vec<(&'static str, Duration)>);
+pub struct Settings(Vec<(&'static str, Value)>);
 
 impl Settings {
-    pub fn get(&self, setting: &Setting) -> Duration {
+    pub fn value(&self, setting: &Setting) -> Value {
         self.0
             .iter()
             .find(|(key, _)| *key == setting.key)
             .map_or(setting.default, |(_, value)| *value)
     }
 
-    fn set(&mut self, key: &str, value: Duration) -> bool {
-        let slot = self.0.iter_mut().find(|(k, _)| *k == key);
+    /// A duration setting's value (its default when the setting is of another kind).
+    pub fn get(&self, setting: &Setting) -> Duration {
+        match (self.value(setting), setting.default) {
+            (Value::Duration(d), _) | (_, Value::Duration(d)) => d,
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// A flag setting's value.
+    pub fn flag(&self, setting: &Setting) -> bool {
+        matches!(self.value(setting), Value::Flag(true))
+    }
+
+    /// A number setting's value.
+    pub fn number(&self, setting: &Setting) -> u64 {
+        match self.value(setting) {
+            Value::Number(n) => n,
+            _ => 0,
+        }
+    }
+
+    /// Sets `key` to `value` of its kind; false when there is no such key of that kind.
+    fn set(&mut self, key: &str, value: Value) -> bool {
+        let slot = self
+            .0
+            .iter_mut()
+            .find(|(k, v)| *k == key && v.same_kind(value));
         slot.map(|(_, v)| *v = value).is_some()
     }
 }
@@ -74,17 +101,24 @@ impl TransportSettings {
         &self.0[transport.index()]
     }
 
-    pub fn set(&mut self, transport: Transport, key: &str, value: Duration) -> bool {
+    pub fn set(&mut self, transport: Transport, key: &str, value: Value) -> bool {
         self.0[transport.index()].set(key, value)
     }
 
     /// A value by its flat name (`poll_interval`), as results show it.
     pub fn get_flat(&self, name: &str) -> Option<Duration> {
-        self.flat().find(|(flat, _)| flat == name).map(|(_, v)| v)
+        match self.flat().find(|(flat, _)| flat == name)?.1 {
+            Value::Duration(d) => Some(d),
+            _ => None,
+        }
     }
 
-    /// Sets a value by its flat name; false when no transport has it.
+    /// Sets a duration by its flat name; false when no transport has it.
     pub fn set_flat(&mut self, name: &str, value: Duration) -> bool {
+        self.set_flat_value(name, Value::Duration(value))
+    }
+
+    fn set_flat_value(&mut self, name: &str, value: Value) -> bool {
         Transport::ALL.into_iter().any(|t| {
             let key = name
                 .strip_prefix(t.name())
@@ -93,7 +127,7 @@ impl TransportSettings {
         })
     }
 
-    fn flat(&self) -> impl Iterator<Item = (String, Duration)> + '_ {
+    fn flat(&self) -> impl Iterator<Item = (String, Value)> + '_ {
         Transport::ALL.into_iter().flat_map(move |t| {
             let values = &self.of(t).0;
             values
@@ -107,7 +141,7 @@ impl Serialize for TransportSettings {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         for (name, value) in self.flat() {
-            map.serialize_entry(&name, &format_duration(value))?;
+            map.serialize_entry(&name, &value)?;
         }
         map.end()
     }
@@ -115,10 +149,10 @@ impl Serialize for TransportSettings {
 
 impl<'de> Deserialize<'de> for TransportSettings {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let flat = std::collections::BTreeMap::<String, HumanDuration>::deserialize(deserializer)?;
+        let flat = std::collections::BTreeMap::<String, Value>::deserialize(deserializer)?;
         let mut settings = Self::default();
         for (name, value) in flat {
-            if !settings.set_flat(&name, value.0) {
+            if !settings.set_flat_value(&name, value) {
                 return Err(de::Error::custom(format!(
                     "unknown transport setting `{name}`"
                 )));
@@ -131,10 +165,10 @@ impl<'de> Deserialize<'de> for TransportSettings {
 /// The `[transport]` table as written: for each transport table given, its keys as given.
 /// Each table refuses unknown keys, naming the accepted ones.
 #[derive(Debug, Default)]
-pub struct RawTransports(Vec<(Transport, Vec<(&'static str, HumanDuration)>)>);
+pub struct RawTransports(Vec<(Transport, Vec<(&'static str, Value)>)>);
 
 impl RawTransports {
-    pub fn get(&self, transport: Transport, setting: &Setting) -> Option<HumanDuration> {
+    pub fn get(&self, transport: Transport, setting: &Setting) -> Option<Value> {
         let (_, values) = self.0.iter().find(|(t, _)| *t == transport)?;
         values
             .iter()
@@ -198,7 +232,7 @@ impl<'de> DeserializeSeed<'de> for NameVisitor {
 struct TableSeed(Transport);
 
 impl<'de> DeserializeSeed<'de> for TableSeed {
-    type Value = Vec<(&'static str, HumanDuration)>;
+    type Value = Vec<(&'static str, Value)>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -206,7 +240,7 @@ impl<'de> DeserializeSeed<'de> for TableSeed {
 }
 
 impl<'de> Visitor<'de> for TableSeed {
-    type Value = Vec<(&'static str, HumanDuration)>;
+    type Value = Vec<(&'static str, Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "a table of {} settings", self.0)
@@ -215,7 +249,9 @@ impl<'de> Visitor<'de> for TableSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut values = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
-            values.push((key, map.next_value::<HumanDuration>()?));
+            let setting = self.0.kind().settings().iter().find(|s| s.key == key);
+            let kind = setting.map_or(Value::Duration(Duration::ZERO), |s| s.default);
+            values.push((key, map.next_value_seed(ValueSeed(kind))?));
         }
         Ok(values)
     }
@@ -271,7 +307,12 @@ mod tests {
         let json = serde_json::to_string(&settings).unwrap();
         assert_eq!(
             json,
-            r#"{"poll_interval":"500ms","longpoll_timeout":"30s","sse_keepalive":"15s","ws_keepalive":"15s"}"#
+            concat!(
+                r#"{"poll_interval":"500ms","longpoll_timeout":"30s","sse_keepalive":"15s","ws_keepalive":"15s","#,
+                r#""ws-deflate_keepalive":"15s","ws-deflate_server_no_context_takeover":false,"#,
+                r#""ws-deflate_client_no_context_takeover":false,"ws-deflate_server_max_window_bits":15,"#,
+                r#""ws-deflate_client_max_window_bits":15}"#
+            )
         );
         let back: TransportSettings = serde_json::from_str(&json).unwrap();
         assert_eq!(back, settings);

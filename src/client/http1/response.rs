@@ -16,6 +16,8 @@ pub struct ResponseHead {
     pub keep_alive: bool,
     /// `Sec-WebSocket-Accept`, for a handshake's check (kept only on a 101).
     pub websocket_accept: Option<String>,
+    /// `Sec-WebSocket-Extensions`, the extensions the server agreed to (kept only on a 101).
+    pub websocket_extensions: Option<String>,
 }
 
 /// Parses the head at the front of `bytes`: the head and its length, or `None` while it is
@@ -32,7 +34,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
     let http_1_1 = response.version == Some(1);
     let (mut chunked, mut length_header, mut close, mut keep_alive_asked) =
         (false, None, false, false);
-    let mut websocket_accept = None;
+    let (mut websocket_accept, mut websocket_extensions) = (None, None);
     for header in response.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -55,6 +57,8 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
             }
         } else if status == 101 && name.eq_ignore_ascii_case("sec-websocket-accept") {
             websocket_accept = Some(String::from_utf8_lossy(header.value).into_owned());
+        } else if status == 101 && name.eq_ignore_ascii_case("sec-websocket-extensions") {
+            websocket_extensions = Some(String::from_utf8_lossy(header.value).into_owned());
         }
     }
     let framing = match (status, chunked, length_header) {
@@ -69,6 +73,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
         framing,
         keep_alive,
         websocket_accept,
+        websocket_extensions,
     };
     Ok(Some((head, length)))
 }

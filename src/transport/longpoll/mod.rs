@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, TransportKind};
+use super::{Setting, TransportKind, Value};
 use crate::client::{Client, RequestStyle, Tally};
 use crate::server::{Body, Call};
 use crate::units::format_duration;
@@ -22,8 +22,11 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// Clients send it as `timeout_ms`, which the server refuses above its cap.
 const TIMEOUT: Setting = Setting {
     key: "timeout",
-    default: Duration::from_secs(30),
+    default: Value::Duration(Duration::from_secs(30)),
     check: |timeout| {
+        let Value::Duration(timeout) = timeout else {
+            return Ok(());
+        };
         if timeout < Duration::from_millis(1) || timeout > MAX_TIMEOUT {
             return Err(format!(
                 "must be 1ms to {} (the server's `timeout_ms` range)",

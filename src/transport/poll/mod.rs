@@ -9,14 +9,14 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, Settings, TransportKind};
+use super::{Setting, Settings, TransportKind, Value};
 use crate::client::{Client, RequestStyle, Tally};
 use crate::server::{Body, Call};
 
 /// `[transport.poll] interval`: how often each client polls.
 const INTERVAL: Setting = Setting {
     key: "interval",
-    default: Duration::from_secs(1),
+    default: Value::Duration(Duration::from_secs(1)),
     check: Setting::any,
 };
 

@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, TransportKind};
+use super::{Setting, TransportKind, Value};
 use crate::client::{Client, RequestStyle, Tally};
 use crate::feed::Event;
 use crate::server::{Body, Call};
@@ -19,7 +19,7 @@ use crate::server::{Body, Call};
 /// `[transport.sse] keepalive`: the period of comment lines on an idle stream.
 const KEEPALIVE: Setting = Setting {
     key: "keepalive",
-    default: Duration::from_secs(15),
+    default: Value::Duration(Duration::from_secs(15)),
     check: Setting::any,
 };
 

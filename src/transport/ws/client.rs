@@ -2,7 +2,10 @@
 //! connection reconnects with `?since=` the last seq it holds. The opening handshake is
 //! the bytes tungstenite would write; after it, frames are decoded straight from the read
 //! buffer, every complete one after each read that takes all the socket holds.
+//! `ws-deflate` runs the same client with permessage-deflate offered: compressed messages
+//! are inflated, by one decompressor per connection, before they are delivered.
 
+use http::{HeaderValue, header};
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::generate_request;
@@ -14,13 +17,16 @@ use crate::client::read_buffer::ReadBuffer;
 use crate::client::upstream::Sender;
 use crate::client::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
 use crate::feed::rng::Rng;
+use crate::transport::ws_deflate::{Inflater, MIN_BITS, Params};
 
 const SWITCHING_PROTOCOLS: u16 = 101;
 
 /// How long a session leaving mid-run waits for the server's Close.
 const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
-pub async fn run(mut client: Client) -> Tally {
+/// Runs one client; with `deflate`, offering permessage-deflate with those parameters and
+/// requiring the server to agree.
+pub async fn run(mut client: Client, deflate: Option<Params>) -> Tally {
     let mut stop = client.stop_signal();
     let mut last_seq: Option<u64> = client.first_since();
     let mut masks = client.rng();
@@ -44,6 +50,11 @@ pub async fn run(mut client: Client) -> Tally {
             break;
         };
         request.headers_mut().extend(client.plan.headers.clone());
+        if let Some(offer) = deflate.and_then(|d| HeaderValue::from_str(&d.offer()).ok()) {
+            request
+                .headers_mut()
+                .insert(header::SEC_WEBSOCKET_EXTENSIONS, offer);
+        }
         let Ok((handshake, key)) = generate_request(request) else {
             client.count_error(ErrorKind::Protocol);
             break;
@@ -61,17 +72,26 @@ pub async fn run(mut client: Client) -> Tally {
             let head = connection.read_head().await.ok()?;
             let accepted = head.status == SWITCHING_PROTOCOLS
                 && head.websocket_accept == Some(derive_accept_key(key.as_bytes()));
-            accepted.then_some(())
+            accepted.then_some(head.websocket_extensions)
         };
-        let upgraded = tokio::select! {
-            upgraded = exchange => upgraded.is_some(),
+        let extensions = tokio::select! {
+            upgraded = exchange => upgraded,
             _ = &mut stop => break,
         };
-        if !upgraded {
+        let Some(extensions) = extensions else {
             client.count_error(ErrorKind::Status);
             tokio::time::sleep(RECONNECT_DELAY).await;
             continue;
-        }
+        };
+        let mut inflate = match deflate.map(|offer| offer.agreed(extensions.as_deref())) {
+            None => None,
+            Some(Ok(agreed)) => Some(Inflate::new(agreed)),
+            Some(Err(_)) => {
+                client.count_error(ErrorKind::Protocol);
+                tokio::time::sleep(RECONNECT_DELAY).await;
+                continue;
+            }
+        };
         client.count_request(false);
         client.mark_connected();
         let HttpConnection {
@@ -81,6 +101,7 @@ pub async fn run(mut client: Client) -> Tally {
             stamp,
         } = connection;
         decoder.reset();
+        decoder.set_deflate(inflate.is_some());
         // Frames that came in the handshake answer's read are decoded before reading again.
         let mut received = Received::now(&stamp);
         loop {
@@ -94,6 +115,7 @@ pub async fn run(mut client: Client) -> Tally {
                 &mut Replies {
                     out: &mut replies,
                     masks: &mut masks,
+                    inflate: &mut inflate,
                 },
             );
             if !replies.is_empty() && socket.write_all(&replies).await.is_err() {
@@ -164,10 +186,29 @@ async fn next_message(sender: &mut Option<Sender>) -> &[u8] {
     }
 }
 
-/// Where the replies to a batch of frames go, and the masks they are sent with.
+/// Where the replies to a batch of frames go, the masks they are sent with, and the
+/// connection's decompressor when permessage-deflate was agreed.
 struct Replies<'a> {
     out: &'a mut Vec<u8>,
     masks: &'a mut Rng,
+    inflate: &'a mut Option<Inflate>,
+}
+
+/// A connection's decompressor and the message it inflated last.
+struct Inflate {
+    inflater: Inflater,
+    message: Vec<u8>,
+}
+
+impl Inflate {
+    fn new(agreed: Params) -> Self {
+        // A window larger than the server's is always safe to inflate with; zlib's least is 9.
+        let bits = agreed.server_max_window_bits.max(MIN_BITS);
+        Self {
+            inflater: Inflater::new(bits, agreed.server_no_context_takeover, frames::MAX_MESSAGE),
+            message: Vec::new(),
+        }
+    }
 }
 
 /// Delivers every complete frame in `buffer`, appending pongs to `replies`: `Ok(false)` once
@@ -182,13 +223,20 @@ fn decode_frames(
 ) -> Result<bool, frames::FrameError> {
     while let Some((incoming, used)) = decoder.next(buffer.data())? {
         match incoming {
-            Incoming::Text(text) => {
-                let mut answer = Answer::default();
-                match client.deliver(text, received, &mut answer) {
-                    Ok(head) => *last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
-                    Err(_) => client.count_error(ErrorKind::Protocol),
+            Incoming::Text(text) => deliver(client, text, received, last_seq),
+            Incoming::Compressed { payload, text } => {
+                let inflate = replies
+                    .inflate
+                    .as_mut()
+                    .ok_or(frames::FrameError::Inflate)?;
+                let message = &mut inflate.message;
+                inflate
+                    .inflater
+                    .decompress(payload, message)
+                    .map_err(|_| frames::FrameError::Inflate)?;
+                if text {
+                    deliver(client, message, received, last_seq);
                 }
-                client.finish_answer(answer, received);
             }
             Incoming::Ping(payload) => frames::pong(payload, mask(replies.masks), replies.out),
             Incoming::Close => return Ok(false),
@@ -197,6 +245,16 @@ fn decode_frames(
         buffer.consume(used);
     }
     Ok(true)
+}
+
+/// Records one event's message.
+fn deliver(client: &mut Client, text: &[u8], received: Received, last_seq: &mut Option<u64>) {
+    let mut answer = Answer::default();
+    match client.deliver(text, received, &mut answer) {
+        Ok(head) => *last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
+        Err(_) => client.count_error(ErrorKind::Protocol),
+    }
+    client.finish_answer(answer, received);
 }
 
 fn mask(masks: &mut Rng) -> [u8; 4] {

@@ -1,8 +1,8 @@
 //! WebSocket: `GET /ws` upgrades to one text message per event; pings when idle.
 
-mod client;
-mod frames;
-mod server;
+pub(super) mod client;
+pub(super) mod frames;
+pub(super) mod server;
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use http::Response;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::{Setting, TransportKind};
+use super::{Setting, TransportKind, Value};
 use crate::client::{Client, RequestStyle, Tally};
 use crate::feed::Event;
 use crate::server::{Body, Call};
@@ -20,7 +20,7 @@ use crate::server::{Body, Call};
 /// `[transport.ws] keepalive`: the period of pings on an idle connection.
 const KEEPALIVE: Setting = Setting {
     key: "keepalive",
-    default: Duration::from_secs(15),
+    default: Value::Duration(Duration::from_secs(15)),
     check: Setting::any,
 };
 
@@ -48,7 +48,7 @@ impl TransportKind for Ws {
     }
 
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
-        client::run(client).boxed_local()
+        client::run(client, None).boxed_local()
     }
 
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {

@@ -10,6 +10,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -26,6 +27,25 @@ use crate::server::stream::{EventStream, Next};
 use crate::server::{Call, bad_request, since_param};
 
 pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
+    let slot = call.transport.index();
+    upgrade(call, keepalive, move |stream, io| async move {
+        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await;
+        let session = Session {
+            stream,
+            slot,
+            batch: VecDeque::new(),
+        };
+        session.run(socket).await;
+    })
+}
+
+/// Checks a handshake and opens its event stream; once the connection is upgraded, runs
+/// `session` on it, watched for stalled writes. Answers 101, or the refusal (400, 426, 410).
+pub fn upgrade<S, F>(call: Call, keepalive: Duration, session: S) -> Response<Body>
+where
+    S: FnOnce(EventStream, TokioIo<Upgraded>) -> F + Send + 'static,
+    F: Future<Output = ()> + Send,
+{
     let Call {
         transport,
         app,
@@ -41,28 +61,24 @@ pub fn handle(call: Call, keepalive: Duration) -> Response<Body> {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
-    let session = match EventStream::open(&app, &hub, transport, since, keepalive) {
-        Ok(stream) => Session {
-            stream,
-            slot: transport.index(),
-            batch: VecDeque::new(),
-        },
+    let stream = match EventStream::open(&app, &hub, transport, since, keepalive) {
+        Ok(stream) => stream,
         Err(refusal) => return *refusal,
     };
     let upgrade = hyper::upgrade::on(&mut req);
     let stall_timeout = app.stall_timeout;
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
-            let socket = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config()),
-            )
-            .await;
             // The session outlives hyper's connection task, so it is watched on its own.
-            stall::guard(&tag, stall_timeout, session.run(socket)).await;
+            let work = session(stream, TokioIo::new(upgraded));
+            stall::guard(&tag, stall_timeout, work).await;
         }
     });
+    switching_protocols(&key)
+}
+
+/// The `101 Switching Protocols` answer to the handshake that sent `key`.
+pub fn switching_protocols(key: &str) -> Response<Body> {
     let mut response = Response::new(response::full(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
@@ -144,7 +160,7 @@ struct Session {
     batch: VecDeque<Arc<Event>>,
 }
 
-type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
 impl Session {
     async fn run(mut self, mut socket: Socket) {

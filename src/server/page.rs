@@ -1,0 +1,75 @@
+//! The browser page (`GET /`, assets/page.html, built in: no build step, no external
+//! asset) and what it asks the server first (`GET /feed`): the feed's kind, the
+//! transports and their paths, and the poll timings, so that the page subscribes to
+//! whatever the scenario serves and shows the chat box only for a chat feed.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+
+use super::response::{self, Body};
+use super::router::App;
+use crate::feed::FeedSpec;
+use crate::transport::{Transport, TransportSettings};
+
+const PAGE: &str = include_str!("../../assets/page.html");
+
+/// What `GET /feed` tells the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedInfo {
+    /// `feed.kind`: `ticker`, `tickets`, `command`, ...
+    pub kind: &'static str,
+    /// The field naming a state feed's key (`train`); `null` for an event feed, whose seq
+    /// gaps are losses.
+    pub key_field: Option<&'static str>,
+    /// Every transport served, with its path.
+    pub transports: Vec<TransportPath>,
+    pub poll_interval_ms: u128,
+    pub longpoll_timeout_ms: u128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TransportPath {
+    pub name: &'static str,
+    pub path: &'static str,
+}
+
+impl FeedInfo {
+    pub fn new(feed: &FeedSpec, settings: &TransportSettings) -> Self {
+        let ms = |name| settings.get_flat(name).unwrap_or_default().as_millis();
+        Self {
+            kind: feed.kind_name(),
+            key_field: feed.state_key_field(),
+            transports: Transport::ALL
+                .iter()
+                .map(|t| TransportPath {
+                    name: t.name(),
+                    path: t.path(),
+                })
+                .collect(),
+            poll_interval_ms: ms("poll_interval"),
+            longpoll_timeout_ms: ms("longpoll_timeout"),
+        }
+    }
+}
+
+/// `GET /`: the page.
+pub fn page() -> Response<Body> {
+    let mut page = Response::new(response::full(Bytes::from_static(PAGE.as_bytes())));
+    let headers = page.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::SERVER, HeaderValue::from_static("wsbench"));
+    page
+}
+
+/// `GET /feed`: what the page needs to know of the feed.
+pub fn feed(app: &App) -> Response<Body> {
+    match serde_json::to_string(&app.feed) {
+        Ok(text) => response::json(StatusCode::OK, text + "\n"),
+        Err(e) => response::error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
