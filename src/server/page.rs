@@ -26,6 +26,9 @@ pub struct FeedInfo {
     pub transports: Vec<TransportPath>,
     pub poll_interval_ms: u128,
     pub longpoll_timeout_ms: u128,
+    /// A feed with topics: the one the page follows (a chat's first room, the first
+    /// user's notifications); `null` for a feed without topics.
+    pub topic: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +52,7 @@ impl FeedInfo {
                 .collect(),
             poll_interval_ms: ms("poll_interval"),
             longpoll_timeout_ms: ms("longpoll_timeout"),
+            topic: feed.client_topic(0, 1),
         }
     }
 }

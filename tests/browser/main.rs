@@ -109,3 +109,66 @@ async fn every_transport_on_the_page_receives_events_without_loss() {
         assert_eq!(slot["errors"], Value::from(0), "{name}: {slot}");
     }
 }
+
+/// A chat feed: the page follows the first room on every transport and sends on its
+/// WebSocket; each message it sends comes back on every panel, none lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_box_sends_on_the_websocket_and_every_transport_shows_the_room() {
+    const MESSAGES: u64 = 10;
+    let chromium = chromium();
+    let scenario = scenario(
+        "kind = \"chat\"",
+        "[transport.poll]\ninterval = \"300ms\"\n",
+    );
+    let server = start(&scenario).await;
+    let mut browser = cdp::Browser::launch(&chromium).await;
+    let page = browser.open(&format!("http://{}/", server.addr)).await;
+    let names = ["poll", "longpoll", "sse", "ws", "ws-deflate"];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while page_summary(&mut browser, &page).await["ws"]["live"]["readyState"] != "1 OPEN" {
+        assert!(
+            Instant::now() < deadline,
+            "the page's WebSocket never opened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Every subscription is open before the first message (the push ones see only what
+    // comes after they open).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for i in 0..MESSAGES {
+        let send = format!("window.wsbench.chat.send('hello {i}')");
+        browser.evaluate(&page, &send).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let last = loop {
+        let last = page_summary(&mut browser, &page).await;
+        if names
+            .iter()
+            .all(|n| last[n]["count"].as_u64().unwrap_or(0) >= MESSAGES)
+        {
+            break last;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every transport showed the {MESSAGES} messages within 60 s: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    browser.evaluate(&page, "window.wsbench.stop()").await;
+    browser.close().await;
+    for name in names {
+        assert_eq!(last[name]["count"], MESSAGES, "{name}: {last}");
+        for figure in ["lost", "duplicates", "errors"] {
+            assert_eq!(last[name][figure], 0, "{name} {figure}: {last}");
+        }
+    }
+    let stats = stats(server.addr).await;
+    assert_eq!(stats["transports"]["ws"]["messages_published"], MESSAGES);
+    assert_eq!(stats["topics"], 1, "the page follows room-0 only");
+}
+
+async fn page_summary(browser: &mut cdp::Browser, page: &str) -> Value {
+    browser
+        .evaluate(page, "window.wsbench ? window.wsbench.summary() : null")
+        .await
+}
