@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
-use super::{chat, lubbers, verdict};
+use super::{chat, compression, lubbers, verdict};
 use crate::analysis::{
     error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
 };
@@ -91,6 +91,10 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
 
     if chat::applies(results) {
         blocks.extend(chat::section(results));
+    }
+
+    if compression::applies(results) {
+        blocks.extend(compression::section(results));
     }
 
     // The reference study before the charts: for its scenario it is the point of the run.

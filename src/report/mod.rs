@@ -6,6 +6,7 @@
 //! largest swept value; the sweep table and chart cover every point.
 
 mod chat;
+mod compression;
 mod content;
 mod doc;
 pub mod format;

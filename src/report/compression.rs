@@ -1,0 +1,125 @@
+//! What permessage-deflate saves and costs, per side: `ws-deflate` against `ws` on the same
+//! feed in the same run, bytes per event at the socket, CPU per delivery of the server and
+//! of the load generator (whose clients inflate), and the server's memory per connection
+//! (a compressor each, with context takeover).
+
+use super::doc::{Block, Table, text};
+use super::format::{bytes, kib};
+use crate::results::{Results, TransportResult};
+
+/// Whether the run has both WebSocket transports, at the same point of a sweep.
+pub fn applies(results: &Results) -> bool {
+    pair(results).is_some()
+}
+
+fn pair(results: &Results) -> Option<(&TransportResult, &TransportResult)> {
+    let plain = results
+        .transports
+        .iter()
+        .find(|t| t.transport.name() == "ws")?;
+    let deflate = results
+        .transports
+        .iter()
+        .find(|t| t.transport.name() == "ws-deflate" && t.sweep_value == plain.sweep_value)?;
+    Some((plain, deflate))
+}
+
+pub fn section(results: &Results) -> Vec<Block> {
+    let Some((plain, deflate)) = pair(results) else {
+        return Vec::new();
+    };
+    let mut table = Table::numeric(&["Figure", "ws", "ws-deflate", "ws-deflate vs ws"]);
+    let row =
+        |table: &mut Table, name: &str, a: Option<f64>, b: Option<f64>, show: fn(f64) -> String| {
+            let cell = |v: Option<f64>| v.map_or_else(|| "not measured".to_string(), show);
+            let change = match (a, b) {
+                (Some(a), Some(b)) if a > 0.0 => format!("{:+.0}%", (b / a - 1.0) * 100.0),
+                _ => "not measured".into(),
+            };
+            table.row(vec![name.into(), cell(a), cell(b), change]);
+        };
+    let per_k = |v: f64| format!("{v:.1} ms");
+    row(
+        &mut table,
+        "Bytes per event (at the socket)",
+        Some(plain.bytes.per_event),
+        Some(deflate.bytes.per_event),
+        bytes,
+    );
+    row(
+        &mut table,
+        "Server CPU per 1k deliveries",
+        plain.cpu.server_us_per_event,
+        deflate.cpu.server_us_per_event,
+        per_k,
+    );
+    row(
+        &mut table,
+        "Load generator CPU per 1k deliveries",
+        plain.cpu.client_us_per_event,
+        deflate.cpu.client_us_per_event,
+        per_k,
+    );
+    row(
+        &mut table,
+        "Server RSS per connection",
+        plain.memory.server_rss_per_conn_bytes,
+        deflate.memory.server_rss_per_conn_bytes,
+        kib,
+    );
+    vec![
+        Block::Heading(2, "Compression: ws-deflate against ws".into()),
+        Block::Table(table),
+        Block::Paragraph(vec![text(
+            "Both on the same feed in this run. Bytes are counted compressed, at the client \
+             sockets. The server compresses each event once per connection (its context is \
+             the connection's), the load generator's clients inflate it: each side's CPU per \
+             delivery is its own process's. With context takeover each connection keeps a \
+             compressor on the server, which its RSS per connection holds; see docs/DEFLATE.md.",
+        )]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::Transport;
+
+    fn entry(name: &str, per_event: f64, server_us: f64, rss: Option<f64>) -> TransportResult {
+        let mut t = TransportResult {
+            transport: Transport::named(name).unwrap(),
+            ..Default::default()
+        };
+        t.bytes.per_event = per_event;
+        t.cpu.server_us_per_event = Some(server_us);
+        t.memory.server_rss_per_conn_bytes = rss;
+        t
+    }
+
+    #[test]
+    fn the_saving_and_the_cost_are_set_side_by_side() {
+        let plain = entry("ws", 62.0, 24.0, Some(16.0 * 1024.0));
+        let deflate = entry("ws-deflate", 18.6, 48.0, None);
+        let rows = match &section_of(&plain, &deflate)[1] {
+            Block::Table(table) => table.rows.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rows[0][1..], ["62 B", "19 B", "-70%"]);
+        assert_eq!(rows[1][1..], ["24.0 ms", "48.0 ms", "+100%"]);
+        assert_eq!(
+            rows[2][1..],
+            ["not measured", "not measured", "not measured"]
+        );
+        assert_eq!(
+            rows[3][3], "not measured",
+            "a missing figure is never a change"
+        );
+    }
+
+    fn section_of(plain: &TransportResult, deflate: &TransportResult) -> Vec<Block> {
+        section(&crate::ci::fixture::results(vec![
+            plain.clone(),
+            deflate.clone(),
+        ]))
+    }
+}
