@@ -61,17 +61,7 @@ pub async fn poll_loop(
         if client.is_stopped() {
             break;
         }
-        if connection.is_none() {
-            match HttpConnection::open(&client).await {
-                Ok(opened) => connection = Some(opened),
-                Err(_) => {
-                    client.count_error(ErrorKind::Connect);
-                    tokio::time::sleep(RECONNECT_DELAY).await;
-                    continue;
-                }
-            }
-        }
-        let Some(conn) = connection.as_mut() else {
+        let Some(conn) = kept_alive(&mut connection, &mut client).await else {
             continue;
         };
         let exchange = async {
@@ -130,6 +120,25 @@ pub async fn poll_loop(
         conn.segments.close(&client);
     }
     client.tally
+}
+
+/// The client's kept-alive connection, opened first when it has none; `None` (the failure
+/// counted, after a pause so that a dead server is not hammered) when it cannot be.
+pub(super) async fn kept_alive<'c>(
+    connection: &'c mut Option<HttpConnection>,
+    client: &mut Client,
+) -> Option<&'c mut HttpConnection> {
+    if connection.is_none() {
+        match HttpConnection::open(client).await {
+            Ok(opened) => *connection = Some(opened),
+            Err(_) => {
+                client.count_error(ErrorKind::Connect);
+                tokio::time::sleep(RECONNECT_DELAY).await;
+                return None;
+            }
+        }
+    }
+    connection.as_mut()
 }
 
 const OK: u16 = 200;

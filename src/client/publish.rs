@@ -7,9 +7,9 @@ use std::io::Write;
 use http::HeaderMap;
 
 use super::http1::HttpConnection;
-use super::poll_loop::ANSWER_SLACK;
+use super::poll_loop::{ANSWER_SLACK, kept_alive};
 use super::upstream::Sender;
-use super::{Client, ErrorKind, RECONNECT_DELAY};
+use super::{Client, ErrorKind};
 
 const ACCEPTED: u16 = 202;
 
@@ -27,17 +27,7 @@ pub async fn post_loop(mut client: Client, mut sender: Sender) {
             _ = &mut stop => break,
         };
         render_post(&mut request, &target, &headers, body);
-        if connection.is_none() {
-            match HttpConnection::open(&client).await {
-                Ok(opened) => connection = Some(opened),
-                Err(_) => {
-                    client.count_error(ErrorKind::Connect);
-                    tokio::time::sleep(RECONNECT_DELAY).await;
-                    continue;
-                }
-            }
-        }
-        let Some(conn) = connection.as_mut() else {
+        let Some(conn) = kept_alive(&mut connection, &mut client).await else {
             continue;
         };
         let exchange = async {

@@ -20,23 +20,26 @@ impl<'a> FeedParams<'a> {
         format!("feed.{name}")
     }
 
+    /// A number (TOML float or integer), `None` when the key is absent; `what` names the
+    /// number expected, for the error.
+    fn number(&mut self, name: &'static str, what: &str) -> Result<Option<f64>, Issue> {
+        self.accepted.push(name);
+        match self.table.get(name) {
+            None => Ok(None),
+            Some(toml::Value::Float(f)) => Ok(Some(*f)),
+            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(other) => Err(Issue::new(
+                Self::key(name),
+                format!("expected {what}, found {}", other.type_str()),
+            )),
+        }
+    }
+
     /// A rate in events per second the publisher can keep.
     pub fn rate(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
-        self.accepted.push(name);
-        let value = match self.table.get(name) {
-            None => return Ok(default),
-            Some(toml::Value::Float(f)) => *f,
-            Some(toml::Value::Integer(i)) => *i as f64,
-            Some(other) => {
-                return Err(Issue::new(
-                    Self::key(name),
-                    format!(
-                        "expected a number of events per second, found {}",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
+        let value = self
+            .number(name, "a number of events per second")?
+            .unwrap_or(default);
         match super::rate_problem(value) {
             Some(problem) => Err(Issue::new(Self::key(name), problem)),
             None => Ok(value),
@@ -120,21 +123,9 @@ impl<'a> FeedParams<'a> {
 
     /// A share of a whole, a number from 0 to 1 (`0.05`: one in twenty).
     pub fn fraction(&mut self, name: &'static str, default: f64) -> Result<f64, Issue> {
-        self.accepted.push(name);
-        let value = match self.table.get(name) {
-            None => return Ok(default),
-            Some(toml::Value::Float(f)) => *f,
-            Some(toml::Value::Integer(i)) => *i as f64,
-            Some(other) => {
-                return Err(Issue::new(
-                    Self::key(name),
-                    format!(
-                        "expected a number from 0 to 1, like 0.05, found {}",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
+        let value = self
+            .number(name, "a number from 0 to 1, like 0.05")?
+            .unwrap_or(default);
         if !(0.0..=1.0).contains(&value) {
             return Err(Issue::new(
                 Self::key(name),

@@ -169,25 +169,31 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A feed hub with at most `max_topics` small topics (4 events each), for tests.
+#[cfg(test)]
+pub(crate) fn small_root(max_topics: usize) -> Arc<Hub> {
+    let limits = HubLimits {
+        history: 1,
+        max_lag: 1,
+        window_log: 1,
+        encodings: 0,
+    };
+    let topics = TopicLimits {
+        max_topics,
+        history: 4,
+        max_lag: 4,
+        window_log: 8,
+    };
+    Hub::with_topics(super::Semantics::Events, limits, topics)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::feed::{Semantics, Since};
 
     fn root(max_topics: usize) -> Arc<Hub> {
-        let limits = HubLimits {
-            history: 1,
-            max_lag: 1,
-            window_log: 1,
-            encodings: 0,
-        };
-        let topics = TopicLimits {
-            max_topics,
-            history: 4,
-            max_lag: 4,
-            window_log: 8,
-        };
-        Hub::with_topics(Semantics::Events, limits, topics)
+        small_root(max_topics)
     }
 
     #[test]

@@ -108,22 +108,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::feed::{HubLimits, Semantics, Since, TopicError, TopicLimits};
+    use crate::feed::{Since, TopicError};
 
     fn rooms() -> Arc<Hub> {
-        let limits = HubLimits {
-            history: 1,
-            max_lag: 1,
-            window_log: 1,
-            encodings: 0,
-        };
-        let topics = TopicLimits {
-            max_topics: 2,
-            history: 8,
-            max_lag: 8,
-            window_log: 8,
-        };
-        Hub::with_topics(Semantics::Events, limits, topics)
+        crate::feed::topics::small_root(2)
     }
 
     #[test]
