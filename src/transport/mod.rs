@@ -5,8 +5,8 @@
 mod longpoll;
 mod poll;
 mod settings;
-mod sse;
-mod ws;
+pub(crate) mod sse;
+pub(crate) mod ws;
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! WebSocket: `GET /ws` upgrades to one text message per event; pings when idle.
 
 mod client;
-mod frames;
+pub(crate) mod frames;
 mod server;
 
 use std::time::Duration;
