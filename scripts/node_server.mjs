@@ -88,13 +88,23 @@ function publish(ts) {
   for (const wake of woken) wake();
 }
 
+// Node's wall clock (Date.now) counts milliseconds; the monotonic clock, nanoseconds. The
+// two are tied at the instant Date.now() ticks to a new millisecond, caught by spinning,
+// so that `ts` is on CLOCK_REALTIME to within microseconds (a client's latency is its
+// receive instant minus ts: an offset of a millisecond would be the whole measurement).
+function tieClocks() {
+  const before = Date.now();
+  let now = before;
+  while (now === before) now = Date.now();
+  return [process.hrtime.bigint(), BigInt(now) * 1000000n];
+}
+const [startMono, startWall] = tieClocks();
+
 function wallNs() {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+  return startWall + (process.hrtime.bigint() - startMono);
 }
 
 // Event k is due at start + k / rate; its ts is that instant on the wall clock.
-const startMono = process.hrtime.bigint();
-const startWall = wallNs();
 let k = 0;
 function schedule() {
   k += 1;

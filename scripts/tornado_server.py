@@ -85,10 +85,16 @@ class Feed:
         """The events after `since`, or None when `since + 1` is no longer held (410)."""
         if not self.history or since >= self.last_seq:
             return []
-        oldest = self.history[0][0]
-        if since + 1 < oldest:
+        if since + 1 < self.history[0][0]:
             return None
-        return [e[3] for e in list(self.history)[since + 1 - oldest:]]
+        # From the newest back: a request costs what it answers, not the whole history.
+        newer = []
+        for event in reversed(self.history):
+            if event[0] <= since:
+                break
+            newer.append(event[3])
+        newer.reverse()
+        return newer
 
     def oldest(self):
         return self.history[0][0] if self.history else self.last_seq + 1

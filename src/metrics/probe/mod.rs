@@ -24,7 +24,7 @@ use super::procfs::ProcError;
 
 /// Why a target's byte counters are not read (so the drain is the scenario's fixed `drain`).
 pub const NO_TARGET_COUNTERS: &str =
-    "not measured: a target's own byte counters are not read (only the matched server's are)";
+    "a target's own byte counters are not read (only the matched server's are)";
 
 /// Why a probe has no figure; its message is the reason the record gives.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
