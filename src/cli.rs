@@ -141,6 +141,18 @@ pub struct RunArgs {
     /// (by default a transport's sweep stops there).
     #[arg(long)]
     pub sweep_past_saturation: bool,
+    /// Measure a server already running at this base URL (http://127.0.0.1:9000) instead of
+    /// starting the matched server. Latency runs from each event's `ts`: the server must
+    /// share this machine's clock (same host, or synchronised clocks).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// How the target names and frames the transports (default: wsbench, docs/PROTOCOL.md).
+    #[arg(long, requires = "target", value_name = "NAME")]
+    pub dialect: Option<String>,
+    /// The target's process, whose CPU and memory are then read from /proc (without it
+    /// they are not measured).
+    #[arg(long, requires = "target", value_name = "PID")]
+    pub target_pid: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,8 +296,25 @@ fn run_command(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    let target = match &args.target {
+        None => None,
+        Some(url) => {
+            match crate::run::target::TargetSpec::parse(
+                url,
+                args.dialect.as_deref(),
+                args.target_pid,
+            ) {
+                Ok(spec) => Some(spec),
+                Err(error) => {
+                    eprintln!("wsbench run: {error}");
+                    return exit::USAGE;
+                }
+            }
+        }
+    };
     let options = crate::run::RunOptions {
         scenario,
+        target,
         overrides: scenario::Overrides {
             duration: args.duration,
             warmup: args.warmup,

@@ -64,6 +64,23 @@ pub struct Results {
     /// `cpu.floor_multiple` divides by. Absent when the run did not calibrate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<CalibrationRecord>,
+    /// With `--target`: the server already running that the clients measured, instead
+    /// of the matched server. Absent for a run against the matched server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetRecord>,
+}
+
+/// A server we did not start (`wsbench run --target URL`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetRecord {
+    /// Its base URL, as given: `http://127.0.0.1:9000`.
+    pub url: String,
+    /// How its transports are named and framed (`wsbench`: docs/PROTOCOL.md).
+    pub dialect: String,
+    /// The process whose CPU and memory were read (`--target-pid`); absent when they
+    /// were not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 /// The loopback floor a run compared its CPU figures with: what the kernel's TCP path
@@ -258,6 +275,25 @@ pub struct Events {
     pub coalesced: Option<u64>,
     /// Events received during the window (by receive time), the divisor of `bytes.per_event`.
     pub received_in_window: u64,
+    /// Who said which events were published in the window: the matched server's `/stats`
+    /// (`server_stats`), a target's own wsbench `/stats` (`target_stats`), or nobody
+    /// (`not_measured`: `published` and `expected` are null, and a target's loss is its
+    /// clients' seq gaps between their first and last window events).
+    #[serde(default)]
+    pub published_source: PublishedSource,
+}
+
+/// Where `events.published` came from.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishedSource {
+    /// The matched server's window count (`GET /stats?from_ns=&to_ns=`, marked exactly).
+    #[default]
+    ServerStats,
+    /// A target's own wsbench `/stats` window, counted by the events' `ts`.
+    TargetStats,
+    /// The target cannot say what it published.
+    NotMeasured,
 }
 
 /// The drain: after the window nothing is published, and the run waits until the clients

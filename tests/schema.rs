@@ -20,6 +20,11 @@ fn full_record() -> Value {
     });
     results.repeat = 3;
     results.calibration = Some(common::calibration(9.8));
+    results.target = Some(wsbench::results::TargetRecord {
+        url: "http://127.0.0.1:9000".into(),
+        dialect: "wsbench".into(),
+        pid: Some(4242),
+    });
     results.overrides = [("clients".to_string(), json!(50))].into();
     results
         .warnings

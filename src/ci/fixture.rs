@@ -52,6 +52,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         assertions: Vec::new(),
         warnings: Vec::new(),
         calibration: None,
+        target: None,
     }
 }
 

@@ -78,6 +78,19 @@ pub struct Tally {
     /// The client's socket still held bytes it had not read when the run stopped: it was
     /// behind, and what it lacks at the end was in flight to it, not lost.
     pub behind_at_stop: bool,
+    /// The lowest and highest seq it received of the events published in the window (by
+    /// their `ts`): where a target that cannot say what it published owes this client
+    /// every seq between.
+    pub window_seqs: Option<(u64, u64)>,
+}
+
+impl Tally {
+    fn note_window_seq(&mut self, seq: u64) {
+        self.window_seqs = Some(match self.window_seqs {
+            None => (seq, seq),
+            Some((first, last)) => (first.min(seq), last.max(seq)),
+        });
+    }
 }
 
 /// One client: its plan, its worker's recorder, the run's control, and what it saw.
@@ -130,6 +143,7 @@ impl Client {
                 seqs: SeqSet::new(),
                 view,
                 behind_at_stop: false,
+                window_seqs: None,
             },
             sender,
             connected: false,
@@ -253,6 +267,7 @@ impl Client {
             let second = self.control.started.elapsed().as_secs();
             recorder.timeline.record(second, latency_us);
             if self.control.in_window(head.ts_ns) {
+                self.tally.note_window_seq(head.seq);
                 recorder.record_window_latency(head.ts_ns, received);
                 answer.oldest_ts_ns = answer.oldest_ts_ns.min(head.ts_ns);
             }

@@ -74,6 +74,7 @@ pub(crate) mod fixture {
             out_of_order: Some(1),
             coalesced: Some(0),
             received_in_window: 299_995,
+            published_source: Default::default(),
         };
         ws.latency_us = Latency {
             count: 299_990,
@@ -151,6 +152,7 @@ pub(crate) mod fixture {
                 batched_us_per_message: 1.0,
                 batched_messages_per_s: 1_500_000.0,
             }),
+            target: None,
         }
     }
 }

@@ -250,6 +250,20 @@ fn header(results: &Results) -> Vec<Block> {
         format!("{} to {finished}", results.started_at),
     );
     row("Loopback floor", floor_text(results));
+    if let Some(target) = &results.target {
+        row(
+            "Server",
+            format!(
+                "{} ({} dialect), already running, not the matched server; {}",
+                target.url,
+                target.dialect,
+                target.pid.map_or_else(
+                    || format!("its CPU and memory {}", crate::run::target::NO_TARGET_PID),
+                    |pid| format!("CPU and memory of pid {pid}")
+                )
+            ),
+        );
+    }
     let m = &results.machine;
     row(
         "Machine",

@@ -32,6 +32,9 @@ pub struct Collected<'a> {
     pub topic_of: &'a dyn Fn(u64) -> Option<String>,
     /// Whether the clients sent messages (a chat).
     pub sends: bool,
+    /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
+    /// its own count; without one, delivery is judged by each client's seq gaps.
+    pub external: bool,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
 }
@@ -49,6 +52,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
         sends,
+        external,
         recorder,
         probes,
     } = collected;
@@ -59,7 +63,13 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
     };
-    result.events = events(stats, &clients, final_state, recorder, &mut gaps);
+    result.events = match (&stats.window, external) {
+        (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
+        _ => events(stats, &clients, final_state, recorder, &mut gaps),
+    };
+    if external && result.events.published_source == PublishedSource::ServerStats {
+        result.events.published_source = PublishedSource::TargetStats;
+    }
     latencies(result, recorder, &mut gaps);
     if final_state.is_some() {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
@@ -273,6 +283,44 @@ fn events(
         out_of_order: measured("events.out_of_order", counts.out_of_order),
         coalesced: measured("events.coalesced", coalesced),
         received_in_window: recorder.received_in_window,
+        published_source: match window {
+            Some(_) => PublishedSource::ServerStats,
+            None => PublishedSource::NotMeasured,
+        },
+    }
+}
+
+/// A target without a window: what it published is not measured; loss, duplicates and
+/// order are its clients' seq gaps (see `seq_gaps`).
+fn gap_judged(tallies: &[Tally], recorder: &Recorder, gaps: &mut Gaps) -> Events {
+    let judged = super::seq_gaps::judged(tallies);
+    let mut unknown = |path: &str| {
+        gaps.0
+            .insert(path.into(), super::seq_gaps::NOT_PUBLISHED_BY_TARGET.into());
+        None
+    };
+    let published = unknown("events.published");
+    let expected = unknown("events.expected");
+    let unread_at_stop = unknown("events.unread_at_stop");
+    let coalesced = unknown("events.coalesced");
+    let mut judged_figure = |path: &str, value: fn(&DeliveryCounts) -> u64| match &judged {
+        Some(counts) => Some(value(counts)),
+        None => {
+            gaps.0.insert(path.into(), NOTHING_DELIVERED.into());
+            None
+        }
+    };
+    Events {
+        published,
+        expected,
+        delivered: judged.map_or(0, |c| c.delivered),
+        lost: judged_figure("events.lost", |c| c.lost),
+        unread_at_stop,
+        duplicated: judged_figure("events.duplicated", |c| c.duplicated),
+        out_of_order: judged_figure("events.out_of_order", |c| c.out_of_order),
+        coalesced,
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::NotMeasured,
     }
 }
 

@@ -47,11 +47,17 @@ pub async fn measure<T: Target>(
         target = T::start(launch, scenario) => target?,
     };
     let probes = target.probes();
+    let outcome = async {
+        target.check(transport).await?;
+        let measured = drive(scenario, transport, &target, &probes, observer).await?;
+        target.judge(&measured.result)?;
+        Ok(measured)
+    };
     let outcome = tokio::select! {
         biased;
         which = signals.wait() => Err(RunError::Stopped(which)),
         died = target.died(transport.name()) => Err(died),
-        outcome = drive(scenario, transport, &target, &probes, observer) => outcome,
+        outcome = outcome => outcome,
     };
     // A request that failed because the target died is told as the death.
     let outcome = match outcome {
@@ -217,6 +223,7 @@ async fn drive(
             tallies: &output.tallies,
             topic_of: &|id| scenario.feed.client_topic(id, clients),
             sends: scenario.feed.sends().is_some(),
+            external: target.external(),
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,

@@ -8,6 +8,7 @@ mod measure;
 mod observe;
 mod output;
 mod progress;
+mod seq_gaps;
 mod sweep_stop;
 mod table;
 pub mod target;
@@ -29,7 +30,7 @@ use crate::transport::Transport;
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
-use target::MatchedServer;
+use target::{External, MatchedServer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -49,6 +50,15 @@ pub enum RunError {
     },
     #[error("stopped by {}", .0.name())]
     Stopped(StopSignal),
+    #[error(transparent)]
+    TargetSpec(#[from] target::TargetSpecError),
+    /// A server we did not start failed (down, another protocol, cut connections, silent).
+    #[error("target {url}, {transport}: {what}")]
+    Target {
+        url: String,
+        transport: String,
+        what: String,
+    },
     #[error("request {request} to the server failed: {reason}")]
     Control { request: String, reason: String },
     #[error("clients: {0}")]
@@ -88,6 +98,8 @@ pub struct RunOptions {
     pub sweep_past_saturation: bool,
     /// Whether to record the loopback floor (cached or measured); default: off.
     pub calibration: crate::calibrate::Policy,
+    /// A server already running to measure instead of the matched server (`--target`).
+    pub target: Option<target::TargetSpec>,
 }
 
 pub struct RunOutcome {
@@ -189,6 +201,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             .chain(calibration_warning)
             .collect(),
         calibration,
+        target: options.target.as_ref().map(target::TargetSpec::record),
     };
     let dir_path = dir.path.clone();
     let mut observers = Observers::default()
@@ -223,11 +236,18 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             // The feed's program (if it runs one) writes its stderr beside the results.
             let mut served = point.clone();
             served.feed_stderr = Some(dir_path.join(stderr_name(&log_name)));
-            let measured = match measure::measure::<MatchedServer>(
-                &served, transport, &exe, &observers, &signals,
-            )
-            .await
-            {
+            let measured = match match &options.target {
+                None => {
+                    measure::measure::<MatchedServer>(
+                        &served, transport, &exe, &observers, &signals,
+                    )
+                    .await
+                }
+                Some(spec) => {
+                    measure::measure::<External>(&served, transport, spec, &observers, &signals)
+                        .await
+                }
+            } {
                 Ok(measured) => measured,
                 Err(RunError::Stopped(_)) => break 'points,
                 Err(error) => {

@@ -197,17 +197,37 @@ fn floor_note(results: &Results) -> String {
     }
 }
 
-/// `n/m: not measured: ws memory (no local server process); ...`, or nothing. A missing
-/// calibration is said once, by `floor_note`, rather than per transport.
+/// `n/m: not measured: ws memory (no local server process); ...`, or nothing. Figures
+/// missing for the same reason on the same transports are told once (a target's counters
+/// are missing on every transport). A missing calibration is said once, by `floor_note`,
+/// rather than per transport.
 fn not_measured_note(results: &Results) -> String {
-    let notes: Vec<String> = results
-        .transports
-        .iter()
-        .flat_map(|t| {
-            t.not_measured
-                .iter()
-                .filter(|(_, reason)| reason.as_str() != crate::calibrate::NO_CALIBRATION)
-                .map(move |(figure, reason)| format!("{} {figure} ({reason})", t.transport))
+    // (figure, reason) → transports, then (transports, reason) → figures, in first-seen order.
+    let mut by_figure: Vec<((&str, &str), Vec<&str>)> = Vec::new();
+    for t in &results.transports {
+        for (figure, reason) in &t.not_measured {
+            if reason.as_str() == crate::calibrate::NO_CALIBRATION {
+                continue;
+            }
+            let key = (figure.as_str(), reason.as_str());
+            match by_figure.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, transports)) => transports.push(t.transport.name()),
+                None => by_figure.push((key, vec![t.transport.name()])),
+            }
+        }
+    }
+    let mut groups: Vec<((String, &str), Vec<&str>)> = Vec::new();
+    for ((figure, reason), transports) in by_figure {
+        let key = (transports.join(", "), reason);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, figures)) => figures.push(figure),
+            None => groups.push((key, vec![figure])),
+        }
+    }
+    let notes: Vec<String> = groups
+        .into_iter()
+        .map(|((transports, reason), figures)| {
+            format!("{transports} {} ({reason})", figures.join(", "))
         })
         .collect();
     if notes.is_empty() {
@@ -294,6 +314,19 @@ mod tests {
                 "n/m: not measured: ws events.lost (no window); ws memory (no local server process).\n"
             ),
             "{table}"
+        );
+        // The same figures missing for the same reason on several transports: told once.
+        for t in &mut results.transports {
+            t.not_measured
+                .insert("cross_check.server_read".into(), "no counters".into());
+        }
+        assert!(
+            render(&results).contains(
+                "n/m: not measured: ws, poll cross_check.server_read (no counters); \
+                 ws events.lost (no window); ws memory (no local server process).\n"
+            ),
+            "{}",
+            render(&results)
         );
         let untouched = render(&crate::export::fixture::results());
         let ws_row = untouched.lines().find(|l| l.starts_with("ws ")).unwrap();

@@ -5,9 +5,9 @@
 mod longpoll;
 mod poll;
 mod settings;
-mod sse;
+pub(crate) mod sse;
 mod value;
-mod ws;
+pub(crate) mod ws;
 mod ws_deflate;
 
 use std::sync::OnceLock;

@@ -109,6 +109,7 @@ pub fn results() -> Results {
         }],
         warnings: Vec::new(),
         calibration: None,
+        target: None,
     }
 }
 

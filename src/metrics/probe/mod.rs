@@ -22,6 +22,10 @@ pub use segments::{SegmentSum, Segments, TcpInfo};
 use super::cpu::CpuSample;
 use super::procfs::ProcError;
 
+/// Why a target's byte counters are not read (so the drain is the scenario's fixed `drain`).
+pub const NO_TARGET_COUNTERS: &str =
+    "a target's own byte counters are not read (only the matched server's are)";
+
 /// Why a probe has no figure; its message is the reason the record gives.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
@@ -78,6 +82,29 @@ impl Probes {
             client_cpu: Box::new(ProcessCpu::own()),
             sockets: Arc::new(TcpInfo),
             server_counters: Box::new(StatsCounters),
+        }
+    }
+
+    /// A server we did not start: its process read from /proc when `pid` names it, else
+    /// absent with `no_pid`; its own byte counters never (a third party's counters, if it
+    /// keeps any, count differently); the load generator and its sockets as always.
+    pub fn target(pid: Option<u32>, no_pid: &str) -> Self {
+        let (server_cpu, server_memory): (
+            Box<dyn Probe<Reading = CpuSample>>,
+            Box<dyn Probe<Reading = Rss>>,
+        ) = match pid {
+            Some(pid) => (
+                Box::new(ProcessCpu { pid }),
+                Box::new(ProcessMemory { pid }),
+            ),
+            None => (Box::new(Absent::new(no_pid)), Box::new(Absent::new(no_pid))),
+        };
+        Self {
+            server_cpu,
+            server_memory,
+            client_cpu: Box::new(ProcessCpu::own()),
+            sockets: Arc::new(TcpInfo),
+            server_counters: Box::new(Absent::<()>::new(NO_TARGET_COUNTERS)),
         }
     }
 

@@ -235,27 +235,7 @@ impl Target for MatchedServer {
 
     /// The latest seq per key, from `GET /poll` (the whole state).
     async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {
-        let mut state = HashMap::new();
-        let Some(path) = Wsbench.state_path() else {
-            return Ok(state);
-        };
-        let (status, body) = self.get(path).await?;
-        if status != 200 {
-            return Ok(state);
-        }
-        let bad = |reason: String| RunError::Control {
-            request: format!("GET {path}"),
-            reason,
-        };
-        for event in Wsbench.poll_events(body.as_bytes()).map_err(bad)? {
-            let head = Wsbench
-                .event_head(event.get().as_bytes(), key_field)
-                .map_err(bad)?;
-            if let Some(key) = head.key {
-                state.insert(key, head.seq);
-            }
-        }
-        Ok(state)
+        read_final_state(self.addr, &Wsbench, key_field).await
     }
 
     async fn died(&self, transport: &str) -> RunError {
@@ -317,6 +297,36 @@ impl OutputTail {
             tail.iter().cloned().collect::<Vec<_>>().join(" | ")
         }
     }
+}
+
+/// The latest seq per key, from the dialect's state path (the whole state); empty when it
+/// has none or answers anything but 200.
+pub async fn read_final_state(
+    addr: SocketAddr,
+    dialect: &dyn Dialect,
+    key_field: Option<&str>,
+) -> Result<HashMap<String, u64>, RunError> {
+    let mut state = HashMap::new();
+    let Some(path) = dialect.state_path() else {
+        return Ok(state);
+    };
+    let (status, body) = request(addr, "GET", path).await?;
+    if status != 200 {
+        return Ok(state);
+    }
+    let bad = |reason: String| RunError::Control {
+        request: format!("GET {path}"),
+        reason,
+    };
+    for event in dialect.poll_events(body.as_bytes()).map_err(bad)? {
+        let head = dialect
+            .event_head(event.get().as_bytes(), key_field)
+            .map_err(bad)?;
+        if let Some(key) = head.key {
+            state.insert(key, head.seq);
+        }
+    }
+    Ok(state)
 }
 
 /// One control request to the server on its own connection (not counted as client bytes).

@@ -3,17 +3,23 @@
 //! window and the final state, and stops it. The matched server (`wsbench serve` as a
 //! child process) is one target; a server we did not write is another.
 
+mod external;
 mod matched;
+mod preflight;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+pub use external::{External, NO_TARGET_PID, TargetSpec, TargetSpecError};
 pub use matched::{MatchedServer, server_exe};
+pub use preflight::FIRST_EVENT_TIMEOUT;
 
 use super::RunError;
 use crate::dialect::Dialect;
 use crate::metrics::probe::Probes;
+use crate::results::TransportResult;
 use crate::scenario::Scenario;
+use crate::transport::Transport;
 use crate::wire::StatsReply;
 
 // Implemented and awaited on the run's one thread: no `Send` bound is needed on the futures.
@@ -33,6 +39,23 @@ pub trait Target: Sized {
 
     /// Its probes: a local process's CPU and memory, or absent ones that say why not.
     fn probes(&self) -> Probes;
+
+    /// A server the run did not start, without our control plane: its window is the
+    /// events' `ts`, and without its own window count its loss is judged by seq gaps.
+    fn external(&self) -> bool {
+        false
+    }
+
+    /// Before `transport` is measured: whether the target serves it and sends an event.
+    async fn check(&self, _transport: Transport) -> Result<(), RunError> {
+        Ok(())
+    }
+
+    /// After `transport` was measured: whether the figures measured the transport, or a
+    /// target that failed under it.
+    fn judge(&self, _result: &TransportResult) -> Result<(), RunError> {
+        Ok(())
+    }
 
     /// Marks the measurement window's start, so that the window is counted exactly.
     async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError>;

@@ -1,7 +1,7 @@
 //! Server-Sent Events: one held `text/event-stream` response per client, one message per
 //! event (`id: SEQ\ndata: JSON\n\n`), comment keep-alives when idle.
 
-mod client;
+pub(crate) mod client;
 mod server;
 
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! WebSocket: `GET /ws` upgrades to one text message per event; pings when idle.
 
 pub(super) mod client;
-pub(super) mod frames;
+pub(crate) mod frames;
 pub(super) mod server;
 
 use std::time::Duration;

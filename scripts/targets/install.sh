@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what the third-party target servers need, into the project's own cache, and
+# says what it installs; quiet when everything is there already. Idempotent.
+#
+#   scripts/targets/install.sh [tornado] [node]     (both when none is named)
+#
+#   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
+#            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
+#   node:    Node.js and npm via apt-get (Debian `nodejs`, `npm`) when `node` is missing,
+#            then npm `ws` (8.x) into $WSBENCH_TARGETS_DIR/node/node_modules
+#
+# $WSBENCH_TARGETS_DIR defaults to target/external in this checkout. Exits non-zero, with the
+# reason, when something cannot be installed: the tests that need it then fail with it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir="${WSBENCH_TARGETS_DIR:-$PWD/target/external}"
+mkdir -p "$dir"
+
+say() { echo "scripts/targets/install.sh: $*" >&2; }
+
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { say "cannot install $* (not root, no sudo)"; return 1; }
+    sudo="sudo -n"
+  fi
+  say "installing Debian packages: $* (apt-get)"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+install_tornado() {
+  local venv="$dir/venv"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import tornado' 2>/dev/null; then
+    return 0
+  fi
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  say "creating a venv at $venv and installing tornado (pip)"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check 'tornado>=6.4,<7'
+}
+
+install_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  local prefix="$dir/node"
+  if [ -f "$prefix/node_modules/ws/package.json" ]; then
+    return 0
+  fi
+  say "installing ws into $prefix/node_modules (npm)"
+  mkdir -p "$prefix"
+  [ -f "$prefix/package.json" ] || echo '{"private":true}' >"$prefix/package.json"
+  npm install --prefix "$prefix" --no-audit --no-fund --silent 'ws@8' >/dev/null
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(tornado node)
+for target in "${targets[@]}"; do
+  case "$target" in
+    tornado) install_tornado ;;
+    node) install_node ;;
+    *) say "unknown target $target (known: tornado, node)"; exit 2 ;;
+  esac
+done
