@@ -160,12 +160,7 @@ impl Client {
         let kind = self.plan.transport.kind();
         match self.sender.take() {
             Some(sender) if !kind.sends_on_its_socket() => {
-                let poster = Client::new(
-                    self.id,
-                    self.plan.clone(),
-                    self.recorder.clone(),
-                    self.control.clone(),
-                );
+                let poster = self.beside();
                 let (tally, ()) =
                     futures_util::join!(kind.run_client(self), publish::post_loop(poster, sender));
                 tally
@@ -174,6 +169,25 @@ impl Client {
                 self.sender = sender;
                 kind.run_client(self).await
             }
+        }
+    }
+
+    /// The same client's second connection (a chat's posts): it counts into the same
+    /// recorder and run, and neither subscribes nor sends by itself.
+    fn beside(&self) -> Client {
+        Client {
+            id: self.id,
+            plan: self.plan.clone(),
+            recorder: self.recorder.clone(),
+            control: self.control.clone(),
+            tally: Tally {
+                client: self.id,
+                ..Tally::default()
+            },
+            subscribed: self.subscribed.clone(),
+            session: None,
+            sender: None,
+            connected: false,
         }
     }
 
