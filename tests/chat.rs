@@ -137,6 +137,41 @@ async fn a_message_sent_on_a_websocket_reaches_every_member_of_its_room_only() {
 
 #[test]
 fn a_chat_run_delivers_every_message_to_every_member_over_every_transport() {
+    for t in &chat_run(true).transports {
+        let name = t.transport.name();
+        let upstream = t.upstream.as_ref().expect("a chat records what it sent");
+        // Two rooms of three: every message published in the window is owed to its room's
+        // three members, sender included.
+        let published = t.events.published.unwrap();
+        assert!(published > 0 && upstream.sent > 0, "{name}: nothing sent");
+        assert_eq!(t.events.expected, Some(published * 3), "{name}");
+        assert_eq!(t.events.delivered, published * 3, "{name}");
+        assert_eq!(t.events.lost, Some(0), "{name}");
+        assert_eq!(t.events.duplicated, Some(0), "{name}");
+        assert_eq!(upstream.server_refused, Some(0), "{name}");
+        assert_eq!(upstream.refused_seen, 0, "{name}");
+        assert!(t.bytes.up > 0 && t.bytes.down > 0, "{name}");
+    }
+}
+
+#[test]
+fn without_echo_a_sender_is_owed_and_sent_only_the_other_members_messages() {
+    for t in &chat_run(false).transports {
+        let name = t.transport.name();
+        // Each message is owed to the two other members of its room; one sent to its own
+        // sender would count as duplicated.
+        let published = t.events.published.unwrap();
+        assert!(published > 0, "{name}: nothing sent");
+        assert_eq!(t.events.expected, Some(published * 2), "{name}");
+        assert_eq!(t.events.delivered, published * 2, "{name}");
+        assert_eq!(t.events.lost, Some(0), "{name}");
+        assert_eq!(t.events.duplicated, Some(0), "{name}");
+    }
+}
+
+/// `scenarios/chat.toml`, short, with two rooms of three members sending 4 messages a
+/// second, over every transport.
+fn chat_run(echo: bool) -> wsbench::results::Results {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("scenarios/chat.toml").unwrap();
     let mut table: toml::Table = text.parse().unwrap();
@@ -156,6 +191,7 @@ fn a_chat_run_delivers_every_message_to_every_member_over_every_transport() {
     let feed = table["feed"].as_table_mut().unwrap();
     feed.insert("members".into(), 3.into());
     feed.insert("send_rate".into(), 4.into());
+    feed.insert("echo".into(), echo.into());
     let path = dir.path().join("chat.toml");
     std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
     let options = RunOptions {
@@ -174,19 +210,5 @@ fn a_chat_run_delivers_every_message_to_every_member_over_every_transport() {
         .map(|t| t.transport.name())
         .collect();
     assert_eq!(names, ["poll", "longpoll", "sse", "ws"]);
-    for t in &outcome.results.transports {
-        let name = t.transport.name();
-        let upstream = t.upstream.as_ref().expect("a chat records what it sent");
-        // Two rooms of three: every message published in the window is owed to its room's
-        // three members, sender included.
-        let published = t.events.published.unwrap();
-        assert!(published > 0 && upstream.sent > 0, "{name}: nothing sent");
-        assert_eq!(t.events.expected, Some(published * 3), "{name}");
-        assert_eq!(t.events.delivered, published * 3, "{name}");
-        assert_eq!(t.events.lost, Some(0), "{name}");
-        assert_eq!(t.events.duplicated, Some(0), "{name}");
-        assert_eq!(upstream.server_refused, Some(0), "{name}");
-        assert_eq!(upstream.refused_seen, 0, "{name}");
-        assert!(t.bytes.up > 0 && t.bytes.down > 0, "{name}");
-    }
+    outcome.results
 }

@@ -84,7 +84,7 @@ fn entry(
             final_state: None,
             tallies,
             topic_of: &|_| None,
-            sends: false,
+            sends: None,
             external: false,
             recorder,
             probes: answers,

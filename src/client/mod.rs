@@ -104,6 +104,9 @@ pub struct Client {
     pub sender: Option<upstream::Sender>,
     /// The topic its requests name: its tally's, or its session's (a login page's).
     subscribed: Option<Arc<str>>,
+    /// A chat member that does not hear its own messages (`echo = false`): its id, which
+    /// its requests name (`skip_from=`).
+    skip_from: Option<u64>,
     /// A client that comes and goes: the session it is in.
     session: Option<Rc<session::Session>>,
     connected: bool,
@@ -130,8 +133,10 @@ impl Client {
             let rng = crate::feed::rng::Rng::new(plan.seed ^ id.wrapping_mul(SENDER_SALT));
             upstream::Sender::new(sends, topic, id, rng, control.clone())
         });
+        let skip_from = plan.feed.sends().filter(|s| !s.echo).map(|_| id);
         Self {
             subscribed: topic.clone(),
+            skip_from,
             session: None,
             id,
             plan,
@@ -185,6 +190,7 @@ impl Client {
                 ..Tally::default()
             },
             subscribed: self.subscribed.clone(),
+            skip_from: self.skip_from,
             session: None,
             sender: None,
             connected: false,
@@ -233,13 +239,20 @@ impl Client {
     }
 
     /// The query its requests carry beside `since`: the transport's own `extra`
-    /// (`timeout_ms=...`, or empty) and its topic, for a feed with topics.
+    /// (`timeout_ms=...`, or empty), its topic for a feed with topics, and who it is for a
+    /// chat member that does not hear its own messages.
     pub fn query(&self, extra: &str) -> String {
-        match (&self.subscribed, extra) {
-            (None, _) => extra.to_string(),
-            (Some(topic), "") => format!("topic={topic}"),
-            (Some(topic), extra) => format!("{extra}&topic={topic}"),
-        }
+        let topic = self
+            .subscribed
+            .as_ref()
+            .map(|topic| format!("topic={topic}"));
+        let skip_from = self.skip_from.map(|id| format!("skip_from={id}"));
+        [Some(extra.to_string()), topic, skip_from]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     pub fn in_window(&self) -> bool {

@@ -183,6 +183,7 @@ pub async fn run_sessions(first: Client, sessions: Sessions) -> Tally {
                 ..Tally::default()
             },
             subscribed: Some(Arc::from(sessions.topic(n))),
+            skip_from: None,
             session: Some(session.clone()),
             // A login page only waits: it sends nothing.
             sender: None,

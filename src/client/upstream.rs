@@ -138,6 +138,7 @@ mod tests {
             rate: 10.0,
             jitter: 0.5,
             text_bytes: 5,
+            echo: true,
         };
         let mut sender = Sender::new(plan, "room-0".into(), 3, Rng::new(1), control.clone());
         let start = Instant::now();

@@ -14,7 +14,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::Semantics;
 use super::publisher::LATE_TOLERANCE;
 use super::source_report::SourceReport;
-use super::topics::{TopicError, TopicLimits, Topics};
+use super::topics::{TopicError, TopicLimits, TopicWindow, Topics};
 use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
@@ -25,6 +25,9 @@ pub struct Event {
     pub ts_ns: u64,
     /// State key (state feeds only).
     pub key: Option<u32>,
+    /// The client that sent it (a chat message), so that a member who asked not to hear
+    /// its own messages (`skip_from=`) is not sent them.
+    pub sender: Option<u64>,
     /// The event's JSON object.
     pub json: Bytes,
     /// Per transport (by index), its encoding of the event, once one is asked for.
@@ -32,6 +35,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// Whether `client` sent it: a member that asked not to hear its own messages
+    /// (`skip_from=`) is not sent those.
+    pub fn sent_by(&self, client: Option<u64>) -> bool {
+        client.is_some_and(|client| self.sender == Some(client))
+    }
+
     /// The event as `encode` makes it for `slot` (a transport's index): made by the first
     /// connection that asks and shared by every other, so each event is encoded once.
     /// `None` for a slot the hub has not got, or that holds another type.
@@ -57,6 +66,23 @@ pub enum Since {
     },
 }
 
+impl Since {
+    /// The answer for `client` (`skip_from=`), without the messages it sent itself:
+    /// `Nothing` when those were all there was.
+    pub fn not_sent_by(self, client: Option<u64>) -> Self {
+        match self {
+            Since::Events(mut events) if client.is_some() => {
+                events.retain(|event| !event.sent_by(client));
+                match events.is_empty() {
+                    true => Since::Nothing,
+                    false => Since::Events(events),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 struct HubState {
     encodings: usize,
     ring: VecDeque<Arc<Event>>,
@@ -65,6 +91,9 @@ struct HubState {
     by_key: HashMap<u32, Arc<Event>>,
     latest_by_seq: BTreeMap<u64, Arc<Event>>,
     window_log: WindowLog,
+    /// A room of client messages: the sender of each seq from 1, while it fits the window
+    /// log's capacity, so that a window can say which of its events were whose.
+    senders: Vec<u64>,
     schedule: Schedule,
     last_seq: u64,
     stopped: bool,
@@ -171,6 +200,7 @@ impl Hub {
                 by_key: HashMap::new(),
                 latest_by_seq: BTreeMap::new(),
                 window_log,
+                senders: Vec::new(),
                 schedule: Schedule::default(),
                 last_seq: 0,
                 stopped: false,
@@ -211,7 +241,7 @@ impl Hub {
     }
 
     /// Each topic's window, for the topics that published in it (or cannot say), by name.
-    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Vec<(Arc<str>, Window)> {
+    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Vec<TopicWindow> {
         self.topics
             .as_ref()
             .map_or_else(Vec::new, |topics| topics.windows(from_ns, to_ns))
@@ -275,22 +305,22 @@ impl Hub {
     /// Publishes a message a client sent at `sent_ns` (its `ts`, where latency starts):
     /// windows place it by the instant it is published now, which, unlike the senders'
     /// clocks, never goes back from one seq to the next.
-    pub fn publish_sent(&self, sent_ns: u64, fields: &str) -> Option<Arc<Event>> {
+    pub fn publish_sent(&self, sent_ns: u64, sender: u64, fields: &str) -> Option<Arc<Event>> {
         self.publish_logged(
             sent_ns,
-            Some(super::wall_clock_ns),
+            Some((super::wall_clock_ns, sender)),
             Duration::ZERO,
             None,
             fields,
         )
     }
 
-    /// `logged_now`: where windows place the event (read under the lock, so that it grows
-    /// with seq); `None`: at `ts_ns`.
+    /// `sent`: a client's message, by `sender`, which windows place where `now` says
+    /// (read under the lock, so that it grows with seq); `None`: placed at `ts_ns`.
     fn publish_logged(
         &self,
         ts_ns: u64,
-        logged_now: Option<fn() -> u64>,
+        sent: Option<(fn() -> u64, u64)>,
         late: Duration,
         key: Option<u32>,
         fields: &str,
@@ -309,6 +339,7 @@ impl Hub {
             seq,
             ts_ns,
             key,
+            sender: sent.map(|(_, sender)| sender),
             json: Bytes::from(json),
             encodings: (0..state.encodings).map(|_| OnceLock::new()).collect(),
         });
@@ -316,7 +347,13 @@ impl Hub {
         let late_us = u32::try_from(late.as_micros()).unwrap_or(u32::MAX);
         state
             .window_log
-            .push(logged_now.map_or(ts_ns, |now| now()), late_us);
+            .push(sent.map_or(ts_ns, |(now, _)| now()), late_us);
+        if let Some((_, sender)) = sent
+            && state.senders.len() + 1 == seq as usize
+            && state.senders.len() < state.window_log.capacity()
+        {
+            state.senders.push(sender);
+        }
         if late > LATE_TOLERANCE {
             state.schedule.late_events += 1;
         }
@@ -414,6 +451,14 @@ impl Hub {
     pub fn window(&self, from_ns: u64, to_ns: u64) -> Window {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         state.window_log.window(from_ns, to_ns)
+    }
+
+    /// A room of client messages: the sender of each seq in `first..=last`, if it kept
+    /// them all.
+    pub fn senders(&self, first: u64, last: u64) -> Option<Vec<u64>> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let range = usize::try_from(first.checked_sub(1)?).ok()?..usize::try_from(last).ok()?;
+        state.senders.get(range).map(<[u64]>::to_vec)
     }
 
     pub fn schedule(&self) -> Schedule {

@@ -135,6 +135,19 @@ impl<'a> FeedParams<'a> {
         Ok(value)
     }
 
+    /// A yes or no (`true` / `false`).
+    pub fn flag(&mut self, name: &'static str, default: bool) -> Result<bool, Issue> {
+        self.accepted.push(name);
+        match self.table.get(name) {
+            None => Ok(default),
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(other) => Err(Issue::new(
+                Self::key(name),
+                format!("expected true or false, found {}", other.type_str()),
+            )),
+        }
+    }
+
     /// An optional rate (`None` when the key is absent), checked like `rate`.
     pub fn optional_rate(&mut self, name: &'static str) -> Result<Option<f64>, Issue> {
         match self.table.contains_key(name) {

@@ -136,13 +136,24 @@ impl Topics {
     }
 
     /// Each topic's window, for the topics that published in it or cannot say.
-    pub fn windows(&self, from_ns: u64, to_ns: u64) -> Vec<(Arc<str>, Window)> {
+    pub fn windows(&self, from_ns: u64, to_ns: u64) -> Vec<TopicWindow> {
         let mut windows: Vec<_> = read(&self.hubs)
             .iter()
-            .map(|(name, hub)| (name.clone(), hub.window(from_ns, to_ns)))
-            .filter(|(_, window)| *window != Window::Empty)
+            .filter_map(|(name, hub)| {
+                let window = hub.window(from_ns, to_ns);
+                let senders = match window {
+                    Window::Events { first, last, .. } => hub.senders(first, last),
+                    Window::Empty => return None,
+                    Window::NotRetained { .. } => None,
+                };
+                Some(TopicWindow {
+                    name: name.clone(),
+                    window,
+                    senders,
+                })
+            })
             .collect();
-        windows.sort_by(|a, b| a.0.cmp(&b.0));
+        windows.sort_by(|a, b| a.name.cmp(&b.name));
         windows
     }
 
@@ -151,6 +162,15 @@ impl Topics {
         let hubs = read(&self.hubs);
         (hubs.len(), hubs.values().map(|hub| hub.last_seq()).sum())
     }
+}
+
+/// One topic's window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicWindow {
+    pub name: Arc<str>,
+    pub window: Window,
+    /// A room of client messages: the sender of each of the window's events, in seq order.
+    pub senders: Option<Vec<u64>>,
 }
 
 fn check_name(name: &str) -> Result<(), TopicError> {
@@ -239,9 +259,13 @@ mod tests {
             _ => panic!("{w:?}"),
         };
         assert_eq!(windows.len(), 2);
-        assert_eq!(&*windows[0].0, "early");
-        assert_eq!(first_last(&windows[0].1), (2, 3));
-        assert_eq!(first_last(&windows[1].1), (1, 2));
+        assert_eq!(&*windows[0].name, "early");
+        assert_eq!(first_last(&windows[0].window), (2, 3));
+        assert_eq!(first_last(&windows[1].window), (1, 2));
+        assert_eq!(
+            windows[0].senders, None,
+            "a schedule's events have no senders"
+        );
         root.stop();
         assert!(early.is_stopped() && late.is_stopped());
         assert!(root.topic("after").unwrap().is_stopped());

@@ -168,6 +168,44 @@ impl DeliveryCounts {
     }
 }
 
+impl DeliveryCounts {
+    /// `window` for a client owed every seq of `[first, last]` but `skipped` (sorted): a
+    /// chat member's own messages, which the server does not send it with `echo = false`.
+    /// One it was sent anyway is a delivery beyond what was owed: `duplicated`.
+    pub fn window_without(
+        set: &SeqSet,
+        first: u64,
+        last: u64,
+        behind: bool,
+        skipped: &[u64],
+    ) -> Self {
+        let all = Self::window(set, first, last, behind);
+        let skipped: Vec<u64> = skipped
+            .iter()
+            .copied()
+            .filter(|s| (first..=last).contains(s))
+            .collect();
+        let received = skipped.iter().filter(|&&s| set.contains(s)).count() as u64;
+        let missing = skipped.len() as u64 - received;
+        // `window` counts as unread every seq above the highest received: own ones there
+        // were never owed.
+        let above = set
+            .max()
+            .map_or(first, |max| max.saturating_add(1).max(first));
+        let unread = match all.unread {
+            0 => 0,
+            _ => skipped.iter().filter(|&&s| s >= above).count() as u64,
+        };
+        Self {
+            delivered: all.delivered - received,
+            lost: all.lost - (missing - unread),
+            unread: all.unread - unread,
+            duplicated: all.duplicated + received,
+            out_of_order: all.out_of_order,
+        }
+    }
+}
+
 impl std::ops::AddAssign for DeliveryCounts {
     fn add_assign(&mut self, other: Self) {
         self.delivered += other.delivered;
@@ -190,6 +228,35 @@ mod tests {
         let mut set = SeqSet::new();
         let arrivals = seqs.iter().map(|&s| set.observe(s)).collect();
         (set, arrivals)
+    }
+
+    #[test]
+    fn a_member_is_not_owed_its_own_messages() {
+        // Seqs 3 and 6 are its own; 5 is lost; 8 and 9 (its own) follow its last read.
+        let (set, _) = observe_all(&[1, 2, 4, 7]);
+        let counts = DeliveryCounts::window_without(&set, 1, 9, true, &[3, 6, 9]);
+        let expected = DeliveryCounts {
+            delivered: 4,
+            lost: 1,
+            unread: 1,
+            duplicated: 0,
+            out_of_order: 0,
+        };
+        assert_eq!(counts, expected, "8 was in flight, 9 was never owed");
+        let whole = DeliveryCounts::window_without(&set, 1, 9, false, &[3, 6, 9]);
+        assert_eq!((whole.lost, whole.unread), (2, 0), "5 and 8 lost");
+        // Sent one of its own anyway: beyond what was owed.
+        let (echoed, _) = observe_all(&[1, 2, 3, 4]);
+        let counts = DeliveryCounts::window_without(&echoed, 1, 4, false, &[3]);
+        assert_eq!(
+            (counts.delivered, counts.duplicated, counts.lost),
+            (3, 1, 0)
+        );
+        let (set, _) = observe_all(&[1, 2]);
+        assert_eq!(
+            DeliveryCounts::window_without(&set, 1, 2, false, &[]),
+            DeliveryCounts::window(&set, 1, 2, false)
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use hdrhistogram::Histogram;
 
 use super::RunError;
 use crate::client::{Recorder, Tally};
+use crate::feed::SendPlan;
 use crate::metrics::probe::{Answer, ProbeAnswers, ProbeError, Segments, ServerBytes};
 use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
@@ -30,8 +31,8 @@ pub struct Collected<'a> {
     /// A feed with topics: the topic client `id` subscribed to (for those that never
     /// reported, whose tallies are missing).
     pub topic_of: &'a dyn Fn(u64) -> Option<String>,
-    /// Whether the clients sent messages (a chat).
-    pub sends: bool,
+    /// What the clients sent, if they did (a chat).
+    pub sends: Option<SendPlan>,
     /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
     /// its own count; without one, delivery is judged by each client's seq gaps.
     pub external: bool,
@@ -62,6 +63,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         count: result.clients,
         tallies,
         topic_of,
+        skip_own: sends.is_some_and(|plan| !plan.echo),
     };
     result.events = match (&stats.window, external) {
         (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
@@ -75,7 +77,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
     }
     result.bytes = bytes(bytes0, bytes1, recorder, window_s);
-    if sends {
+    if sends.is_some() {
         result.upstream = Some(upstream(result, stats, recorder));
     }
     result.tcp = tcp(&result.bytes, probes.segments, recorder, &mut gaps);
@@ -164,31 +166,46 @@ struct Clients<'a> {
     count: u64,
     tallies: &'a [Tally],
     topic_of: &'a dyn Fn(u64) -> Option<String>,
+    /// Chat members are not sent their own messages (`echo = false`), so not owed them.
+    skip_own: bool,
 }
 
-/// A feed with topics: each client owes the events of its own topic's window. Sums over
-/// the clients (missing ones lost all theirs): `(counts, expected, missing clients' lost)`.
+/// A feed with topics: each client owes the events of its own topic's window (without
+/// its own messages, when it is not sent them). Sums over the clients (missing ones lost
+/// all theirs): `(counts, expected, missing clients' lost)`.
 fn topic_counts(window: &WindowStats, clients: &Clients) -> (DeliveryCounts, u64, u64) {
-    let range = |topic: Option<&str>| {
-        topic
-            .and_then(|t| window.topics.get(t))
-            .and_then(|w| Some((w.first_seq?, w.last_seq?, w.events?)))
-            .unwrap_or((0, 0, 0))
+    // `(first, last, seqs client sent itself)` of its topic's window, if it owes any.
+    let owed = |client: u64, topic: Option<&str>| {
+        let window = topic.and_then(|t| window.topics.get(t))?;
+        let (first, last) = (window.first_seq?, window.last_seq?);
+        window.events.filter(|&events| events > 0)?;
+        let own: Vec<u64> = match (clients.skip_own, &window.senders) {
+            (true, Some(senders)) => (first..=last)
+                .zip(senders)
+                .filter(|&(_, &sender)| sender == client)
+                .map(|(seq, _)| seq)
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some((first, last, own))
     };
+    let size = |(first, last, own): &(u64, u64, Vec<u64>)| last - first + 1 - own.len() as u64;
     let mut counts = DeliveryCounts::default();
     let mut expected = 0;
     let mut reported = std::collections::HashSet::with_capacity(clients.tallies.len());
     for tally in clients.tallies {
         reported.insert(tally.client);
-        let (first, last, size) = range(tally.topic.as_deref());
-        if size > 0 {
-            counts += DeliveryCounts::window(&tally.seqs, first, last, tally.behind_at_stop);
+        if let Some(owed) = owed(tally.client, tally.topic.as_deref()) {
+            let (first, last, own) = &owed;
+            let behind = tally.behind_at_stop;
+            counts += DeliveryCounts::window_without(&tally.seqs, *first, *last, behind, own);
+            expected += size(&owed);
         }
-        expected += size;
     }
     let missing: u64 = (0..clients.count)
         .filter(|id| !reported.contains(id))
-        .map(|id| range((clients.topic_of)(id).as_deref()).2)
+        .filter_map(|id| owed(id, (clients.topic_of)(id).as_deref()))
+        .map(|owed| size(&owed))
         .sum();
     (counts, expected + missing, missing)
 }
@@ -595,6 +612,7 @@ mod tests {
             count,
             tallies,
             topic_of: &|_| None,
+            skip_own: false,
         }
     }
 
@@ -658,6 +676,7 @@ mod tests {
             count: 4,
             tallies: &tallies,
             topic_of: &|id| Some(topics[id as usize].to_string()),
+            skip_own: false,
         };
         let mut gaps = Gaps::default();
         let events = events(&stats, &clients, None, &Recorder::default(), &mut gaps);
@@ -667,6 +686,59 @@ mod tests {
         assert_eq!(events.lost, Some(1 + 2), "a's 3, and client 3's two of b");
         assert_eq!(events.duplicated, Some(1));
         assert!(gaps.0.is_empty());
+    }
+
+    #[test]
+    fn a_chat_member_not_sent_its_own_messages_owes_only_the_others() {
+        // Room `r` of clients 0, 1 and 2 published 5..=10 in the window, sent by 0, 1, 0,
+        // 2, 1, 0. Client 0 read 6 and 8 (the others'), client 1 read 5, 7 and 10 but not
+        // 8, and one of its own, 9; client 2 never reported: it lost the five not its own.
+        let stats = reply(serde_json::json!({
+            "topics": 1,
+            "window": { "events": 6, "late_events": 0, "max_late_us": 0, "topics": {
+                "r": { "first_seq": 5, "last_seq": 10, "events": 6,
+                       "senders": [0, 1, 0, 2, 1, 0] }
+            }}
+        }));
+        let member = |client: u64, seqs: &[u64]| {
+            let mut tally = tally(seqs);
+            tally.client = client;
+            tally.topic = Some("r".into());
+            tally
+        };
+        let tallies = [member(0, &[6, 8]), member(1, &[5, 7, 9, 10])];
+        let clients = Clients {
+            count: 3,
+            tallies: &tallies,
+            topic_of: &|_| Some("r".into()),
+            skip_own: true,
+        };
+        let mut gaps = Gaps::default();
+        let events = events(&stats, &clients, None, &Recorder::default(), &mut gaps);
+        assert_eq!(events.expected, Some(3 + 4 + 5));
+        assert_eq!(events.delivered, 2 + 3);
+        assert_eq!(
+            events.lost,
+            Some(1 + 1 + 5),
+            "0 lost 10, 1 lost 8, 2 all five"
+        );
+        assert_eq!(events.duplicated, Some(1), "1 was sent its own 9");
+        let clients = Clients {
+            skip_own: false,
+            ..clients
+        };
+        let events = events_of(&stats, &clients);
+        assert_eq!(events.expected, Some(6 * 3), "with echo, each owes all six");
+    }
+
+    fn events_of(stats: &StatsReply, clients: &Clients) -> Events {
+        events(
+            stats,
+            clients,
+            None,
+            &Recorder::default(),
+            &mut Gaps::default(),
+        )
     }
 
     #[test]

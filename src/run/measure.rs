@@ -222,7 +222,7 @@ async fn drive(
             final_state: final_state.as_ref(),
             tallies: &output.tallies,
             topic_of: &|id| scenario.feed.client_topic(id, clients),
-            sends: scenario.feed.sends().is_some(),
+            sends: scenario.feed.sends(),
             external: target.external(),
             recorder: &output.recorder,
             probes: ProbeAnswers {

@@ -13,7 +13,7 @@ use super::conn::ConnTag;
 use super::cors;
 use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
-use crate::feed::{Hub, Intake, TopicError, Window};
+use crate::feed::{Hub, Intake, TopicError, TopicWindow, Window};
 use crate::transport::{Settings, Transport, TransportSettings};
 use crate::wire::{MarkReply, StopReply, WindowStats};
 
@@ -47,6 +47,8 @@ pub struct Call {
     pub app: Arc<App>,
     /// The hub of the feed it asks for: the request's `?topic=`, or the whole feed.
     pub hub: Arc<Hub>,
+    /// `?skip_from=ID`: the client asking, which is not sent the messages it sent itself.
+    pub skip_from: Option<u64>,
     pub tag: Arc<ConnTag>,
     pub req: Request<Incoming>,
 }
@@ -75,19 +77,24 @@ pub async fn route(
         ),
         _ if req.method() == Method::OPTIONS => cors::preflight(&req),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
-        Some(transport) => match topic_hub(&app, &req) {
-            Ok(hub) => {
+        Some(transport) => match (
+            topic_hub(&app, &req),
+            query_u64(req.uri().query(), "skip_from"),
+        ) {
+            (Ok(hub), Ok(skip_from)) => {
                 let app = app.clone();
                 let call = Call {
                     transport,
                     app,
                     hub,
+                    skip_from,
                     tag,
                     req,
                 };
                 transport.kind().serve(call).await
             }
-            Err(refusal) => *refusal,
+            (Err(refusal), _) => *refusal,
+            (_, Err(reason)) => response::error(StatusCode::BAD_REQUEST, &reason),
         },
         None if publish => super::publish::handle(&app, slot, req).await,
         None => other(&app, &req),
@@ -224,10 +231,16 @@ fn window_stats(window: Window) -> WindowStats {
 
 /// A feed with topics counts its window per topic: the whole is their sum, without one
 /// seq range, and is unknown when any topic's is.
-fn topics_window(windows: Vec<(Arc<str>, Window)>) -> WindowStats {
+fn topics_window(windows: Vec<TopicWindow>) -> WindowStats {
     let topics: std::collections::BTreeMap<String, WindowStats> = windows
         .into_iter()
-        .map(|(name, window)| (name.to_string(), window_stats(window)))
+        .map(|topic| {
+            let stats = WindowStats {
+                senders: topic.senders,
+                ..window_stats(topic.window)
+            };
+            (topic.name.to_string(), stats)
+        })
         .collect();
     let sum = |field: fn(&WindowStats) -> Option<u64>| -> Option<u64> {
         topics.values().map(field).sum()
@@ -251,6 +264,7 @@ fn topics_window(windows: Vec<(Arc<str>, Window)>) -> WindowStats {
             )
         }),
         topics,
+        senders: None,
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::watch;
 
 use super::response::{self, Body};
-use super::router::App;
+use super::router::Call;
 use super::stats::OpenStream;
 use crate::feed::{ClientMessage, Event, Hub, Intake, Since};
 use crate::transport::Transport;
@@ -51,6 +51,8 @@ pub struct EventStream {
     /// For a feed that publishes what clients send: what takes each message.
     intake: Option<Arc<dyn Intake>>,
     transport: Transport,
+    /// The client asking, which is not sent its own messages (`skip_from=`).
+    skip_from: Option<u64>,
 }
 
 impl EventStream {
@@ -58,21 +60,30 @@ impl EventStream {
     /// (`None`: what is published from now on).
     /// `Err` is the answer to send instead: 410 when `since` is older than the history.
     pub fn open(
-        app: &App,
-        hub: &Hub,
-        transport: Transport,
+        call: &Call,
         since: Option<u64>,
         keepalive: Duration,
     ) -> Result<Self, Box<Response<Body>>> {
+        let Call {
+            app,
+            hub,
+            transport,
+            skip_from,
+            ..
+        } = call;
+        let (transport, skip_from) = (*transport, *skip_from);
         // Subscribe before reading the backlog, so that nothing falls between the two.
         let live = hub.subscribe();
-        let backlog: VecDeque<Arc<Event>> = match since.map(|s| hub.since(Some(s))) {
+        let mut backlog: VecDeque<Arc<Event>> = match since.map(|s| hub.since(Some(s))) {
             None | Some(Since::Nothing) => VecDeque::new(),
             Some(Since::Events(events)) => events.into(),
             Some(gone @ Since::Gone { .. }) => return Err(Box::new(response::events(gone, since))),
         };
+        let last_sent = backlog.back().map(|e| e.seq).or(since);
+        backlog.retain(|event| !event.sent_by(skip_from));
         Ok(Self {
-            last_sent: backlog.back().map(|e| e.seq).or(since),
+            last_sent,
+            skip_from,
             backlog,
             live,
             keepalive,
@@ -189,7 +200,7 @@ impl EventStream {
             return None;
         }
         self.last_sent = Some(event.seq);
-        Some(event)
+        (!event.sent_by(self.skip_from)).then_some(event)
     }
 
     fn lagged(&self, behind: u64) -> Next {

@@ -94,6 +94,10 @@ pub struct WindowStats {
     /// it; the counts above are their sums, and `first_seq`/`last_seq` are null.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub topics: BTreeMap<String, WindowStats>,
+    /// A chat room's window: who sent each of its events, `first_seq` first, so that a
+    /// member that is not sent its own messages is owed only the others'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub senders: Option<Vec<u64>>,
 }
 
 impl WindowStats {
@@ -112,6 +116,7 @@ impl WindowStats {
             oldest_seq: None,
             error: None,
             topics: BTreeMap::new(),
+            senders: None,
         }
     }
 }

@@ -93,7 +93,7 @@ impl Intake for ChatIntake {
             serde_json::to_string(&message.text).map_err(|e| Refusal::Malformed(e.to_string()))?;
         let fields = format!("\"from\":{},\"text\":{text}", message.from);
         let event = room
-            .publish_sent(message.ts, &fields)
+            .publish_sent(message.ts, message.from, &fields)
             .ok_or(Refusal::Stopped)?;
         Ok(Accepted {
             topic: message.topic.into_owned(),

@@ -1,6 +1,6 @@
 //! A chat room: rooms of `members` clients, each client sending messages at its own rate
 //! and every member of its room receiving each one, the sender included (as Tornado's chat
-//! demo writes each message to every waiter). The clients are the feed: nothing is
+//! demo writes each message to every waiter) unless `echo = false`. The clients are the feed: nothing is
 //! published on a schedule; a message is published the moment the server takes it, over
 //! the WebSocket it came on or from `POST /publish` (docs/PROTOCOL.md).
 
@@ -29,6 +29,9 @@ const ROOM_LIMITS: TopicLimits = TopicLimits {
 pub struct ChatSpec {
     /// Clients per room: client `id` is in room `room-<id / members>`.
     pub members: u64,
+    /// Whether a sender receives its own messages like every other member (as Tornado's
+    /// chat demo does); `false`: the server leaves them out of its stream and answers.
+    pub echo: bool,
     /// Messages each client sends per second.
     pub send_rate: f64,
     /// How far a send may move from its even schedule, as a share of the interval (from
@@ -48,6 +51,7 @@ impl ChatSpec {
     pub fn from_params(p: &mut FeedParams) -> Result<Self, Issue> {
         let spec = Self {
             members: p.count("members", 10, 1, 100_000)?,
+            echo: p.flag("echo", true)?,
             send_rate: p.rate("send_rate", 1.0)?,
             jitter: p.fraction("jitter", 0.5)?,
             text_bytes: p.count("text_bytes", 64, 1, 1 << 20)?,
@@ -75,6 +79,8 @@ pub struct SendPlan {
     pub rate: f64,
     pub jitter: f64,
     pub text_bytes: usize,
+    /// Whether the sender hears its own message too (`feed.echo`).
+    pub echo: bool,
 }
 
 impl FeedKindSpec for ChatSpec {
@@ -99,6 +105,7 @@ impl FeedKindSpec for ChatSpec {
             rate: self.send_rate,
             jitter: self.jitter,
             text_bytes: self.text_bytes as usize,
+            echo: self.echo,
         })
     }
 

@@ -11,7 +11,13 @@ use crate::server::response::{self, Body, query_u64};
 use crate::server::{Call, bad_request, since_param};
 
 pub async fn handle(call: Call, default: Duration) -> Response<Body> {
-    let Call { app, hub, req, .. } = call;
+    let Call {
+        app,
+        hub,
+        req,
+        skip_from,
+        ..
+    } = call;
     let since = match since_param(&req) {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
@@ -34,7 +40,8 @@ pub async fn handle(call: Call, default: Duration) -> Response<Body> {
     let mut shutdown = app.shutdown.clone();
     loop {
         latest.borrow_and_update();
-        match hub.since(since) {
+        // A member's own messages wake it but are not its answer: it waits on for others'.
+        match hub.since(since).not_sent_by(skip_from) {
             Since::Nothing => {}
             answer => return response::events(answer, since),
         }

@@ -25,7 +25,7 @@ pub fn handle(call: &Call, keepalive: Duration) -> Response<Body> {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
-    let stream = match EventStream::open(&call.app, &call.hub, call.transport, since, keepalive) {
+    let stream = match EventStream::open(call, since, keepalive) {
         Ok(stream) => stream,
         Err(refusal) => return *refusal,
     };

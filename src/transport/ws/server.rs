@@ -46,25 +46,21 @@ where
     S: FnOnce(EventStream, TokioIo<Upgraded>) -> F + Send + 'static,
     F: Future<Output = ()> + Send,
 {
-    let Call {
-        transport,
-        app,
-        hub,
-        tag,
-        mut req,
-    } = call;
-    let key = match handshake_key(req.headers()) {
+    let key = match handshake_key(call.req.headers()) {
         Ok(key) => key,
         Err(refusal) => return refusal.response(),
     };
-    let since = match since_param(&req) {
+    let since = match since_param(&call.req) {
         Ok(since) => since,
         Err(reason) => return bad_request(reason),
     };
-    let stream = match EventStream::open(&app, &hub, transport, since, keepalive) {
+    let stream = match EventStream::open(&call, since, keepalive) {
         Ok(stream) => stream,
         Err(refusal) => return *refusal,
     };
+    let Call {
+        app, tag, mut req, ..
+    } = call;
     let upgrade = hyper::upgrade::on(&mut req);
     let stall_timeout = app.stall_timeout;
     tokio::spawn(async move {
