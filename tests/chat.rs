@@ -151,6 +151,10 @@ fn a_chat_run_delivers_every_message_to_every_member_over_every_transport() {
         assert_eq!(upstream.server_refused, Some(0), "{name}");
         assert_eq!(upstream.refused_seen, 0, "{name}");
         assert!(t.bytes.up > 0 && t.bytes.down > 0, "{name}");
+        assert!(
+            t.idle_cost.is_none(),
+            "{name}: members that send are never idle"
+        );
     }
 }
 

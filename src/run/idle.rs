@@ -13,12 +13,13 @@ use crate::results::{IdleCost, Results, SessionFigures, TransportResult};
 pub const NO_SESSION_COMPLETED: &str = "no login session started in the window got its event";
 
 /// Fills `sessions` when clients came and went (`session_limit`: how long each waited),
-/// then `idle_cost` for a feed with topics. Call after the transport's other figures.
+/// then `idle_cost` for a feed whose clients wait on topics of their own (`waiting`). Call
+/// after the transport's other figures.
 pub fn fill(
     result: &mut TransportResult,
     counts: &SessionCounts,
     session_limit: Option<Duration>,
-    topics: bool,
+    waiting: bool,
 ) {
     if let Some(limit) = session_limit {
         let completed = counts.completed > 0;
@@ -40,7 +41,7 @@ pub fn fill(
             );
         }
     }
-    if topics {
+    if waiting {
         result.idle_cost = Some(idle_cost(result));
     }
 }

@@ -239,12 +239,13 @@ async fn drive(
     let session_limit = (0..clients)
         .find_map(|id| scenario.feed.client_sessions(id, clients))
         .map(|sessions| sessions.limit);
-    let topics = scenario.feed.topics().is_some();
+    // Waiting clients have an idle cost; a chat's members, sending all along, do not.
+    let waiting = scenario.feed.topics().is_some() && scenario.feed.sends().is_none();
     super::idle::fill(
         &mut result,
         &output.recorder.sessions,
         session_limit,
-        topics,
+        waiting,
     );
     result.drain = drain;
     let generator_limits = crate::analysis::generator_limits(&result, threads);
