@@ -30,8 +30,10 @@ pub struct Collected<'a> {
     /// A feed with topics: the topic client `id` subscribed to (for those that never
     /// reported, whose tallies are missing).
     pub topic_of: &'a dyn Fn(u64) -> Option<String>,
-    /// Whether the clients sent messages (a chat).
+    /// Whether the clients sent messages (a chat, an echo).
     pub sends: bool,
+    /// An echo: each client is owed back what it sent, whatever the server says.
+    pub echo: bool,
     /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
     /// its own count; without one, delivery is judged by each client's seq gaps.
     pub external: bool,
@@ -52,6 +54,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
         sends,
+        echo,
         external,
         recorder,
         probes,
@@ -64,6 +67,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         topic_of,
     };
     result.events = match (&stats.window, external) {
+        _ if echo => echo_events(clients.tallies, recorder),
         (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
         _ => events(stats, &clients, final_state, recorder, &mut gaps),
     };
@@ -76,7 +80,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     }
     result.bytes = bytes(bytes0, bytes1, recorder, window_s);
     if sends {
-        result.upstream = Some(upstream(result, stats, recorder));
+        result.upstream = Some(upstream(result, stats, recorder, echo));
     }
     result.tcp = tcp(&result.bytes, probes.segments, recorder, &mut gaps);
     result.requests = Requests {
@@ -324,8 +328,31 @@ fn gap_judged(tallies: &[Tally], recorder: &Recorder, gaps: &mut Gaps) -> Events
     }
 }
 
-/// A chat's messages: what the clients sent and saw refused, what the server said it took.
-fn upstream(result: &TransportResult, stats: &StatsReply, recorder: &Recorder) -> Upstream {
+/// An echo: the clients' own messages are the events, each owed back to its sender.
+fn echo_events(tallies: &[Tally], recorder: &Recorder) -> Events {
+    let (sent, counts) = super::echoes::accounted(tallies);
+    Events {
+        published: Some(sent),
+        expected: Some(sent),
+        delivered: counts.delivered,
+        lost: Some(counts.lost),
+        unread_at_stop: Some(counts.unread),
+        duplicated: Some(counts.duplicated),
+        out_of_order: Some(counts.out_of_order),
+        coalesced: Some(0),
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::Clients,
+    }
+}
+
+/// A chat's or an echo's messages: what the clients sent and saw refused, what the server
+/// said it took.
+fn upstream(
+    result: &TransportResult,
+    stats: &StatsReply,
+    recorder: &Recorder,
+    round_trip: bool,
+) -> Upstream {
     let slot = stats.transports.get(result.transport.name());
     let sent = recorder.sent_in_window;
     let per = |value: u64, of: u64| (of > 0).then(|| value as f64 / of as f64);
@@ -337,6 +364,7 @@ fn upstream(result: &TransportResult, stats: &StatsReply, recorder: &Recorder) -
         deliveries_per_message: per(result.events.delivered, sent),
         bytes_up_per_message: per(result.bytes.up, sent),
         bytes_down_per_delivery: per(result.bytes.down, result.events.delivered),
+        round_trip,
     }
 }
 
