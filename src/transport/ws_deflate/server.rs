@@ -54,6 +54,8 @@ struct Session {
     /// Frames being written, and a message being compressed or inflated.
     out: Vec<u8>,
     payload: Vec<u8>,
+    /// An echo feed: a message from the client being compressed on its way back.
+    echoed: Vec<u8>,
 }
 
 /// Why a session ends: the feed ended (a Close is sent), or the connection did.
@@ -77,6 +79,7 @@ impl Session {
             batch: VecDeque::new(),
             out: Vec::new(),
             payload: Vec::new(),
+            echoed: Vec::new(),
         }
     }
 
@@ -135,8 +138,12 @@ impl Session {
 
     /// An echo feed: `message` back to its sender, compressed as events are.
     fn echo(&mut self, message: &[u8]) -> Result<(), End> {
-        let mut payload = Vec::new();
-        frame_message(self.deflater.as_mut(), message, &mut payload, &mut self.out)
+        frame_message(
+            self.deflater.as_mut(),
+            message,
+            &mut self.echoed,
+            &mut self.out,
+        )
     }
 
     /// Handles every whole frame in `read`, queueing replies in `out`.
