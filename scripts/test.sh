@@ -10,7 +10,7 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 # The third-party servers the tests measure (tests/external_servers.rs): Tornado in a venv,
 # Node's ws in an npm prefix, both under target/external/; quiet when already there.
-scripts/targets/install.sh tornado node
+scripts/targets/install.sh tornado node pywebsocket3
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"

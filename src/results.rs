@@ -242,6 +242,12 @@ pub struct Upstream {
     /// Client bytes up per message sent, and down per delivery, over the window.
     pub bytes_up_per_message: Option<f64>,
     pub bytes_down_per_delivery: Option<f64>,
+    /// An echo feed: each message came back to its sender alone, and `latency_us` is the
+    /// round trip from the send to the echo's receipt (both instants on the client's
+    /// clock), not a one-way publish-to-receive time. `events` counts the echoes against
+    /// the messages sent in the window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub round_trip: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -294,6 +300,8 @@ pub enum PublishedSource {
     TargetStats,
     /// The target cannot say what it published.
     NotMeasured,
+    /// The clients counted it themselves: an echo's events are the messages they sent.
+    Clients,
 }
 
 /// The drain: after the window nothing is published, and the run waits until the clients
@@ -544,6 +552,11 @@ impl Results {
 }
 
 impl TransportResult {
+    /// Whether its latency is a round trip (an echo feed), not one-way.
+    pub fn round_trip(&self) -> bool {
+        self.upstream.as_ref().is_some_and(|u| u.round_trip)
+    }
+
     /// Every numeric metric path in a transport entry (`latency_us.p99`, `bytes.per_event`),
     /// derived from the record itself so the list can never go stale. The figures that may
     /// be `null` are `null` in a default record, so they are listed too.

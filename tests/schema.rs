@@ -48,6 +48,7 @@ fn full_record() -> Value {
             deliveries_per_message: Some(10.0),
             bytes_up_per_message: Some(300.0),
             bytes_down_per_delivery: None,
+            round_trip: true,
         });
         entry.sessions = Some(wsbench::results::SessionFigures {
             started: 4,

@@ -85,6 +85,7 @@ fn entry(
             tallies,
             topic_of: &|_| None,
             sends: None,
+            echo: false,
             external: false,
             recorder,
             probes: answers,

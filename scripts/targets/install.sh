@@ -2,10 +2,11 @@
 # Installs what the third-party target servers need, into the project's own cache, and
 # says what it installs; quiet when everything is there already. Idempotent.
 #
-#   scripts/targets/install.sh [tornado] [node]     (both when none is named)
+#   scripts/targets/install.sh [tornado] [node] [pywebsocket3]     (all when none is named)
 #
 #   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
 #            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
+#   pywebsocket3: PyPI `pywebsocket3` (4.x, its standalone server) into the same venv
 #   node:    Node.js and npm via apt-get (Debian `nodejs`, `npm`) when `node` is missing,
 #            then npm `ws` (8.x) into $WSBENCH_TARGETS_DIR/node/node_modules
 #
@@ -29,18 +30,26 @@ apt_install() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-install_tornado() {
+# pip_install MODULE REQUIREMENT: REQUIREMENT into the venv unless MODULE imports there.
+pip_install() {
   local venv="$dir/venv"
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import tornado' 2>/dev/null; then
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import $1" 2>/dev/null; then
     return 0
   fi
-  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    apt_install python3-venv
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+      apt_install python3-venv
+    fi
+    say "creating a venv at $venv"
+    python3 -m venv "$venv"
   fi
-  say "creating a venv at $venv and installing tornado (pip)"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check 'tornado>=6.4,<7'
+  say "installing $2 into $venv (pip)"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "$2"
 }
+
+install_tornado() { pip_install tornado 'tornado>=6.4,<7'; }
+
+install_pywebsocket3() { pip_install pywebsocket3 'pywebsocket3>=4,<5'; }
 
 install_node() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -57,11 +66,12 @@ install_node() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tornado node)
+[ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3)
 for target in "${targets[@]}"; do
   case "$target" in
     tornado) install_tornado ;;
     node) install_node ;;
-    *) say "unknown target $target (known: tornado, node)"; exit 2 ;;
+    pywebsocket3) install_pywebsocket3 ;;
+    *) say "unknown target $target (known: tornado, node, pywebsocket3)"; exit 2 ;;
   esac
 done

@@ -82,6 +82,9 @@ pub struct Tally {
     /// their `ts`): where a target that cannot say what it published owes this client
     /// every seq between.
     pub window_seqs: Option<(u64, u64)>,
+    /// An echo: the first and last of its own messages it sent during the window, which
+    /// the server owes it back.
+    pub sent_window: Option<(u64, u64)>,
 }
 
 impl Tally {
@@ -129,11 +132,11 @@ impl Client {
     ) -> Self {
         let view = plan.key_field.map(|_| StateView::new());
         let topic: Option<Arc<str>> = plan.feed.client_topic(id, plan.clients).map(Arc::from);
-        let sender = plan.feed.sends().zip(topic.clone()).map(|(sends, topic)| {
+        let sender = plan.feed.sends().and_then(|sends| {
             let rng = crate::feed::rng::Rng::new(plan.seed ^ id.wrapping_mul(SENDER_SALT));
-            upstream::Sender::new(sends, topic, id, rng, control.clone())
+            upstream::Sender::new(sends, topic.clone(), id, rng, control.clone())
         });
-        let skip_from = plan.feed.sends().filter(|s| !s.echo).map(|_| id);
+        let skip_from = plan.feed.sends().filter(|s| !s.hears_own).map(|_| id);
         Self {
             subscribed: topic.clone(),
             skip_from,
@@ -149,6 +152,7 @@ impl Client {
                 view,
                 behind_at_stop: false,
                 window_seqs: None,
+                sent_window: None,
             },
             sender,
             connected: false,
@@ -293,7 +297,7 @@ impl Client {
             let (latency_us, _, _) = received.latencies_us(head.ts_ns);
             let second = self.control.started.elapsed().as_secs();
             recorder.timeline.record(second, latency_us);
-            if self.control.in_window(head.ts_ns) {
+            if self.owed_in_window(&head) {
                 self.tally.note_window_seq(head.seq);
                 recorder.record_window_latency(head.ts_ns, received);
                 answer.oldest_ts_ns = answer.oldest_ts_ns.min(head.ts_ns);
@@ -301,6 +305,19 @@ impl Client {
             answer.delivered += 1;
         }
         Ok(head)
+    }
+
+    /// Whether an event counts in the window: one published in it by its `ts`, or for an
+    /// echo, the echo of a message the client sent in it (decided when it was sent, so that
+    /// its round trip and its accounting agree even at the window's edges).
+    fn owed_in_window(&self, head: &EventHead) -> bool {
+        match self.plan.feed.echoes() {
+            false => self.control.in_window(head.ts_ns),
+            true => self
+                .tally
+                .sent_window
+                .is_some_and(|(first, last)| (first..=last).contains(&head.seq)),
+        }
     }
 
     /// Closes an answer (a poll response, or one streamed event): staleness and progress.

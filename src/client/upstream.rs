@@ -1,9 +1,11 @@
-//! What a chat client sends: a message at each of its instants (an even schedule at the
-//! feed's `send_rate`, each instant moved later by up to `jitter` of the interval, from the
-//! seed), each carrying its send instant as `ts`, so that a receiver's latency runs from
+//! What a chat or echo client sends: a message at each of its instants (an even schedule at
+//! the feed's `send_rate`, each instant moved later by up to `jitter` of the interval, from
+//! the seed), each carrying its send instant as `ts`, so that a receiver's latency runs from
 //! the sender's send. Sending stops when the window ends: the drain only delivers.
 //! A WebSocket client sends on its own socket; the others `POST /publish` on a kept-alive
 //! connection of their own, as a page's `fetch()` does beside its EventSource or poll.
+//! An echo's message is an event of the client's own numbering (`seq` from 1), so that the
+//! echo is read as one and accounted against what the client sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +14,10 @@ use tokio::time::Instant;
 
 use super::{Phase, RunControl};
 use crate::feed::rng::Rng;
-use crate::feed::{SendPlan, wall_clock_ns};
+use crate::feed::{SendForm, SendPlan, wall_clock_ns};
 
 pub struct Sender {
-    topic: Arc<str>,
-    from: u64,
+    form: Form,
     interval: Duration,
     jitter: f64,
     rng: Rng,
@@ -29,16 +30,38 @@ pub struct Sender {
     control: Arc<RunControl>,
     /// Messages sent during the window.
     pub sent_in_window: u64,
+    /// An echo: the first and last `seq` sent during the window, what the server owes back.
+    pub sent_window: Option<(u64, u64)>,
+}
+
+/// A message's form and what it carries beside its instant and text.
+enum Form {
+    Chat {
+        topic: Arc<str>,
+        from: u64,
+    },
+    /// The client's own numbering; `seq` is the last one sent.
+    Echo {
+        seq: u64,
+    },
 }
 
 impl Sender {
+    /// A sender of `plan`'s messages; `None` for a chat client without a room.
     pub fn new(
         plan: SendPlan,
-        topic: Arc<str>,
+        topic: Option<Arc<str>>,
         from: u64,
         mut rng: Rng,
         control: Arc<RunControl>,
-    ) -> Self {
+    ) -> Option<Self> {
+        let form = match plan.form {
+            SendForm::Chat => Form::Chat {
+                topic: topic?,
+                from,
+            },
+            SendForm::Echo => Form::Echo { seq: 0 },
+        };
         let interval = Duration::from_secs_f64(1.0 / plan.rate);
         const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz ";
         let text = (0..plan.text_bytes)
@@ -47,8 +70,7 @@ impl Sender {
         // Clients start at a random phase of the interval, so that a room's sends spread.
         let slot = Instant::now() + interval.mul_f64(rng.unit());
         let mut sender = Self {
-            topic,
-            from,
+            form,
             interval,
             jitter: plan.jitter,
             rng,
@@ -58,9 +80,10 @@ impl Sender {
             body: Vec::new(),
             control,
             sent_in_window: 0,
+            sent_window: None,
         };
         sender.due = sender.jittered(slot);
-        sender
+        Some(sender)
     }
 
     fn jittered(&mut self, slot: Instant) -> Instant {
@@ -81,16 +104,23 @@ impl Sender {
         }
         self.slot += self.interval;
         self.due = self.jittered(self.slot);
-        if self.control.phase() == Phase::Window {
+        let in_window = self.control.phase() == Phase::Window;
+        if in_window {
             self.sent_in_window += 1;
         }
-        render(
-            &mut self.body,
-            &self.topic,
-            self.from,
-            wall_clock_ns(),
-            &self.text,
-        );
+        match &mut self.form {
+            Form::Chat { topic, from } => {
+                render(&mut self.body, topic, *from, wall_clock_ns(), &self.text)
+            }
+            Form::Echo { seq } => {
+                *seq += 1;
+                if in_window {
+                    let first = self.sent_window.map_or(*seq, |(first, _)| first);
+                    self.sent_window = Some((first, *seq));
+                }
+                render_echo(&mut self.body, *seq, wall_clock_ns(), &self.text);
+            }
+        }
         &self.body
     }
 }
@@ -107,6 +137,19 @@ fn render(out: &mut Vec<u8>, topic: &str, from: u64, ts_ns: u64, text: &str) {
     out.extend_from_slice(itoa::Buffer::new().format(ts_ns).as_bytes());
     out.extend_from_slice(b",\"text\":\"");
     out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(b"\"}");
+}
+
+/// `{"seq":N,"ts":NS,"pad":"..."}` into `out` (cleared first): an event as the wsbench
+/// protocol frames one, so that its echo is read by the same code as any event.
+fn render_echo(out: &mut Vec<u8>, seq: u64, ts_ns: u64, pad: &str) {
+    out.clear();
+    out.extend_from_slice(b"{\"seq\":");
+    out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+    out.extend_from_slice(b",\"ts\":");
+    out.extend_from_slice(itoa::Buffer::new().format(ts_ns).as_bytes());
+    out.extend_from_slice(b",\"pad\":\"");
+    out.extend_from_slice(pad.as_bytes());
     out.extend_from_slice(b"\"}");
 }
 
@@ -138,9 +181,11 @@ mod tests {
             rate: 10.0,
             jitter: 0.5,
             text_bytes: 5,
-            echo: true,
+            form: SendForm::Chat,
+            hears_own: true,
         };
-        let mut sender = Sender::new(plan, "room-0".into(), 3, Rng::new(1), control.clone());
+        let mut sender =
+            Sender::new(plan, Some("room-0".into()), 3, Rng::new(1), control.clone()).unwrap();
         let start = Instant::now();
         let mut instants = Vec::new();
         for _ in 0..4 {
@@ -159,5 +204,39 @@ mod tests {
         control.end_window(wall_clock_ns());
         let more = tokio::time::timeout(Duration::from_secs(5), sender.next()).await;
         assert!(more.is_err(), "nothing is sent after the window");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_echo_numbers_its_messages_and_remembers_those_of_the_window() {
+        let control = RunControl::new();
+        let plan = SendPlan {
+            rate: 10.0,
+            jitter: 0.0,
+            text_bytes: 3,
+            hears_own: true,
+            form: SendForm::Echo,
+        };
+        let mut sender = Sender::new(plan, None, 3, Rng::new(1), control.clone()).unwrap();
+        let first: serde_json::Value = serde_json::from_slice(sender.next().await).unwrap();
+        assert_eq!(first["seq"], 1);
+        assert_eq!(first["pad"].as_str().map(str::len), Some(3));
+        assert!(first["ts"].as_u64().is_some_and(|ts| ts > 0));
+        control.start_window(wall_clock_ns());
+        for _ in 0..3 {
+            sender.next().await;
+        }
+        control.end_window(wall_clock_ns());
+        assert_eq!(
+            (sender.sent_in_window, sender.sent_window),
+            (3, Some((2, 4)))
+        );
+        let chat = SendPlan {
+            form: SendForm::Chat,
+            ..plan
+        };
+        assert!(
+            Sender::new(chat, None, 3, Rng::new(1), control).is_none(),
+            "a chat message needs its room"
+        );
     }
 }

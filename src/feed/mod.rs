@@ -3,6 +3,7 @@
 
 mod chat;
 mod command;
+mod echo;
 mod hub;
 mod intake;
 mod notifications;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use chat::SendPlan;
+pub use chat::{SendForm, SendPlan};
 pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use intake::{Accepted, Intake, Refusal};
 pub use params::FeedParams;
@@ -103,6 +104,18 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// For a feed that sends each client's messages back to it alone (an echo): the
+    /// matched server's WebSocket answers each message with itself.
+    fn echoes(&self) -> bool {
+        false
+    }
+
+    /// The transports the feed can run over, when not all of them (an echo needs its
+    /// client to send on the socket it reads from).
+    fn transports(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// For a feed whose clients come and go (login pages): what client `id` of `clients`
     /// does, session after session. `None`: it stays for the whole run.
     fn client_sessions(&self, _id: u64, _clients: u64) -> Option<Sessions> {
@@ -144,6 +157,7 @@ const KINDS: &[(&str, ParseKind)] = &[
     ("notifications", |p| {
         Ok(Arc::new(notifications::NotificationsSpec::from_params(p)?))
     }),
+    ("echo", |p| Ok(Arc::new(echo::EchoSpec::from_params(p)?))),
 ];
 
 /// The `[feed]` table of a scenario, validated: the table as written, and the kind's
@@ -260,6 +274,16 @@ impl FeedSpec {
     /// For a feed that publishes what clients send: what checks and publishes a message.
     pub fn intake(&self) -> Option<Arc<dyn Intake>> {
         self.settings.intake()
+    }
+
+    /// Whether each client's messages come back to it alone (an echo).
+    pub fn echoes(&self) -> bool {
+        self.settings.echoes()
+    }
+
+    /// The transports the feed can run over, when not all of them.
+    pub fn transports(&self) -> Option<&'static [&'static str]> {
+        self.settings.transports()
     }
 
     /// What client `id` of `clients` does session after session, if it comes and goes.

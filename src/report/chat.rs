@@ -6,9 +6,12 @@ use super::doc::{Block, Table, text};
 use super::format::{bytes, latency, thousands};
 use crate::results::{Results, TransportResult};
 
-/// Whether the run's clients sent messages (a chat feed).
+/// Whether the run's clients sent messages to their rooms (a chat feed, not an echo).
 pub fn applies(results: &Results) -> bool {
-    results.transports.iter().any(|t| t.upstream.is_some())
+    results
+        .transports
+        .iter()
+        .any(|t| t.upstream.is_some() && !t.round_trip())
 }
 
 pub fn section(results: &Results) -> Vec<Block> {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
-use super::{chat, compression, lubbers, verdict};
+use super::{chat, compression, echo, lubbers, verdict};
 use crate::analysis::{
     error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
 };
@@ -91,6 +91,10 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
 
     if chat::applies(results) {
         blocks.extend(chat::section(results));
+    }
+
+    if echo::applies(results) {
+        blocks.extend(echo::section(results));
     }
 
     if compression::applies(results) {
@@ -420,10 +424,18 @@ fn clock_sentence(entries: &[(&TransportResult, bool)]) -> String {
         .filter(|(t, _)| t.receive_clock == ReceiveClock::Application)
         .map(|(t, _)| t.transport.as_str())
         .collect();
-    // A chat's events carry their sender's send instant, not a publish instant.
-    let from = match entries.iter().any(|(t, _)| t.upstream.is_some()) {
-        true => "the sender's send instant",
-        false => "the publish instant",
+    // A chat's events carry their sender's send instant, not a publish instant; an echo's
+    // come back to their sender, so its latency is a round trip.
+    let from = match (
+        entries.iter().any(|(t, _)| t.round_trip()),
+        entries.iter().any(|(t, _)| t.upstream.is_some()),
+    ) {
+        (true, _) => {
+            "a message's send instant, as a round trip (not one-way: the way to the server, \
+             its echo and the way back),"
+        }
+        (false, true) => "the sender's send instant",
+        (false, false) => "the publish instant",
     };
     let kernel = format!(
         "Latency runs from {from} to the kernel's receive timestamp on the client socket; \

@@ -9,6 +9,7 @@ mod chat;
 mod compression;
 mod content;
 mod doc;
+mod echo;
 pub mod format;
 mod hlog;
 mod html;

@@ -31,8 +31,10 @@ pub struct Collected<'a> {
     /// A feed with topics: the topic client `id` subscribed to (for those that never
     /// reported, whose tallies are missing).
     pub topic_of: &'a dyn Fn(u64) -> Option<String>,
-    /// What the clients sent, if they did (a chat).
+    /// What the clients sent, if they did (a chat, an echo).
     pub sends: Option<SendPlan>,
+    /// An echo: each client is owed back what it sent, whatever the server says.
+    pub echo: bool,
     /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
     /// its own count; without one, delivery is judged by each client's seq gaps.
     pub external: bool,
@@ -53,6 +55,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
         sends,
+        echo,
         external,
         recorder,
         probes,
@@ -63,9 +66,10 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         count: result.clients,
         tallies,
         topic_of,
-        skip_own: sends.is_some_and(|plan| !plan.echo),
+        skip_own: sends.is_some_and(|plan| !plan.hears_own),
     };
     result.events = match (&stats.window, external) {
+        _ if echo => echo_events(clients.tallies, recorder),
         (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
         _ => events(stats, &clients, final_state, recorder, &mut gaps),
     };
@@ -78,7 +82,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     }
     result.bytes = bytes(bytes0, bytes1, recorder, window_s);
     if sends.is_some() {
-        result.upstream = Some(upstream(result, stats, recorder));
+        result.upstream = Some(upstream(result, stats, recorder, echo));
     }
     result.tcp = tcp(&result.bytes, probes.segments, recorder, &mut gaps);
     result.requests = Requests {
@@ -341,8 +345,31 @@ fn gap_judged(tallies: &[Tally], recorder: &Recorder, gaps: &mut Gaps) -> Events
     }
 }
 
-/// A chat's messages: what the clients sent and saw refused, what the server said it took.
-fn upstream(result: &TransportResult, stats: &StatsReply, recorder: &Recorder) -> Upstream {
+/// An echo: the clients' own messages are the events, each owed back to its sender.
+fn echo_events(tallies: &[Tally], recorder: &Recorder) -> Events {
+    let (sent, counts) = super::echoes::accounted(tallies);
+    Events {
+        published: Some(sent),
+        expected: Some(sent),
+        delivered: counts.delivered,
+        lost: Some(counts.lost),
+        unread_at_stop: Some(counts.unread),
+        duplicated: Some(counts.duplicated),
+        out_of_order: Some(counts.out_of_order),
+        coalesced: Some(0),
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::Clients,
+    }
+}
+
+/// A chat's or an echo's messages: what the clients sent and saw refused, what the server
+/// said it took.
+fn upstream(
+    result: &TransportResult,
+    stats: &StatsReply,
+    recorder: &Recorder,
+    round_trip: bool,
+) -> Upstream {
     let slot = stats.transports.get(result.transport.name());
     let sent = recorder.sent_in_window;
     let per = |value: u64, of: u64| (of > 0).then(|| value as f64 / of as f64);
@@ -354,6 +381,7 @@ fn upstream(result: &TransportResult, stats: &StatsReply, recorder: &Recorder) -
         deliveries_per_message: per(result.events.delivered, sent),
         bytes_up_per_message: per(result.bytes.up, sent),
         bytes_down_per_delivery: per(result.bytes.down, result.events.delivered),
+        round_trip,
     }
 }
 

@@ -223,6 +223,7 @@ async fn drive(
             tallies: &output.tallies,
             topic_of: &|id| scenario.feed.client_topic(id, clients),
             sends: scenario.feed.sends(),
+            echo: scenario.feed.echoes(),
             external: target.external(),
             recorder: &output.recorder,
             probes: ProbeAnswers {

@@ -2,6 +2,7 @@
 //! matched server in a child process, measured the same way and written as it finishes.
 
 mod drain;
+mod echoes;
 mod figures;
 mod idle;
 mod measure;

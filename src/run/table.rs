@@ -158,10 +158,15 @@ fn clock_note(results: &Results) -> String {
         .filter(|t| t.receive_clock == ReceiveClock::Application)
         .map(|t| t.transport.as_str())
         .collect();
-    // A chat's events carry their sender's send instant, not a publish instant.
-    let from = match results.transports.iter().any(|t| t.upstream.is_some()) {
-        true => "send",
-        false => "publish",
+    // A chat's events carry their sender's send instant, not a publish instant; an echo's
+    // come back to their sender.
+    let from = match (
+        results.transports.iter().any(|t| t.round_trip()),
+        results.transports.iter().any(|t| t.upstream.is_some()),
+    ) {
+        (true, _) => "round trip (not one-way): a message's send, through its echo,",
+        (false, true) => "send",
+        (false, false) => "publish",
     };
     let kernel = format!(
         "p50/p99: {from} to the kernel's receive timestamp; gen delay: the load generator's \

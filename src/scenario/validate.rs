@@ -17,7 +17,17 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         ));
     }
     let warmup = raw.warmup.map_or(Duration::from_secs(3), |d| d.0);
-    let transports = raw.transports.unwrap_or_else(Transport::defaults);
+    let feed_table = raw.feed.ok_or_else(|| {
+        Issue::new(
+            "feed",
+            format!(
+                "a [feed] table is required; kinds: {}",
+                FeedSpec::kind_names()
+            ),
+        )
+    })?;
+    let feed = FeedSpec::from_table(&feed_table)?;
+    let transports = feed_transports(&feed, raw.transports)?;
     if transports.is_empty() {
         return Err(Issue::new(
             "transports",
@@ -45,16 +55,6 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
             ),
         ));
     }
-    let feed_table = raw.feed.ok_or_else(|| {
-        Issue::new(
-            "feed",
-            format!(
-                "a [feed] table is required; kinds: {}",
-                FeedSpec::kind_names()
-            ),
-        )
-    })?;
-    let feed = FeedSpec::from_table(&feed_table)?;
     let clients = validate_clients(raw.clients)?;
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
@@ -165,6 +165,36 @@ fn positive(
 
 /// Each transport's keys: of their kind (a duration longer than 0s), then what the
 /// transport itself accepts.
+/// The transports to run: those listed, or the defaults the feed can run over. A feed
+/// that runs over some only (an echo) refuses any other by name rather than skip it, so
+/// that a run never silently measures less than it was asked to.
+fn feed_transports(
+    feed: &FeedSpec,
+    listed: Option<Vec<Transport>>,
+) -> Result<Vec<Transport>, Issue> {
+    let Some(allowed) = feed.transports() else {
+        return Ok(listed.unwrap_or_else(Transport::defaults));
+    };
+    let Some(listed) = listed else {
+        return Ok(Transport::defaults()
+            .into_iter()
+            .filter(|t| allowed.contains(&t.name()))
+            .collect());
+    };
+    match listed.iter().find(|t| !allowed.contains(&t.name())) {
+        None => Ok(listed),
+        Some(other) => Err(Issue::new(
+            "transports",
+            format!(
+                "feed kind `{}` runs over {} only: each client sends its messages on the \
+                 WebSocket it reads them back from; `{other}` does not apply",
+                feed.kind_name(),
+                allowed.join(", ")
+            ),
+        )),
+    }
+}
+
 fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
     let mut settings = TransportSettings::default();
     for transport in Transport::ALL {

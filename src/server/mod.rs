@@ -81,6 +81,7 @@ impl Server {
             stall_timeout: serving.server.stall_timeout,
             coalesce: serving.server.coalesce,
             intake: serving.feed.intake(),
+            echo: serving.feed.echoes(),
             control,
             shutdown,
             feed: page::FeedInfo::new(serving.feed, serving.transport),

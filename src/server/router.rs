@@ -28,6 +28,8 @@ pub struct App {
     pub coalesce: Duration,
     /// For a feed that publishes what clients send: what takes each message.
     pub intake: Option<Arc<dyn Intake>>,
+    /// An echo feed: a WebSocket client's messages go back to it alone.
+    pub echo: bool,
     /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
     pub control: bool,
     pub shutdown: watch::Receiver<bool>,

@@ -50,6 +50,8 @@ pub struct EventStream {
     hub: Arc<Hub>,
     /// For a feed that publishes what clients send: what takes each message.
     intake: Option<Arc<dyn Intake>>,
+    /// An echo feed: each message goes back to the client that sent it.
+    echo: bool,
     transport: Transport,
     /// The client asking, which is not sent its own messages (`skip_from=`).
     skip_from: Option<u64>,
@@ -92,6 +94,7 @@ impl EventStream {
             open: OpenStream::new(app.stats.clone(), transport),
             hub: app.hub.clone(),
             intake: app.intake.clone(),
+            echo: app.echo,
             transport,
         })
     }
@@ -177,9 +180,14 @@ impl EventStream {
     }
 
     /// Counts a message the client sent on the stream, and hands it to the feed's source
-    /// if it publishes what clients send.
-    pub fn message_received(&self, body: Bytes) {
+    /// if it publishes what clients send. Returns `true` when the transport must send it
+    /// back to this client, as it came (an echo feed; counted as published).
+    pub fn message_received(&self, body: Bytes) -> bool {
         self.open.message_received();
+        if self.echo {
+            self.open.message_taken(true);
+            return true;
+        }
         match &self.intake {
             // Published here, in the connection's task: the fan-out is the server's cost.
             Some(intake) => self
@@ -192,6 +200,7 @@ impl EventStream {
                 });
             }
         }
+        false
     }
 
     /// `event` unless a resumed backlog already sent it.

@@ -73,14 +73,26 @@ impl ChatSpec {
     }
 }
 
-/// What a chat client sends: how often and how much.
+/// What a client sends: how often, how much, and in which form.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SendPlan {
     pub rate: f64,
     pub jitter: f64,
+    /// Characters of text (a chat) or padding (an echo) in each message.
     pub text_bytes: usize,
-    /// Whether the sender hears its own message too (`feed.echo`).
-    pub echo: bool,
+    /// A chat: whether the sender hears its own message too (`feed.echo`).
+    pub hears_own: bool,
+    pub form: SendForm,
+}
+
+/// What a client's message is, and who receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendForm {
+    /// `{"topic":T,"from":F,"ts":NS,"text":"..."}`, published to every member of its room.
+    Chat,
+    /// `{"seq":N,"ts":NS,"pad":"..."}`, an event of the client's own numbering that the
+    /// server sends back to that client only, byte for byte.
+    Echo,
 }
 
 impl FeedKindSpec for ChatSpec {
@@ -105,7 +117,8 @@ impl FeedKindSpec for ChatSpec {
             rate: self.send_rate,
             jitter: self.jitter,
             text_bytes: self.text_bytes as usize,
-            echo: self.echo,
+            hears_own: self.echo,
+            form: SendForm::Chat,
         })
     }
 
@@ -125,9 +138,9 @@ impl FeedKindSpec for ChatSpec {
     }
 }
 
-/// A chat's source: the clients. Their messages are published where they arrive, so
-/// there is nothing to run.
-struct ClientsPublish;
+/// The source of a feed whose clients are its publishers (a chat, an echo): their
+/// messages are published or answered where they arrive, so there is nothing to run.
+pub(in crate::feed) struct ClientsPublish;
 
 impl FeedSource for ClientsPublish {
     fn start(self: Box<Self>, _hub: Arc<super::Hub>) -> std::io::Result<()> {

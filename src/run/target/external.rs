@@ -123,6 +123,8 @@ fn proc_exists(pid: u32) -> bool {
 
 pub struct External {
     spec: TargetSpec,
+    /// An echo feed: the preflight sends a message and waits for its echo.
+    echo: bool,
 }
 
 impl External {
@@ -139,8 +141,11 @@ impl Target for External {
     type Launch = TargetSpec;
 
     /// Nothing to start: it is running, or the preflight (`check`) says it is not.
-    async fn start(spec: &TargetSpec, _scenario: &Scenario) -> Result<Self, RunError> {
-        Ok(Self { spec: spec.clone() })
+    async fn start(spec: &TargetSpec, scenario: &Scenario) -> Result<Self, RunError> {
+        Ok(Self {
+            spec: spec.clone(),
+            echo: scenario.feed.echoes(),
+        })
     }
 
     fn addr(&self) -> SocketAddr {
@@ -169,9 +174,15 @@ impl Target for External {
                 ),
             )
         })?;
-        super::preflight::first_event(self.spec.addr, path, self.spec.dialect, transport)
-            .await
-            .map_err(|what| self.failed(transport, what))
+        super::preflight::first_event(
+            self.spec.addr,
+            path,
+            self.spec.dialect,
+            transport,
+            self.echo,
+        )
+        .await
+        .map_err(|what| self.failed(transport, what))
     }
 
     /// The window is the events' `ts`: nothing to mark.
@@ -226,6 +237,8 @@ impl Target for External {
             )
         } else if errors.connect > 0 {
             format!("refused {} connections mid-run", errors.connect)
+        } else if result.events.delivered == 0 && self.echo {
+            "echoed no message sent in the measurement window".to_string()
         } else if result.events.delivered == 0 {
             "sent no event published in the measurement window".to_string()
         } else {
@@ -282,7 +295,7 @@ mod tests {
         );
         assert_eq!(
             error("http://127.0.0.1:9000", Some("nchan"), None),
-            "--dialect nchan: no such dialect; known: wsbench"
+            "--dialect nchan: no such dialect; known: wsbench, pywebsocket3"
         );
         // Above the kernel's pid_max limit (2^22), so never a live process.
         assert_eq!(

@@ -13,7 +13,7 @@ use crate::client::http1::{BodyDecoder, Framing, ResponseHead, parse_head};
 use crate::dialect::Dialect;
 use crate::transport::Transport;
 use crate::transport::sse::client::SseParser;
-use crate::transport::ws::frames::{FrameDecoder, Incoming};
+use crate::transport::ws::frames::{self, FrameDecoder, Incoming};
 
 /// How long a server may take to send its first event over a transport (a feed at
 /// 1 event/s sends one well within it).
@@ -25,18 +25,21 @@ const POLL_AGAIN: Duration = Duration::from_millis(100);
 const WS_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 /// What the server at `addr` does when asked for `transport` at `path`: `Ok` once one
-/// event has been read and decoded, else what went wrong, in words.
+/// event has been read and decoded, else what went wrong, in words. With `echo`, the
+/// event is the echo of a message this check sends first (an echo feed's server publishes
+/// nothing by itself).
 pub async fn first_event(
     addr: SocketAddr,
     path: &str,
     dialect: &dyn Dialect,
     transport: Transport,
+    echo: bool,
 ) -> Result<(), String> {
     let ask = async {
         match transport.name() {
             "poll" | "longpoll" => poll(addr, path, dialect).await,
             "sse" => sse(addr, path, dialect).await,
-            "ws" => ws(addr, path, dialect).await,
+            "ws" => ws(addr, path, dialect, echo).await,
             // A transport this check does not know: reaching the server is all it asks.
             _ => connect(addr).await.map(drop),
         }
@@ -44,8 +47,12 @@ pub async fn first_event(
     tokio::time::timeout(FIRST_EVENT_TIMEOUT, ask)
         .await
         .unwrap_or_else(|_| {
+            let what = match echo {
+                true => "echoed no message",
+                false => "sent no event",
+            };
             Err(format!(
-                "sent no event within {} s of the request (GET {path})",
+                "{what} within {} s of the request (GET {path})",
                 FIRST_EVENT_TIMEOUT.as_secs()
             ))
         })
@@ -206,7 +213,7 @@ async fn sse(addr: SocketAddr, path: &str, dialect: &dyn Dialect) -> Result<(), 
     }
 }
 
-async fn ws(addr: SocketAddr, path: &str, dialect: &dyn Dialect) -> Result<(), String> {
+async fn ws(addr: SocketAddr, path: &str, dialect: &dyn Dialect, echo: bool) -> Result<(), String> {
     let upgrade = format!(
         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
          Sec-WebSocket-Key: {WS_KEY}\r\n"
@@ -217,6 +224,18 @@ async fn ws(addr: SocketAddr, path: &str, dialect: &dyn Dialect) -> Result<(), S
             "GET {path} answered {}, not 101 Switching Protocols",
             describe(&raw)
         ));
+    }
+    if echo {
+        let message = format!(
+            r#"{{"seq":1,"ts":{},"pad":""}}"#,
+            crate::feed::wall_clock_ns()
+        );
+        let mut frame = Vec::new();
+        frames::text(message.as_bytes(), [0x5a, 0x17, 0xc3, 0x08], &mut frame);
+        stream
+            .write_all(&frame)
+            .await
+            .map_err(|e| format!("GET {path}: cannot send a message to echo: {e}"))?;
     }
     let mut frames = FrameDecoder::default();
     loop {

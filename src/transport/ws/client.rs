@@ -83,7 +83,15 @@ pub async fn run(mut client: Client, deflate: Option<Params>) -> Tally {
             tokio::time::sleep(RECONNECT_DELAY).await;
             continue;
         };
-        let mut inflate = match deflate.map(|offer| offer.agreed(extensions.as_deref())) {
+        // Without an offer of its own, `ws` still sends the header profile's (a browser
+        // offers permessage-deflate): a server that takes it up (pywebsocket3 does; ours
+        // never on /ws) compresses, and the client inflates as the browser would.
+        let agreed = match (deflate, extensions.as_deref()) {
+            (Some(offer), answer) => Some(offer.agreed(answer)),
+            (None, Some(answer)) => Some(Params::default().agreed(Some(answer))),
+            (None, None) => None,
+        };
+        let mut inflate = match agreed {
             None => None,
             Some(Ok(agreed)) => Some(Inflate::new(agreed)),
             Some(Err(_)) => {
@@ -138,6 +146,10 @@ pub async fn run(mut client: Client, deflate: Option<Params>) -> Tally {
                 body = next_message(&mut sender) => {
                     message.clear();
                     frames::text(body, mask(&mut masks), &mut message);
+                    // An echo's accounting needs what was sent before its echo comes back.
+                    if let Some(sender) = &sender {
+                        client.tally.sent_window = sender.sent_window;
+                    }
                     if socket.write_all(&message).await.is_err() {
                         client.count_error(ErrorKind::Disconnect);
                         break;
@@ -174,6 +186,7 @@ pub async fn run(mut client: Client, deflate: Option<Params>) -> Tally {
     }
     if let Some(sender) = sender {
         client.recorder.borrow_mut().sent_in_window += sender.sent_in_window;
+        client.tally.sent_window = sender.sent_window;
     }
     client.tally
 }
@@ -251,6 +264,8 @@ fn decode_frames(
 fn deliver(client: &mut Client, text: &[u8], received: Received, last_seq: &mut Option<u64>) {
     let mut answer = Answer::default();
     match client.deliver(text, received, &mut answer) {
+        // An echo's seqs are the client's own: the server has no stream to resume.
+        Ok(_) if client.plan.feed.echoes() => {}
         Ok(head) => *last_seq = Some(last_seq.map_or(head.seq, |s| s.max(head.seq))),
         Err(_) => client.count_error(ErrorKind::Protocol),
     }

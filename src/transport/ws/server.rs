@@ -177,8 +177,17 @@ impl Session {
                     Next::End => break,
                 },
                 message = socket.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.stream.message_received(text.into()),
-                    Some(Ok(Message::Binary(body))) => self.stream.message_received(body),
+                    Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                        let echo = match &message {
+                            Message::Text(text) => self.stream.message_received(text.clone().into()),
+                            Message::Binary(body) => self.stream.message_received(body.clone()),
+                            _ => false,
+                        };
+                        // An echo feed: the message goes back as it came, written at once.
+                        if echo && socket.send(message).await.is_err() {
+                            return;
+                        }
+                    }
                     // Pong and close replies are queued by the library; flushing sends them.
                     Some(Ok(Message::Close(_))) => {
                         let _ = socket.flush().await;

@@ -54,6 +54,8 @@ struct Session {
     /// Frames being written, and a message being compressed or inflated.
     out: Vec<u8>,
     payload: Vec<u8>,
+    /// An echo feed: a message from the client being compressed on its way back.
+    echoed: Vec<u8>,
 }
 
 /// Why a session ends: the feed ended (a Close is sent), or the connection did.
@@ -77,6 +79,7 @@ impl Session {
             batch: VecDeque::new(),
             out: Vec::new(),
             payload: Vec::new(),
+            echoed: Vec::new(),
         }
     }
 
@@ -133,6 +136,16 @@ impl Session {
         }
     }
 
+    /// An echo feed: `message` back to its sender, compressed as events are.
+    fn echo(&mut self, message: &[u8]) -> Result<(), End> {
+        frame_message(
+            self.deflater.as_mut(),
+            message,
+            &mut self.echoed,
+            &mut self.out,
+        )
+    }
+
     /// Handles every whole frame in `read`, queueing replies in `out`.
     fn on_read(&mut self, frames: &mut ClientFrames, read: &mut Vec<u8>) -> Result<(), End> {
         let mut used_all = 0;
@@ -146,9 +159,14 @@ impl Session {
                 FromClient::Message {
                     payload,
                     compressed: false,
-                } => self
-                    .stream
-                    .message_received(Bytes::copy_from_slice(payload)),
+                } => {
+                    if self
+                        .stream
+                        .message_received(Bytes::copy_from_slice(payload))
+                    {
+                        self.echo(payload)?;
+                    }
+                }
                 FromClient::Message { payload, .. } => {
                     let no_takeover = self.client_no_context_takeover;
                     let inflater = self
@@ -157,8 +175,14 @@ impl Session {
                     if inflater.decompress(payload, &mut self.payload).is_err() {
                         break Err(End::Connection);
                     }
-                    self.stream
-                        .message_received(Bytes::copy_from_slice(&self.payload));
+                    let message = std::mem::take(&mut self.payload);
+                    if self
+                        .stream
+                        .message_received(Bytes::copy_from_slice(&message))
+                    {
+                        self.echo(&message)?;
+                    }
+                    self.payload = message;
                 }
                 FromClient::Ping(payload) => wire::server_frame(wire::PONG, payload, &mut self.out),
                 FromClient::Close => {
@@ -180,15 +204,25 @@ fn frame_event(
     payload: &mut Vec<u8>,
     out: &mut Vec<u8>,
 ) -> Result<(), End> {
+    frame_message(deflater, &event.json, payload, out)
+}
+
+/// Appends one text message's frame: compressed with the connection's compressor, or plain.
+fn frame_message(
+    deflater: Option<&mut Deflater>,
+    message: &[u8],
+    payload: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> Result<(), End> {
     match deflater {
         Some(deflater) => {
             payload.clear();
             deflater
-                .compress(&event.json, payload)
+                .compress(message, payload)
                 .map_err(|_| End::Connection)?;
             wire::server_frame(wire::COMPRESSED_TEXT, payload, out);
         }
-        None => wire::server_frame(wire::TEXT, &event.json, out),
+        None => wire::server_frame(wire::TEXT, message, out),
     }
     Ok(())
 }
