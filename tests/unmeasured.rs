@@ -86,6 +86,7 @@ fn entry(
             topic_of: &|_| None,
             sends: false,
             external: false,
+            window_counted_by: wsbench::results::PublishedSource::ServerStats,
             recorder,
             probes: answers,
         },

@@ -224,6 +224,7 @@ async fn drive(
             topic_of: &|id| scenario.feed.client_topic(id, clients),
             sends: scenario.feed.sends().is_some(),
             external: target.external(),
+            window_counted_by: target.window_counted_by(),
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,
