@@ -201,9 +201,19 @@ impl Target for External {
                 ),
             )
         })?;
-        super::preflight::first_event(self.spec.addr, path, self.spec.dialect, transport)
-            .await
-            .map_err(|what| self.failed(transport, what))
+        let first_event =
+            super::preflight::first_event(self.spec.addr, path, self.spec.dialect, transport);
+        // No event comes while wsbench cannot publish: that failure is the cause to tell.
+        let publish_failed = async {
+            match &self.relay {
+                Some(relay) => relay.failed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            checked = first_event => checked.map_err(|what| self.failed(transport, what)),
+            what = publish_failed => Err(self.failed("publish", what)),
+        }
     }
 
     /// The window is the events' `ts`: nothing to mark on the target; the relay's own

@@ -8,12 +8,13 @@
 //! feed, is a failure of the run, never a silent gap.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
 use super::matched;
 use crate::client::http1::{HttpError, ResponseHead, read_response};
@@ -31,7 +32,7 @@ const MAX_LAG: usize = 65_536;
 pub struct Relay {
     hub: Arc<Hub>,
     /// The first thing that went wrong: once set, the run fails with it.
-    failure: Arc<Mutex<Option<String>>>,
+    failure: watch::Receiver<Option<String>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -63,8 +64,8 @@ impl Relay {
             },
         );
         let events = hub.subscribe();
-        let failure = Arc::new(Mutex::new(None));
-        let task = tokio::spawn(relay(addr, path.to_string(), events, failure.clone()));
+        let (failed, failure) = watch::channel(None);
+        let task = tokio::spawn(relay(addr, path.to_string(), events, failed));
         let source = scenario.feed.source(&SourceContext {
             seed: scenario.seed,
             stderr: None,
@@ -93,10 +94,17 @@ impl Relay {
 
     /// What went wrong publishing, if anything did.
     pub fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.failure.borrow().clone()
+    }
+
+    /// Resolves with what went wrong once publishing fails; never while it works.
+    pub async fn failed(&self) -> String {
+        let mut failure = self.failure.clone();
+        match failure.wait_for(Option::is_some).await {
+            Ok(what) => what.clone().unwrap_or_default(),
+            // The relay ended without failing: nothing will go wrong any more.
+            Err(_) => std::future::pending().await,
+        }
     }
 
     pub fn stop(self) {
@@ -111,7 +119,7 @@ async fn relay(
     addr: SocketAddr,
     path: String,
     mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
-    failure: Arc<Mutex<Option<String>>>,
+    failed: watch::Sender<Option<String>>,
 ) {
     let mut post = Post::new(addr, &path);
     let outcome = loop {
@@ -137,7 +145,9 @@ async fn relay(
         }
     };
     if let Err(what) = outcome {
-        *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
+        failed.send_replace(Some(what));
+        // Kept open, so that a waiter sees the failure rather than the end.
+        std::future::pending::<()>().await;
     }
 }
 
