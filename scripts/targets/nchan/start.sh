@@ -7,8 +7,8 @@
 # holds the configuration made from scripts/targets/nchan/nginx.conf, the pid file, the
 # error log and every temp path; nothing outside it is written, and nginx runs as the user
 # who starts it (workers included). Once nginx accepts connections it prints
-#   listening on http://127.0.0.1:PORT
 #   worker pid PID
+#   listening on http://127.0.0.1:PORT
 # (the worker does the serving: measure it with --target-pid PID), and it stops nginx when
 # it is stopped itself (SIGTERM, SIGINT, SIGHUP). Needs Debian's nginx and
 # libnginx-mod-nchan: scripts/targets/install.sh nchan.
@@ -52,6 +52,7 @@ for _ in $(seq 100); do
 done
 worker="$(cat "/proc/$master/task/$master/children" 2>/dev/null | awk '{print $1}')"
 [ -n "$worker" ] || { say "nginx did not start its worker: $(tail -5 "$prefix/error.log")"; exit 3; }
-echo "listening on http://127.0.0.1:$port"
+# The pid first: whoever waits for the address has both once it is there.
 echo "worker pid $worker"
+echo "listening on http://127.0.0.1:$port"
 wait "$master"

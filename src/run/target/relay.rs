@@ -46,6 +46,12 @@ impl Relay {
                 "the feed has topics, and wsbench publishes one channel ({path})"
             ));
         }
+        if scenario.feed.state_key_field().is_some() {
+            return Err(format!(
+                "a state feed's final state cannot be read from the channel at {path} (it \
+                 keeps messages, not the latest value per key): use an event feed"
+            ));
+        }
         let (status, _) = matched::request(addr, "DELETE", path)
             .await
             .map_err(|e| e.to_string())?;
