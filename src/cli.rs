@@ -146,7 +146,9 @@ pub struct RunArgs {
     /// share this machine's clock (same host, or synchronised clocks).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// How the target names and frames the transports (default: wsbench, docs/PROTOCOL.md).
+    /// How the target names and frames the transports: wsbench (the default,
+    /// docs/PROTOCOL.md) or nchan (nginx with Nchan: wsbench publishes the feed to its /pub
+    /// and subscribes at /sub/TRANSPORT; docs/NCHAN.md).
     #[arg(long, requires = "target", value_name = "NAME")]
     pub dialect: Option<String>,
     /// The target's process, whose CPU and memory are then read from /proc (without it

@@ -282,7 +282,8 @@ pub struct Events {
     /// Events received during the window (by receive time), the divisor of `bytes.per_event`.
     pub received_in_window: u64,
     /// Who said which events were published in the window: the matched server's `/stats`
-    /// (`server_stats`), a target's own wsbench `/stats` (`target_stats`), or nobody
+    /// (`server_stats`), a target's own wsbench `/stats` (`target_stats`), wsbench itself
+    /// publishing through the target's publish API (`wsbench_publisher`), or nobody
     /// (`not_measured`: `published` and `expected` are null, and a target's loss is its
     /// clients' seq gaps between their first and last window events).
     #[serde(default)]
@@ -298,6 +299,9 @@ pub enum PublishedSource {
     ServerStats,
     /// A target's own wsbench `/stats` window, counted by the events' `ts`.
     TargetStats,
+    /// wsbench published the feed through the target's publish API (a dialect with a
+    /// publish path, such as `nchan`) and counted what it published in the window.
+    WsbenchPublisher,
     /// The target cannot say what it published.
     NotMeasured,
     /// The clients counted it themselves: an echo's events are the messages they sent.

@@ -87,6 +87,7 @@ fn entry(
             sends: None,
             echo: false,
             external: false,
+            window_counted_by: wsbench::results::PublishedSource::ServerStats,
             recorder,
             probes: answers,
         },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The acceptance figures of issue 13: one run of SCENARIO (default scenarios/ticker.toml)
 # against the matched server, then against Tornado and Node's ws started here on loopback
-# ports with the scenario's rate, each measured with --target-pid. Each run holds
+# ports with the scenario's rate, and nginx with Nchan (wsbench publishing the feed to it,
+# --dialect nchan), each measured with --target-pid (nginx: its one worker). Each run holds
 # /tmp/wsbench-bench.lock (the machine is shared) and writes OUT/<server>/ with its
 # results.json and report; the tables are printed as they finish.
 #   scripts/targets/bench.sh [SCENARIO] [OUT]
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/../.."
 scenario="${1:-scenarios/ticker.toml}"
 out="${2:-results/targets-$(date -u +%Y%m%dT%H%M%SZ)}"
 dir="${WSBENCH_TARGETS_DIR:-$PWD/target/external}"
-scripts/targets/install.sh tornado node
+scripts/targets/install.sh tornado node nchan
 cargo build --release --locked --quiet
 rate="$(sed -n 's/^rate *= *\([0-9.]*\).*/\1/p' "$scenario" | head -1)"
 mkdir -p "$out"
@@ -22,9 +23,10 @@ bench "$out/matched" || true
 server_pid=""
 stop() { [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 trap stop EXIT
-# Starts a server (its command after the name), waits for its address, measures it.
+# Starts a server (its command after the name and the dialect), waits for its address,
+# measures it: the process that serves is the one started, or the `worker pid` it prints.
 target() {
-  local name="$1"; shift
+  local name="$1" dialect="$2"; shift 2
   local log="$out/$name.server.log"
   mkdir -p "$out/$name"
   "$@" >"$log" 2>&1 &
@@ -32,10 +34,13 @@ target() {
   for _ in $(seq 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
   local url; url="$(sed -n 's/^listening on //p' "$log" | head -1)"
   [ -n "$url" ] || { echo "$name did not start: $(cat "$log")" >&2; exit 3; }
-  echo "== $name at $url (pid $server_pid)"
-  bench "$out/$name" --target "$url" --target-pid "$server_pid" || true
+  local pid; pid="$(sed -n 's/^worker pid //p' "$log" | head -1)"
+  pid="${pid:-$server_pid}"
+  echo "== $name at $url (pid $pid)"
+  bench "$out/$name" --target "$url" --dialect "$dialect" --target-pid "$pid" || true
   stop
 }
-target tornado "$dir/venv/bin/python" scripts/tornado_server.py --port 0 --rate "$rate"
-WSBENCH_NODE_MODULES="$dir/node/node_modules" target node node scripts/node_server.mjs --port 0 --rate "$rate"
+target tornado wsbench "$dir/venv/bin/python" scripts/tornado_server.py --port 0 --rate "$rate"
+WSBENCH_NODE_MODULES="$dir/node/node_modules" target node wsbench node scripts/node_server.mjs --port 0 --rate "$rate"
+target nchan nchan scripts/targets/nchan/start.sh --port 0 --prefix "$out/nchan/nginx"
 echo "results: $out"

@@ -2,13 +2,16 @@
 # Installs what the third-party target servers need, into the project's own cache, and
 # says what it installs; quiet when everything is there already. Idempotent.
 #
-#   scripts/targets/install.sh [tornado] [node] [pywebsocket3]     (all when none is named)
+#   scripts/targets/install.sh [tornado] [node] [pywebsocket3] [nchan]     (all when none is named)
 #
 #   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
 #            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
 #   pywebsocket3: PyPI `pywebsocket3` (4.x, its standalone server) into the same venv
 #   node:    Node.js and npm via apt-get (Debian `nodejs`, `npm`) when `node` is missing,
 #            then npm `ws` (8.x) into $WSBENCH_TARGETS_DIR/node/node_modules
+#   nchan:   nginx with Nchan via apt-get (Debian `nginx`, `libnginx-mod-nchan`) when `nginx`
+#            or the module is missing; nothing of the system's nginx is started or
+#            configured (scripts/targets/nchan/start.sh runs its own, under target/)
 #
 # $WSBENCH_TARGETS_DIR defaults to target/external in this checkout. Exits non-zero, with the
 # reason, when something cannot be installed: the tests that need it then fail with it.
@@ -65,13 +68,24 @@ install_node() {
   npm install --prefix "$prefix" --no-audit --no-fund --silent 'ws@8' >/dev/null
 }
 
+install_nchan() {
+  local module="${WSBENCH_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}"
+  if command -v nginx >/dev/null && [ -f "$module" ]; then
+    return 0
+  fi
+  # --no-install-recommends: the module and nginx itself, not the rest of nginx-full.
+  apt_install --no-install-recommends nginx libnginx-mod-nchan
+  [ -f "$module" ] || { say "libnginx-mod-nchan is installed but $module is not there"; return 1; }
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3)
+[ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3 nchan)
 for target in "${targets[@]}"; do
   case "$target" in
     tornado) install_tornado ;;
     node) install_node ;;
     pywebsocket3) install_pywebsocket3 ;;
-    *) say "unknown target $target (known: tornado, node, pywebsocket3)"; exit 2 ;;
+    nchan) install_nchan ;;
+    *) say "unknown target $target (known: tornado, node, pywebsocket3, nchan)"; exit 2 ;;
   esac
 done

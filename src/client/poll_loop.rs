@@ -1,13 +1,15 @@
-//! The request loop every polling transport shares: one kept-alive connection, `since`
-//! carried from answer to answer, errors counted, a lost or late answer's connection
-//! dropped and opened anew. Requests and answers go through the lean HTTP/1.1 client.
+//! The request loop every polling transport shares: one kept-alive connection, the
+//! client's place carried from answer to answer as its dialect says (`since`, or an
+//! answer's validators), errors counted, a lost or late answer's connection dropped and
+//! opened anew. Requests and answers go through the lean HTTP/1.1 client.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::http1::{HttpConnection, RequestTemplate};
+use super::http1::{HttpConnection, RequestTemplate, Validators};
 use super::{Answer, Client, ErrorKind, RECONNECT_DELAY, Received, Tally};
+use crate::dialect::PollCursor;
 
 /// Grace beyond the expected answer time before a request counts as timed out.
 pub const ANSWER_SLACK: Duration = Duration::from_secs(10);
@@ -25,7 +27,8 @@ pub struct PollRequest {
 }
 
 /// Polls the transport's path until the run stops: `due` says when the next request goes
-/// out (`None`: at once).
+/// out (`None`: at once). A dialect whose answers hold one message each is asked again at
+/// once after a message, before the schedule's next poll: more may be queued.
 pub async fn poll_loop(
     mut client: Client,
     request: PollRequest,
@@ -33,10 +36,17 @@ pub async fn poll_loop(
 ) -> Tally {
     let mut stop = client.stop_signal();
     let plan = client.plan.clone();
-    let query = client.query(&request.query);
+    let cursor = plan.dialect.poll_cursor();
+    // The query is the wsbench protocol's; a conditional poll carries none.
+    let query = match cursor {
+        PollCursor::Since => client.query(&request.query),
+        PollCursor::Validators => String::new(),
+    };
     let mut template = RequestTemplate::new(plan.path, &query, &plan.headers);
     let mut connection: Option<HttpConnection> = None;
     let mut since: Option<u64> = None;
+    let mut validators = Validators::default();
+    let mut more_queued = false;
     // One answer's body at a time, in a buffer kept from answer to answer.
     let mut body = Vec::new();
     // When the last answer came in: a poll due before then waited for the server, not us.
@@ -46,7 +56,9 @@ pub async fn poll_loop(
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
     loop {
-        if let Some(at) = due(&client) {
+        // A schedule is asked only for the polls it schedules, not for a catch-up's.
+        let scheduled = if more_queued { None } else { due(&client) };
+        if let Some(at) = scheduled {
             if at > Instant::now() {
                 timer.as_mut().reset(at);
                 tokio::select! {
@@ -64,8 +76,12 @@ pub async fn poll_loop(
         let Some(conn) = kept_alive(&mut connection, &mut client).await else {
             continue;
         };
+        let request_bytes = match cursor {
+            PollCursor::Since => template.render(since, None),
+            PollCursor::Validators => template.render_conditional(&validators),
+        };
         let exchange = async {
-            conn.send(template.render(since, None)).await?;
+            conn.send(request_bytes).await?;
             conn.read_response(&mut body).await
         };
         timer.as_mut().reset(Instant::now() + request.answer_limit);
@@ -89,12 +105,19 @@ pub async fn poll_loop(
             }
         };
         client.mark_connected();
-        client.count_request(head.status == NO_CONTENT);
+        client.count_request(matches!(head.status, NO_CONTENT | NOT_MODIFIED));
+        more_queued = false;
+        if cursor == PollCursor::Validators && !head.validators.is_empty() {
+            more_queued = head.status == OK;
+            validators = head.validators;
+        }
         match head.status {
             OK => match read_answer(&mut client, &body, received) {
                 Ok(latest) => since = Some(latest.max(since.unwrap_or(0))),
                 Err(_) => client.count_error(ErrorKind::Protocol),
             },
+            // A conditional poll's "nothing newer than what you hold".
+            NOT_MODIFIED if cursor == PollCursor::Validators => {}
             // Nothing yet, even without `since`: the feed is empty, so the client has
             // everything up to seq 0. Without this, a feed that starts silent (a program
             // yet to print) would answer its first burst with only its latest event.
@@ -143,6 +166,7 @@ pub(super) async fn kept_alive<'c>(
 
 const OK: u16 = 200;
 const NO_CONTENT: u16 = 204;
+const NOT_MODIFIED: u16 = 304;
 const GONE: u16 = 410;
 
 /// Records the events of a poll answer; returns the highest seq it carried.

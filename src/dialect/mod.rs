@@ -3,11 +3,13 @@
 //! heads a client measures (seq, publish instant, state key). `wsbench` (docs/PROTOCOL.md)
 //! is the first; a server we did not write brings its own, one file and one line here.
 
+mod nchan;
 mod pywebsocket3;
 mod wsbench;
 
 use serde_json::value::RawValue;
 
+pub use nchan::Nchan;
 pub use pywebsocket3::Pywebsocket3;
 pub use wsbench::Wsbench;
 
@@ -34,7 +36,31 @@ pub trait Dialect: Send + Sync {
     fn state_path(&self) -> Option<&'static str> {
         None
     }
+
+    /// How a polling client keeps its place from one answer to the next.
+    fn poll_cursor(&self) -> PollCursor {
+        PollCursor::Since
+    }
+
+    /// Where wsbench itself publishes the scenario's feed, one HTTP `POST` of each event's
+    /// JSON, for a server that publishes nothing by itself (a pub/sub server); `None` for a
+    /// server with its own publisher.
+    fn publish_path(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// A polling client's place in the feed, carried from answer to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollCursor {
+    /// `since=SEQ` (the highest seq held) in the query, beside the transport's own
+    /// parameters; an answer holds every event after it (docs/PROTOCOL.md).
+    Since,
+    /// HTTP validators: each request carries `If-Modified-Since` / `If-None-Match` from the
+    /// previous answer's `Last-Modified` / `Etag`, and no query; an answer holds one message,
+    /// so a poll asks again at once after one, and `304 Not Modified` means nothing new.
+    Validators,
 }
 
 /// The registry of dialects.
-pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench, &Pywebsocket3];
+pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench, &Pywebsocket3, &Nchan];

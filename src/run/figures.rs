@@ -38,6 +38,8 @@ pub struct Collected<'a> {
     /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
     /// its own count; without one, delivery is judged by each client's seq gaps.
     pub external: bool,
+    /// Who counted the window's events in `stats` (the target says: `Target::window_counted_by`).
+    pub window_counted_by: PublishedSource,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
 }
@@ -57,6 +59,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         sends,
         echo,
         external,
+        window_counted_by,
         recorder,
         probes,
     } = collected;
@@ -73,8 +76,8 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
         _ => events(stats, &clients, final_state, recorder, &mut gaps),
     };
-    if external && result.events.published_source == PublishedSource::ServerStats {
-        result.events.published_source = PublishedSource::TargetStats;
+    if result.events.published_source == PublishedSource::ServerStats {
+        result.events.published_source = window_counted_by;
     }
     latencies(result, recorder, &mut gaps);
     if final_state.is_some() {

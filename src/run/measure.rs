@@ -225,6 +225,7 @@ async fn drive(
             sends: scenario.feed.sends(),
             echo: scenario.feed.echoes(),
             external: target.external(),
+            window_counted_by: target.window_counted_by(),
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,

@@ -27,7 +27,7 @@ use tokio::sync::watch;
 
 pub use limits::{ensure_open_files, raise_open_files};
 pub use response::Body;
-pub use router::{App, Call, bad_request, since_param};
+pub use router::{App, Call, bad_request, since_param, window_stats};
 pub use settings::{ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
 pub use stats::ServerStats;
 

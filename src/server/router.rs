@@ -209,7 +209,8 @@ fn reply(body: &impl serde::Serialize) -> Response<Body> {
     }
 }
 
-fn window_stats(window: Window) -> WindowStats {
+/// A window count as `/stats` answers it: null counts, with the reason, when unknown.
+pub fn window_stats(window: Window) -> WindowStats {
     match window {
         Window::Events {
             first,

@@ -9,11 +9,11 @@ mod response;
 
 use std::io;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWriteExt};
 
 pub use body::{BodyDecoder, Framing};
 pub use request::RequestTemplate;
-pub use response::{ResponseHead, parse_head};
+pub use response::{ResponseHead, Validators, parse_head};
 
 use super::read_buffer::ReadBuffer;
 use super::{Client, SegmentMeter, connection::counted_socket};
@@ -90,11 +90,7 @@ impl HttpConnection {
 
     /// A whole response: its head, with its body in `out` (cleared first).
     pub async fn read_response(&mut self, out: &mut Vec<u8>) -> Result<ResponseHead, HttpError> {
-        out.clear();
-        let head = self.read_head().await?;
-        let mut body = BodyDecoder::new(head.framing);
-        while !self.read_body(&mut body, out).await? {}
-        Ok(head)
+        read_response(&mut self.socket, &mut self.buffer, out).await
     }
 
     /// One read of all the socket holds; the end of the stream is an error here.
@@ -102,6 +98,38 @@ impl HttpConnection {
         match self.buffer.fill_from(&mut self.socket).await? {
             0 => Err(HttpError::Closed),
             _ => Ok(()),
+        }
+    }
+}
+
+/// A whole response read from `socket` through `buffer` (which keeps what follows it): its
+/// head, with its body in `out` (cleared first). Any byte stream: a client's counted socket,
+/// or the relay's plain one.
+pub async fn read_response<S: AsyncRead + Unpin>(
+    socket: &mut S,
+    buffer: &mut ReadBuffer,
+    out: &mut Vec<u8>,
+) -> Result<ResponseHead, HttpError> {
+    out.clear();
+    let head = loop {
+        if let Some((head, length)) = parse_head(buffer.data())? {
+            buffer.consume(length);
+            break head;
+        }
+        if buffer.fill_from(socket).await? == 0 {
+            return Err(HttpError::Closed);
+        }
+    };
+    let mut body = BodyDecoder::new(head.framing);
+    loop {
+        let used = body.decode(buffer.data(), out)?;
+        buffer.consume(used);
+        if body.is_done() {
+            return Ok(head);
+        }
+        if buffer.fill_from(socket).await? == 0 {
+            body.end_of_stream()?;
+            return Ok(head);
         }
     }
 }

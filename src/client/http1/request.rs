@@ -1,10 +1,13 @@
 //! A client's GET request, serialized once: only `since` (in the target) and
-//! `Last-Event-ID` (the last header) change from request to request, so each request is
-//! the template's bytes with those two written in, into one reused buffer. The bytes are
+//! `Last-Event-ID` or a conditional poll's validators (the last headers) change from
+//! request to request, so each request is the template's bytes with those written in,
+//! into one reused buffer. The bytes are
 //! those hyper writes for the same request (see the test): name, `: `, value, CRLF for each
 //! header in the profile's order.
 
 use http::HeaderMap;
+
+use super::Validators;
 
 pub struct RequestTemplate {
     /// `GET /path`.
@@ -36,6 +39,34 @@ impl RequestTemplate {
     /// The request asking `since` (none: without) with `Last-Event-ID: last_event_id`
     /// (none: without).
     pub fn render(&mut self, since: Option<u64>, last_event_id: Option<u64>) -> &[u8] {
+        self.write(since, |request| {
+            if let Some(id) = last_event_id {
+                request.extend_from_slice(b"last-event-id: ");
+                request.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+                request.extend_from_slice(b"\r\n");
+            }
+        })
+    }
+
+    /// The conditional request that asks what followed the answer whose validators these
+    /// are: `If-Modified-Since` and `If-None-Match` (each only when the answer had it).
+    pub fn render_conditional(&mut self, validators: &Validators) -> &[u8] {
+        self.write(None, |request| {
+            for (name, value) in [
+                (&b"if-modified-since: "[..], &validators.last_modified),
+                (&b"if-none-match: "[..], &validators.etag),
+            ] {
+                if let Some(value) = value {
+                    request.extend_from_slice(name);
+                    request.extend_from_slice(value.as_bytes());
+                    request.extend_from_slice(b"\r\n");
+                }
+            }
+        })
+    }
+
+    /// The template with `since` in the target and `last_headers` after the profile's.
+    fn write(&mut self, since: Option<u64>, last_headers: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
         let request = &mut self.request;
         request.clear();
         request.extend_from_slice(&self.start);
@@ -50,11 +81,7 @@ impl RequestTemplate {
             request.extend_from_slice(&self.query);
         }
         request.extend_from_slice(&self.headers);
-        if let Some(id) = last_event_id {
-            request.extend_from_slice(b"last-event-id: ");
-            request.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
-            request.extend_from_slice(b"\r\n");
-        }
+        last_headers(request);
         request.extend_from_slice(b"\r\n");
         request
     }
@@ -128,6 +155,19 @@ mod tests {
                 };
                 let expected = hyper_request(&target, &with_id).await;
                 assert_eq!(template.render(None, Some(42)), &expected[..]);
+                // A conditional poll sends its validators back after the profile's headers.
+                let mut conditional = headers.clone();
+                conditional.insert(
+                    "if-modified-since",
+                    HeaderValue::from_static("Wed, 02 Dec 2026 16:24:31 GMT"),
+                );
+                conditional.insert("if-none-match", HeaderValue::from_static("3"));
+                let expected = hyper_request(&target, &conditional).await;
+                let validators = Validators {
+                    last_modified: Some("Wed, 02 Dec 2026 16:24:31 GMT".into()),
+                    etag: Some("3".into()),
+                };
+                assert_eq!(template.render_conditional(&validators), &expected[..]);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! A response head, parsed with `httparse` from the front of the read buffer: the status,
-//! how the body's end is known, whether the connection stays open, and the one header a
-//! WebSocket handshake checks.
+//! how the body's end is known, whether the connection stays open, the one header a
+//! WebSocket handshake checks, and the validators a conditional poll sends back.
 
 use super::HttpError;
 use super::body::Framing;
@@ -18,6 +18,22 @@ pub struct ResponseHead {
     pub websocket_accept: Option<String>,
     /// `Sec-WebSocket-Extensions`, the extensions the server agreed to (kept only on a 101).
     pub websocket_extensions: Option<String>,
+    /// `Last-Modified` and `Etag`, for a dialect that polls with conditional requests.
+    pub validators: Validators,
+}
+
+/// An answer's `Last-Modified` and `Etag`, sent back as `If-Modified-Since` and
+/// `If-None-Match` by a dialect whose polls carry them (`PollCursor::Validators`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub last_modified: Option<String>,
+    pub etag: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.last_modified.is_none() && self.etag.is_none()
+    }
 }
 
 /// Parses the head at the front of `bytes`: the head and its length, or `None` while it is
@@ -35,6 +51,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
     let (mut chunked, mut length_header, mut close, mut keep_alive_asked) =
         (false, None, false, false);
     let (mut websocket_accept, mut websocket_extensions) = (None, None);
+    let mut validators = Validators::default();
     for header in response.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -59,6 +76,10 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
             websocket_accept = Some(String::from_utf8_lossy(header.value).into_owned());
         } else if status == 101 && name.eq_ignore_ascii_case("sec-websocket-extensions") {
             websocket_extensions = Some(String::from_utf8_lossy(header.value).into_owned());
+        } else if name.eq_ignore_ascii_case("last-modified") {
+            validators.last_modified = Some(String::from_utf8_lossy(header.value).into_owned());
+        } else if name.eq_ignore_ascii_case("etag") {
+            validators.etag = Some(String::from_utf8_lossy(header.value).into_owned());
         }
     }
     let framing = match (status, chunked, length_header) {
@@ -74,6 +95,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, HttpErr
         keep_alive,
         websocket_accept,
         websocket_extensions,
+        validators,
     };
     Ok(Some((head, length)))
 }
@@ -115,6 +137,30 @@ mod tests {
         assert_eq!(
             (upgrade.framing, upgrade.websocket_accept.as_deref()),
             (Framing::Empty, Some("abc="))
+        );
+    }
+
+    #[test]
+    fn validators_are_kept_for_the_next_conditional_request() {
+        let answer = head(
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\nLast-Modified: Wed, 02 Dec 2026 \
+             16:24:31 GMT\r\nEtag: 3\r\n\r\n",
+        );
+        assert_eq!(
+            (answer.status, answer.framing, answer.validators),
+            (
+                304,
+                Framing::Empty,
+                Validators {
+                    last_modified: Some("Wed, 02 Dec 2026 16:24:31 GMT".into()),
+                    etag: Some("3".into())
+                }
+            )
+        );
+        assert!(
+            head("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .validators
+                .is_empty()
         );
     }
 

@@ -3,15 +3,19 @@
 //! names it (`--target-pid`). It has no control plane: the window is the events' own `ts`,
 //! nothing stops its publisher, and what it published is its `/stats` window if it serves
 //! the wsbench one, else not measured (loss is then judged by seq gaps: `run/seq_gaps.rs`).
+//! A target whose dialect names a publish path (a pub/sub server: Nchan) publishes nothing
+//! by itself: wsbench publishes the feed through it (`relay.rs`), and then knows, marks and
+//! stops its window exactly as the matched server's.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use super::relay::Relay;
 use super::{RunError, Target, matched};
 use crate::dialect::{DIALECTS, Dialect};
 use crate::metrics::probe::Probes;
-use crate::results::{TargetRecord, TransportResult};
+use crate::results::{PublishedSource, TargetRecord, TransportResult};
 use crate::scenario::Scenario;
 use crate::transport::Transport;
 use crate::wire::StatsReply;
@@ -125,9 +129,19 @@ pub struct External {
     spec: TargetSpec,
     /// An echo feed: the preflight sends a message and waits for its echo.
     echo: bool,
+    /// wsbench publishing the feed through the target, for a dialect with a publish path.
+    relay: Option<Relay>,
 }
 
 impl External {
+    /// The relay's failure, if it failed: the run fails with it.
+    fn publish_failed(&self) -> Result<(), RunError> {
+        match self.relay.as_ref().and_then(Relay::failure) {
+            Some(what) => Err(self.failed("publish", what)),
+            None => Ok(()),
+        }
+    }
+
     fn failed(&self, transport: impl ToString, what: String) -> RunError {
         RunError::Target {
             url: self.spec.url.clone(),
@@ -140,12 +154,21 @@ impl External {
 impl Target for External {
     type Launch = TargetSpec;
 
-    /// Nothing to start: it is running, or the preflight (`check`) says it is not.
+    /// Nothing to start: it is running, or the preflight (`check`) says it is not. A
+    /// target wsbench publishes through gets the feed from here on.
     async fn start(spec: &TargetSpec, scenario: &Scenario) -> Result<Self, RunError> {
-        Ok(Self {
+        let mut target = Self {
             spec: spec.clone(),
             echo: scenario.feed.echoes(),
-        })
+            relay: None,
+        };
+        if let Some(path) = spec.dialect.publish_path() {
+            let relay = Relay::start(spec.addr, path, scenario)
+                .await
+                .map_err(|what| target.failed("publish", what))?;
+            target.relay = Some(relay);
+        }
+        Ok(target)
     }
 
     fn addr(&self) -> SocketAddr {
@@ -164,6 +187,13 @@ impl Target for External {
         true
     }
 
+    fn window_counted_by(&self) -> PublishedSource {
+        match self.relay {
+            Some(_) => PublishedSource::WsbenchPublisher,
+            None => PublishedSource::TargetStats,
+        }
+    }
+
     async fn check(&self, transport: Transport) -> Result<(), RunError> {
         let path = self.spec.dialect.path(transport).ok_or_else(|| {
             self.failed(
@@ -174,30 +204,57 @@ impl Target for External {
                 ),
             )
         })?;
-        super::preflight::first_event(
+        let first_event = super::preflight::first_event(
             self.spec.addr,
             path,
             self.spec.dialect,
             transport,
             self.echo,
-        )
-        .await
-        .map_err(|what| self.failed(transport, what))
+        );
+        // No event comes while wsbench cannot publish: that failure is the cause to tell.
+        let publish_failed = async {
+            match &self.relay {
+                Some(relay) => relay.failed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            checked = first_event => checked.map_err(|what| self.failed(transport, what)),
+            what = publish_failed => Err(self.failed("publish", what)),
+        }
     }
 
-    /// The window is the events' `ts`: nothing to mark.
-    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), RunError> {
-        Ok(())
+    /// The window is the events' `ts`: nothing to mark on the target; the relay's own
+    /// count is marked.
+    async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
+        match &self.relay {
+            Some(relay) => relay
+                .mark_window_start(at_ns)
+                .map_err(|what| self.failed("publish", what)),
+            None => Ok(()),
+        }
     }
 
-    /// Its publisher is not ours to stop: events after the window are simply not counted.
+    /// Its own publisher is not ours to stop: events after the window are simply not
+    /// counted. The relay stops.
     async fn stop_publishing(&self) -> Result<(), RunError> {
-        Ok(())
+        if let Some(relay) = &self.relay {
+            relay.stop_publishing();
+        }
+        self.publish_failed()
     }
 
-    /// Its wsbench `/stats` window, if it serves one; an empty reply (no window: not
-    /// measured) for anything else it answers. Only an unreachable target is an error.
+    /// What the relay published, when wsbench publishes; else its wsbench `/stats` window,
+    /// if it serves one; an empty reply (no window: not measured) for anything else it
+    /// answers. Only an unreachable target or a failed relay is an error.
     async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
+        if let Some(relay) = &self.relay {
+            self.publish_failed()?;
+            return Ok(StatsReply {
+                window: Some(relay.window(from_ns, to_ns)),
+                ..StatsReply::default()
+            });
+        }
         let target = format!("/stats?from_ns={from_ns}&to_ns={to_ns}");
         let (status, body) = matched::request(self.spec.addr, "GET", &target)
             .await
@@ -229,6 +286,7 @@ impl Target for External {
     /// A target that cut its clients off or refused them mid-run measured its failures, not
     /// the transport: the run fails with what happened, keeping what was measured before.
     fn judge(&self, result: &TransportResult) -> Result<(), RunError> {
+        self.publish_failed()?;
         let errors = &result.errors;
         let what = if errors.disconnect > 0 {
             format!(
@@ -247,7 +305,11 @@ impl Target for External {
         Err(self.failed(result.transport, what))
     }
 
-    async fn stop(self) {}
+    async fn stop(self) {
+        if let Some(relay) = self.relay {
+            relay.stop();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -294,8 +356,8 @@ mod tests {
              without a path"
         );
         assert_eq!(
-            error("http://127.0.0.1:9000", Some("nchan"), None),
-            "--dialect nchan: no such dialect; known: wsbench, pywebsocket3"
+            error("http://127.0.0.1:9000", Some("nats"), None),
+            "--dialect nats: no such dialect; known: wsbench, pywebsocket3, nchan"
         );
         // Above the kernel's pid_max limit (2^22), so never a live process.
         assert_eq!(

@@ -6,6 +6,7 @@
 mod external;
 mod matched;
 mod preflight;
+mod relay;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ pub use preflight::FIRST_EVENT_TIMEOUT;
 use super::RunError;
 use crate::dialect::Dialect;
 use crate::metrics::probe::Probes;
-use crate::results::TransportResult;
+use crate::results::{PublishedSource, TransportResult};
 use crate::scenario::Scenario;
 use crate::transport::Transport;
 use crate::wire::StatsReply;
@@ -44,6 +45,11 @@ pub trait Target: Sized {
     /// events' `ts`, and without its own window count its loss is judged by seq gaps.
     fn external(&self) -> bool {
         false
+    }
+
+    /// Who counts the events its `stats` window says were published.
+    fn window_counted_by(&self) -> PublishedSource {
+        PublishedSource::ServerStats
     }
 
     /// Before `transport` is measured: whether the target serves it and sends an event.

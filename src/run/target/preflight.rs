@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::client::http1::{BodyDecoder, Framing, ResponseHead, parse_head};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, PollCursor};
 use crate::transport::Transport;
 use crate::transport::sse::client::SseParser;
 use crate::transport::ws::frames::{self, FrameDecoder, Incoming};
@@ -121,13 +121,14 @@ fn describe(raw: &str) -> String {
     }
 }
 
-/// Polls until an answer carries an event (204 and empty answers are a server with nothing
-/// published yet).
+/// Polls until an answer carries an event (204, empty answers and a conditional poll's
+/// 304 are a server with nothing published yet).
 async fn poll(addr: SocketAddr, path: &str, dialect: &dyn Dialect) -> Result<(), String> {
     loop {
         let (head, raw, rest, mut stream) = request(addr, path, "Connection: close\r\n").await?;
         match head.status {
             204 => {}
+            304 if dialect.poll_cursor() == PollCursor::Validators => {}
             200 => {
                 let body = read_body(&mut stream, head.framing, rest).await?;
                 let events = dialect.poll_events(&body).map_err(|e| {
