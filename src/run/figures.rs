@@ -37,6 +37,9 @@ pub struct Collected<'a> {
     pub external: bool,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
+    /// Deliveries already judged against the window and summed over shards (`wsbench
+    /// merge`), with the reasons of those that are null: used instead of `tallies`.
+    pub summed: Option<(Events, BTreeMap<String, String>)>,
 }
 
 /// Fills `result` (its transport, clients and window already set) with the figures of
@@ -55,6 +58,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         external,
         recorder,
         probes,
+        summed,
     } = collected;
     let mut gaps = Gaps::default();
     let window_s = result.window_s;
@@ -63,9 +67,13 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
     };
-    result.events = match (&stats.window, external) {
-        (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
-        _ => events(stats, &clients, final_state, recorder, &mut gaps),
+    result.events = match (summed, &stats.window, external) {
+        (Some((events, reasons)), _, _) => {
+            gaps.0.extend(reasons);
+            events
+        }
+        (None, None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
+        (None, _, _) => events(stats, &clients, final_state, recorder, &mut gaps),
     };
     if external && result.events.published_source == PublishedSource::ServerStats {
         result.events.published_source = PublishedSource::TargetStats;

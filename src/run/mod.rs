@@ -2,6 +2,7 @@
 //! matched server in a child process, measured the same way and written as it finishes.
 
 mod drain;
+mod entry;
 mod figures;
 mod idle;
 mod measure;
@@ -9,6 +10,7 @@ mod observe;
 mod output;
 mod progress;
 mod seq_gaps;
+pub mod shard;
 mod sweep_stop;
 mod table;
 pub mod target;
@@ -63,6 +65,11 @@ pub enum RunError {
     Control { request: String, reason: String },
     #[error("clients: {0}")]
     Clients(String),
+    /// A scheduled entry (`--window-start`) whose start had passed.
+    #[error("schedule: {0}")]
+    Schedule(String),
+    #[error(transparent)]
+    Shard(#[from] shard::ShardError),
     #[error("{0}")]
     OpenFiles(String),
     #[error("cannot write results to {}: {source}", path.display())]
@@ -100,6 +107,13 @@ pub struct RunOptions {
     pub calibration: crate::calibrate::Policy,
     /// A server already running to measure instead of the matched server (`--target`).
     pub target: Option<target::TargetSpec>,
+    /// The part of the clients this process drives (`--shard i/N`); `None`: all of them.
+    pub shard: Option<shard::ShardSpec>,
+    /// The first entry's window on the wall clock, ns (`--window-start`): every shard of
+    /// the run measures the same windows.
+    pub window_start_ns: Option<u64>,
+    /// The local address of the client sockets (`--bind`).
+    pub bind: Option<std::net::IpAddr>,
 }
 
 pub struct RunOutcome {
@@ -117,6 +131,40 @@ impl RunOptions {
     pub fn scenario(&self) -> Result<Scenario, RunError> {
         Ok(Scenario::load_with(&self.scenario, &self.overrides)?)
     }
+
+    /// Whether the shard and schedule flags fit together and with `scenario`.
+    fn check_shard(&self, scenario: &Scenario) -> Result<(), shard::ShardError> {
+        use shard::ShardError;
+        if let Some(spec) = self.shard.filter(|s| s.count > 1) {
+            let (index, count) = (spec.index, spec.count);
+            if self.target.is_none() {
+                return Err(ShardError::NoTarget { index, count });
+            }
+            if self.window_start_ns.is_none() {
+                return Err(ShardError::NoWindowStart { index, count });
+            }
+            let fewest = sweep_points(scenario)
+                .iter()
+                .map(|(_, s)| s.clients.count)
+                .min()
+                .unwrap_or(scenario.clients.count);
+            spec.check_clients(fewest)?;
+        }
+        if self.window_start_ns.is_some() {
+            if self.target.is_none() {
+                return Err(ShardError::WindowWithoutTarget);
+            }
+            if let Some(repeat) = self.repeat.filter(|r| *r > 1) {
+                return Err(ShardError::Repeat { repeat });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the run keeps a shard's record (`shard.json`) for `wsbench merge`.
+    fn records_shard(&self) -> bool {
+        self.shard.is_some() || self.window_start_ns.is_some()
+    }
 }
 
 /// Measures one transport of `scenario` against a target started from `launch`, as `wsbench
@@ -133,7 +181,8 @@ pub fn measure_one<T: target::Target>(
     runtime.block_on(async {
         let signals = StopSignals::listen().map_err(RunError::Runtime)?;
         let observers = Observers::default();
-        measure::measure::<T>(scenario, transport, launch, &observers, &signals)
+        let part = measure::Part::whole(scenario);
+        measure::measure::<T>(scenario, transport, launch, &part, &observers, &signals)
             .await
             .map(|measured| measured.result)
     })
@@ -149,6 +198,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
+    options.check_shard(&scenario)?;
     let signals = StopSignals::listen().map_err(RunError::Runtime)?;
     // Before the load generator is pinned: the floor is the whole machine's.
     if !options.quiet && options.calibration != crate::calibrate::Policy::Off {
@@ -173,8 +223,14 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let dir = OutputDir::create(
         options.out.as_deref(),
-        &scenario.slug(),
-        &started,
+        &shard_slug(&scenario, options),
+        &options.window_start_ns.map_or_else(
+            || started.clone(),
+            |ns| {
+                let at = std::time::UNIX_EPOCH + Duration::from_nanos(ns);
+                humantime::format_rfc3339_seconds(at).to_string()
+            },
+        ),
         options.force,
     )?;
     let exe = target::server_exe(options.server_exe.as_deref())?;
@@ -220,12 +276,31 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
 
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
+    let spec = options.shard.unwrap_or(shard::ShardSpec::WHOLE);
+    let mut schedule = options.window_start_ns.map(shard::Schedule::new);
+    let mut record = options.records_shard().then(|| shard::ShardRecord {
+        format: shard::FORMAT.into(),
+        wsbench_version: results.wsbench_version.clone(),
+        shard: spec,
+        window_start_ns: options.window_start_ns.unwrap_or(0),
+        scenario: results.scenario.clone(),
+        target: options.target.as_ref().map(|t| t.url.clone()),
+        target_pid: options.target.as_ref().and_then(|t| t.pid),
+        host: results.machine.hostname.clone(),
+        entries: Vec::new(),
+    });
     let mut sweep_stop = sweep_stop::SweepStop::new(
         scenario.sweep.as_ref().map(|s| s.parameter),
         options.sweep_past_saturation,
     );
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
+            // Taken for skipped entries too: every shard keeps to the same clock.
+            let part = measure::Part {
+                ids: spec.clients(point.clients.count),
+                slot: schedule.as_mut().map(|s| s.next(point, transport)),
+                bind: options.bind,
+            };
             if let Some(why) = sweep_stop.skip(transport, *value) {
                 if round == 1 {
                     results.warnings.push(why);
@@ -239,13 +314,15 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             let measured = match match &options.target {
                 None => {
                     measure::measure::<MatchedServer>(
-                        &served, transport, &exe, &observers, &signals,
+                        &served, transport, &exe, &part, &observers, &signals,
                     )
                     .await
                 }
-                Some(spec) => {
-                    measure::measure::<External>(&served, transport, spec, &observers, &signals)
-                        .await
+                Some(target) => {
+                    measure::measure::<External>(
+                        &served, transport, target, &part, &observers, &signals,
+                    )
+                    .await
                 }
             } {
                 Ok(measured) => measured,
@@ -277,7 +354,17 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                     }
                 })
                 .collect();
-            observers.recorded(&results, Some(&(log_name, measured.hlog)))?;
+            observers.recorded(&results, Some(&(log_name.clone(), measured.hlog)))?;
+            if let Some(record) = &mut record {
+                let mut raw = measured.raw;
+                raw.log_name = log_name;
+                raw.sweep_value = *value;
+                record.entries.push(raw);
+                let bytes = record
+                    .to_json()
+                    .map_err(|e| RunError::Output(format!("{}: {e}", shard::SHARD_FILE)))?;
+                observers.recorded(&results, Some(&(shard::SHARD_FILE.into(), bytes)))?;
+            }
         }
     }
     let stopped_by = signals.received();
@@ -304,6 +391,17 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         stopped_by,
         failure,
     })
+}
+
+/// A scheduled run's directory is named by its window and shard, so that the shards of
+/// one run sort together: `ticker-shard-1of3-20261202T170000Z` (the window's start).
+fn shard_slug(scenario: &Scenario, options: &RunOptions) -> String {
+    match options.shard {
+        Some(spec) if spec.count > 1 => {
+            format!("{}-shard-{}of{}", scenario.slug(), spec.index, spec.count)
+        }
+        _ => scenario.slug(),
+    }
 }
 
 /// The entries whose load generator was saturated, named with their sweep point.

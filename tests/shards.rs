@@ -1,0 +1,281 @@
+//! Shards: three `wsbench run --shard-from-env 3` processes with `JOB_COMPLETION_INDEX` set
+//! (as the pods of deploy/kubernetes/job.yaml run them) and one whole run, against one
+//! `wsbench serve`, measuring the same windows; `wsbench merge` of the three equals the
+//! whole run in every figure that is exact, and refuses shards that are not one run.
+//!
+//! All four measure the same window of the same server concurrently, so they see the same
+//! events: deliveries, bytes and histogram counts are counts of the same things. The
+//! window's ends lie half a publish interval from any event's `ts`, so no event is on the
+//! edge. CPU, latency values and memory are measured, not counted, and differ run to run.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const SCENARIO: &str = r#"
+name = "shards"
+duration = "2s"
+warmup = "1s"
+seed = 7
+transports = ["sse", "ws"]
+
+[feed]
+kind = "ticker"
+rate = 20
+symbols = 10
+
+[clients]
+count = 10
+ramp = "1s"
+"#;
+const INTERVAL_NS: u64 = 50_000_000;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wsbench() -> Command {
+    let mut command = Command::new("timeout");
+    command
+        .arg("120")
+        .arg(env!("CARGO_BIN_EXE_wsbench"))
+        .env("WSBENCH_CALIBRATION", "off");
+    command
+}
+
+fn serve(scenario: &Path) -> (Server, String) {
+    let mut child = wsbench()
+        .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(scenario)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap();
+    (Server(child), addr.to_string())
+}
+
+/// The `ts` of an event the server published: where its publish instants lie.
+fn an_event_ts(addr: &str) -> u64 {
+    for _ in 0..50 {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET /poll HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut body = String::new();
+        stream.read_to_string(&mut body).unwrap();
+        if let Some((_, rest)) = body.split_once("\"ts\":") {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            return digits.parse().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server published nothing in 5 s");
+}
+
+/// An instant at least `lead` ahead, half an interval after a publish instant.
+fn window_start(ts: u64, lead: Duration) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let earliest = now + lead.as_nanos() as u64;
+    let start = ts + (earliest - ts).div_ceil(INTERVAL_NS) * INTERVAL_NS + INTERVAL_NS / 2;
+    let at = UNIX_EPOCH + Duration::from_nanos(start);
+    humantime::format_rfc3339_nanos(at).to_string()
+}
+
+fn finished(child: Child, what: &str) -> Output {
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+fn merge(dirs: &[&PathBuf], out: &Path) -> Output {
+    wsbench()
+        .arg("merge")
+        .args(dirs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn three_shards_merged_equal_one_run_of_the_same_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("shards.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let (_server, addr) = serve(&scenario);
+    let start = window_start(an_event_ts(&addr), Duration::from_secs(5));
+    let url = format!("http://{addr}");
+    let run = |out: &Path| {
+        let mut command = wsbench();
+        command
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--allow-saturated", "--target", &url])
+            .args(["--window-start", &start])
+            .arg("--out")
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    };
+    let dirs: Vec<PathBuf> = (0..3)
+        .map(|i| tmp.path().join(format!("shard-{i}")))
+        .collect();
+    let shards: Vec<Child> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            run(dir)
+                .args(["--shard-from-env", "3"])
+                .args(["--bind", &format!("127.0.0.{}", i + 2)])
+                .env("JOB_COMPLETION_INDEX", i.to_string())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let whole_dir = tmp.path().join("whole");
+    let whole = run(&whole_dir).spawn().unwrap();
+    for (i, shard) in shards.into_iter().enumerate() {
+        finished(shard, &format!("shard {i}"));
+    }
+    finished(whole, "the whole run");
+
+    let merged_dir = tmp.path().join("merged");
+    let output = merge(&dirs.iter().collect::<Vec<_>>(), &merged_dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (merged, whole) = (results(&merged_dir), results(&whole_dir));
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/results.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&merged)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let entries = merged["transports"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for (ours, theirs) in entries.iter().zip(whole["transports"].as_array().unwrap()) {
+        let transport = &ours["transport"];
+        assert_eq!(transport, &theirs["transport"]);
+        assert_eq!(ours["clients"], 10, "{transport}");
+        // 2 s at 20 events/s, no event on the window's edges: 40 events, to all 10 clients.
+        assert_eq!(ours["events"]["published"], 40, "{transport}");
+        assert_eq!(ours["events"]["delivered"], 400, "{transport}");
+        for path in [
+            "/events/published",
+            "/events/expected",
+            "/events/delivered",
+            "/events/lost",
+            "/events/duplicated",
+            "/events/received_in_window",
+            "/bytes/down",
+            "/bytes/up",
+            "/bytes/payload",
+            "/bytes/per_event",
+            "/latency_us/count",
+            "/latency_app_us/count",
+            "/generator_delay_us/count",
+        ] {
+            assert_eq!(
+                ours.pointer(path),
+                theirs.pointer(path),
+                "{transport} {path}"
+            );
+        }
+        assert_eq!(ours["latency_us"]["count"], 400, "{transport}");
+        // Three generator processes' CPU, summed; a figure of each, never null.
+        assert!(ours["cpu"]["client_s"].as_f64().unwrap() > 0.0);
+        assert!(
+            merged_dir
+                .join(ours["histogram_log"].as_str().unwrap())
+                .exists()
+        );
+    }
+    assert!(merged_dir.join("report.md").exists());
+
+    // Not one run: a shard missing, a shard twice, another window.
+    let refused = |dirs: &[&PathBuf]| {
+        let output = merge(dirs, &tmp.path().join("refused"));
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let missing = refused(&[&dirs[0], &dirs[1]]);
+    assert!(missing.contains("shard 2/3 missing"), "{missing}");
+    let twice = refused(&[&dirs[0], &dirs[1], &dirs[1]]);
+    assert!(twice.contains("are both shard 1/3"), "{twice}");
+    let other = refused(&[&dirs[0], &dirs[1], &dirs[2], &whole_dir]);
+    assert!(
+        other.contains("whole") && other.contains("are parts of 3 and of 1 shards"),
+        "{other}"
+    );
+}
+
+#[test]
+fn shard_flags_are_checked_before_anything_runs() {
+    let run = |args: &[&str]| {
+        let output = wsbench()
+            .args(["run", "scenarios/ci.toml", "--quiet"])
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("JOB_COMPLETION_INDEX")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(run(&["--shard", "3/3"]).contains("--shard 3/3: the index must be below the count"));
+    assert!(run(&["--shard", "1/3"]).contains("--shard 1/3 needs --target URL"));
+    assert!(
+        run(&["--shard", "1/3", "--target", "http://127.0.0.1:9"])
+            .contains("--shard 1/3 needs --window-start")
+    );
+    assert!(run(&["--shard-from-env", "3"]).contains("$JOB_COMPLETION_INDEX is not set"));
+    assert!(
+        run(&[
+            "--target",
+            "http://127.0.0.1:9",
+            "--window-start",
+            "tomorrow"
+        ])
+        .contains("--window-start tomorrow: expected a UTC instant in RFC 3339")
+    );
+}
