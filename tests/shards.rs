@@ -1,7 +1,10 @@
-//! Shards: three `wsbench run --shard-from-env 3` processes with `JOB_COMPLETION_INDEX` set
-//! (as the pods of deploy/kubernetes/job.yaml run them) and one whole run, against one
-//! `wsbench serve`, measuring the same windows; `wsbench merge` of the three equals the
-//! whole run in every figure that is exact, and refuses shards that are not one run.
+//! Shards, and the Kubernetes manifests that run them. The manifests validate against the
+//! Kubernetes schemas (PyPI `kubernetes-validate`, offline). Three local processes run the
+//! shards' Job container exactly as its pods would (its command, its environment with
+//! `JOB_COMPLETION_INDEX` set, the target and window put in), beside one whole run, all
+//! against one `wsbench serve` and measuring the same windows; the merge Job's command
+//! merges the three, and the merge equals the whole run in every figure that is exact.
+//! `wsbench merge` refuses shards that are not one run.
 //!
 //! All four measure the same window of the same server concurrently, so they see the same
 //! events: deliveries, bytes and histogram counts are counts of the same things. The
@@ -15,6 +18,121 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+
+mod common;
+
+const MANIFESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/kubernetes");
+
+/// A Job manifest's container: its command with its args, its environment, and the Job's
+/// completions.
+struct JobContainer {
+    command: Vec<String>,
+    env: Vec<(String, String)>,
+    completions: Option<u64>,
+}
+
+fn job_container(python: &Path, manifest: &str) -> JobContainer {
+    let script = r#"
+import json, sys, yaml
+job = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Job")
+c = job["spec"]["template"]["spec"]["containers"][0]
+print(json.dumps({
+    "command": c.get("command", []) + c.get("args", []),
+    "env": [[e["name"], e["value"]] for e in c.get("env", [])],
+    "completions": job["spec"].get("completions"),
+}))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script, &format!("{MANIFESTS}/{manifest}")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    JobContainer {
+        command: strings(&value["command"]),
+        env: value["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| {
+                let pair = strings(pair);
+                (pair[0].clone(), pair[1].clone())
+            })
+            .collect(),
+        completions: value["completions"].as_u64(),
+    }
+}
+
+impl JobContainer {
+    /// The container's command run here as its pod would run it, with `set` over its
+    /// environment and the built wsbench first on the PATH.
+    fn command(&self, set: &[(&str, String)]) -> Command {
+        let mut command = Command::new("timeout");
+        command.arg("120").args(&self.command);
+        let bin = Path::new(env!("CARGO_BIN_EXE_wsbench")).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        command
+            .envs(self.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .envs(set.iter().map(|(k, v)| (k.to_string(), v.clone())))
+            .env("PATH", path)
+            .env("WSBENCH_CALIBRATION", "off");
+        command
+    }
+}
+
+#[test]
+fn the_manifests_validate_against_the_kubernetes_schemas() {
+    let python = common::python_env();
+    let validate = python.with_file_name("kubernetes-validate");
+    let manifests: Vec<PathBuf> = std::fs::read_dir(MANIFESTS)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert_eq!(manifests.len(), 4, "{manifests:?}");
+    let check = |files: &[PathBuf]| {
+        Command::new(&validate)
+            .args(["--strict", "--no-warn"])
+            .args(files)
+            .output()
+            .unwrap()
+    };
+    let out = check(&manifests);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The validation can fail: a misspelt field is refused.
+    let tmp = tempfile::tempdir().unwrap();
+    let doctored = tmp.path().join("job.yaml");
+    let job = std::fs::read_to_string(format!("{MANIFESTS}/shards-job.yaml")).unwrap();
+    std::fs::write(&doctored, job.replace("completionMode:", "completionMod:")).unwrap();
+    let out = check(&[doctored]);
+    assert!(!out.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("completionMod"), "{said}");
+}
 
 const SCENARIO: &str = r#"
 name = "shards"
@@ -130,6 +248,10 @@ fn three_shards_merged_equal_one_run_of_the_same_window() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = tmp.path().join("shards.toml");
     std::fs::write(&scenario, SCENARIO).unwrap();
+    // Before the window is chosen: the first call may install the packages.
+    let python = common::python_env();
+    let shard_job = job_container(&python, "shards-job.yaml");
+    let merge_job = job_container(&python, "merge-job.yaml");
     let (_server, addr) = serve(&scenario);
     let start = window_start(an_event_ts(&addr), Duration::from_secs(5));
     let url = format!("http://{addr}");
@@ -146,20 +268,37 @@ fn three_shards_merged_equal_one_run_of_the_same_window() {
             .stderr(Stdio::piped());
         command
     };
-    let dirs: Vec<PathBuf> = (0..3)
-        .map(|i| tmp.path().join(format!("shard-{i}")))
-        .collect();
-    let shards: Vec<Child> = dirs
-        .iter()
-        .enumerate()
-        .map(|(i, dir)| {
-            run(dir)
-                .args(["--shard-from-env", "3"])
-                .args(["--bind", &format!("127.0.0.{}", i + 2)])
-                .env("JOB_COMPLETION_INDEX", i.to_string())
+    let shards_env = shard_job.env.iter().find(|(k, _)| k == "SHARDS");
+    assert_eq!(shard_job.completions, Some(3));
+    assert_eq!(shards_env.map(|(_, v)| v.as_str()), Some("3"));
+    let volume = tmp.path().join("volume");
+    let job_env = |more: &[(&'static str, String)]| {
+        let mut env = vec![
+            ("SCENARIO", scenario.display().to_string()),
+            ("TARGET", url.clone()),
+            ("WINDOW_START", start.clone()),
+            ("RESULTS", volume.display().to_string()),
+            ("RUN_ID", "run-1".to_string()),
+        ];
+        env.extend(more.iter().cloned());
+        env
+    };
+    let shards: Vec<Child> = (0..3)
+        .map(|i| {
+            shard_job
+                .command(&job_env(&[
+                    ("JOB_COMPLETION_INDEX", i.to_string()),
+                    // Three shards on one machine: each its own source address.
+                    ("BIND", format!("127.0.0.{}", i + 2)),
+                ]))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap()
         })
+        .collect();
+    let dirs: Vec<PathBuf> = (0..3)
+        .map(|i| volume.join(format!("run-1/shard-{i}")))
         .collect();
     let whole_dir = tmp.path().join("whole");
     let whole = run(&whole_dir).spawn().unwrap();
@@ -168,8 +307,8 @@ fn three_shards_merged_equal_one_run_of_the_same_window() {
     }
     finished(whole, "the whole run");
 
-    let merged_dir = tmp.path().join("merged");
-    let output = merge(&dirs.iter().collect::<Vec<_>>(), &merged_dir);
+    let merged_dir = volume.join("run-1/merged");
+    let output = merge_job.command(&job_env(&[])).output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
