@@ -136,21 +136,24 @@ fn the_manifests_validate_against_the_kubernetes_schemas() {
 
 const SCENARIO: &str = r#"
 name = "shards"
-duration = "2s"
+duration = "2.5s"
 warmup = "1s"
 seed = 7
 transports = ["sse", "ws"]
 
 [feed]
 kind = "ticker"
-rate = 20
+rate = 4
 symbols = 10
 
 [clients]
 count = 10
 ramp = "1s"
 "#;
-const INTERVAL_NS: u64 = 50_000_000;
+/// The publish interval at 4 events/s: the window's edges lie 125 ms from any event.
+const INTERVAL_NS: u64 = 250_000_000;
+/// Latency below which no event can have been in flight across an edge.
+const EDGE_MARGIN_US: f64 = 125_000.0;
 
 struct Server(Child);
 
@@ -336,20 +339,16 @@ fn three_shards_merged_equal_one_run_of_the_same_window() {
         let transport = &ours["transport"];
         assert_eq!(transport, &theirs["transport"]);
         assert_eq!(ours["clients"], 10, "{transport}");
-        // 2 s at 20 events/s, no event on the window's edges: 40 events, to all 10 clients.
-        assert_eq!(ours["events"]["published"], 40, "{transport}");
-        assert_eq!(ours["events"]["delivered"], 400, "{transport}");
+        // 2.5 s at 4 events/s, no event on the window's edges: 10 events, to all 10 clients.
+        assert_eq!(ours["events"]["published"], 10, "{transport}");
+        assert_eq!(ours["events"]["delivered"], 100, "{transport}");
+        // Counted by the events' own `ts`: equal however late they arrived.
         for path in [
             "/events/published",
             "/events/expected",
             "/events/delivered",
             "/events/lost",
             "/events/duplicated",
-            "/events/received_in_window",
-            "/bytes/down",
-            "/bytes/up",
-            "/bytes/payload",
-            "/bytes/per_event",
             "/latency_us/count",
             "/latency_app_us/count",
             "/generator_delay_us/count",
@@ -360,7 +359,25 @@ fn three_shards_merged_equal_one_run_of_the_same_window() {
                 "{transport} {path}"
             );
         }
-        assert_eq!(ours["latency_us"]["count"], 400, "{transport}");
+        assert_eq!(ours["latency_us"]["count"], 100, "{transport}");
+        // Counted at the sockets between the window's instants: equal when no event was
+        // in flight across an edge, which the slowest delivery tells.
+        let slowest = |r: &Value| r["latency_us"]["max"].as_f64().unwrap();
+        if slowest(ours).max(slowest(theirs)) < EDGE_MARGIN_US {
+            for path in [
+                "/events/received_in_window",
+                "/bytes/down",
+                "/bytes/up",
+                "/bytes/payload",
+                "/bytes/per_event",
+            ] {
+                assert_eq!(
+                    ours.pointer(path),
+                    theirs.pointer(path),
+                    "{transport} {path}"
+                );
+            }
+        }
         // Three generator processes' CPU, summed; a figure of each, never null.
         assert!(ours["cpu"]["client_s"].as_f64().unwrap() > 0.0);
         assert!(

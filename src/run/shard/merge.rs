@@ -30,9 +30,14 @@ pub enum MergeError {
 }
 
 impl MergeError {
-    /// Bad input (not an I/O failure): exit status 2.
+    /// Bad input, or an --out another run holds: exit status 2 (else writing failed: 3).
     pub fn is_usage(&self) -> bool {
-        !matches!(self, MergeError::Output(RunError::OutputDir { .. }))
+        matches!(
+            self,
+            MergeError::Read { .. }
+                | MergeError::Refused(_)
+                | MergeError::Output(RunError::InUse(_))
+        )
     }
 }
 
