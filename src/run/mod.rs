@@ -134,31 +134,18 @@ impl RunOptions {
 
     /// Whether the shard and schedule flags fit together and with `scenario`.
     fn check_shard(&self, scenario: &Scenario) -> Result<(), shard::ShardError> {
-        use shard::ShardError;
-        if let Some(spec) = self.shard.filter(|s| s.count > 1) {
-            let (index, count) = (spec.index, spec.count);
-            if self.target.is_none() {
-                return Err(ShardError::NoTarget { index, count });
-            }
-            if self.window_start_ns.is_none() {
-                return Err(ShardError::NoWindowStart { index, count });
-            }
-            let fewest = sweep_points(scenario)
-                .iter()
-                .map(|(_, s)| s.clients.count)
-                .min()
-                .unwrap_or(scenario.clients.count);
-            spec.check_clients(fewest)?;
-        }
-        if self.window_start_ns.is_some() {
-            if self.target.is_none() {
-                return Err(ShardError::WindowWithoutTarget);
-            }
-            if let Some(repeat) = self.repeat.filter(|r| *r > 1) {
-                return Err(ShardError::Repeat { repeat });
-            }
-        }
-        Ok(())
+        let fewest = sweep_points(scenario)
+            .iter()
+            .map(|(_, s)| s.clients.count)
+            .min()
+            .unwrap_or(scenario.clients.count);
+        shard::check_flags(
+            self.shard,
+            self.window_start_ns.is_some(),
+            self.target.is_some(),
+            self.repeat,
+            fewest,
+        )
     }
 
     /// Whether the run keeps a shard's record (`shard.json`) for `wsbench merge`.
@@ -223,7 +210,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let dir = OutputDir::create(
         options.out.as_deref(),
-        &shard_slug(&scenario, options),
+        &shard::dir_slug(&scenario.slug(), options.shard),
         &options.window_start_ns.map_or_else(
             || started.clone(),
             |ns| {
@@ -391,17 +378,6 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         stopped_by,
         failure,
     })
-}
-
-/// A scheduled run's directory is named by its window and shard, so that the shards of
-/// one run sort together: `ticker-shard-1of3-20261202T170000Z` (the window's start).
-fn shard_slug(scenario: &Scenario, options: &RunOptions) -> String {
-    match options.shard {
-        Some(spec) if spec.count > 1 => {
-            format!("{}-shard-{}of{}", scenario.slug(), spec.index, spec.count)
-        }
-        _ => scenario.slug(),
-    }
 }
 
 /// The entries whose load generator was saturated, named with their sweep point.

@@ -3,6 +3,7 @@
 //! shards' raw records into the run they are parts of. Shards never talk to each other:
 //! they agree on each window by the wall clock (`--window-start`, see `Schedule`).
 
+mod agree;
 mod merge;
 mod record;
 mod schedule;
@@ -129,6 +130,45 @@ impl ShardSpec {
                 clients,
             }),
         }
+    }
+}
+
+/// Whether the shard and schedule flags fit together, and with the fewest clients of any
+/// entry of the run.
+pub fn check_flags(
+    shard: Option<ShardSpec>,
+    window_start: bool,
+    target: bool,
+    repeat: Option<u32>,
+    fewest_clients: u64,
+) -> Result<(), ShardError> {
+    if let Some(spec) = shard.filter(|s| s.count > 1) {
+        let (index, count) = (spec.index, spec.count);
+        if !target {
+            return Err(ShardError::NoTarget { index, count });
+        }
+        if !window_start {
+            return Err(ShardError::NoWindowStart { index, count });
+        }
+        spec.check_clients(fewest_clients)?;
+    }
+    if window_start {
+        if !target {
+            return Err(ShardError::WindowWithoutTarget);
+        }
+        if let Some(repeat) = repeat.filter(|r| *r > 1) {
+            return Err(ShardError::Repeat { repeat });
+        }
+    }
+    Ok(())
+}
+
+/// A shard's results directory is named by its shard (and, by the caller, its window's
+/// start), so that the shards of one run sort together: `ticker-shard-1of3-20261202T170000Z`.
+pub fn dir_slug(slug: &str, shard: Option<ShardSpec>) -> String {
+    match shard {
+        Some(spec) if spec.count > 1 => format!("{slug}-shard-{}of{}", spec.index, spec.count),
+        _ => slug.to_string(),
     }
 }
 
