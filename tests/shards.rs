@@ -173,8 +173,9 @@ fn wsbench() -> Command {
     command
 }
 
+/// The server, unwrapped by `timeout` so that the guard's kill reaches it.
 fn serve(scenario: &Path) -> (Server, String) {
-    let mut child = wsbench()
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsbench"))
         .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
         .arg(scenario)
         .stdout(Stdio::piped())
