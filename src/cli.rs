@@ -54,12 +54,15 @@ pub enum Command {
         files: Vec<PathBuf>,
     },
     /// Run a scenario over every transport it lists and report what each costs.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
     /// Measure this machine's loopback floor (CPU per message of the kernel's TCP path) and
     /// cache it for runs ($WSBENCH_CALIBRATION, else $XDG_CACHE_HOME or ~/.cache/wsbench/).
     Calibrate(CalibrateArgs),
+    /// Merge the results directories of a run's shards (`run --shard i/N`) into the run's:
+    /// counts and bytes summed, histograms added, percentiles from the merged histograms.
+    Merge(MergeArgs),
     /// Redraw the charts and reports of a results directory from its results.json.
     Report {
         /// A results directory written by `wsbench run`.
@@ -155,6 +158,34 @@ pub struct RunArgs {
     /// they are not measured).
     #[arg(long, requires = "target", value_name = "PID")]
     pub target_pid: Option<u32>,
+    /// Run the INDEX-th of COUNT equal parts of the clients (0/3, 1/3, 2/3), each keeping
+    /// its id, seed and ramp offset in the whole run; needs --target and --window-start.
+    #[arg(long, value_name = "INDEX/COUNT", conflicts_with = "shard_from_env")]
+    pub shard: Option<String>,
+    /// As --shard, the index read from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod).
+    #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64))]
+    pub shard_from_env: Option<u64>,
+    /// The first window's start, a UTC instant (2026-12-02T17:00:00Z): every shard given it
+    /// measures the same windows; needs --target.
+    #[arg(long, value_name = "RFC3339")]
+    pub window_start: Option<String>,
+    /// Bind the client sockets to this local address (127.0.0.2, or a machine's address),
+    /// so that shards on one machine each have their own ephemeral ports.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' results directories (all N of one run).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged results directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Reuse an --out that holds another run (its wsbench files are removed first).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -196,11 +227,47 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Validate { files } => Ok(validate(&files)),
-        Command::Run(args) => Ok(run_command(args)),
+        Command::Run(args) => Ok(run_command(*args)),
         Command::Compare(args) => Ok(compare(&args)),
         Command::Calibrate(args) => calibrate(&args),
+        Command::Merge(args) => Ok(merge(&args)),
         Command::Report { dir, format } => report(&dir, format),
     }
+}
+
+fn merge(args: &MergeArgs) -> u8 {
+    match crate::run::shard::merge(&args.dirs, &args.out, args.force) {
+        Ok(results) => {
+            print!("{}", crate::run::render_table(&results));
+            println!("merged into {}", args.out.display());
+            exit::OK
+        }
+        Err(error) => {
+            eprintln!("wsbench merge: {error}");
+            match error.is_usage() {
+                true => exit::USAGE,
+                false => exit::RUN_FAILED,
+            }
+        }
+    }
+}
+
+/// `--shard`, `--shard-from-env` and `--window-start`, checked.
+fn shard_flags(
+    args: &RunArgs,
+) -> Result<(Option<crate::run::shard::ShardSpec>, Option<u64>), crate::run::shard::ShardError> {
+    use crate::run::shard::{ShardSpec, parse_window_start};
+    let shard = match (&args.shard, args.shard_from_env) {
+        (Some(given), _) => Some(ShardSpec::parse(given)?),
+        (None, Some(count)) => Some(ShardSpec::from_env(count)?),
+        (None, None) => None,
+    };
+    let window_start = args
+        .window_start
+        .as_deref()
+        .map(parse_window_start)
+        .transpose()?;
+    Ok((shard, window_start))
 }
 
 fn calibrate(args: &CalibrateArgs) -> anyhow::Result<u8> {
@@ -314,7 +381,17 @@ fn run_command(args: RunArgs) -> u8 {
             }
         }
     };
+    let (shard, window_start_ns) = match shard_flags(&args) {
+        Ok(flags) => flags,
+        Err(error) => {
+            eprintln!("wsbench run: {error}");
+            return exit::USAGE;
+        }
+    };
     let options = crate::run::RunOptions {
+        shard,
+        window_start_ns,
+        bind: args.bind,
         scenario,
         target,
         overrides: scenario::Overrides {
@@ -337,7 +414,11 @@ fn run_command(args: RunArgs) -> u8 {
     };
     let outcome = match crate::run::run(&options) {
         Ok(outcome) => outcome,
-        Err(error @ (crate::run::RunError::Scenario(_) | crate::run::RunError::InUse(_))) => {
+        Err(
+            error @ (crate::run::RunError::Scenario(_)
+            | crate::run::RunError::InUse(_)
+            | crate::run::RunError::Shard(_)),
+        ) => {
             eprintln!("wsbench run: {error}");
             return exit::USAGE;
         }

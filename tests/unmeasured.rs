@@ -77,6 +77,7 @@ fn entry(
     fill_figures(
         &mut result,
         Collected {
+            summed: None,
             connected: 2,
             window_bytes: [(0, 0), (24_000, 400)],
             run_bytes: (30_000, 500),

@@ -2,7 +2,9 @@
 
 use std::os::fd::AsRawFd;
 
-use tokio::net::TcpStream;
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::net::{TcpSocket, TcpStream};
 
 use super::{Client, SegmentMeter};
 use crate::metrics::counting::CountingStream;
@@ -14,7 +16,7 @@ use crate::metrics::receive_stamp::StampedTcp;
 pub async fn counted_socket(
     client: &Client,
 ) -> std::io::Result<(CountingStream<StampedTcp>, SegmentMeter)> {
-    let stream = TcpStream::connect(client.plan.addr).await?;
+    let stream = connect(client.plan.addr, client.plan.bind).await?;
     stream.set_nodelay(true)?;
     let meter = SegmentMeter::new(stream.as_raw_fd(), client.plan.sockets.clone());
     let stream = StampedTcp::wrap(stream);
@@ -28,4 +30,17 @@ pub async fn counted_socket(
         CountingStream::new(stream, client.control.bytes.clone()),
         meter,
     ))
+}
+
+/// Connects to `addr`, from `bind` (any free port of that local address) when given.
+async fn connect(addr: SocketAddr, bind: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(local) = bind else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = match local {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    socket.connect(addr).await
 }

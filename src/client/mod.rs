@@ -64,6 +64,9 @@ pub struct Plan {
     /// The headers of a chat client's `POST /publish` (a page's `fetch()`), beside the
     /// content type and length.
     pub publish_headers: http::HeaderMap,
+    /// The local address client sockets bind to before connecting (`--bind`): many shards
+    /// on one machine each take another address's ephemeral ports.
+    pub bind: Option<std::net::IpAddr>,
 }
 
 /// What one client saw, kept until the end when the window's seq range is known.

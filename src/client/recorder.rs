@@ -8,20 +8,27 @@ use crate::metrics::latency::{self, Timeline};
 use crate::metrics::probe::SegmentSum;
 use crate::results::Errors;
 
+/// Serialised whole in a shard's record, histograms losslessly, so that `wsbench merge`
+/// merges shards exactly as the workers of one process are merged.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Recorder {
     /// Latency of window events, µs: to the kernel's receive stamp where there was one,
     /// else to the application's instant.
+    #[serde(with = "crate::metrics::histogram_codec")]
     pub latency: Histogram<u64>,
     /// Latency of window events to the application's receive instant, µs.
+    #[serde(with = "crate::metrics::histogram_codec")]
     pub latency_app: Histogram<u64>,
     /// Window events with a kernel stamp: application instant minus kernel stamp, µs (the
     /// load generator's own delay).
+    #[serde(with = "crate::metrics::histogram_codec")]
     pub generator_delay: Histogram<u64>,
     /// Window events whose bytes came without a kernel receive stamp.
     pub unstamped: u64,
     /// Why some socket could not ask the kernel for stamps (the first reason seen).
     pub stamp_error: Option<String>,
     /// Per answer: age of the oldest change it carried, µs (window events).
+    #[serde(with = "crate::metrics::histogram_codec")]
     pub staleness: Histogram<u64>,
     /// Latency per second of the run, all events.
     pub timeline: Timeline,

@@ -97,6 +97,7 @@ pub enum Outcome {
 }
 
 /// One worker's session figures, over the sessions started in the window.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct SessionCounts {
     pub started: u64,
     pub completed: u64,
@@ -107,6 +108,7 @@ pub struct SessionCounts {
     /// Session events received while the window was open (any session's).
     pub events_in_window: u64,
     /// Start of a session to its first event's receipt, µs.
+    #[serde(with = "crate::metrics::histogram_codec")]
     pub time_to_first_event: Histogram<u64>,
 }
 

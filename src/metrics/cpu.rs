@@ -4,7 +4,7 @@
 use super::procfs::{self, ProcError};
 
 /// CPU used by a process since it started.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CpuSample {
     /// User plus system time from the process CPU clock, in nanoseconds: exact, where the
     /// tick counts below move in steps of 10 ms.

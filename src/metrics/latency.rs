@@ -84,8 +84,9 @@ pub fn percentile_curve(histogram: &Histogram<u64>) -> Vec<PercentilePoint> {
 }
 
 /// One interval histogram per whole second since the start of the run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Timeline {
+    #[serde(with = "super::histogram_codec::by_second")]
     seconds: BTreeMap<u64, Histogram<u64>>,
 }
 

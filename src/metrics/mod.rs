@@ -6,6 +6,7 @@
 
 pub mod counting;
 pub mod cpu;
+pub mod histogram_codec;
 pub mod latency;
 pub mod machine;
 pub mod memory;

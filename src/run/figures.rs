@@ -42,6 +42,9 @@ pub struct Collected<'a> {
     pub window_counted_by: PublishedSource,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
+    /// Deliveries already judged against the window and summed over shards (`wsbench
+    /// merge`), with the reasons of those that are null: used instead of `tallies`.
+    pub summed: Option<(Events, BTreeMap<String, String>)>,
 }
 
 /// Fills `result` (its transport, clients and window already set) with the figures of
@@ -62,6 +65,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         window_counted_by,
         recorder,
         probes,
+        summed,
     } = collected;
     let mut gaps = Gaps::default();
     let window_s = result.window_s;
@@ -71,10 +75,14 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         topic_of,
         skip_own: sends.is_some_and(|plan| !plan.hears_own),
     };
-    result.events = match (&stats.window, external) {
+    result.events = match (summed, &stats.window, external) {
+        (Some((events, reasons)), _, _) => {
+            gaps.0.extend(reasons);
+            events
+        }
         _ if echo => echo_events(clients.tallies, recorder),
-        (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
-        _ => events(stats, &clients, final_state, recorder, &mut gaps),
+        (None, None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
+        (None, _, _) => events(stats, &clients, final_state, recorder, &mut gaps),
     };
     if result.events.published_source == PublishedSource::ServerStats {
         result.events.published_source = window_counted_by;

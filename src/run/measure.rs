@@ -1,16 +1,18 @@
 //! One transport, measured: a fresh server, clients ramped, warm-up, the window, a drain.
 
+use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::figures::{
-    Collected, figure_warnings, fill, histogram_log, publisher_warning, source_warnings,
-};
+use super::entry::Delivery;
+use super::figures::{figure_warnings, histogram_log, publisher_warning, source_warnings};
 use super::observe::RunObserver;
 use super::progress::Phase;
+use super::shard::{RawEntry, Slot, instant_at};
 use super::target::Target;
 use super::{RunError, workers};
 use crate::client::{Plan, RunControl, request_headers};
@@ -30,6 +32,28 @@ pub struct Measured {
     pub result: TransportResult,
     pub hlog: Vec<u8>,
     pub warnings: Vec<String>,
+    /// What the clients counted, raw, for a shard's record.
+    pub raw: RawEntry,
+}
+
+/// Which of the run's clients this process drives, from which address, and when: the
+/// whole run at once, or a shard's part on the schedule the shards share.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub ids: Range<u64>,
+    pub slot: Option<Slot>,
+    pub bind: Option<IpAddr>,
+}
+
+impl Part {
+    /// Every client of `scenario`, as soon as the target is ready.
+    pub fn whole(scenario: &Scenario) -> Self {
+        Self {
+            ids: 0..scenario.clients.count,
+            slot: None,
+            bind: None,
+        }
+    }
 }
 
 /// Measures one transport against a fresh target. A stop signal or the target's death
@@ -38,6 +62,7 @@ pub async fn measure<T: Target>(
     scenario: &Scenario,
     transport: Transport,
     launch: &T::Launch,
+    part: &Part,
     observer: &dyn RunObserver,
     signals: &StopSignals,
 ) -> Result<Measured, RunError> {
@@ -49,7 +74,7 @@ pub async fn measure<T: Target>(
     let probes = target.probes();
     let outcome = async {
         target.check(transport).await?;
-        let measured = drive(scenario, transport, &target, &probes, observer).await?;
+        let measured = drive(scenario, transport, part, &target, &probes, observer).await?;
         target.judge(&measured.result)?;
         Ok(measured)
     };
@@ -79,16 +104,22 @@ pub async fn measure<T: Target>(
 async fn drive(
     scenario: &Scenario,
     transport: Transport,
+    part: &Part,
     target: &impl Target,
     probes: &Probes,
     observer: &dyn RunObserver,
 ) -> Result<Measured, RunError> {
-    let clients = scenario.clients.count;
+    let clients = part.ids.end - part.ids.start;
     let mut warnings = Vec::new();
     // Switched on before the clients connect (and the sleep gives the kernel its moment), so
     // their first events are stamped. A kernel that refuses is told by every client socket.
     let _stamping = StampingOn::new().ok();
     tokio::time::sleep(Duration::from_millis(100)).await;
+    if let Some(slot) = &part.slot {
+        slot.wait_for_begin(transport)
+            .await
+            .map_err(RunError::Schedule)?;
+    }
     let rss_idle = probes.server_memory.read().map(|rss| rss.current);
     let control = RunControl::new();
     // However `drive` ends (finished, or dropped on a signal), its clients stop.
@@ -117,7 +148,7 @@ async fn drive(
         seed: scenario.seed,
         sockets: probes.sockets.clone(),
         feed: scenario.feed.clone(),
-        clients,
+        clients: scenario.clients.count,
         // What a page's `fetch()` sends, as its polls do.
         publish_headers: request_headers(
             scenario.clients.headers,
@@ -125,19 +156,24 @@ async fn drive(
             &target.addr().to_string(),
             scenario.clients.cookie_bytes,
         ),
+        bind: part.bind,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = workers::start(
         plan,
         control.clone(),
-        clients,
+        part.ids.clone(),
         scenario.clients.ramp,
         threads,
     )
     .map_err(|e| RunError::Clients(format!("cannot start client threads: {e}")))?;
 
-    // Ramp: until every client is connected, or the grace period is over.
-    let deadline = Instant::now() + scenario.clients.ramp + CONNECT_GRACE;
+    // Ramp: until every client is connected, or the grace period (on a schedule, the
+    // window) is over.
+    let deadline = match &part.slot {
+        Some(slot) => instant_at(slot.window_start_ns),
+        None => Instant::now() + scenario.clients.ramp + CONNECT_GRACE,
+    };
     observer.phase(Phase::Connecting, &control, clients);
     while control.connected.load(Relaxed) < clients && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -160,23 +196,37 @@ async fn drive(
     }
 
     observer.phase(Phase::WarmUp, &control, clients);
-    sleep_observed(scenario.warmup, observer, &control, clients).await;
+    let warmup = match &part.slot {
+        Some(slot) => instant_at(slot.window_start_ns) - Instant::now(),
+        None => scenario.warmup,
+    };
+    sleep_observed(warmup, observer, &control, clients).await;
     let rss_connected = probes.server_memory.read().map(|rss| rss.current);
 
     let cpu_window = probes.open_window();
     let bytes0 = control.bytes.snapshot();
     let window_started = Instant::now();
-    let window_start_ns = wall_clock_ns();
+    // On a schedule the window is the schedule's, to the ns, in every shard alike.
+    let window_start_ns = part.slot.map_or_else(wall_clock_ns, |s| s.window_start_ns);
     control.start_window(window_start_ns);
     // The server counts the window's events exactly, however long the window lasts.
     target.mark_window_start(window_start_ns).await?;
     observer.phase(Phase::Measuring, &control, clients);
-    sleep_observed(scenario.duration, observer, &control, clients).await;
+    let duration = match &part.slot {
+        Some(slot) => instant_at(slot.window_end_ns) - Instant::now(),
+        None => scenario.duration,
+    };
+    sleep_observed(duration, observer, &control, clients).await;
     // The window's figures are read together, before anything else happens.
     let bytes1 = control.bytes.snapshot();
     let (server_cpu, client_cpu) = cpu_window.close(probes);
-    let window_s = window_started.elapsed().as_secs_f64();
-    let window_end_ns = wall_clock_ns();
+    let (window_s, window_end_ns) = match &part.slot {
+        Some(slot) => (
+            (slot.window_end_ns - slot.window_start_ns) as f64 / 1e9,
+            slot.window_end_ns,
+        ),
+        None => (window_started.elapsed().as_secs_f64(), wall_clock_ns()),
+    };
     control.end_window(window_end_ns);
     let window_seconds = window_started.duration_since(control.started).as_secs()
         ..Instant::now().duration_since(control.started).as_secs() + 1;
@@ -201,67 +251,64 @@ async fn drive(
     };
     let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
 
-    let mut result = TransportResult {
+    let server_bytes = probes.server_counters.bytes(&stats, transport.name());
+    let mut raw = RawEntry {
+        log_name: String::new(),
         transport,
-        clients,
-        server_addr: Some(target.addr().to_string()),
-        header_profile: scenario.clients.headers.name().into(),
+        sweep_value: None,
+        ids: (part.ids.start, part.ids.end),
+        connected,
+        threads,
+        window_ns: (window_start_ns, window_end_ns),
         window_s,
         window_start_s: Some(window_started.duration_since(control.started).as_secs_f64()),
-        ..Default::default()
-    };
-    result.timeline = output.recorder.timeline.to_seconds(window_seconds);
-    let server_bytes = probes.server_counters.bytes(&stats, transport.name());
-    fill(
-        &mut result,
-        Collected {
-            connected,
-            window_bytes: [bytes0, bytes1],
-            run_bytes: control.bytes.snapshot(),
-            stats: &stats,
-            final_state: final_state.as_ref(),
-            tallies: &output.tallies,
-            topic_of: &|id| scenario.feed.client_topic(id, clients),
-            sends: scenario.feed.sends(),
-            echo: scenario.feed.echoes(),
-            external: target.external(),
-            window_counted_by: target.window_counted_by(),
-            recorder: &output.recorder,
-            probes: ProbeAnswers {
-                rss_idle,
-                rss_connected,
-                rss_peak,
-                server_cpu,
-                client_cpu,
-                segments: output.recorder.segments.answer(),
-                server_bytes,
-            },
+        window_seconds: (window_seconds.start, window_seconds.end),
+        started_unix_s,
+        server_addr: Some(target.addr().to_string()),
+        header_profile: scenario.clients.headers.name().into(),
+        window_bytes: [bytes0, bytes1],
+        run_bytes: control.bytes.snapshot(),
+        final_state,
+        window_counted_by: target.window_counted_by(),
+        probes: ProbeAnswers {
+            rss_idle,
+            rss_connected,
+            rss_peak,
+            server_cpu,
+            client_cpu,
+            segments: output.recorder.segments.answer(),
+            server_bytes,
         },
+        drain,
+        events: Default::default(),
+        event_reasons: Default::default(),
+        stats,
+        recorder: output.recorder,
+    };
+    let result = super::entry::figures(
+        &raw,
+        scenario,
+        target.external(),
+        Delivery::Tallies(&output.tallies),
     );
-    let session_limit = (0..clients)
-        .find_map(|id| scenario.feed.client_sessions(id, clients))
-        .map(|sessions| sessions.limit);
-    // Waiting clients have an idle cost; a chat's members, sending all along, do not.
-    let waiting = scenario.feed.topics().is_some() && scenario.feed.sends().is_none();
-    super::idle::fill(
-        &mut result,
-        &output.recorder.sessions,
-        session_limit,
-        waiting,
-    );
-    result.drain = drain;
-    let generator_limits = crate::analysis::generator_limits(&result, threads);
-    result.generator_saturated = !generator_limits.is_empty();
-    result.generator_saturation = generator_limits.iter().map(|l| l.to_string()).collect();
+    raw.events = result.events.clone();
+    raw.event_reasons = result
+        .not_measured
+        .iter()
+        .filter(|(path, _)| path.split('.').next() == Some("events"))
+        .map(|(path, reason)| (path.clone(), reason.clone()))
+        .collect();
+    let stats = &raw.stats;
     warnings.extend(figure_warnings(&result));
     let scheduled = scenario.feed.rate().is_some();
-    warnings.extend(publisher_warning(&stats, transport, scheduled));
-    warnings.extend(source_warnings(&stats, transport));
-    let hlog = histogram_log(started_unix_s, &output.recorder)?;
+    warnings.extend(publisher_warning(stats, transport, scheduled));
+    warnings.extend(source_warnings(stats, transport));
+    let hlog = histogram_log(started_unix_s, &raw.recorder)?;
     Ok(Measured {
         result,
         hlog,
         warnings,
+        raw,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod drain;
 mod echoes;
+mod entry;
 mod figures;
 mod idle;
 mod measure;
@@ -10,6 +11,7 @@ mod observe;
 mod output;
 mod progress;
 mod seq_gaps;
+pub mod shard;
 mod sweep_stop;
 mod table;
 pub mod target;
@@ -64,6 +66,11 @@ pub enum RunError {
     Control { request: String, reason: String },
     #[error("clients: {0}")]
     Clients(String),
+    /// A scheduled entry (`--window-start`) whose start had passed.
+    #[error("schedule: {0}")]
+    Schedule(String),
+    #[error(transparent)]
+    Shard(#[from] shard::ShardError),
     #[error("{0}")]
     OpenFiles(String),
     #[error("cannot write results to {}: {source}", path.display())]
@@ -101,6 +108,13 @@ pub struct RunOptions {
     pub calibration: crate::calibrate::Policy,
     /// A server already running to measure instead of the matched server (`--target`).
     pub target: Option<target::TargetSpec>,
+    /// The part of the clients this process drives (`--shard i/N`); `None`: all of them.
+    pub shard: Option<shard::ShardSpec>,
+    /// The first entry's window on the wall clock, ns (`--window-start`): every shard of
+    /// the run measures the same windows.
+    pub window_start_ns: Option<u64>,
+    /// The local address of the client sockets (`--bind`).
+    pub bind: Option<std::net::IpAddr>,
 }
 
 pub struct RunOutcome {
@@ -118,6 +132,27 @@ impl RunOptions {
     pub fn scenario(&self) -> Result<Scenario, RunError> {
         Ok(Scenario::load_with(&self.scenario, &self.overrides)?)
     }
+
+    /// Whether the shard and schedule flags fit together and with `scenario`.
+    fn check_shard(&self, scenario: &Scenario) -> Result<(), shard::ShardError> {
+        let fewest = sweep_points(scenario)
+            .iter()
+            .map(|(_, s)| s.clients.count)
+            .min()
+            .unwrap_or(scenario.clients.count);
+        shard::check_flags(
+            self.shard,
+            self.window_start_ns.is_some(),
+            self.target.is_some(),
+            self.repeat,
+            fewest,
+        )
+    }
+
+    /// Whether the run keeps a shard's record (`shard.json`) for `wsbench merge`.
+    fn records_shard(&self) -> bool {
+        self.shard.is_some() || self.window_start_ns.is_some()
+    }
 }
 
 /// Measures one transport of `scenario` against a target started from `launch`, as `wsbench
@@ -134,7 +169,8 @@ pub fn measure_one<T: target::Target>(
     runtime.block_on(async {
         let signals = StopSignals::listen().map_err(RunError::Runtime)?;
         let observers = Observers::default();
-        measure::measure::<T>(scenario, transport, launch, &observers, &signals)
+        let part = measure::Part::whole(scenario);
+        measure::measure::<T>(scenario, transport, launch, &part, &observers, &signals)
             .await
             .map(|measured| measured.result)
     })
@@ -150,6 +186,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOutcome, RunError> {
+    options.check_shard(&scenario)?;
     let signals = StopSignals::listen().map_err(RunError::Runtime)?;
     // Before the load generator is pinned: the floor is the whole machine's.
     if !options.quiet && options.calibration != crate::calibrate::Policy::Off {
@@ -174,8 +211,14 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let dir = OutputDir::create(
         options.out.as_deref(),
-        &scenario.slug(),
-        &started,
+        &shard::dir_slug(&scenario.slug(), options.shard),
+        &options.window_start_ns.map_or_else(
+            || started.clone(),
+            |ns| {
+                let at = std::time::UNIX_EPOCH + Duration::from_nanos(ns);
+                humantime::format_rfc3339_seconds(at).to_string()
+            },
+        ),
         options.force,
     )?;
     let exe = target::server_exe(options.server_exe.as_deref())?;
@@ -221,12 +264,31 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
 
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
+    let spec = options.shard.unwrap_or(shard::ShardSpec::WHOLE);
+    let mut schedule = options.window_start_ns.map(shard::Schedule::new);
+    let mut record = options.records_shard().then(|| shard::ShardRecord {
+        format: shard::FORMAT.into(),
+        wsbench_version: results.wsbench_version.clone(),
+        shard: spec,
+        window_start_ns: options.window_start_ns.unwrap_or(0),
+        scenario: results.scenario.clone(),
+        target: options.target.as_ref().map(|t| t.url.clone()),
+        target_pid: options.target.as_ref().and_then(|t| t.pid),
+        host: results.machine.hostname.clone(),
+        entries: Vec::new(),
+    });
     let mut sweep_stop = sweep_stop::SweepStop::new(
         scenario.sweep.as_ref().map(|s| s.parameter),
         options.sweep_past_saturation,
     );
     'points: for (index, (value, point)) in points.iter().enumerate() {
         for (transport, round) in ci::repeat::interleaved_order(&point.transports, repeat) {
+            // Taken for skipped entries too: every shard keeps to the same clock.
+            let part = measure::Part {
+                ids: spec.clients(point.clients.count),
+                slot: schedule.as_mut().map(|s| s.next(point, transport)),
+                bind: options.bind,
+            };
             if let Some(why) = sweep_stop.skip(transport, *value) {
                 if round == 1 {
                     results.warnings.push(why);
@@ -240,13 +302,15 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             let measured = match match &options.target {
                 None => {
                     measure::measure::<MatchedServer>(
-                        &served, transport, &exe, &observers, &signals,
+                        &served, transport, &exe, &part, &observers, &signals,
                     )
                     .await
                 }
-                Some(spec) => {
-                    measure::measure::<External>(&served, transport, spec, &observers, &signals)
-                        .await
+                Some(target) => {
+                    measure::measure::<External>(
+                        &served, transport, target, &part, &observers, &signals,
+                    )
+                    .await
                 }
             } {
                 Ok(measured) => measured,
@@ -278,7 +342,17 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                     }
                 })
                 .collect();
-            observers.recorded(&results, Some(&(log_name, measured.hlog)))?;
+            observers.recorded(&results, Some(&(log_name.clone(), measured.hlog)))?;
+            if let Some(record) = &mut record {
+                let mut raw = measured.raw;
+                raw.log_name = log_name;
+                raw.sweep_value = *value;
+                record.entries.push(raw);
+                let bytes = record
+                    .to_json()
+                    .map_err(|e| RunError::Output(format!("{}: {e}", shard::SHARD_FILE)))?;
+                observers.recorded(&results, Some(&(shard::SHARD_FILE.into(), bytes)))?;
+            }
         }
     }
     let stopped_by = signals.received();

@@ -160,6 +160,7 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
         exported.iter().any(|e| e == name)
             || name.ends_with(".hlog")
             || name.ends_with(FEED_STDERR_SUFFIX)
+            || name == super::shard::SHARD_FILE
             || [MARKDOWN_FILE, HTML_FILE].contains(&name)
     };
     let chart = |name: &str| {

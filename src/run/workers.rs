@@ -3,6 +3,7 @@
 //! message per event).
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -19,23 +20,26 @@ pub struct WorkerOutput {
     pub tallies: Vec<Tally>,
 }
 
-/// Starts `clients` clients over `threads` workers, client `i` starting at `ramp * i / clients`.
+/// Starts the clients `ids` of the run's `plan.clients` over `threads` workers, client `i`
+/// starting at `ramp * i / plan.clients`: a shard's clients keep the ids and ramp offsets
+/// they have in the whole run.
 pub fn start(
     plan: Plan,
     control: Arc<RunControl>,
-    clients: u64,
+    ids: Range<u64>,
     ramp: Duration,
     threads: usize,
 ) -> std::io::Result<Workers> {
     let plan = Arc::new(plan);
     let threads = threads.max(1) as u64;
-    let handles = (0..threads.min(clients))
+    let handles = (0..threads.min(ids.end - ids.start))
         .map(|worker| {
             let plan = plan.clone();
             let control = control.clone();
+            let ids = ids.start + worker..ids.end;
             std::thread::Builder::new()
                 .name(format!("wsbench-client-{worker}"))
-                .spawn(move || run_worker(worker, threads, plan, control, clients, ramp))
+                .spawn(move || run_worker(ids, threads, plan, control, ramp))
         })
         .collect::<std::io::Result<_>>()?;
     Ok(Workers { handles })
@@ -59,13 +63,13 @@ impl Workers {
 }
 
 fn run_worker(
-    worker: u64,
+    ids: Range<u64>,
     threads: u64,
     plan: Arc<Plan>,
     control: Arc<RunControl>,
-    clients: u64,
     ramp: Duration,
 ) -> WorkerOutput {
+    let clients = plan.clients;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -75,7 +79,7 @@ fn run_worker(
     let plan = Rc::new(Plan::clone(&plan));
     let tallies = local.block_on(&runtime, async {
         let mut tasks = Vec::new();
-        for id in (worker..clients).step_by(threads as usize) {
+        for id in ids.step_by(threads as usize) {
             let delay = ramp.mul_f64(id as f64 / clients as f64);
             let client = Client::new(id, plan.clone(), recorder.clone(), control.clone());
             let mut stopped = control.stopped();

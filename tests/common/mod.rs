@@ -119,3 +119,19 @@ pub fn write(dir: &std::path::Path, results: &Results) {
     let text = serde_json::to_string_pretty(results).unwrap();
     std::fs::write(dir.join("results.json"), text).unwrap();
 }
+
+/// The Python of the project's virtual environment (scripts/python-env.sh makes it from
+/// scripts/python-requirements.txt on first use); panics with the script's reason if it
+/// cannot be installed.
+pub fn python_env() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(root.join("scripts/python-env.sh"))
+        .output()
+        .expect("scripts/python-env.sh runs");
+    assert!(
+        out.status.success(),
+        "scripts/python-env.sh could not install the test's Python packages: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().into()
+}

@@ -3,7 +3,7 @@
 use super::{Answer, CounterProbe, ProbeError};
 
 /// What the server wrote to and read from its sockets for one transport, whole run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServerBytes {
     pub written: u64,
     pub read: u64,

@@ -27,7 +27,7 @@ pub const NO_TARGET_COUNTERS: &str =
     "a target's own byte counters are not read (only the matched server's are)";
 
 /// Why a probe has no figure; its message is the reason the record gives.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ProbeError {
     /// The target offers nothing this probe could read (no local process, no counters).
     #[error("{0}")]
@@ -149,7 +149,7 @@ impl CpuWindow {
 }
 
 /// What the probes answered over one transport's run, phase by phase.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProbeAnswers {
     /// Server RSS before any client connected.
     pub rss_idle: Answer<u64>,

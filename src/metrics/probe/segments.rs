@@ -6,7 +6,7 @@ use super::{Answer, ProbeError, SocketProbe};
 use crate::metrics::tcpinfo;
 
 /// Segments of one socket, or of many summed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Segments {
     pub sent: u64,
     pub received: u64,
@@ -36,7 +36,8 @@ impl SocketProbe for TcpInfo {
 
 /// The window's segments over every client socket. One socket that could not be read
 /// makes the sum an undercount, so the sum is then not measured.
-#[derive(Debug, Clone, Default)]
+// Serialised whole in a shard's record (`wsbench merge` adds them as workers' are added).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SegmentSum {
     sum: Segments,
     failed: u64,
