@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-# The third-party servers the tests measure (tests/external_servers.rs): Tornado in a venv,
-# Node's ws in an npm prefix, both under target/external/; quiet when already there.
-scripts/targets/install.sh tornado node
+# The third-party servers the tests measure (tests/external_servers.rs, tests/websocketd.rs):
+# Tornado in a venv, Node's ws in an npm prefix, both under target/external/, and Debian's
+# websocketd; quiet when already there.
+scripts/targets/install.sh tornado node websocketd
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"

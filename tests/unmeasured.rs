@@ -86,6 +86,7 @@ fn entry(
             topic_of: &|_| None,
             sends: false,
             external: false,
+            emitted: None,
             recorder,
             probes: answers,
         },

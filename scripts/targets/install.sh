@@ -2,12 +2,14 @@
 # Installs what the third-party target servers need, into the project's own cache, and
 # says what it installs; quiet when everything is there already. Idempotent.
 #
-#   scripts/targets/install.sh [tornado] [node]     (both when none is named)
+#   scripts/targets/install.sh [tornado] [node] [websocketd]     (all when none is named)
 #
 #   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
 #            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
 #   node:    Node.js and npm via apt-get (Debian `nodejs`, `npm`) when `node` is missing,
 #            then npm `ws` (8.x) into $WSBENCH_TARGETS_DIR/node/node_modules
+#   websocketd: Debian `websocketd` via apt-get when `websocketd` is not on PATH (wsbench run
+#            --launch websocketd starts it with `wsbench emit` as its program)
 #
 # $WSBENCH_TARGETS_DIR defaults to target/external in this checkout. Exits non-zero, with the
 # reason, when something cannot be installed: the tests that need it then fail with it.
@@ -56,12 +58,17 @@ install_node() {
   npm install --prefix "$prefix" --no-audit --no-fund --silent 'ws@8' >/dev/null
 }
 
+install_websocketd() {
+  command -v websocketd >/dev/null || apt_install websocketd
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tornado node)
+[ ${#targets[@]} -gt 0 ] || targets=(tornado node websocketd)
 for target in "${targets[@]}"; do
   case "$target" in
     tornado) install_tornado ;;
     node) install_node ;;
-    *) say "unknown target $target (known: tornado, node)"; exit 2 ;;
+    websocketd) install_websocketd ;;
+    *) say "unknown target $target (known: tornado, node, websocketd)"; exit 2 ;;
   esac
 done

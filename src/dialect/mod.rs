@@ -3,10 +3,12 @@
 //! heads a client measures (seq, publish instant, state key). `wsbench` (docs/PROTOCOL.md)
 //! is the first; a server we did not write brings its own, one file and one line here.
 
+mod websocketd;
 mod wsbench;
 
 use serde_json::value::RawValue;
 
+pub use websocketd::Websocketd;
 pub use wsbench::Wsbench;
 
 use crate::transport::Transport;
@@ -35,4 +37,4 @@ pub trait Dialect: Send + Sync {
 }
 
 /// The registry of dialects.
-pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench];
+pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench, &Websocketd];

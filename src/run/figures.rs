@@ -11,6 +11,7 @@ use crate::metrics::probe::{Answer, ProbeAnswers, ProbeError, Segments, ServerBy
 use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
+use crate::server::emit::Emitted;
 use crate::transport::Transport;
 use crate::wire::{StatsReply, WindowStats};
 
@@ -35,6 +36,8 @@ pub struct Collected<'a> {
     /// A server we did not start (`--target`): its `/stats` window, if it serves one, is
     /// its own count; without one, delivery is judged by each client's seq gaps.
     pub external: bool,
+    /// A target with a stream per connection: what those streams wrote in the window.
+    pub emitted: Option<Emitted>,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
 }
@@ -53,6 +56,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         topic_of,
         sends,
         external,
+        emitted,
         recorder,
         probes,
     } = collected;
@@ -63,8 +67,11 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         tallies,
         topic_of,
     };
-    result.events = match (&stats.window, external) {
-        (None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
+    result.events = match (&stats.window, external, emitted) {
+        (_, true, Some(emitted)) => {
+            super::seq_gaps::per_connection(clients.tallies, emitted, recorder, &mut gaps.0)
+        }
+        (None, true, None) => gap_judged(clients.tallies, recorder, &mut gaps),
         _ => events(stats, &clients, final_state, recorder, &mut gaps),
     };
     if external && result.events.published_source == PublishedSource::ServerStats {

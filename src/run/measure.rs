@@ -195,6 +195,8 @@ async fn drive(
 
     let (window_start_ns, _) = control.window_ns();
     let stats = target.stats(window_start_ns, window_end_ns).await?;
+    // After the clients closed: a stream per connection ends with its connection.
+    let emitted = target.emitted(window_start_ns, window_end_ns).await?;
     let final_state = match scenario.feed.semantics() {
         Semantics::State => Some(target.final_state(scenario.feed.state_key_field()).await?),
         Semantics::Events => None,
@@ -224,6 +226,7 @@ async fn drive(
             topic_of: &|id| scenario.feed.client_topic(id, clients),
             sends: scenario.feed.sends().is_some(),
             external: target.external(),
+            emitted,
             recorder: &output.recorder,
             probes: ProbeAnswers {
                 rss_idle,

@@ -113,8 +113,27 @@ impl TargetSpec {
             url: self.url.clone(),
             dialect: self.dialect.name().into(),
             pid: self.pid,
+            launched: None,
         }
     }
+}
+
+/// What a server we did not write did wrong under a transport, if its clients saw it: it
+/// cut them off or refused them mid-run, or sent nothing of the window.
+pub(super) fn failure(result: &TransportResult) -> Option<String> {
+    let errors = &result.errors;
+    Some(if errors.disconnect > 0 {
+        format!(
+            "closed {} connections mid-run (the clients reconnected)",
+            errors.disconnect
+        )
+    } else if errors.connect > 0 {
+        format!("refused {} connections mid-run", errors.connect)
+    } else if result.events.delivered == 0 {
+        "sent no event published in the measurement window".to_string()
+    } else {
+        return None;
+    })
 }
 
 fn proc_exists(pid: u32) -> bool {
@@ -218,20 +237,10 @@ impl Target for External {
     /// A target that cut its clients off or refused them mid-run measured its failures, not
     /// the transport: the run fails with what happened, keeping what was measured before.
     fn judge(&self, result: &TransportResult) -> Result<(), RunError> {
-        let errors = &result.errors;
-        let what = if errors.disconnect > 0 {
-            format!(
-                "closed {} connections mid-run (the clients reconnected)",
-                errors.disconnect
-            )
-        } else if errors.connect > 0 {
-            format!("refused {} connections mid-run", errors.connect)
-        } else if result.events.delivered == 0 {
-            "sent no event published in the measurement window".to_string()
-        } else {
-            return Ok(());
-        };
-        Err(self.failed(result.transport, what))
+        match failure(result) {
+            Some(what) => Err(self.failed(result.transport, what)),
+            None => Ok(()),
+        }
     }
 
     async fn stop(self) {}
@@ -263,7 +272,8 @@ mod tests {
             TargetRecord {
                 url: "http://127.0.0.1".into(),
                 dialect: "wsbench".into(),
-                pid: Some(own)
+                pid: Some(own),
+                launched: None
             }
         );
     }
@@ -282,7 +292,7 @@ mod tests {
         );
         assert_eq!(
             error("http://127.0.0.1:9000", Some("nchan"), None),
-            "--dialect nchan: no such dialect; known: wsbench"
+            "--dialect nchan: no such dialect; known: wsbench, websocketd"
         );
         // Above the kernel's pid_max limit (2^22), so never a live process.
         assert_eq!(
