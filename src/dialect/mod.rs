@@ -3,6 +3,8 @@
 //! heads a client measures (seq, publish instant, state key). `wsbench` (docs/PROTOCOL.md)
 //! is the first; a server we did not write brings its own, one file and one line here.
 
+#[cfg(test)]
+mod recorded;
 mod websocketd;
 mod wsbench;
 
