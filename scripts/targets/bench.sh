@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The acceptance figures of issue 13: one run of SCENARIO (default scenarios/ticker.toml)
 # against the matched server, then against Tornado and Node's ws started here on loopback
-# ports with the scenario's rate, each measured with --target-pid. Each run holds
+# ports with the scenario's rate, each measured with --target-pid, then against websocketd
+# (`--launch websocketd`: ws only, a `wsbench emit` process per connection, measured as a
+# process tree). Each run holds
 # /tmp/wsbench-bench.lock (the machine is shared) and writes OUT/<server>/ with its
 # results.json and report; the tables are printed as they finish.
 #   scripts/targets/bench.sh [SCENARIO] [OUT]
@@ -10,7 +12,7 @@ cd "$(dirname "$0")/../.."
 scenario="${1:-scenarios/ticker.toml}"
 out="${2:-results/targets-$(date -u +%Y%m%dT%H%M%SZ)}"
 dir="${WSBENCH_TARGETS_DIR:-$PWD/target/external}"
-scripts/targets/install.sh tornado node
+scripts/targets/install.sh tornado node websocketd
 cargo build --release --locked --quiet
 rate="$(sed -n 's/^rate *= *\([0-9.]*\).*/\1/p' "$scenario" | head -1)"
 mkdir -p "$out"
@@ -38,4 +40,6 @@ target() {
 }
 target tornado "$dir/venv/bin/python" scripts/tornado_server.py --port 0 --rate "$rate"
 WSBENCH_NODE_MODULES="$dir/node/node_modules" target node node scripts/node_server.mjs --port 0 --rate "$rate"
+echo "== websocketd (--launch websocketd: a wsbench emit process per connection)"
+bench "$out/websocketd" --launch websocketd || true
 echo "results: $out"
