@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 # The third-party servers the tests measure (tests/external_servers.rs, tests/echo.rs,
-# tests/nchan_target.rs): Tornado and pywebsocket3 in a venv, Node's ws in an npm prefix,
-# all under target/external/, and Debian's nginx with Nchan; quiet when already there.
-scripts/targets/install.sh tornado node pywebsocket3 nchan
+# tests/nchan_target.rs, tests/websocketd.rs): Tornado and pywebsocket3 in a venv, Node's ws
+# in an npm prefix, all under target/external/, and Debian's nginx with Nchan and
+# websocketd; quiet when already there.
+scripts/targets/install.sh tornado node pywebsocket3 nchan websocketd
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"

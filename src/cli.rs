@@ -47,6 +47,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the matched server standalone.
     Serve(ServeArgs),
+    /// Print a scenario's feed on stdout as JSON lines, one event a line as it is published:
+    /// the program a process-per-connection server runs for each connection
+    /// (`websocketd --port=8080 wsbench emit ticker`; `wsbench run --launch websocketd`).
+    Emit(EmitArgs),
     /// Check scenario files without running anything.
     Validate {
         /// Scenario files (TOML), or names of ones under scenarios/.
@@ -97,6 +101,26 @@ pub struct ServeArgs {
     /// Override the scenario's connection cap.
     #[arg(long, value_parser = parse_count)]
     pub max_connections: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmitArgs {
+    /// Scenario whose feed to emit: a file, or the name of one under scenarios/.
+    #[arg(required_unless_present = "resolved")]
+    pub scenario: Option<PathBuf>,
+    /// Read the scenario, resolved and validated, as JSON from this file (how `wsbench run
+    /// --launch` hands it to every emitter process).
+    #[arg(long, hide = true, value_name = "FILE", conflicts_with_all = ["scenario", "seed", "rate"])]
+    pub resolved: Option<PathBuf>,
+    /// When it ends, write the `ts` of every event it wrote to DIR/<pid>.ts.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the feed's rate, events per second (per process: each connection's own).
+    #[arg(long)]
+    pub rate: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -173,6 +197,12 @@ pub struct RunArgs {
     /// so that shards on one machine each have their own ephemeral ports.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<std::net::IpAddr>,
+    /// Start this server for each transport instead of the matched server, on a free
+    /// loopback port, and stop it after. websocketd: `websocketd --address=127.0.0.1
+    /// wsbench emit`, a process per connection (each its own seq from 1, the rate per
+    /// connection), WebSocket only; its CPU and memory are its whole process tree's.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with = "target")]
+    pub launch: Option<crate::run::target::Launched>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -226,6 +256,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Emit(args) => emit(&args),
         Command::Validate { files } => Ok(validate(&files)),
         Command::Run(args) => Ok(run_command(*args)),
         Command::Compare(args) => Ok(compare(&args)),
@@ -394,6 +425,7 @@ fn run_command(args: RunArgs) -> u8 {
         bind: args.bind,
         scenario,
         target,
+        launch: args.launch.map(crate::run::target::LaunchSpec::new),
         overrides: scenario::Overrides {
             duration: args.duration,
             warmup: args.warmup,
@@ -515,6 +547,28 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         server.run().await?;
         Ok(exit::OK)
     })
+}
+
+fn emit(args: &EmitArgs) -> anyhow::Result<u8> {
+    let scenario: Scenario = match (&args.resolved, &args.scenario) {
+        (Some(file), _) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a resolved scenario", file.display()))?
+        }
+        (None, path) => {
+            let overrides = scenario::Overrides {
+                seed: args.seed,
+                rate: args.rate,
+                ..Default::default()
+            };
+            let path = path.as_deref().unwrap_or(std::path::Path::new(""));
+            Scenario::load_with(&scenario::resolve_path(path)?, &overrides)?
+        }
+    };
+    crate::server::emit::emit(&scenario, args.record.as_deref()).context("wsbench emit")?;
+    Ok(exit::OK)
 }
 
 fn transports_help() -> String {

@@ -70,7 +70,8 @@ pub struct Results {
     pub target: Option<TargetRecord>,
 }
 
-/// A server we did not start (`wsbench run --target URL`).
+/// A server we did not write: already running (`wsbench run --target URL`) or started by
+/// the run (`--launch NAME`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TargetRecord {
     /// Its base URL, as given: `http://127.0.0.1:9000`.
@@ -81,6 +82,10 @@ pub struct TargetRecord {
     /// were not measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
+    /// `--launch`: the command the run started for each transport; its CPU and memory are
+    /// its whole process tree's (websocketd's process per connection included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launched: Option<String>,
 }
 
 /// The loopback floor a run compared its CPU figures with: what the kernel's TCP path
@@ -306,6 +311,9 @@ pub enum PublishedSource {
     NotMeasured,
     /// The clients counted it themselves: an echo's events are the messages they sent.
     Clients,
+    /// Each connection's own publisher (a process per connection, `wsbench emit` under
+    /// websocketd) recorded the events it wrote; their window's events are summed.
+    PerConnection,
 }
 
 /// The drain: after the window nothing is published, and the run waits until the clients

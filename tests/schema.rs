@@ -24,6 +24,7 @@ fn full_record() -> Value {
         url: "http://127.0.0.1:9000".into(),
         dialect: "wsbench".into(),
         pid: Some(4242),
+        launched: Some("websocketd --port=PORT --address=127.0.0.1 wsbench emit".into()),
     });
     results.overrides = [("clients".to_string(), json!(50))].into();
     results

@@ -89,6 +89,7 @@ fn entry(
             echo: false,
             external: false,
             window_counted_by: wsbench::results::PublishedSource::ServerStats,
+            emitted: None,
             recorder,
             probes: answers,
         },

@@ -2,7 +2,9 @@
 # The acceptance figures of issue 13: one run of SCENARIO (default scenarios/ticker.toml)
 # against the matched server, then against Tornado and Node's ws started here on loopback
 # ports with the scenario's rate, and nginx with Nchan (wsbench publishing the feed to it,
-# --dialect nchan), each measured with --target-pid (nginx: its one worker). Each run holds
+# --dialect nchan), each measured with --target-pid (nginx: its one worker), then against
+# websocketd (`--launch websocketd`: ws only, a `wsbench emit` process per connection,
+# measured as a process tree). Each run holds
 # /tmp/wsbench-bench.lock (the machine is shared) and writes OUT/<server>/ with its
 # results.json and report; the tables are printed as they finish.
 #   scripts/targets/bench.sh [SCENARIO] [OUT]
@@ -11,7 +13,7 @@ cd "$(dirname "$0")/../.."
 scenario="${1:-scenarios/ticker.toml}"
 out="${2:-results/targets-$(date -u +%Y%m%dT%H%M%SZ)}"
 dir="${WSBENCH_TARGETS_DIR:-$PWD/target/external}"
-scripts/targets/install.sh tornado node nchan
+scripts/targets/install.sh tornado node nchan websocketd
 cargo build --release --locked --quiet
 rate="$(sed -n 's/^rate *= *\([0-9.]*\).*/\1/p' "$scenario" | head -1)"
 mkdir -p "$out"
@@ -43,4 +45,6 @@ target() {
 target tornado wsbench "$dir/venv/bin/python" scripts/tornado_server.py --port 0 --rate "$rate"
 WSBENCH_NODE_MODULES="$dir/node/node_modules" target node wsbench node scripts/node_server.mjs --port 0 --rate "$rate"
 target nchan nchan scripts/targets/nchan/start.sh --port 0 --prefix "$out/nchan/nginx"
+echo "== websocketd (--launch websocketd: a wsbench emit process per connection)"
+bench "$out/websocketd" --launch websocketd || true
 echo "results: $out"

@@ -2,7 +2,8 @@
 # Installs what the third-party target servers need, into the project's own cache, and
 # says what it installs; quiet when everything is there already. Idempotent.
 #
-#   scripts/targets/install.sh [tornado] [node] [pywebsocket3] [nchan]     (all when none is named)
+#   scripts/targets/install.sh [tornado] [node] [pywebsocket3] [nchan] [websocketd]
+#                                                    (all when none is named)
 #
 #   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
 #            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
@@ -12,6 +13,8 @@
 #   nchan:   nginx with Nchan via apt-get (Debian `nginx`, `libnginx-mod-nchan`) when `nginx`
 #            or the module is missing; nothing of the system's nginx is started or
 #            configured (scripts/targets/nchan/start.sh runs its own, under target/)
+#   websocketd: Debian `websocketd` via apt-get when `websocketd` is not on PATH (wsbench run
+#            --launch websocketd starts it with `wsbench emit` as its program)
 #
 # $WSBENCH_TARGETS_DIR defaults to target/external in this checkout. Exits non-zero, with the
 # reason, when something cannot be installed: the tests that need it then fail with it.
@@ -78,14 +81,19 @@ install_nchan() {
   [ -f "$module" ] || { say "libnginx-mod-nchan is installed but $module is not there"; return 1; }
 }
 
+install_websocketd() {
+  command -v websocketd >/dev/null || apt_install websocketd
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3 nchan)
+[ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3 nchan websocketd)
 for target in "${targets[@]}"; do
   case "$target" in
     tornado) install_tornado ;;
     node) install_node ;;
     pywebsocket3) install_pywebsocket3 ;;
     nchan) install_nchan ;;
-    *) say "unknown target $target (known: tornado, node, pywebsocket3, nchan)"; exit 2 ;;
+    websocketd) install_websocketd ;;
+    *) say "unknown target $target (known: tornado, node, pywebsocket3, nchan, websocketd)"; exit 2 ;;
   esac
 done

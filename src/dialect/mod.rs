@@ -5,12 +5,16 @@
 
 mod nchan;
 mod pywebsocket3;
+#[cfg(test)]
+mod recorded;
+mod websocketd;
 mod wsbench;
 
 use serde_json::value::RawValue;
 
 pub use nchan::Nchan;
 pub use pywebsocket3::Pywebsocket3;
+pub use websocketd::Websocketd;
 pub use wsbench::Wsbench;
 
 use crate::transport::Transport;
@@ -63,4 +67,4 @@ pub enum PollCursor {
 }
 
 /// The registry of dialects.
-pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench, &Pywebsocket3, &Nchan];
+pub const DIALECTS: &[&dyn Dialect] = &[&Wsbench, &Pywebsocket3, &Nchan, &Websocketd];

@@ -30,11 +30,14 @@ impl CpuSample {
     }
 }
 
-/// `utime` and `stime` of `/proc/<pid>/stat`, in clock ticks.
+/// `utime` and `stime` of `/proc/<pid>/stat`, in clock ticks, and those of its children
+/// that it has waited for (`cutime`, `cstime`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatTicks {
     pub utime: u64,
     pub stime: u64,
+    pub cutime: u64,
+    pub cstime: u64,
 }
 
 /// Parses `/proc/<pid>/stat`. The command name sits in parentheses and may itself hold
@@ -53,6 +56,8 @@ pub fn parse_stat(text: &str) -> Result<StatTicks, String> {
     Ok(StatTicks {
         utime: field(14, "utime")?,
         stime: field(15, "stime")?,
+        cutime: field(16, "cutime")?,
+        cstime: field(17, "cstime")?,
     })
 }
 
@@ -121,7 +126,9 @@ mod tests {
             ticks,
             StatTicks {
                 utime: 731,
-                stime: 219
+                stime: 219,
+                cutime: 0,
+                cstime: 0
             }
         );
     }

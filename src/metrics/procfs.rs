@@ -46,6 +46,50 @@ pub fn kb_field(text: &str, key: &str) -> Option<u64> {
     kb.parse::<u64>().ok()?.checked_mul(1024)
 }
 
+/// The parent pid in `/proc/<pid>/stat` text (field 4, counted past the command name,
+/// which may hold spaces and parentheses).
+pub fn parent_pid(stat: &str) -> Option<u32> {
+    let close = stat.rfind(')')?;
+    stat[close + 1..].split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `root` and every process descended from it, now. A process that ends while /proc is
+/// read is left out: it is gone.
+pub fn process_tree(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(parent) = read(pid_path(pid, "stat"))
+                .ok()
+                .as_deref()
+                .and_then(parent_pid)
+            {
+                parents.push((pid, parent));
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut next = 0;
+    while next < tree.len() {
+        let parent = tree[next];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(pid, _)| *pid),
+        );
+        next += 1;
+    }
+    tree
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +101,28 @@ mod tests {
         assert_eq!(kb_field(text, "VmRSS"), Some(1024 * 1024));
         assert_eq!(kb_field(text, "VmHWM"), Some(2048 * 1024));
         assert_eq!(kb_field(text, "Vm"), None);
+    }
+
+    #[test]
+    fn the_parent_is_read_past_a_name_with_parentheses() {
+        assert_eq!(
+            parent_pid("4242 (my (weird) proc) S 17 4242 4242 0"),
+            Some(17)
+        );
+        assert_eq!(parent_pid("4242 (x)"), None);
+    }
+
+    #[test]
+    fn a_process_tree_holds_its_children() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let tree = process_tree(std::process::id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(tree[0], std::process::id());
+        assert!(tree.contains(&child.id()), "{tree:?}");
     }
 
     #[test]

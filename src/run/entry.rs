@@ -59,6 +59,7 @@ pub fn figures(
             echo: scenario.feed.echoes(),
             external,
             window_counted_by: raw.window_counted_by,
+            emitted: raw.emitted,
             recorder: &raw.recorder,
             probes: raw.probes.clone(),
             summed,

@@ -12,6 +12,7 @@ use crate::metrics::probe::{Answer, ProbeAnswers, ProbeError, Segments, ServerBy
 use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
+use crate::server::emit::Emitted;
 use crate::transport::Transport;
 use crate::wire::{StatsReply, WindowStats};
 
@@ -40,6 +41,8 @@ pub struct Collected<'a> {
     pub external: bool,
     /// Who counted the window's events in `stats` (the target says: `Target::window_counted_by`).
     pub window_counted_by: PublishedSource,
+    /// A target with a stream per connection: what those streams wrote in the window.
+    pub emitted: Option<Emitted>,
     pub recorder: &'a Recorder,
     pub probes: ProbeAnswers,
     /// Deliveries already judged against the window and summed over shards (`wsbench
@@ -63,6 +66,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         echo,
         external,
         window_counted_by,
+        emitted,
         recorder,
         probes,
         summed,
@@ -75,14 +79,17 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         topic_of,
         skip_own: sends.is_some_and(|plan| !plan.hears_own),
     };
-    result.events = match (summed, &stats.window, external) {
-        (Some((events, reasons)), _, _) => {
+    result.events = match (summed, &stats.window, external, emitted) {
+        (Some((events, reasons)), _, _, _) => {
             gaps.0.extend(reasons);
             events
         }
         _ if echo => echo_events(clients.tallies, recorder),
-        (None, None, true) => gap_judged(clients.tallies, recorder, &mut gaps),
-        (None, _, _) => events(stats, &clients, final_state, recorder, &mut gaps),
+        (None, _, true, Some(emitted)) => {
+            super::seq_gaps::per_connection(clients.tallies, emitted, recorder, &mut gaps.0)
+        }
+        (None, None, true, None) => gap_judged(clients.tallies, recorder, &mut gaps),
+        (None, _, _, _) => events(stats, &clients, final_state, recorder, &mut gaps),
     };
     if result.events.published_source == PublishedSource::ServerStats {
         result.events.published_source = window_counted_by;

@@ -245,6 +245,8 @@ async fn drive(
 
     let (window_start_ns, _) = control.window_ns();
     let stats = target.stats(window_start_ns, window_end_ns).await?;
+    // After the clients closed: a stream per connection ends with its connection.
+    let emitted = target.emitted(window_start_ns, window_end_ns).await?;
     let final_state = match scenario.feed.semantics() {
         Semantics::State => Some(target.final_state(scenario.feed.state_key_field()).await?),
         Semantics::Events => None,
@@ -270,6 +272,7 @@ async fn drive(
         run_bytes: control.bytes.snapshot(),
         final_state,
         window_counted_by: target.window_counted_by(),
+        emitted,
         probes: ProbeAnswers {
             rss_idle,
             rss_connected,

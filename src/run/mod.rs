@@ -26,6 +26,7 @@ pub use figures::{Collected, NO_WINDOW, fill as fill_figures};
 pub use table::render as render_table;
 
 use crate::ci;
+use crate::dialect::{Dialect, Websocketd};
 use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::signals::StopSignals;
@@ -33,7 +34,7 @@ use crate::transport::Transport;
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
-use target::{External, MatchedServer};
+use target::{External, MatchedServer, WebsocketdLaunch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -55,6 +56,9 @@ pub enum RunError {
     Stopped(StopSignal),
     #[error(transparent)]
     TargetSpec(#[from] target::TargetSpecError),
+    /// A server the run starts itself (`--launch`) could not be started.
+    #[error("{server} did not start: {reason}")]
+    Launch { server: String, reason: String },
     /// A server we did not start failed (down, another protocol, cut connections, silent).
     #[error("target {url}, {transport}: {what}")]
     Target {
@@ -115,6 +119,8 @@ pub struct RunOptions {
     pub window_start_ns: Option<u64>,
     /// The local address of the client sockets (`--bind`).
     pub bind: Option<std::net::IpAddr>,
+    /// A server to start for each transport instead of the matched server (`--launch`).
+    pub launch: Option<target::LaunchSpec>,
 }
 
 pub struct RunOutcome {
@@ -222,6 +228,12 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         options.force,
     )?;
     let exe = target::server_exe(options.server_exe.as_deref())?;
+    let launch = options.launch.as_ref().map(|spec| match spec.server {
+        target::Launched::Websocketd => WebsocketdLaunch {
+            program: spec.program.clone(),
+            emitter: exe.clone(),
+        },
+    });
     let repeat = options.repeat.unwrap_or(1).max(1);
     let mut results = Results {
         schema: crate::results::SCHEMA.into(),
@@ -245,7 +257,11 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             .chain(calibration_warning)
             .collect(),
         calibration,
-        target: options.target.as_ref().map(target::TargetSpec::record),
+        target: options
+            .target
+            .as_ref()
+            .map(target::TargetSpec::record)
+            .or_else(|| launch.as_ref().map(WebsocketdLaunch::record)),
     };
     let dir_path = dir.path.clone();
     let mut observers = Observers::default()
@@ -295,20 +311,35 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 }
                 continue;
             }
+            // A launched server that does not serve a transport: said once, not an error.
+            if launch.is_some() && Websocketd.path(transport).is_none() {
+                if round == 1 && index == 0 {
+                    results.warnings.push(format!(
+                        "{transport}: not served: websocketd serves WebSocket only (ws)"
+                    ));
+                }
+                continue;
+            }
             let log_name = log_name(transport, *value, round, repeat);
             // The feed's program (if it runs one) writes its stderr beside the results.
             let mut served = point.clone();
             served.feed_stderr = Some(dir_path.join(stderr_name(&log_name)));
-            let measured = match match &options.target {
-                None => {
-                    measure::measure::<MatchedServer>(
-                        &served, transport, &exe, &part, &observers, &signals,
+            let measured = match match (&options.target, &launch) {
+                (Some(spec), _) => {
+                    measure::measure::<External>(
+                        &served, transport, spec, &part, &observers, &signals,
                     )
                     .await
                 }
-                Some(target) => {
-                    measure::measure::<External>(
-                        &served, transport, target, &part, &observers, &signals,
+                (None, Some(launch)) => {
+                    measure::measure::<target::Websocketd>(
+                        &served, transport, launch, &part, &observers, &signals,
+                    )
+                    .await
+                }
+                (None, None) => {
+                    measure::measure::<MatchedServer>(
+                        &served, transport, &exe, &part, &observers, &signals,
                     )
                     .await
                 }

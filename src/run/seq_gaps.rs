@@ -3,9 +3,24 @@
 //! lies in the window bound what it was owed, from the first of them to the last; every
 //! seq between that it lacks is lost. Events after a client's last window event (a tail
 //! cut off) are not judged, since nothing says they existed.
+//!
+//! A target whose every connection has a publisher of its own (websocketd running `wsbench
+//! emit`) says what each wrote: then the window's events of all connections are owed, and
+//! every one not delivered is lost, a cut-off tail included.
 
-use crate::client::Tally;
+use std::collections::BTreeMap;
+
+use crate::client::{Recorder, Tally};
 use crate::metrics::sequence::DeliveryCounts;
+use crate::results::{Events, PublishedSource};
+use crate::server::emit::Emitted;
+
+/// Why a per-connection entry has no `unread_at_stop`.
+pub const NO_UNREAD_PER_CONNECTION: &str = "the target keeps no byte counters, so an event in \
+     flight at the stop cannot be told from a lost one: both count as lost";
+/// Why a per-connection entry has no `lost` when its clients received more than was recorded.
+const RECORDS_SHORT: &str = "the connections' publishers recorded fewer window events than \
+     their clients received, so their records are incomplete";
 
 /// Why a gap-judged entry has no `published`, `expected`, `unread_at_stop` or `coalesced`.
 pub const NOT_PUBLISHED_BY_TARGET: &str = "the target serves no wsbench /stats window, so what it \
@@ -23,6 +38,40 @@ pub fn judged(tallies: &[Tally]) -> Option<DeliveryCounts> {
         }
     }
     judged
+}
+
+/// The events of a target with a publisher per connection: `emitted` is what they all
+/// wrote in the window (each event owed to the one client on its connection); duplicates
+/// and order are the clients' own streams'. `reasons` gets why a figure is null, by path.
+pub fn per_connection(
+    tallies: &[Tally],
+    emitted: Emitted,
+    recorder: &Recorder,
+    reasons: &mut BTreeMap<String, String>,
+) -> Events {
+    let judged = judged(tallies).unwrap_or_default();
+    let published = emitted.events_in_window;
+    let lost = published.checked_sub(judged.delivered);
+    if lost.is_none() {
+        reasons.insert("events.lost".into(), RECORDS_SHORT.into());
+    }
+    reasons.insert(
+        "events.unread_at_stop".into(),
+        NO_UNREAD_PER_CONNECTION.into(),
+    );
+    Events {
+        published: Some(published),
+        expected: Some(published),
+        delivered: judged.delivered,
+        lost,
+        unread_at_stop: None,
+        duplicated: Some(judged.duplicated),
+        out_of_order: Some(judged.out_of_order),
+        // Every line an emitter writes is a message of its own.
+        coalesced: Some(0),
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::PerConnection,
+    }
 }
 
 #[cfg(test)]
@@ -55,6 +104,45 @@ mod tests {
         assert_eq!(counts.duplicated, 1);
         assert_eq!(counts.out_of_order, 1);
         assert_eq!(counts.unread, 0);
+    }
+
+    #[test]
+    fn per_connection_every_window_event_not_delivered_is_lost() {
+        // A: its stream 1..=6, 4 missing, 6 never came (a cut-off tail); B: 1..=3 whole.
+        let a = tally(&[1, 2, 3, 5], Some((1, 5)));
+        let b = tally(&[1, 2, 3, 3], Some((1, 3)));
+        let emitted = Emitted {
+            connections: 2,
+            events_in_window: 6 + 3,
+        };
+        let mut reasons = BTreeMap::new();
+        let events = per_connection(&[a, b], emitted, &Recorder::default(), &mut reasons);
+        assert_eq!(
+            (events.published, events.expected, events.delivered),
+            (Some(9), Some(9), 4 + 3)
+        );
+        assert_eq!(events.lost, Some(2), "4 and 6");
+        assert_eq!((events.duplicated, events.out_of_order), (Some(1), Some(0)));
+        assert_eq!(events.published_source, PublishedSource::PerConnection);
+        assert_eq!(events.unread_at_stop, None);
+        assert_eq!(
+            reasons.keys().collect::<Vec<_>>(),
+            ["events.unread_at_stop"]
+        );
+        // Records that say less than was received are incomplete: lost is not measured.
+        let short = Emitted {
+            connections: 1,
+            events_in_window: 2,
+        };
+        let mut reasons = BTreeMap::new();
+        let events = per_connection(
+            &[tally(&[1, 2, 3], Some((1, 3)))],
+            short,
+            &Recorder::default(),
+            &mut reasons,
+        );
+        assert_eq!(events.lost, None);
+        assert!(reasons.contains_key("events.lost"));
     }
 
     #[test]

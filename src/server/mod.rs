@@ -5,6 +5,7 @@
 
 pub mod conn;
 mod cors;
+pub mod emit;
 mod limits;
 mod page;
 mod publish;
@@ -63,16 +64,7 @@ impl Server {
     /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
     pub fn bind(serving: Serving<'_>, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
         let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
-        let limits = HubLimits {
-            history: serving.server.history as usize,
-            max_lag: serving.server.max_lag as usize,
-            window_log: serving.server.window_log_events(serving.feed.rate()) as usize,
-            encodings: Transport::ALL.len(),
-        };
-        let hub = match serving.feed.topics() {
-            Some(topics) => Hub::with_topics(serving.feed.semantics(), limits, topics),
-            None => Hub::new(serving.feed.semantics(), limits),
-        };
+        let hub = new_hub(&serving);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
             hub,
@@ -164,6 +156,21 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Ok(())
+    }
+}
+
+/// The hub a scenario's feed is published into, bounded by its server settings: the
+/// matched server's, and each `wsbench emit` process's, so that both publish alike.
+pub fn new_hub(serving: &Serving<'_>) -> Arc<Hub> {
+    let limits = HubLimits {
+        history: serving.server.history as usize,
+        max_lag: serving.server.max_lag as usize,
+        window_log: serving.server.window_log_events(serving.feed.rate()) as usize,
+        encodings: Transport::ALL.len(),
+    };
+    match serving.feed.topics() {
+        Some(topics) => Hub::with_topics(serving.feed.semantics(), limits, topics),
+        None => Hub::new(serving.feed.semantics(), limits),
     }
 }
 

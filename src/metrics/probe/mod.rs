@@ -10,6 +10,7 @@ mod counters;
 mod cpu;
 mod memory;
 mod segments;
+mod tree;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use counters::{ServerBytes, StatsCounters};
 pub use cpu::ProcessCpu;
 pub use memory::{ProcessMemory, Rss};
 pub use segments::{SegmentSum, Segments, TcpInfo};
+pub use tree::{TreeCpu, TreeMemory};
 
 use super::cpu::CpuSample;
 use super::procfs::ProcError;
@@ -102,6 +104,18 @@ impl Probes {
         Self {
             server_cpu,
             server_memory,
+            client_cpu: Box::new(ProcessCpu::own()),
+            sockets: Arc::new(TcpInfo),
+            server_counters: Box::new(Absent::<()>::new(NO_TARGET_COUNTERS)),
+        }
+    }
+
+    /// A server we started that runs a process per connection: process `root` and all its
+    /// descendants; its own byte counters never (it keeps none we can read).
+    pub fn process_tree(root: u32) -> Self {
+        Self {
+            server_cpu: Box::new(TreeCpu { root }),
+            server_memory: Box::new(TreeMemory::new(root)),
             client_cpu: Box::new(ProcessCpu::own()),
             sockets: Arc::new(TcpInfo),
             server_counters: Box::new(Absent::<()>::new(NO_TARGET_COUNTERS)),

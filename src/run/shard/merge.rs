@@ -189,6 +189,7 @@ fn merge_entry(shards: &[Shard], k: usize) -> Result<RawEntry, MergeError> {
         run_bytes: pair(|r| r.run_bytes),
         stats: first.stats.clone(),
         window_counted_by: first.window_counted_by,
+        emitted: first.emitted,
         final_state: first.final_state.clone(),
         probes: merge_probes(shards, &raws),
         drain,

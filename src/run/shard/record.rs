@@ -64,6 +64,10 @@ pub struct RawEntry {
     /// Who counted the events `stats`' window says were published (the target says).
     #[serde(default)]
     pub window_counted_by: crate::results::PublishedSource,
+    /// A target with a stream per connection (websocketd): what those streams wrote in the
+    /// window.
+    #[serde(default)]
+    pub emitted: Option<crate::server::emit::Emitted>,
     pub final_state: Option<HashMap<String, u64>>,
     pub probes: ProbeAnswers,
     pub drain: Drain,

@@ -117,8 +117,30 @@ impl TargetSpec {
             url: self.url.clone(),
             dialect: self.dialect.name().into(),
             pid: self.pid,
+            launched: None,
         }
     }
+}
+
+/// What a server we did not write did wrong under a transport, if its clients saw it: it
+/// cut them off or refused them mid-run, or sent nothing of the window (an `echo`: echoed
+/// nothing sent in it).
+pub(super) fn failure(result: &TransportResult, echo: bool) -> Option<String> {
+    let errors = &result.errors;
+    Some(if errors.disconnect > 0 {
+        format!(
+            "closed {} connections mid-run (the clients reconnected)",
+            errors.disconnect
+        )
+    } else if errors.connect > 0 {
+        format!("refused {} connections mid-run", errors.connect)
+    } else if result.events.delivered == 0 && echo {
+        "echoed no message sent in the measurement window".to_string()
+    } else if result.events.delivered == 0 {
+        "sent no event published in the measurement window".to_string()
+    } else {
+        return None;
+    })
 }
 
 fn proc_exists(pid: u32) -> bool {
@@ -287,22 +309,10 @@ impl Target for External {
     /// the transport: the run fails with what happened, keeping what was measured before.
     fn judge(&self, result: &TransportResult) -> Result<(), RunError> {
         self.publish_failed()?;
-        let errors = &result.errors;
-        let what = if errors.disconnect > 0 {
-            format!(
-                "closed {} connections mid-run (the clients reconnected)",
-                errors.disconnect
-            )
-        } else if errors.connect > 0 {
-            format!("refused {} connections mid-run", errors.connect)
-        } else if result.events.delivered == 0 && self.echo {
-            "echoed no message sent in the measurement window".to_string()
-        } else if result.events.delivered == 0 {
-            "sent no event published in the measurement window".to_string()
-        } else {
-            return Ok(());
-        };
-        Err(self.failed(result.transport, what))
+        match failure(result, self.echo) {
+            Some(what) => Err(self.failed(result.transport, what)),
+            None => Ok(()),
+        }
     }
 
     async fn stop(self) {
@@ -338,7 +348,8 @@ mod tests {
             TargetRecord {
                 url: "http://127.0.0.1".into(),
                 dialect: "wsbench".into(),
-                pid: Some(own)
+                pid: Some(own),
+                launched: None
             }
         );
     }
@@ -357,7 +368,7 @@ mod tests {
         );
         assert_eq!(
             error("http://127.0.0.1:9000", Some("nats"), None),
-            "--dialect nats: no such dialect; known: wsbench, pywebsocket3, nchan"
+            "--dialect nats: no such dialect; known: wsbench, pywebsocket3, nchan, websocketd"
         );
         // Above the kernel's pid_max limit (2^22), so never a live process.
         assert_eq!(

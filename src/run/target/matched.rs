@@ -1,18 +1,17 @@
 //! The matched server as a child process: its own CPU and memory, measured from outside.
 //! The target `wsbench run` measures by default.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::Command;
-use tokio::sync::watch;
 
+use super::child_process::ChildProcess;
 use super::{RunError, Target};
 use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{Dialect, Wsbench};
@@ -24,15 +23,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a stopped server may take to close its connections before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-/// Lines of the server's output kept to explain its death.
-const TAIL_LINES: usize = 20;
 
 pub struct MatchedServer {
     pub pid: u32,
     pub addr: SocketAddr,
-    /// `Some` once the child has exited (and been reaped).
-    exit: watch::Receiver<Option<ExitStatus>>,
-    output: OutputTail,
+    process: ChildProcess,
 }
 
 impl MatchedServer {
@@ -94,19 +89,12 @@ impl MatchedServer {
         // Closed once written: the child reads the scenario to its end.
         let handed_over = stdin.write_all(&resolved).await;
         drop(stdin);
-        let output = OutputTail::default();
-        output.collect(stderr);
-        let (exit_tx, exit) = watch::channel(None);
-        tokio::spawn(async move {
-            // The child is reaped here, so its pid stays its own until `exit` says otherwise.
-            if let Ok(status) = child.wait().await {
-                exit_tx.send_replace(Some(status));
-            }
-        });
+        let process = ChildProcess::watch(child, pid);
+        process.output.collect(stderr);
         let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
         let read = tokio::time::timeout(START_TIMEOUT, stdout.read_line(&mut line)).await;
-        output.collect(stdout);
+        process.output.collect(stdout);
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
@@ -114,21 +102,21 @@ impl MatchedServer {
         let server = Self {
             pid,
             addr: addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
-            exit,
-            output,
+            process,
         };
         match (read, addr) {
             (Ok(Ok(_)), Some(_)) if handed_over.is_ok() => Ok(server),
             _ => {
-                server.kill();
-                let status = tokio::time::timeout(Duration::from_secs(2), server.exited()).await;
-                server.output.settle().await;
+                server.process.kill();
+                let status =
+                    tokio::time::timeout(Duration::from_secs(2), server.process.exited()).await;
+                server.process.output.settle().await;
                 Err(start_error(format!(
                     "did not print its address within {}s (first line: {:?}; {}; output: {})",
                     START_TIMEOUT.as_secs(),
                     line.trim(),
                     status.map_or("still running".into(), |s| describe_exit(&s)),
-                    server.output.text()
+                    server.process.output.text()
                 )))
             }
         }
@@ -140,56 +128,6 @@ impl MatchedServer {
 
     async fn post(&self, target: &str) -> Result<(u16, String), RunError> {
         request(self.addr, "POST", target).await
-    }
-
-    /// Resolves when the child has exited, with its status.
-    async fn exited(&self) -> ExitStatus {
-        let mut exit = self.exit.clone();
-        match exit.wait_for(Option::is_some).await {
-            Ok(status) => status.expect("waited for Some"),
-            // The reaper is gone only when the runtime is: never while a run awaits this.
-            Err(_) => std::future::pending().await,
-        }
-    }
-
-    /// The exit status, if the child has exited already.
-    fn exit_status(&self) -> Option<ExitStatus> {
-        *self.exit.borrow()
-    }
-
-    /// The error for a server that exited while `transport` was measured.
-    fn exited_error(&self, transport: &str, status: &ExitStatus) -> RunError {
-        RunError::ServerExited {
-            transport: transport.to_string(),
-            pid: self.pid,
-            status: describe_exit(status),
-            output: self.output.text(),
-        }
-    }
-
-    fn signal(&self, signal: i32) {
-        if self.exit_status().is_none() {
-            // SAFETY: a signal to our own child, not yet reaped, so the pid is still its.
-            unsafe {
-                libc::kill(self.pid as i32, signal);
-            }
-        }
-    }
-
-    fn kill(&self) {
-        self.signal(libc::SIGKILL);
-    }
-
-    /// SIGTERM, then SIGKILL if it has not exited within a few seconds.
-    async fn terminate(self) {
-        self.signal(libc::SIGTERM);
-        if tokio::time::timeout(STOP_GRACE, self.exited())
-            .await
-            .is_err()
-        {
-            self.kill();
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.exited()).await;
-        }
     }
 }
 
@@ -239,63 +177,18 @@ impl Target for MatchedServer {
     }
 
     async fn died(&self, transport: &str) -> RunError {
-        let status = self.exited().await;
-        self.output.settle().await;
-        self.exited_error(transport, &status)
+        let status = self.process.exited().await;
+        self.process.output.settle().await;
+        RunError::ServerExited {
+            transport: transport.to_string(),
+            pid: self.pid,
+            status: describe_exit(&status),
+            output: self.process.output.text(),
+        }
     }
 
     async fn stop(self) {
-        self.terminate().await;
-    }
-}
-
-/// The last lines the child wrote, read as they come: an unread pipe would block a
-/// server that writes much, and the lines explain a server that dies.
-#[derive(Clone, Default)]
-struct OutputTail {
-    lines: Arc<Mutex<VecDeque<String>>>,
-    /// The tasks reading the streams: a dead child's last words arrive after its exit.
-    readers: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl OutputTail {
-    fn collect(&self, stream: impl AsyncRead + Unpin + Send + 'static) {
-        let tail = self.lines.clone();
-        let reader = tokio::spawn(async move {
-            let mut lines = BufReader::new(stream).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-        });
-        self.readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(reader);
-    }
-
-    /// Waits (briefly: a grandchild may hold the streams open) until the streams of an
-    /// exited child are read to their end, so that the tail holds its last words.
-    async fn settle(&self) {
-        let readers = std::mem::take(&mut *self.readers.lock().unwrap_or_else(|e| e.into_inner()));
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            for reader in readers {
-                let _ = reader.await;
-            }
-        })
-        .await;
-    }
-
-    fn text(&self) -> String {
-        let tail = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-        if tail.is_empty() {
-            "none".into()
-        } else {
-            tail.iter().cloned().collect::<Vec<_>>().join(" | ")
-        }
+        self.process.terminate(STOP_GRACE).await;
     }
 }
 

@@ -3,10 +3,12 @@
 //! window and the final state, and stops it. The matched server (`wsbench serve` as a
 //! child process) is one target; a server we did not write is another.
 
+mod child_process;
 mod external;
 mod matched;
 mod preflight;
 mod relay;
+mod websocketd;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,14 +16,44 @@ use std::net::SocketAddr;
 pub use external::{External, NO_TARGET_PID, TargetSpec, TargetSpecError};
 pub use matched::{MatchedServer, server_exe};
 pub use preflight::FIRST_EVENT_TIMEOUT;
+pub use websocketd::{Websocketd, WebsocketdLaunch};
 
 use super::RunError;
 use crate::dialect::Dialect;
 use crate::metrics::probe::Probes;
 use crate::results::{PublishedSource, TransportResult};
 use crate::scenario::Scenario;
+use crate::server::emit::Emitted;
 use crate::transport::Transport;
 use crate::wire::StatsReply;
+
+/// A server the run starts itself, for each transport, instead of the matched server
+/// (`wsbench run --launch NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Launched {
+    /// websocketd running `wsbench emit`: a process per connection, WebSocket only.
+    Websocketd,
+}
+
+/// What to launch, and the program that is it.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    pub server: Launched,
+    /// Found on PATH unless a path is given (tests name a missing one).
+    pub program: std::path::PathBuf,
+}
+
+impl LaunchSpec {
+    pub fn new(server: Launched) -> Self {
+        let program = match server {
+            Launched::Websocketd => websocketd::NAME,
+        };
+        Self {
+            server,
+            program: program.into(),
+        }
+    }
+}
 
 // Implemented and awaited on the run's one thread: no `Send` bound is needed on the futures.
 #[allow(async_fn_in_trait)]
@@ -72,6 +104,13 @@ pub trait Target: Sized {
     /// Its counters, and which events it published in `[from_ns, to_ns]` when it can say
     /// (`window` absent or null when it cannot: then loss is not measured).
     async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError>;
+
+    /// A target whose every connection has a stream of its own (a process per connection):
+    /// what those streams wrote in `[from_ns, to_ns]`, asked once the clients have closed
+    /// their connections; `None` for a target whose clients share one stream.
+    async fn emitted(&self, _from_ns: u64, _to_ns: u64) -> Result<Option<Emitted>, RunError> {
+        Ok(None)
+    }
 
     /// State feeds: the latest seq per key after the drain.
     async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError>;
