@@ -5,12 +5,15 @@
 //! venv under target/external/, started on a free loopback port). A pywebsocket3 that cannot
 //! be installed or started fails its test with the reason.
 
+mod third_party;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use third_party::{install, root, targets_dir};
 
 /// Few clients, a short window: every message sent in it must come back exactly once.
 const SCENARIO: &str = r#"
@@ -27,10 +30,6 @@ count = 4
 ramp = "200ms"
 headers = "minimal"
 "#;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `wsbench run SCENARIO args...` with SCENARIO written into `dir`, bounded.
 fn run(dir: &Path, scenario: &str, args: &[&str]) -> Output {
@@ -173,28 +172,14 @@ impl Pywebsocket3 {
     /// Installs it (bounded), starts it on a free loopback port with the shipped echo
     /// handler, and waits (bounded) until it accepts connections.
     fn start(dir: &Path) -> Self {
-        let install = Command::new("timeout")
-            .args(["600", "scripts/targets/install.sh", "pywebsocket3"])
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .output()
-            .expect("runs scripts/targets/install.sh");
-        assert!(
-            install.status.success(),
-            "cannot install pywebsocket3 ({}): {}",
-            install.status,
-            String::from_utf8_lossy(&install.stderr)
-        );
+        install("pywebsocket3");
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .unwrap()
             .port();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let log = dir.join("pywebsocket3.log");
-        let venv = std::env::var_os("WSBENCH_TARGETS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join("target/external"));
-        let child = Command::new(venv.join("venv/bin/python"))
+        let child = Command::new(targets_dir().join("venv/bin/python"))
             .args(["-m", "pywebsocket3.standalone", "-H", "127.0.0.1"])
             .args([
                 "-p",

@@ -5,6 +5,8 @@
 //! all four transports. A server that cannot be installed or started fails its test with
 //! the reason; it never passes silently.
 
+mod third_party;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +14,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
+use third_party::{install, root, targets_dir};
 
 const SCENARIO: &str = r#"
 name = "external"
@@ -27,33 +30,6 @@ ramp = "200ms"
 [transport.poll]
 interval = "500ms"
 "#;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Where scripts/targets/install.sh puts the venv and the npm prefix.
-fn targets_dir() -> PathBuf {
-    std::env::var_os("WSBENCH_TARGETS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/external"))
-}
-
-/// Installs `what` (bounded); a failure fails the test with the script's own words.
-fn install(what: &str) {
-    let output = Command::new("timeout")
-        .args(["600", "scripts/targets/install.sh", what])
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs scripts/targets/install.sh");
-    assert!(
-        output.status.success(),
-        "cannot install the {what} target ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// A target server child, killed when the test ends however it ends.
 struct Server {

@@ -4,6 +4,8 @@
 //! Nchan's /pub and subscribes over all four of its subscriber types. A machine where nginx
 //! or the module cannot be installed fails with the reason; it never passes silently.
 
+mod third_party;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
+use third_party::{install, root};
 
 const CLIENTS: u64 = 8;
 
@@ -29,10 +32,6 @@ ramp = "200ms"
 [transport.poll]
 interval = "500ms"
 "#;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// nginx with Nchan, started by its script; stopped (the script stops nginx) however the
 /// test ends.
@@ -91,18 +90,7 @@ fn start_script(prefix: &Path, env: &[(&str, &str)]) -> (Child, Vec<String>, Pat
 }
 
 fn start(prefix: &Path) -> Nchan {
-    let install = Command::new("timeout")
-        .args(["600", "scripts/targets/install.sh", "nchan"])
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs scripts/targets/install.sh");
-    assert!(
-        install.status.success(),
-        "cannot install nginx with Nchan ({}): {}",
-        install.status,
-        String::from_utf8_lossy(&install.stderr)
-    );
+    install("nchan");
     let (script, lines, log) = start_script(prefix, &[]);
     let field = |prefix: &str| {
         lines

@@ -52,8 +52,14 @@ fn the_server_and_the_generator_run_where_they_were_placed() {
         .spawn()
         .unwrap();
     let started = Instant::now();
+    // The server child once it runs `wsbench serve`: between fork and exec it is still a
+    // copy of the runner, not yet placed.
+    let serving = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|cmdline| cmdline.split(|&b| b == 0).any(|arg| arg == b"serve"))
+    };
     let server = loop {
-        if let Some(&server) = children(run.id()).first() {
+        if let Some(server) = children(run.id()).into_iter().find(serving) {
             break server;
         }
         assert!(

@@ -5,11 +5,14 @@
 //! not serve are said to be not served; a websocketd that is not installed fails the run
 //! with that reason. When websocketd cannot be installed, these tests fail with why.
 
+mod third_party;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use futures_util::StreamExt;
 use serde_json::Value;
+use third_party::install;
 use wsbench::run::target::{Target, Websocketd, WebsocketdLaunch};
 
 const CLIENTS: u64 = 4;
@@ -25,22 +28,6 @@ rate = 20
 count = 4
 ramp = "200ms"
 "#;
-
-/// Installs websocketd (bounded); a failure fails the test with the script's own words.
-fn install() {
-    let output = Command::new("timeout")
-        .args(["600", "scripts/targets/install.sh", "websocketd"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs scripts/targets/install.sh");
-    assert!(
-        output.status.success(),
-        "cannot install websocketd ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// `wsbench run --launch websocketd` on the scenario, bounded, with `path` as PATH when
 /// given; its output and results.json.
@@ -77,7 +64,7 @@ fn on_path(program: &str) -> std::path::PathBuf {
 
 #[test]
 fn websocketd_delivers_every_connections_events_and_serves_ws_only() {
-    install();
+    install("websocketd");
     let dir = tempfile::tempdir().unwrap();
     let (output, results) = run(dir.path(), None);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -148,7 +135,7 @@ fn websocketd_delivers_every_connections_events_and_serves_ws_only() {
 
 #[test]
 fn each_connection_has_its_own_sequence_and_stop_ends_them_all() {
-    install();
+    install("websocketd");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("websocketd.toml");
     std::fs::write(&path, SCENARIO).unwrap();

@@ -3,34 +3,20 @@
 //! compression, and the test checks what it saw: the extension agreed with the scenario's
 //! parameters, every event frame with RSV1 set, and the decoded events' seq and ts exact.
 
+mod common;
 mod common_server;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use common_server::{scenario, start, stats, wait_for_events};
 
 const RATE: u64 = 200;
 
-/// The Python the test script set up (created on first use).
-fn python() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/python-env.sh"))
-        .output()
-        .expect("scripts/python-env.sh runs");
-    assert!(
-        out.status.success(),
-        "python-env.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 /// What the Python client printed after reading `count` messages with `params` offered.
 async fn python_client(url: String, count: usize, params: &[&str]) -> serde_json::Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/ws_deflate_client.py");
-    let mut command = tokio::process::Command::new(python());
+    let mut command = tokio::process::Command::new(common::python_env());
     command
         .arg(script)
         .arg(url)
