@@ -84,7 +84,7 @@ pub struct ServeArgs {
     pub scenario: Option<PathBuf>,
     /// Read the scenario, resolved and validated, as JSON from stdin (how `wsbench run`
     /// starts its server child: the scenario as data, not rebuilt from flags).
-    #[arg(long, hide = true, conflicts_with_all = ["scenario", "seed", "rate", "max_connections"])]
+    #[arg(long, hide = true, conflicts_with_all = ["scenario", "seed", "rate", "max_connections", "processes"])]
     pub resolved: bool,
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -101,6 +101,19 @@ pub struct ServeArgs {
     /// Override the scenario's connection cap.
     #[arg(long, value_parser = parse_count)]
     pub max_connections: Option<u64>,
+    /// Serve with this many processes sharing the port (SO_REUSEPORT), each publishing
+    /// the same feed from the same start instant: `server.processes`.
+    #[arg(long, value_parser = parse_count)]
+    pub processes: Option<u64>,
+    /// One process of a group (started by `--processes`): its index.
+    #[arg(long, hide = true, requires_all = ["member_ports", "feed_start_ns"])]
+    pub member: Option<u32>,
+    /// The group's own ports, by process index.
+    #[arg(long, hide = true, value_delimiter = ',')]
+    pub member_ports: Vec<u16>,
+    /// The wall-clock instant (ns since the Unix epoch) the group's feed starts from.
+    #[arg(long, hide = true)]
+    pub feed_start_ns: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -178,8 +191,9 @@ pub struct RunArgs {
     /// and subscribes at /sub/TRANSPORT; docs/NCHAN.md).
     #[arg(long, requires = "target", value_name = "NAME")]
     pub dialect: Option<String>,
-    /// The target's process, whose CPU and memory are then read from /proc (without it
-    /// they are not measured).
+    /// The target's process, whose CPU and memory are then read from /proc with its
+    /// descendants' (nginx's master and workers, `wsbench serve --processes`); without it
+    /// they are not measured.
     #[arg(long, requires = "target", value_name = "PID")]
     pub target_pid: Option<u32>,
     /// Run the INDEX-th of COUNT equal parts of the clients (0/3, 1/3, 2/3), each keeping
@@ -509,6 +523,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
                 seed: args.seed,
                 rate: args.rate,
                 max_connections: args.max_connections,
+                processes: args.processes,
                 ..Default::default()
             };
             Scenario::load_with(&scenario::resolve_path(path)?, &overrides)?
@@ -516,6 +531,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         None => serde_json::from_reader(std::io::stdin().lock())
             .context("the resolved scenario on stdin is not valid")?,
     };
+    crate::server::warn_if_exposed(args.listen);
+    if args.member.is_none() && scenario.server.processes > 1 {
+        return serve_processes(&args, &scenario);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -526,16 +545,30 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             Ok(limit) if limit < wanted => {
                 scenario.server.max_connections = limit.saturating_sub(256).max(1);
                 eprintln!(
-                    "wsbench serve: serving at most {} connections: the open-files hard limit is {limit} \
-                     (raise it with `ulimit -Hn` to serve more)",
+                    "wsbench serve: serving at most {} connections per process: the open-files \
+                     hard limit is {limit} (raise it with `ulimit -Hn` to serve more)",
                     scenario.server.max_connections
                 );
             }
             Ok(_) => {}
             Err(error) => eprintln!("wsbench serve: cannot raise the open-files limit: {error}"),
         }
-        crate::server::warn_if_exposed(args.listen);
-        let server = crate::server::Server::bind(scenario.serving(), args.listen, args.control)?;
+        let server = match (args.member, args.feed_start_ns) {
+            (Some(index), Some(feed_start_ns)) if (index as usize) < args.member_ports.len() => {
+                let member = crate::server::Member {
+                    shared: args.listen,
+                    index,
+                    ports: args.member_ports.clone(),
+                    feed_start_ns,
+                };
+                crate::server::Server::bind_member(scenario.serving(), &member, args.control)?
+            }
+            (Some(index), _) => anyhow::bail!(
+                "--member {index}: the group has {} ports",
+                args.member_ports.len()
+            ),
+            _ => crate::server::Server::bind(scenario.serving(), args.listen, args.control)?,
+        };
         println!("listening on http://{}", server.local_addr());
         use std::io::Write;
         std::io::stdout().flush().ok();
@@ -547,6 +580,31 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         server.run().await?;
         Ok(exit::OK)
     })
+}
+
+/// `serve` with `server.processes` > 1: this process starts and stops the others.
+fn serve_processes(args: &ServeArgs, scenario: &Scenario) -> anyhow::Result<u8> {
+    let exe = std::env::current_exe().context("cannot find this program to start its processes")?;
+    let scenario_json = serde_json::to_vec(scenario).context("cannot serialise the scenario")?;
+    // One thread: the processes die with the thread that started them (PR_SET_PDEATHSIG).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let plan = crate::server::processes::GroupPlan {
+        exe: &exe,
+        scenario_json: &scenario_json,
+        listen: args.listen,
+        control: args.control,
+        processes: scenario.server.processes as u32,
+    };
+    runtime
+        .block_on(crate::server::processes::serve(
+            &plan,
+            crate::server::termination_signal(),
+        ))
+        .context("wsbench serve")?;
+    Ok(exit::OK)
 }
 
 fn emit(args: &EmitArgs) -> anyhow::Result<u8> {

@@ -842,3 +842,31 @@ fn ws_deflate_settings_are_checked_by_kind_and_range() {
         "ws-deflate runs only when named"
     );
 }
+
+#[test]
+fn server_processes_out_of_range() {
+    refused(
+        "[feed]\nkind = \"ticker\"\n\n[server]\nprocesses = 65\n",
+        5,
+        13,
+        "server.processes",
+        "must be 1 to 64, found 65",
+    );
+}
+
+#[test]
+fn server_processes_for_a_feed_that_differs_per_process() {
+    refused(
+        "[feed]\nkind = \"chat\"\n\n[server]\nprocesses = 2\n",
+        5,
+        13,
+        "server.processes",
+        "must be 1 for the chat feed: only a feed published on a schedule to every client",
+    );
+    assert_eq!(
+        accepted("[feed]\nkind = \"tickets\"\n\n[server]\nprocesses = 4\n")
+            .server
+            .processes,
+        4
+    );
+}

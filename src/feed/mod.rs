@@ -76,9 +76,9 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
     /// generator at the rate, seeded.
     fn source(&self, context: &SourceContext) -> Box<dyn FeedSource> {
         match (self.generator(), self.rate()) {
-            (Some(generator), Some(rate)) => {
-                Box::new(Publisher::new(generator, rate, context.seed))
-            }
+            (Some(generator), Some(rate)) => Box::new(
+                Publisher::new(generator, rate, context.seed).starting_at(context.start_ns),
+            ),
             _ => unreachable!("a feed kind without a schedule names its own source"),
         }
     }
@@ -132,6 +132,10 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
 pub struct SourceContext {
     pub seed: u64,
     pub stderr: Option<PathBuf>,
+    /// For a feed published on a schedule: the wall-clock instant (ns since the Unix
+    /// epoch) of its first interval's start, shared by every process of a server so that
+    /// all publish the same events with the same `ts`; `None`: when the source starts.
+    pub start_ns: Option<u64>,
 }
 
 /// Publishes a feed into a hub by itself until the hub stops: on a schedule (ticker,
@@ -254,6 +258,12 @@ impl FeedSpec {
     /// A fresh generator of the events, for a feed published on a schedule.
     pub fn generator(&self) -> Option<Box<dyn FeedKind>> {
         self.settings.generator()
+    }
+
+    /// Whether every process that publishes it from the same instant publishes the same
+    /// events: a feed on a schedule to every client, which nothing a client does changes.
+    pub fn same_in_every_process(&self) -> bool {
+        self.generator().is_some() && self.topics().is_none() && self.intake().is_none()
     }
 
     /// What each topic may keep, for a feed published to topics.

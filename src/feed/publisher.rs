@@ -47,19 +47,31 @@ pub struct Publisher {
     kind: Box<dyn FeedKind>,
     rate: f64,
     seed: u64,
+    start_ns: Option<u64>,
 }
 
 impl Publisher {
     pub fn new(kind: Box<dyn FeedKind>, rate: f64, seed: u64) -> Self {
-        Self { kind, rate, seed }
+        Self {
+            kind,
+            rate,
+            seed,
+            start_ns: None,
+        }
+    }
+
+    /// Publishes on a schedule that starts at wall-clock `start_ns` (`None`: when it
+    /// starts): processes given the same instant publish the same events, `ts` included.
+    pub fn starting_at(mut self, start_ns: Option<u64>) -> Self {
+        self.start_ns = start_ns;
+        self
     }
 
     fn run(mut self, hub: &Hub) {
         let kind = &mut self.kind;
         let mut rng = Rng::new(self.seed);
         let interval = Duration::from_secs_f64(1.0 / self.rate);
-        let start = Instant::now();
-        let start_ns = wall_clock_ns();
+        let (start, start_ns) = schedule_start(self.start_ns);
         let mut fields = String::with_capacity(128);
         for k in 1u64.. {
             let offset = interval.mul_f64(k as f64);
@@ -83,6 +95,23 @@ impl Publisher {
             }
         }
     }
+}
+
+/// The schedule's start as a monotonic instant and as wall-clock ns: now, or the given
+/// wall-clock instant, ahead or already past.
+fn schedule_start(wall_ns: Option<u64>) -> (Instant, u64) {
+    let now = Instant::now();
+    let now_ns = wall_clock_ns();
+    let Some(start_ns) = wall_ns else {
+        return (now, now_ns);
+    };
+    let start = match start_ns.checked_sub(now_ns) {
+        Some(ahead) => now + Duration::from_nanos(ahead),
+        None => now
+            .checked_sub(Duration::from_nanos(now_ns - start_ns))
+            .unwrap_or(now),
+    };
+    (start, start_ns)
 }
 
 impl FeedSource for Publisher {

@@ -35,6 +35,8 @@ pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub processes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<crate::placement::Placement>,
 }
 
@@ -87,6 +89,11 @@ impl Overrides {
             "server.max_connections",
             "--max-connections",
             self.max_connections.map(|c| c.to_string()),
+        );
+        add(
+            "server.processes",
+            "--processes",
+            self.processes.map(|c| c.to_string()),
         );
         add(
             "cpus",
@@ -142,6 +149,9 @@ impl Overrides {
             raw.server
                 .get_or_insert_with(RawServer::default)
                 .max_connections = Some(Count(max));
+        }
+        if let Some(processes) = self.processes {
+            raw.server.get_or_insert_with(RawServer::default).processes = Some(Count(processes));
         }
     }
 }

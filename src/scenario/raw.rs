@@ -46,6 +46,7 @@ pub struct RawServer {
     pub window_log: Option<Count>,
     pub stall_timeout: Option<HumanDuration>,
     pub coalesce: Option<HumanDuration>,
+    pub processes: Option<Count>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -58,6 +58,17 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let clients = validate_clients(raw.clients)?;
     let transport = validate_transports(raw.transport.unwrap_or_default())?;
     let server = validate_server(raw.server)?;
+    if server.processes > 1 && !feed.same_in_every_process() {
+        return Err(Issue::new(
+            "server.processes",
+            format!(
+                "must be 1 for the {} feed: only a feed published on a schedule to every \
+                 client (ticker, tickets) is the same in every process, and clients spread \
+                 over the processes must see one feed",
+                feed.kind_name()
+            ),
+        ));
+    }
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
     let cpus = raw.cpus.map(validate_cpus).transpose()?;
     if let Some(sweep) = sweep
@@ -248,6 +259,13 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
         .and_then(|s| s.coalesce)
         .map_or(Duration::ZERO, |d| d.0);
     check_coalesce(coalesce).map_err(|message| Issue::new("server.coalesce", message))?;
+    let processes = raw.as_ref().and_then(|s| s.processes).map_or(1, |c| c.0);
+    if !(1..=PROCESSES_MAX).contains(&processes) {
+        return Err(Issue::new(
+            "server.processes",
+            format!("must be 1 to {PROCESSES_MAX}, found {processes}"),
+        ));
+    }
     Ok(ServerSettings {
         max_connections,
         max_lag,
@@ -259,8 +277,12 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             Duration::from_secs(10),
         )?,
         coalesce,
+        processes,
     })
 }
+
+/// Most server processes: each is a runtime and a publisher thread of its own.
+pub const PROCESSES_MAX: u64 = 64;
 
 /// The longest `server.coalesce`: every event may wait this long before it is written, so
 /// beyond it the feed is no longer pushed as it happens.

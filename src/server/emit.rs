@@ -83,6 +83,7 @@ async fn write_lines(scenario: &Scenario, written: &mut Vec<u64>) -> Result<(), 
     let context = SourceContext {
         seed: scenario.seed,
         stderr: None,
+        start_ns: None,
     };
     scenario
         .feed

@@ -8,6 +8,7 @@ mod cors;
 pub mod emit;
 mod limits;
 mod page;
+pub mod processes;
 mod publish;
 pub mod response;
 mod router;
@@ -34,6 +35,7 @@ pub use stats::ServerStats;
 
 use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
 use crate::transport::Transport;
+use crate::wire::ProcessGroup;
 use conn::{ConnTag, CountedStream};
 
 /// How long shutdown waits for open connections to finish.
@@ -51,9 +53,29 @@ pub enum ServeError {
     Feed(std::io::Error),
 }
 
+/// One process of a server of several sharing one port (`wsbench serve --processes K`).
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The address every process listens on.
+    pub shared: SocketAddr,
+    pub index: u32,
+    /// Each process's own port, by index, on the shared address's IP.
+    pub ports: Vec<u16>,
+    /// The wall-clock instant (ns) every process's feed schedule starts from.
+    pub feed_start_ns: u64,
+}
+
+impl Member {
+    /// Where this process, and no other, answers.
+    pub fn own_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.shared.ip(), self.ports[self.index as usize])
+    }
+}
+
 /// A server bound to its address, not yet serving.
 pub struct Server {
-    listener: TcpListener,
+    /// The address clients use first; a member's own address after it.
+    listeners: Vec<TcpListener>,
     app: Arc<App>,
     max_connections: u64,
     publisher: Box<dyn FeedSource>,
@@ -63,7 +85,30 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
     pub fn bind(serving: Serving<'_>, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
-        let listener = listen(addr).map_err(|source| ServeError::Bind { addr, source })?;
+        let listener = listen(addr, false).map_err(|source| ServeError::Bind { addr, source })?;
+        Ok(Self::new(serving, vec![listener], control, None))
+    }
+
+    /// Binds one process of a group: the shared address with `SO_REUSEPORT`, so that the
+    /// kernel spreads connections over the processes, and the process's own port.
+    pub fn bind_member(
+        serving: Serving<'_>,
+        member: &Member,
+        control: bool,
+    ) -> Result<Self, ServeError> {
+        let listeners = [member.shared, member.own_addr()]
+            .into_iter()
+            .map(|addr| listen(addr, true).map_err(|source| ServeError::Bind { addr, source }))
+            .collect::<Result<_, _>>()?;
+        Ok(Self::new(serving, listeners, control, Some(member)))
+    }
+
+    fn new(
+        serving: Serving<'_>,
+        listeners: Vec<TcpListener>,
+        control: bool,
+        member: Option<&Member>,
+    ) -> Self {
         let hub = new_hub(&serving);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
@@ -77,21 +122,26 @@ impl Server {
             control,
             shutdown,
             feed: page::FeedInfo::new(serving.feed, serving.transport),
+            group: member.map(|m| ProcessGroup {
+                index: Some(m.index),
+                ports: m.ports.clone(),
+            }),
         });
-        Ok(Self {
-            listener,
+        Self {
+            listeners,
             app,
             max_connections: serving.server.max_connections,
             publisher: serving.feed.source(&SourceContext {
                 seed: serving.seed,
                 stderr: serving.feed_stderr.map(ToOwned::to_owned),
+                start_ns: member.map(|m| m.feed_start_ns),
             }),
             shutdown_tx,
-        })
+        }
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
+        self.listeners[0]
             .local_addr()
             .expect("a bound listener has an address")
     }
@@ -110,7 +160,7 @@ impl Server {
     /// cannot start.
     pub async fn run(self) -> Result<(), ServeError> {
         let Server {
-            listener,
+            listeners,
             app,
             max_connections,
             publisher,
@@ -119,43 +169,56 @@ impl Server {
         // However this task ends (shutdown, or dropped with its runtime), publishing stops.
         let _stop_publishing = StopOnDrop(app.hub.clone());
         publisher.start(app.hub.clone()).map_err(ServeError::Feed)?;
-        let mut shutdown = shutdown_tx.subscribe();
-        let mut warned_accept = false;
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                _ = shutdown.changed() => break,
-            };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    app.stats.accept_errors.fetch_add(1, Relaxed);
-                    if !warned_accept {
-                        warned_accept = true;
-                        eprintln!(
-                            "wsbench serve: accept failed: {e} (is the open-files limit too low?)"
-                        );
-                    }
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
-            if app.stats.connections_open() as u64 >= max_connections {
-                app.stats.connections_rejected.fetch_add(1, Relaxed);
-                drop(stream);
-                continue;
-            }
-            app.stats.connections_accepted.fetch_add(1, Relaxed);
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(serve_connection(app.clone(), stream));
+        let mut accepting = tokio::task::JoinSet::new();
+        for listener in listeners {
+            let shutdown = shutdown_tx.subscribe();
+            accepting.spawn(accept(listener, app.clone(), max_connections, shutdown));
         }
+        accepting.join_all().await;
         app.hub.stop();
-        drop(listener);
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         while app.stats.connections_open() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Ok(())
+    }
+}
+
+/// Accepts connections on `listener` until shutdown, each served by a task of its own.
+async fn accept(
+    listener: TcpListener,
+    app: Arc<App>,
+    max_connections: u64,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut warned_accept = false;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                app.stats.accept_errors.fetch_add(1, Relaxed);
+                if !warned_accept {
+                    warned_accept = true;
+                    eprintln!(
+                        "wsbench serve: accept failed: {e} (is the open-files limit too low?)"
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if app.stats.connections_open() as u64 >= max_connections {
+            app.stats.connections_rejected.fetch_add(1, Relaxed);
+            drop(stream);
+            continue;
+        }
+        app.stats.connections_accepted.fetch_add(1, Relaxed);
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_connection(app.clone(), stream));
     }
 }
 
@@ -174,16 +237,28 @@ pub fn new_hub(serving: &Serving<'_>) -> Arc<Hub> {
     }
 }
 
-fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+/// A listening socket on `addr`; `shared`: in a `SO_REUSEPORT` group with the other
+/// processes of a server.
+fn listen(addr: SocketAddr, shared: bool) -> std::io::Result<TcpListener> {
+    let socket = reserve(addr, shared)?;
+    // A deep accept queue: ramping thousands of clients must not meet SYN drops.
+    socket.listen(8192)
+}
+
+/// A socket bound to `addr` and not listening: it holds the port (for the processes of a
+/// group, which bind it with `SO_REUSEPORT` too) without taking connections.
+pub fn reserve(addr: SocketAddr, shared: bool) -> std::io::Result<TcpSocket> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
     };
     socket.set_reuseaddr(true)?;
+    if shared {
+        socket.set_reuseport(true)?;
+    }
     socket.bind(addr)?;
-    // A deep accept queue: ramping thousands of clients must not meet SYN drops.
-    socket.listen(8192)
+    Ok(socket)
 }
 
 async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {

@@ -35,6 +35,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// What the browser page is told of the feed (`GET /feed`).
     pub feed: super::page::FeedInfo,
+    /// One process of a server of several: what `/stats` says of the group.
+    pub group: Option<crate::wire::ProcessGroup>,
 }
 
 impl App {
@@ -189,6 +191,7 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
     };
     let mut body = app.stats.reply(app.hub.last_seq(), app.hub.schedule());
     app.hub.source_report().fill(&mut body.publisher);
+    body.group = app.group.clone();
     if app.hub.has_topics() {
         let (topics, published) = app.hub.topic_totals();
         body.topics = Some(topics as u64);

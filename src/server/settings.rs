@@ -40,6 +40,14 @@ pub struct ServerSettings {
     /// already at hand is still written together). Absent in older records: zero.
     #[serde(with = "duration_text", default)]
     pub coalesce: Duration,
+    /// Server processes sharing the port (`SO_REUSEPORT`), each publishing the same feed
+    /// from the same start instant. Absent in older records: one.
+    #[serde(default = "one_process")]
+    pub processes: u64,
+}
+
+fn one_process() -> u64 {
+    1
 }
 
 /// The span of publishing the default `server.window_log` covers, and its bounds in events:

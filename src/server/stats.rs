@@ -103,6 +103,7 @@ impl ServerStats {
                 .collect(),
             other: slot(&self.slots[OTHER]),
             window: None,
+            group: None,
         }
     }
 }

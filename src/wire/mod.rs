@@ -4,9 +4,12 @@
 //! `server`, `client` and `run` depend on it instead of on each other.
 
 mod event;
+mod group;
 mod stats;
 
 pub use event::{EventHead, parse_event, poll_events};
+pub use group::{GroupError, sum_group};
 pub use stats::{
-    ConnectionStats, MarkReply, PublisherStats, SlotStats, StatsReply, StopReply, WindowStats,
+    ConnectionStats, MarkReply, ProcessGroup, PublisherStats, SlotStats, StatsReply, StopReply,
+    WindowStats,
 };

@@ -26,6 +26,22 @@ pub struct StatsReply {
     /// With `from_ns` and `to_ns`: the events published in that window.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowStats>,
+    /// A server of several processes sharing its port (`wsbench serve --processes K`):
+    /// this reply is one process's, and `group` says where to read the others'.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<ProcessGroup>,
+}
+
+/// The processes of one server that share its port (`SO_REUSEPORT`), each publishing the
+/// same feed on the same schedule. Each also answers on a port of its own, where a request
+/// reaches it and no other: `/stats` there is its own counters, `/control/*` its own feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProcessGroup {
+    /// Which process answered, from 0; `None` in a sum over all of them.
+    pub index: Option<u32>,
+    /// Each process's own port, by index, on the address the shared port is on.
+    pub ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

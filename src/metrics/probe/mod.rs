@@ -87,6 +87,18 @@ impl Probes {
         }
     }
 
+    /// The matched server as several processes under our child `root`: CPU and memory
+    /// summed over the tree, its byte counters from its summed `/stats`.
+    pub fn local_group(root: u32) -> Self {
+        Self {
+            server_cpu: Box::new(TreeCpu { root }),
+            server_memory: Box::new(TreeMemory::new(root)),
+            client_cpu: Box::new(ProcessCpu::own()),
+            sockets: Arc::new(TcpInfo),
+            server_counters: Box::new(StatsCounters),
+        }
+    }
+
     /// A server we did not start: its process read from /proc when `pid` names it, else
     /// absent with `no_pid`; its own byte counters never (a third party's counters, if it
     /// keeps any, count differently); the load generator and its sockets as always.
@@ -95,10 +107,9 @@ impl Probes {
             Box<dyn Probe<Reading = CpuSample>>,
             Box<dyn Probe<Reading = Rss>>,
         ) = match pid {
-            Some(pid) => (
-                Box::new(ProcessCpu { pid }),
-                Box::new(ProcessMemory { pid }),
-            ),
+            // With its descendants: a server of several processes (nginx's master and
+            // workers, `wsbench serve --processes`) is named by the one that started them.
+            Some(root) => (Box::new(TreeCpu { root }), Box::new(TreeMemory::new(root))),
             None => (Box::new(Absent::new(no_pid)), Box::new(Absent::new(no_pid))),
         };
         Self {

@@ -281,10 +281,18 @@ impl Target for External {
         let (status, body) = matched::request(self.spec.addr, "GET", &target)
             .await
             .map_err(|e| self.failed("stats", e.to_string()))?;
-        Ok(match status {
+        let reply: StatsReply = match status {
             200 => serde_json::from_str(&body).unwrap_or_default(),
-            _ => StatsReply::default(),
-        })
+            _ => return Ok(StatsReply::default()),
+        };
+        if reply.group.is_none() {
+            return Ok(reply);
+        }
+        // A wsbench server of several processes: read as one.
+        super::group::stats(self.spec.addr, &target)
+            .await
+            .map(|(_, reply)| reply)
+            .map_err(|e| self.failed("stats", e.to_string()))
     }
 
     async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {

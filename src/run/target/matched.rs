@@ -27,6 +27,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 pub struct MatchedServer {
     pub pid: u32,
     pub addr: SocketAddr,
+    /// A server of several processes: each one's own address (the window is marked and
+    /// the feed stopped in each); empty for one process.
+    members: Vec<SocketAddr>,
     process: ChildProcess,
 }
 
@@ -99,13 +102,20 @@ impl MatchedServer {
             .trim()
             .strip_prefix("listening on http://")
             .and_then(|a| a.parse().ok());
-        let server = Self {
+        let mut server = Self {
             pid,
             addr: addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+            members: Vec::new(),
             process,
         };
         match (read, addr) {
-            (Ok(Ok(_)), Some(_)) if handed_over.is_ok() => Ok(server),
+            (Ok(Ok(_)), Some(_)) if handed_over.is_ok() => {
+                if scenario.server.processes > 1 {
+                    let (_, reply) = super::group::stats(server.addr, "/stats").await?;
+                    server.members = super::group::members(server.addr, &reply);
+                }
+                Ok(server)
+            }
             _ => {
                 server.process.kill();
                 let status =
@@ -122,12 +132,8 @@ impl MatchedServer {
         }
     }
 
-    async fn get(&self, target: &str) -> Result<(u16, String), RunError> {
-        request(self.addr, "GET", target).await
-    }
-
     async fn post(&self, target: &str) -> Result<(u16, String), RunError> {
-        request(self.addr, "POST", target).await
+        super::group::post_all(self.addr, &self.members, target).await
     }
 }
 
@@ -146,9 +152,13 @@ impl Target for MatchedServer {
         &Wsbench
     }
 
-    /// Our child: every probe can read it.
+    /// Our child: every probe can read it (a server of several processes: the one that
+    /// started them and they, summed).
     fn probes(&self) -> Probes {
-        Probes::local_server(self.pid)
+        match self.members.is_empty() {
+            true => Probes::local_server(self.pid),
+            false => Probes::local_group(self.pid),
+        }
     }
 
     async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
@@ -162,13 +172,10 @@ impl Target for MatchedServer {
     }
 
     async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
-        let (_, body) = self
-            .get(&format!("/stats?from_ns={from_ns}&to_ns={to_ns}"))
-            .await?;
-        serde_json::from_str(&body).map_err(|e| RunError::Control {
-            request: "GET /stats".into(),
-            reason: e.to_string(),
-        })
+        let target = format!("/stats?from_ns={from_ns}&to_ns={to_ns}");
+        super::group::stats(self.addr, &target)
+            .await
+            .map(|(_, reply)| reply)
     }
 
     /// The latest seq per key, from `GET /poll` (the whole state).

@@ -5,6 +5,7 @@
 
 mod child_process;
 mod external;
+mod group;
 mod matched;
 mod preflight;
 mod relay;

@@ -75,6 +75,7 @@ impl Relay {
         let source = scenario.feed.source(&SourceContext {
             seed: scenario.seed,
             stderr: None,
+            start_ns: None,
         });
         source
             .start(hub.clone())
