@@ -20,49 +20,20 @@ bin=${WSBENCH:-target/release/wsbench}
 work=$(mktemp -d "${TMPDIR:-/tmp}/wsbench-shards.XXXXXX")
 export WSBENCH_CALIBRATION=off
 
-"$bin" serve --scenario "$scenario" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
+source scripts/lib/shards.sh
+shards_serve "$bin" "$scenario" "$work"
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/serve.out" && break
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$work/serve.out")
-[[ -n $url ]] || { echo "wsbench serve did not start: $(cat "$work/serve.err")" >&2; exit 3; }
-sleep 1
-start=$(curl -fsS "$url/poll?since=0" | python3 -c '
-import json, re, sys, time
-ts = [int(t) for t in re.findall(r"\"ts\":(\d+)", sys.stdin.read())]
-if len(ts) < 2:
-    sys.exit("the server published fewer than two events in a second")
-interval = min(b - a for a, b in zip(ts, ts[1:]) if b > a)
-earliest = time.time_ns() + 8_000_000_000
-at = ts[-1] + -(-(earliest - ts[-1]) // interval) * interval + interval // 2
-print(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at // 10**9)) + ".%09dZ" % (at % 10**9))
-')
+start=$(shards_window_start "$url" 8)
 echo "server $url, window start $start, $shards shards and one whole run" >&2
 
 pids=()
-for ((i = 0; i < shards; i++)); do
-  "$bin" run "$scenario" --target "$url" --target-pid "$server" --window-start "$start" --shard "$i/$shards" \
-    --bind "127.0.0.$((i + 2))" --out "$work/shard-$i" --quiet --allow-saturated "$@" \
-    >"$work/shard-$i.out" 2>"$work/shard-$i.err" &
-  pids+=($!)
-done
+shards_run "$bin" "$scenario" "$start" "$shards" "$work" "$@"
 "$bin" run "$scenario" --target "$url" --target-pid "$server" --window-start "$start" --out "$work/whole" \
   --quiet --allow-saturated "$@" >"$work/whole.out" 2>"$work/whole.err" &
 pids+=($!)
-# 1 is a failed assertion of the scenario: the run itself finished.
 status=0
-for pid in "${pids[@]}"; do
-  code=0
-  wait "$pid" || code=$?
-  ((code == 0 || code == 1)) || status=$code
-done
-if ((status != 0)); then
-  tail -n 3 "$work"/*.err >&2
-  exit "$status"
-fi
+shards_wait "$work" || status=$?
+((status == 0)) || exit "$status"
 "$bin" merge "$work"/shard-*/ --out "$work/merged" >/dev/null
 
 python3 - "$work/merged/results.json" "$work/whole/results.json" <<'PY'

@@ -146,6 +146,9 @@ pub struct RunArgs {
     /// Warm-up before the window, like 3s.
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
+    /// How long the clients take to connect, spread evenly, like 20s: `clients.ramp`.
+    #[arg(long, value_parser = parse_duration)]
+    pub ramp: Option<Duration>,
     /// Number of clients, like 100 or 10k.
     #[arg(long, value_parser = parse_count)]
     pub clients: Option<u64>,
@@ -443,6 +446,7 @@ fn run_command(args: RunArgs) -> u8 {
         overrides: scenario::Overrides {
             duration: args.duration,
             warmup: args.warmup,
+            ramp: args.ramp,
             clients: args.clients,
             transports: args.transports,
             seed: args.seed,

@@ -160,3 +160,21 @@ fn durations_beyond_a_day_are_warned_about() {
     assert!(stderr.contains("warning: duration is"), "{stderr}");
     assert!(stderr.contains("longer than a day"), "{stderr}");
 }
+
+#[test]
+fn ramp_sets_the_clients_ramp_and_is_recorded_by_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("good.toml");
+    std::fs::write(&file, base()).unwrap();
+    let overrides = wsbench::scenario::Overrides {
+        ramp: Some(std::time::Duration::from_secs(20)),
+        ..Default::default()
+    };
+    let scenario = wsbench::scenario::Scenario::load_with(&file, &overrides).unwrap();
+    assert_eq!(scenario.clients.ramp, std::time::Duration::from_secs(20));
+    assert_eq!(
+        overrides.flag_for("clients.ramp").as_deref(),
+        Some("--ramp 20s")
+    );
+    assert_eq!(overrides.by_flag()["ramp"], "20s");
+}

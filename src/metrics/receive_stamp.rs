@@ -135,11 +135,22 @@ impl AsyncRead for StampedTcp {
             // SAFETY: recvmsg only writes initialised bytes into the slice, and we mark
             // as filled only the `n` it reports.
             let unfilled = unsafe { buf.unfilled_mut() };
-            match this
-                .inner
-                .try_io(Interest::READABLE, || receive(fd, unfilled))
-            {
-                Ok((n, stamp)) => {
+            let room = unfilled.len();
+            let mut drained = None;
+            let read = this.inner.try_io(Interest::READABLE, || {
+                let (n, stamp) = receive(fd, unfilled)?;
+                // A read that left room took everything queued: the socket is drained, so
+                // its readiness is cleared now (by answering WouldBlock to `try_io`),
+                // rather than by one more `recvmsg` that would find nothing. What arrives
+                // later raises readiness again. tokio's own TcpStream reads do the same.
+                if n > 0 && n < room {
+                    drained = Some((n, stamp));
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Ok((n, stamp))
+            });
+            match (read, drained) {
+                (_, Some((n, stamp))) | (Ok((n, stamp)), None) => {
                     // SAFETY: the kernel wrote `n` bytes.
                     unsafe { buf.assume_init(n) };
                     buf.advance(n);
@@ -150,8 +161,8 @@ impl AsyncRead for StampedTcp {
                     return Poll::Ready(Ok(()));
                 }
                 // Readiness was cleared: wait for the next.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
+                (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                (Err(e), None) => return Poll::Ready(Err(e)),
             }
         }
     }

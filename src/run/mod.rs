@@ -208,11 +208,10 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
         eprintln!("wsbench run: warning: {warning}");
     }
     let points = sweep_points(&scenario);
-    let most_clients = points
-        .iter()
-        .map(|(_, s)| s.clients.count)
-        .max()
-        .unwrap_or(1);
+    let most_clients = options
+        .shard
+        .unwrap_or(shard::ShardSpec::WHOLE)
+        .most_clients(points.iter().map(|(_, s)| s.clients.count));
     crate::server::ensure_open_files(most_clients, "wsbench run").map_err(RunError::OpenFiles)?;
     let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let dir = OutputDir::create(

@@ -41,6 +41,10 @@ pub struct Scenario {
     /// beyond `drain`; what is still unread then is reported as `unread_at_stop`.
     #[serde(with = "duration_text", default = "default_drain_limit")]
     pub drain_limit: Duration,
+    /// A run on a schedule (`--window-start`, shards): the time kept free between one
+    /// entry's drain and the next entry's ramp, to stop its clients and read the target.
+    #[serde(with = "duration_text", default = "default_schedule_margin")]
+    pub schedule_margin: Duration,
     pub seed: u64,
     /// Published figures the report prints beside ours (`lubbers-greco`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -245,6 +249,14 @@ pub const DEFAULT_DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 fn default_drain_limit() -> Duration {
     DEFAULT_DRAIN_LIMIT
+}
+
+/// The default `schedule_margin`: enough to stop a few thousand clients and read the
+/// target on a machine that keeps up.
+pub const DEFAULT_SCHEDULE_MARGIN: Duration = Duration::from_secs(3);
+
+fn default_schedule_margin() -> Duration {
+    DEFAULT_SCHEDULE_MARGIN
 }
 
 /// Finds a scenario given as a path, or as a bare name under `scenarios/`

@@ -24,6 +24,11 @@ pub struct Overrides {
         skip_serializing_if = "Option::is_none"
     )]
     pub warmup: Option<Duration>,
+    #[serde(
+        with = "crate::units::optional_duration_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ramp: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clients: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,6 +76,7 @@ impl Overrides {
         };
         add("duration", "--duration", self.duration.map(format_duration));
         add("warmup", "--warmup", self.warmup.map(format_duration));
+        add("clients.ramp", "--ramp", self.ramp.map(format_duration));
         add(
             "clients.count",
             "--clients",
@@ -126,6 +132,9 @@ impl Overrides {
         }
         if let Some(count) = self.clients {
             raw.clients.get_or_insert_with(RawClients::default).count = Some(Count(count));
+        }
+        if let Some(ramp) = self.ramp {
+            raw.clients.get_or_insert_with(RawClients::default).ramp = Some(HumanDuration(ramp));
         }
         if let Some(transports) = &self.transports {
             raw.transports = Some(transports.clone());

@@ -14,6 +14,7 @@ pub struct RawScenario {
     pub warmup: Option<HumanDuration>,
     pub drain: Option<HumanDuration>,
     pub drain_limit: Option<HumanDuration>,
+    pub schedule_margin: Option<HumanDuration>,
     pub seed: Option<u64>,
     pub reference: Option<String>,
     pub transports: Option<Vec<Transport>>,

@@ -106,6 +106,9 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         warmup,
         drain: raw.drain.map(|d| d.0),
         drain_limit,
+        schedule_margin: raw
+            .schedule_margin
+            .map_or(super::DEFAULT_SCHEDULE_MARGIN, |d| d.0),
         seed: raw.seed.unwrap_or(1),
         reference: raw.reference,
         transports,

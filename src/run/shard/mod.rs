@@ -12,7 +12,7 @@ use std::ops::Range;
 
 pub use merge::{MergeError, merge};
 pub use record::{FORMAT, RawEntry, SHARD_FILE, ShardRecord};
-pub use schedule::{SLOT_MARGIN, Schedule, Slot, instant_at, parse_window_start};
+pub use schedule::{Schedule, Slot, instant_at, parse_window_start};
 
 /// The environment variable Kubernetes sets in each pod of an Indexed Job.
 pub const INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
@@ -120,6 +120,16 @@ impl ShardSpec {
         at(self.index)..at(self.index + 1)
     }
 
+    /// The most clients this shard holds at once, over entries of `counts` clients each:
+    /// what its process needs open files for.
+    pub fn most_clients(&self, counts: impl IntoIterator<Item = u64>) -> u64 {
+        counts
+            .into_iter()
+            .map(|clients| self.clients(clients).count() as u64)
+            .max()
+            .unwrap_or(1)
+    }
+
     /// Every shard must get a client, at the smallest client count of the run.
     pub fn check_clients(&self, clients: u64) -> Result<(), ShardError> {
         match clients >= self.count {
@@ -184,6 +194,13 @@ mod tests {
 
     fn error(given: &str) -> String {
         ShardSpec::parse(given).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_shard_needs_open_files_for_its_own_part_only() {
+        let shard = ShardSpec { index: 7, count: 8 };
+        assert_eq!(shard.most_clients([1_000, 100_000, 10_000]), 12_500);
+        assert_eq!(ShardSpec::WHOLE.most_clients([1_000, 100_000]), 100_000);
     }
 
     #[test]

@@ -10,11 +10,6 @@ use super::ShardError;
 use crate::scenario::Scenario;
 use crate::transport::Transport;
 
-/// Between one entry's drain and the next entry's connecting clients: time to stop the
-/// clients, read the target's window and ask it for the next transport's first event. A
-/// shard that finds an entry's start already past fails with how late it is.
-pub const SLOT_MARGIN: Duration = Duration::from_secs(3);
-
 /// One entry's instants, ns on the wall clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -44,8 +39,11 @@ impl Schedule {
         let lead = ns(scenario.clients.ramp + scenario.warmup);
         let window_start_ns = self.next_window_ns;
         let window_end_ns = window_start_ns + ns(scenario.duration);
-        self.next_window_ns =
-            window_end_ns + ns(scenario.drain_period(transport) + SLOT_MARGIN) + lead;
+        // The drain's longest, then `schedule_margin`: time to stop the clients, read the
+        // target's window and ask it for the next transport's first event. A shard that
+        // finds an entry's start already past fails with how late it is.
+        let drain = scenario.drain_period(transport).max(scenario.drain_limit);
+        self.next_window_ns = window_end_ns + ns(drain + scenario.schedule_margin) + lead;
         Slot {
             begin_ns: window_start_ns.saturating_sub(lead),
             window_start_ns,
@@ -79,8 +77,9 @@ impl Slot {
         if now > self.begin_ns {
             return Err(format!(
                 "{transport}: its clients were due to connect {:.3} s ago, {} s before the \
-                 window it shares with the other shards; start every shard earlier, or give a \
-                 later --window-start",
+                 window it shares with the other shards; start every shard earlier, give a \
+                 later --window-start, or (when an earlier entry overran) raise the scenario's \
+                 `schedule_margin`",
                 (now - self.begin_ns) as f64 / 1e9,
                 (self.window_start_ns - self.begin_ns) as f64 / 1e9,
             ));
@@ -112,7 +111,7 @@ mod tests {
     }
 
     #[test]
-    fn entries_follow_each_other_by_window_drain_margin_and_lead() {
+    fn entries_follow_each_other_by_window_drain_limit_margin_and_lead() {
         // Ramp 1 s, warm-up 1 s, window 5 s.
         let scenario = Scenario::load(std::path::Path::new("scenarios/ci.toml")).unwrap();
         let ws = Transport::named("ws").unwrap();
@@ -126,12 +125,9 @@ mod tests {
                 window_end_ns: 105_000_000_000,
             }
         );
-        let drain = scenario.drain_period(ws);
+        // The drain's limit (10 s, above ws's 1 s period), then the 3 s margin.
         let second = schedule.next(&scenario, ws);
-        assert_eq!(
-            second.begin_ns,
-            first.window_end_ns + (drain + SLOT_MARGIN).as_nanos() as u64
-        );
+        assert_eq!(second.begin_ns, first.window_end_ns + 13_000_000_000);
         assert_eq!(second.window_start_ns, second.begin_ns + 2_000_000_000);
     }
 }
