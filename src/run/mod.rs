@@ -279,6 +279,7 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
 
     let mut runs: BTreeMap<(usize, usize), Vec<TransportResult>> = BTreeMap::new();
     let mut failure = None;
+    let mut first_measured = None;
     let spec = options.shard.unwrap_or(shard::ShardSpec::WHOLE);
     let mut schedule = options.window_start_ns.map(shard::Schedule::new);
     let mut record = options.records_shard().then(|| shard::ShardRecord {
@@ -351,6 +352,9 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
                 }
             };
             let mut result = measured.result;
+            if let Some(warning) = reused_target_memory(options, &mut first_measured, transport) {
+                results.warnings.push(warning);
+            }
             crate::calibrate::apply(&mut result, results.calibration.as_ref());
             result.sweep_value = *value;
             sweep_stop.record(&result);
@@ -469,4 +473,64 @@ fn sweep_points(scenario: &Scenario) -> Vec<(Option<f64>, Scenario)> {
             (Some(value), point)
         })
         .collect()
+}
+
+/// A target whose memory is read (`--target-pid`) keeps running from one entry to the
+/// next: said once, at the second entry measured, since from there on its per-connection
+/// memory understates. `first_measured`: the first entry's transport, and whether it was said.
+fn reused_target_memory(
+    options: &RunOptions,
+    first_measured: &mut Option<(Transport, bool)>,
+    transport: Transport,
+) -> Option<String> {
+    options.target.as_ref().and_then(|t| t.pid)?;
+    match first_measured {
+        None => {
+            *first_measured = Some((transport, false));
+            None
+        }
+        Some((_, true)) => None,
+        Some((first, said)) => {
+            *said = true;
+            Some(format!(
+                "server memory: the target kept running from the first entry ({first}) on; \
+                 later entries reuse memory that earlier connections freed, so their RSS per \
+                 connection understates what a fresh server needs (measure memory with one \
+                 transport and one client count per run)"
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_target_whose_memory_is_read_is_said_to_understate_once() {
+        let ws = Transport::named("ws").unwrap();
+        let sse = Transport::named("sse").unwrap();
+        let with_pid = |pid| RunOptions {
+            target: Some(target::TargetSpec::parse("http://127.0.0.1:9000", None, pid).unwrap()),
+            ..Default::default()
+        };
+        let options = with_pid(Some(42));
+        let mut first = None;
+        let said: Vec<_> = [sse, ws, sse, ws]
+            .into_iter()
+            .map(|t| reused_target_memory(&options, &mut first, t))
+            .collect();
+        assert_eq!(said[0], None);
+        assert!(said[1].as_deref().unwrap().contains("first entry (sse)"));
+        assert_eq!((said[2].as_ref(), said[3].as_ref()), (None, None));
+        // Memory not read, or a server started per entry: nothing to say.
+        let mut first = None;
+        for t in [sse, ws] {
+            assert_eq!(reused_target_memory(&with_pid(None), &mut first, t), None);
+            assert_eq!(
+                reused_target_memory(&RunOptions::default(), &mut first, t),
+                None
+            );
+        }
+    }
 }

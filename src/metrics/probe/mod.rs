@@ -91,11 +91,8 @@ impl Probes {
     /// summed over the tree, its byte counters from its summed `/stats`.
     pub fn local_group(root: u32) -> Self {
         Self {
-            server_cpu: Box::new(TreeCpu { root }),
-            server_memory: Box::new(TreeMemory::new(root)),
-            client_cpu: Box::new(ProcessCpu::own()),
-            sockets: Arc::new(TcpInfo),
             server_counters: Box::new(StatsCounters),
+            ..Self::process_tree(root)
         }
     }
 
