@@ -501,9 +501,19 @@ fn cpu_figures(
 /// Server memory from its RSS when idle, connected and at its peak.
 fn memory([idle, connected, peak]: [Answer<u64>; 3], clients: u64, gaps: &mut Gaps) -> Memory {
     // Divided by the clients that connected: the others hold no server memory.
-    let per_conn = idle
-        .clone()
-        .and_then(|idle| Ok(connected.clone()?.saturating_sub(idle) as f64 / clients as f64));
+    let per_conn = idle.clone().and_then(|idle| {
+        let connected = connected.clone()?;
+        // Never a 0 that would rank as free: a server that gave memory back meanwhile
+        // shows no growth to divide.
+        match connected.checked_sub(idle) {
+            Some(growth) => Ok(growth as f64 / clients.max(1) as f64),
+            None => Err(ProbeError::Failed(format!(
+                "the server's RSS shrank from {idle} B idle to {connected} B with the clients \
+                 connected (it gave memory back to the system): its growth per connection \
+                 cannot be read"
+            ))),
+        }
+    });
     Memory {
         server_peak_rss_bytes: gaps.figure("memory.server_peak_rss_bytes", peak),
         server_rss_idle_bytes: gaps.figure("memory.server_rss_idle_bytes", idle),
@@ -987,6 +997,15 @@ mod tests {
             "derived from a missing figure"
         );
         assert_eq!(gaps.0.len(), 2);
+        let mut gaps = Gaps::default();
+        let m = memory([Ok(5000), Ok(4000), Ok(9000)], 4, &mut gaps);
+        assert_eq!(m.server_rss_per_conn_bytes, None, "a shrink is not 0 B");
+        assert!(
+            gaps.0["memory.server_rss_per_conn_bytes"]
+                .starts_with("the server's RSS shrank from 5000 B idle to 4000 B"),
+            "{:?}",
+            gaps.0
+        );
     }
 
     #[test]
