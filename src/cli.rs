@@ -535,8 +535,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         None => serde_json::from_reader(std::io::stdin().lock())
             .context("the resolved scenario on stdin is not valid")?,
     };
-    crate::server::warn_if_exposed(args.listen);
-    if args.member.is_none() && scenario.server.processes > 1 {
+    // A group's processes leave saying it to the process that started them.
+    let member = args.member.is_some();
+    if !member {
+        crate::server::warn_if_exposed(args.listen);
+    }
+    if !member && scenario.server.processes > 1 {
         return serve_processes(&args, &scenario);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -548,11 +552,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         match crate::server::raise_open_files(wanted) {
             Ok(limit) if limit < wanted => {
                 scenario.server.max_connections = limit.saturating_sub(256).max(1);
-                eprintln!(
-                    "wsbench serve: serving at most {} connections per process: the open-files \
+                // Each process of a group has the same limit: said by the first alone.
+                if args.member.unwrap_or(0) == 0 {
+                    eprintln!(
+                        "wsbench serve: serving at most {} connections per process: the open-files \
                      hard limit is {limit} (raise it with `ulimit -Hn` to serve more)",
-                    scenario.server.max_connections
-                );
+                        scenario.server.max_connections
+                    );
+                }
             }
             Ok(_) => {}
             Err(error) => eprintln!("wsbench serve: cannot raise the open-files limit: {error}"),

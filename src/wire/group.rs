@@ -2,7 +2,7 @@
 //! added up, and what the feed published, the same schedule in each, is checked to be the
 //! same before it is taken once.
 
-use super::stats::{ConnectionStats, ProcessGroup, PublisherStats, SlotStats, StatsReply};
+use super::stats::{ConnectionStats, PublisherStats, SlotStats, StatsReply};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GroupError {
@@ -103,17 +103,10 @@ fn add_slot(sum: &mut SlotStats, other: &SlotStats) {
     sum.messages_refused += other.messages_refused;
 }
 
-impl ProcessGroup {
-    /// How many processes the group has.
-    pub fn count(&self) -> usize {
-        self.ports.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::WindowStats;
+    use crate::wire::{ProcessGroup, WindowStats};
 
     fn process(index: u32, open: i64, written: u64, window: WindowStats) -> StatsReply {
         let mut reply = StatsReply {
