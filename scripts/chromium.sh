@@ -7,12 +7,22 @@ if [[ -n "${WSBENCH_CHROMIUM:-}" ]]; then
   echo "$WSBENCH_CHROMIUM"
   exit 0
 fi
-for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
-  if [[ -x "$candidate" ]]; then
-    echo "$candidate"
-    exit 0
-  fi
-done
+installed() {
+  for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [[ -x "$candidate" ]]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+installed && exit 0
+# The browser tests run side by side, each asking for the browser: one installs while the
+# others wait for it, rather than all fighting over apt's lock (scripts/targets/install.sh
+# takes the same lock).
+exec 9>"${TMPDIR:-/tmp}/wsbench-install.lock"
+flock 9
+installed && exit 0
 as_root=()
 if [[ "$(id -u)" != 0 ]]; then
   as_root=(sudo -n)

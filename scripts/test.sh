@@ -13,6 +13,8 @@ cargo clippy --all-targets --locked -- -D warnings
 # in an npm prefix, all under target/external/, and Debian's nginx with Nchan and
 # websocketd; quiet when already there.
 scripts/targets/install.sh tornado node pywebsocket3 nchan websocketd
+# Headless Chromium for tests/browser, before the tests that need it run side by side.
+scripts/chromium.sh >/dev/null
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"

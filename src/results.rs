@@ -435,6 +435,13 @@ pub struct Cpu {
     pub server_system_s: Option<f64>,
     /// Load generator process CPU over the window, seconds.
     pub client_s: Option<f64>,
+    /// The generator's user and system (kernel) parts: on loopback its system time holds
+    /// the TCP work of its reads, the acknowledgements they send and the server socket's
+    /// processing of them. Absent in older records.
+    #[serde(default)]
+    pub client_user_s: Option<f64>,
+    #[serde(default)]
+    pub client_system_s: Option<f64>,
     pub server_us_per_event: Option<f64>,
     pub client_us_per_event: Option<f64>,
     /// Load generator CPU as a share of one core over the window (1.0 = a full core).

@@ -226,18 +226,27 @@ fn windows_longer_than_the_window_log_are_accepted() {
 }
 
 #[test]
-fn poll_interval_of_zero() {
+fn a_zero_duration_is_refused() {
     refused(
         r#"[feed]
 kind = "ticker"
 
-[transport.poll]
-interval = "0s"
+[transport.sse]
+keepalive = "0s"
 "#,
         5,
-        12,
-        "transport.poll.interval",
+        13,
+        "transport.sse.keepalive",
         "must be longer than 0s",
+    );
+}
+
+#[test]
+fn poll_interval_of_zero_is_a_closed_loop() {
+    let scenario = accepted("[feed]\nkind = \"ticker\"\n\n[transport.poll]\ninterval = \"0s\"\n");
+    assert_eq!(
+        scenario.transport.get_flat("poll_interval"),
+        Some(std::time::Duration::ZERO)
     );
 }
 

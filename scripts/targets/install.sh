@@ -22,6 +22,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir="${WSBENCH_TARGETS_DIR:-$PWD/target/external}"
 mkdir -p "$dir"
+# Tests that need a target run side by side, each asking for it: one installs while the
+# others wait and then find it there, rather than fighting over apt's lock or the venv.
+# scripts/chromium.sh takes the same lock.
+exec 9>"${TMPDIR:-/tmp}/wsbench-install.lock"
+flock 9
 
 say() { echo "scripts/targets/install.sh: $*" >&2; }
 

@@ -483,12 +483,14 @@ fn cpu_figures(
     };
     let cores = |s: f64| if window_s > 0.0 { s / window_s } else { 0.0 };
     let server_s = server.clone().map(|c| c.total_s());
-    let client_s = client.map(|c| c.total_s());
+    let client_s = client.clone().map(|c| c.total_s());
     Cpu {
         server_s: gaps.figure("cpu.server_s", server_s.clone()),
         server_user_s: gaps.figure("cpu.server_user_s", server.clone().map(|c| c.user_s)),
         server_system_s: gaps.figure("cpu.server_system_s", server.map(|c| c.system_s)),
         client_s: gaps.figure("cpu.client_s", client_s.clone()),
+        client_user_s: gaps.figure("cpu.client_user_s", client.clone().map(|c| c.user_s)),
+        client_system_s: gaps.figure("cpu.client_system_s", client.map(|c| c.system_s)),
         server_us_per_event: gaps.figure("cpu.server_us_per_event", per_event(server_s.clone())),
         client_us_per_event: gaps.figure("cpu.client_us_per_event", per_event(client_s.clone())),
         client_cores: gaps.figure("cpu.client_cores", client_s.map(cores)),

@@ -177,8 +177,6 @@ fn positive(
     Ok(value)
 }
 
-/// Each transport's keys: of their kind (a duration longer than 0s), then what the
-/// transport itself accepts.
 /// The transports to run: those listed, or the defaults the feed can run over. A feed
 /// that runs over some only (an echo) refuses any other by name rather than skip it, so
 /// that a run never silently measures less than it was asked to.
@@ -209,6 +207,8 @@ fn feed_transports(
     }
 }
 
+/// Each transport's keys: of their kind (a duration longer than 0s unless the key takes
+/// 0s), then what the transport itself accepts.
 fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
     let mut settings = TransportSettings::default();
     for transport in Transport::ALL {
@@ -219,7 +219,7 @@ fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
                 _ if !value.same_kind(setting.default) => {
                     return Err(Issue::new(&key, value.mismatch(setting.default)));
                 }
-                Value::Duration(d) => {
+                Value::Duration(d) if !setting.accepts_zero => {
                     Value::Duration(positive(&key, Some(HumanDuration(d)), Duration::ZERO)?)
                 }
                 other => other,

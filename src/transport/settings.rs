@@ -15,16 +15,18 @@ pub use super::value::Value;
 use super::value::ValueSeed;
 
 /// One key of a transport's table: a value of its default's kind (a duration longer than
-/// 0s, a flag, a whole number).
+/// 0s, or 0s too where `accepts_zero`; a flag; a whole number).
 pub struct Setting {
     pub key: &'static str,
     pub default: Value,
+    /// A duration key that takes 0s as a meaning of its own (poll's closed loop).
+    pub accepts_zero: bool,
     /// What the transport accepts beyond the kind; `Err` says it.
     pub check: fn(Value) -> Result<(), String>,
 }
 
 impl Setting {
-    /// Accepts any value of the kind (a duration longer than 0s).
+    /// Accepts any value of the kind.
     pub fn any(_: Value) -> Result<(), String> {
         Ok(())
     }

@@ -23,6 +23,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const TIMEOUT: Setting = Setting {
     key: "timeout",
     default: Value::Duration(Duration::from_secs(30)),
+    accepts_zero: false,
     check: |timeout| {
         let Value::Duration(timeout) = timeout else {
             return Ok(());

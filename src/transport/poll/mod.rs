@@ -13,10 +13,12 @@ use super::{Setting, Settings, TransportKind, Value};
 use crate::client::{Client, RequestStyle, Tally};
 use crate::server::{Body, Call};
 
-/// `[transport.poll] interval`: how often each client polls.
+/// `[transport.poll] interval`: how often each client polls; 0s, as soon as its answer is in.
 const INTERVAL: Setting = Setting {
     key: "interval",
     default: Value::Duration(Duration::from_secs(1)),
+    // 0s: each client polls again as soon as its answer is in (a closed loop, as wrk runs).
+    accepts_zero: true,
     check: Setting::any,
 };
 

@@ -20,6 +20,7 @@ use crate::server::{Body, Call};
 const KEEPALIVE: Setting = Setting {
     key: "keepalive",
     default: Value::Duration(Duration::from_secs(15)),
+    accepts_zero: false,
     check: Setting::any,
 };
 

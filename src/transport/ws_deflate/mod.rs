@@ -25,6 +25,7 @@ use crate::server::{Body, Call};
 const KEEPALIVE: Setting = Setting {
     key: "keepalive",
     default: Value::Duration(Duration::from_secs(15)),
+    accepts_zero: false,
     check: Setting::any,
 };
 
@@ -33,6 +34,7 @@ const KEEPALIVE: Setting = Setting {
 const SERVER_NO_CONTEXT_TAKEOVER: Setting = Setting {
     key: "server_no_context_takeover",
     default: Value::Flag(false),
+    accepts_zero: false,
     check: Setting::any,
 };
 
@@ -40,6 +42,7 @@ const SERVER_NO_CONTEXT_TAKEOVER: Setting = Setting {
 const CLIENT_NO_CONTEXT_TAKEOVER: Setting = Setting {
     key: "client_no_context_takeover",
     default: Value::Flag(false),
+    accepts_zero: false,
     check: Setting::any,
 };
 
@@ -47,6 +50,7 @@ const CLIENT_NO_CONTEXT_TAKEOVER: Setting = Setting {
 const SERVER_MAX_WINDOW_BITS: Setting = Setting {
     key: "server_max_window_bits",
     default: Value::Number(extension::MAX_BITS as u64),
+    accepts_zero: false,
     check: window_bits,
 };
 
@@ -54,6 +58,7 @@ const SERVER_MAX_WINDOW_BITS: Setting = Setting {
 const CLIENT_MAX_WINDOW_BITS: Setting = Setting {
     key: "client_max_window_bits",
     default: Value::Number(extension::MAX_BITS as u64),
+    accepts_zero: false,
     check: window_bits,
 };
 
