@@ -379,12 +379,12 @@ pub struct ByteCounts {
     pub payload: u64,
     /// `down + up - payload`: headers, framing, keep-alives, empty responses.
     pub overhead: u64,
-    /// `(down + up) / received_in_window`.
-    pub per_event: f64,
-    /// `payload / received_in_window`.
-    pub payload_per_event: f64,
-    /// `overhead / (down + up)`.
-    pub overhead_share: f64,
+    /// `(down + up) / received_in_window`; `null` when nothing was received in the window.
+    pub per_event: Option<f64>,
+    /// `payload / received_in_window`; `null` when nothing was received in the window.
+    pub payload_per_event: Option<f64>,
+    /// `overhead / (down + up)`; `null` when no byte moved in the window.
+    pub overhead_share: Option<f64>,
     /// `(down + up) / window_s`.
     pub per_second: f64,
 }

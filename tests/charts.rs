@@ -184,6 +184,8 @@ fn degenerate_results_render_without_panicking() {
     results.transports.truncate(1);
     results.transports[0].events.delivered = 1;
     results.transports[0].events.received_in_window = 1;
+    results.transports[0].bytes.per_event = Some(0.0);
+    results.transports[0].bytes.payload_per_event = Some(0.0);
     let charts = plot::render_charts(&results, dir.path()).expect("one transport renders");
     assert_eq!(charts.len(), 4);
 

@@ -61,7 +61,7 @@ fn its_assertions_pass_on_plausible_figures() {
 fn its_assertions_catch_what_they_are_for() {
     let mut results = common::results();
     results.transports[2].events.lost = Some(1); // sse
-    results.transports[3].bytes.per_event = 100.0; // ws: 100 / 150 > 0.5
+    results.transports[3].bytes.per_event = Some(100.0); // ws: 100 / 150 > 0.5
     results.transports[0].requests.errors = 3; // poll
     let failed: Vec<String> = evaluate(&scenario().asserts, &results)
         .into_iter()

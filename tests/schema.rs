@@ -109,8 +109,10 @@ fn only_the_figures_a_probe_gives_may_be_null() {
     record["transports"][0]["cpu"]["server_s"] = Value::Null;
     record["transports"][0]["events"]["lost"] = Value::Null;
     record["transports"][0]["cross_check"]["down_diff_pct"] = Value::Null;
-    assert_eq!(errors(&record), Vec::<String>::new());
+    // Nothing received in the window: nothing to divide the bytes by.
     record["transports"][0]["bytes"]["per_event"] = Value::Null;
+    assert_eq!(errors(&record), Vec::<String>::new());
+    record["transports"][0]["bytes"]["down"] = Value::Null;
     record["transports"][0]["events"]["delivered"] = Value::Null;
     record["transports"][0]["cross_check"]["client_down"] = Value::Null;
     record["transports"][0]["not_measured"] = json!({"cpu": 0});
@@ -122,7 +124,7 @@ fn only_the_figures_a_probe_gives_may_be_null() {
     assert_eq!(
         paths,
         [
-            "/transports/0/bytes/per_event",
+            "/transports/0/bytes/down",
             "/transports/0/cross_check/client_down",
             "/transports/0/events/delivered",
             "/transports/0/not_measured/cpu",

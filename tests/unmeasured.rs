@@ -155,6 +155,61 @@ fn measured_entry() -> TransportResult {
     entry("sse", &stats, answers, &recorder, &tallies)
 }
 
+/// Clients that heard nothing in the window, over sockets that still moved bytes (the
+/// upgrade, keep-alives): bytes per event has nothing to divide by.
+fn nothing_received_entry() -> TransportResult {
+    let recorder = Recorder::default();
+    let tallies: Vec<Tally> = (0..2).map(|_| Tally::default()).collect();
+    let answers = ProbeAnswers {
+        rss_idle: Ok(10_000_000),
+        rss_connected: Ok(10_065_536),
+        rss_peak: Ok(11_000_000),
+        server_cpu: Err(wsbench::metrics::probe::ProbeError::Absent(
+            NO_PROCESS.into(),
+        )),
+        client_cpu: Err(wsbench::metrics::probe::ProbeError::Absent(
+            NO_PROCESS.into(),
+        )),
+        segments: recorder.segments.answer(),
+        server_bytes: Ok(ServerBytes {
+            written: 24_000,
+            read: 400,
+        }),
+    };
+    let stats = StatsReply {
+        window: Some(WindowStats::counted(1, 100, 100, 0, 0)),
+        ..Default::default()
+    };
+    entry("ws", &stats, answers, &recorder, &tallies)
+}
+
+/// Nothing received is not the cheapest transport: its bytes per event are `null`, with the
+/// reason, in results.json, and the table says n/m; the bytes that did move are still there.
+#[test]
+fn nothing_received_leaves_bytes_per_event_null_with_the_reason() {
+    let entry = nothing_received_entry();
+    assert_eq!(entry.events.delivered, 0);
+    assert_eq!((entry.bytes.down, entry.bytes.up), (24_000, 400));
+    assert_eq!(entry.bytes.per_event, None);
+    assert_eq!(entry.bytes.payload_per_event, None);
+    assert_eq!(entry.bytes.overhead_share, Some(1.0));
+    let json = serde_json::to_value(&entry).unwrap();
+    assert_eq!(json["bytes"]["per_event"], Value::Null);
+    assert_eq!(
+        json["not_measured"]["bytes.per_event"],
+        "no event was received in the window"
+    );
+    assert_eq!(
+        json["not_measured"]["bytes.payload_per_event"],
+        "no event was received in the window"
+    );
+    let mut results = common::results();
+    results.transports = vec![entry];
+    let table = wsbench::run::render_table(&results);
+    let row = table.lines().find(|l| l.starts_with("ws")).unwrap();
+    assert!(row.contains("n/m"), "{table}");
+}
+
 fn results() -> Results {
     let mut results = common::results();
     results.transports = vec![measured_entry(), unmeasured_entry()];

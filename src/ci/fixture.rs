@@ -13,7 +13,7 @@ pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportR
     });
     entry.latency_us.p50 = p99 / 2.0;
     entry.latency_us.p99 = p99;
-    entry.bytes.per_event = per_event;
+    entry.bytes.per_event = Some(per_event);
     entry.events.lost = Some(lost);
     entry
 }

@@ -62,8 +62,12 @@ const COLUMNS: &[Column] = &[
     ("bytes_up", |t| Cell::Count(t.bytes.up)),
     ("bytes_payload", |t| Cell::Count(t.bytes.payload)),
     ("bytes_overhead", |t| Cell::Count(t.bytes.overhead)),
-    ("bytes_per_event", |t| Cell::Number(t.bytes.per_event)),
-    ("overhead_share", |t| Cell::Number(t.bytes.overhead_share)),
+    ("bytes_per_event", |t| {
+        t.bytes.per_event.map_or(Cell::Blank, Cell::Number)
+    }),
+    ("overhead_share", |t| {
+        t.bytes.overhead_share.map_or(Cell::Blank, Cell::Number)
+    }),
     ("requests_total", |t| Cell::Count(t.requests.total)),
     ("requests_empty", |t| Cell::Count(t.requests.empty)),
     ("requests_errors", |t| Cell::Count(t.requests.errors)),
@@ -147,7 +151,7 @@ requests_empty,requests_errors,server_cpu_s,client_cpu_s,server_us_per_event,\
 client_us_per_event,server_peak_rss_bytes,server_rss_per_conn_bytes
 ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,kernel,40,310,30000000,20000,\
 27000000,3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
-poll,0.5,10,,0,,,,,0,0,0,0,0,0,application,,,0,0,0,0,0,0,0,0,0,,,,,,
+poll,0.5,10,,0,,,,,0,0,0,0,0,0,application,,,0,0,0,0,,,0,0,0,,,,,,
 ";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }

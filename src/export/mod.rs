@@ -103,9 +103,9 @@ pub(crate) mod fixture {
             up: 20_000,
             payload: 27_000_000,
             overhead: 3_020_000,
-            per_event: 100.5,
-            payload_per_event: 90.0,
-            overhead_share: 0.1,
+            per_event: Some(100.5),
+            payload_per_event: Some(90.0),
+            overhead_share: Some(0.1),
             per_second: 1_000_666.5,
         };
         ws.requests = Requests {

@@ -16,21 +16,21 @@ pub struct BytesChart<'a> {
 
 impl<'a> BytesChart<'a> {
     pub fn build(results: &'a Results) -> Option<Self> {
-        let focus = Focus::of(results, |t| t.events.received_in_window > 0)?;
+        let focus = Focus::of(results, |t| t.bytes.per_event.is_some())?;
         Some(Self { focus })
     }
 }
 
 /// The layers of one event's bytes: payload, protocol overhead, and the TCP/IP estimate
-/// when the segments were measured.
-pub fn layers(t: &TransportResult) -> (f64, f64, Option<f64>) {
-    let payload = t.bytes.payload_per_event;
-    let protocol = (t.bytes.per_event - payload).max(0.0);
+/// when the segments were measured; `None` when no event was received to divide by.
+pub fn layers(t: &TransportResult) -> Option<(f64, f64, Option<f64>)> {
+    let (per_event, payload) = (t.bytes.per_event?, t.bytes.payload_per_event?);
+    let protocol = (per_event - payload).max(0.0);
     let tcp_ip = t
         .tcp
         .wire_per_event_estimate
-        .map(|wire| (wire - t.bytes.per_event).max(0.0));
-    (payload, protocol, tcp_ip)
+        .map(|wire| (wire - per_event).max(0.0));
+    Some((payload, protocol, tcp_ip))
 }
 
 impl Chart for BytesChart<'_> {
@@ -58,8 +58,8 @@ impl Chart for BytesChart<'_> {
             .focus
             .entries
             .iter()
-            .map(|(t, label)| {
-                let (payload, protocol, tcp_ip) = layers(t);
+            .filter_map(|(t, label)| {
+                let (payload, protocol, tcp_ip) = layers(t)?;
                 let socket = payload + protocol;
                 let mut segments = vec![
                     Segment {
@@ -76,14 +76,14 @@ impl Chart for BytesChart<'_> {
                     fill: Fill::Hatched,
                 }));
                 let tcp_ip = tcp_ip.map_or("TCP/IP not measured".into(), |v| format!("+{v:.0}"));
-                Slot {
+                Some(Slot {
                     name: label.clone(),
                     colour: colour(&t.transport),
                     bars: vec![Bar {
                         segments,
                         label: format!("{socket:.0} B ({tcp_ip})"),
                     }],
-                }
+                })
             })
             .collect();
         let axes = Axes {

@@ -42,8 +42,8 @@ pub fn section(results: &Results) -> Vec<Block> {
     row(
         &mut table,
         "Bytes per event (at the socket)",
-        Some(plain.bytes.per_event),
-        Some(deflate.bytes.per_event),
+        plain.bytes.per_event,
+        deflate.bytes.per_event,
         bytes,
     );
     row(
@@ -90,7 +90,7 @@ mod tests {
             transport: Transport::named(name).unwrap(),
             ..Default::default()
         };
-        t.bytes.per_event = per_event;
+        t.bytes.per_event = Some(per_event);
         t.cpu.server_us_per_event = Some(server_us);
         t.memory.server_rss_per_conn_bytes = rss;
         t

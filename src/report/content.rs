@@ -487,8 +487,8 @@ fn results_table(entries: &[(&TransportResult, bool)], calibrated: bool) -> Tabl
                 ),
                 None => format!("{} of {NOT_MEASURED}", thousands(t.events.delivered as i64)),
             },
-            bytes(t.bytes.per_event),
-            percent(t.bytes.overhead_share),
+            measured(t.bytes.per_event, bytes),
+            measured(t.bytes.overhead_share, percent),
             measured(t.tcp.wire_per_event_estimate, bytes),
             latency(t.latency_us.p50),
             latency(t.latency_us.p99),
@@ -557,7 +557,7 @@ fn sweep_table(results: &Results) -> Table {
             floor_cell(t, results.calibration.is_some()),
             latency(t.latency_us.p50),
             latency(t.latency_us.p99),
-            bytes(t.bytes.per_event),
+            measured(t.bytes.per_event, bytes),
             status,
         ]);
     }

@@ -219,8 +219,10 @@ fn differences(
             )),
         ]);
     }
-    if let Some(t) = ws.or(poll) {
-        let payload = t.bytes.payload_per_event;
+    if let Some((t, payload)) = ws
+        .or(poll)
+        .and_then(|t| Some((t, t.bytes.payload_per_event?)))
+    {
         items.push(vec![
             strong("Payload."),
             text(format!(
@@ -240,7 +242,7 @@ fn differences(
             )),
         ]);
     }
-    if let Some(w) = ws {
+    if let Some(w) = ws.filter(|w| w.events.received_in_window > 0) {
         let framing = w.bytes.overhead as f64 / w.events.received_in_window as f64;
         items.push(vec![
             strong("WebSocket framing."),
@@ -254,15 +256,15 @@ fn differences(
     let tcp: Vec<String> = [poll, ws]
         .into_iter()
         .flatten()
-        .filter(|t| t.bytes.per_event > 0.0)
         .filter_map(|t| {
+            let per_event = t.bytes.per_event.filter(|b| *b > 0.0)?;
             let wire = t.tcp.wire_per_event_estimate?;
-            let extra = wire / t.bytes.per_event - 1.0;
+            let extra = wire / per_event - 1.0;
             Some(format!(
                 "{} +{} ({} per event)",
                 t.transport,
                 percent(extra),
-                bytes(wire - t.bytes.per_event)
+                bytes(wire - per_event)
             ))
         })
         .collect();

@@ -28,7 +28,7 @@ pub const METRICS: [Metric; 6] = [
         best: "cheapest",
         path: "bytes.per_event",
         applies: |t| t.events.received_in_window > 0,
-        value: |t| Some(t.bytes.per_event),
+        value: |t| t.bytes.per_event,
         show: format::bytes,
     },
     Metric {
@@ -237,7 +237,7 @@ mod tests {
         };
         t.events.received_in_window = 100;
         t.events.delivered = 100;
-        t.bytes.per_event = per_event;
+        t.bytes.per_event = Some(per_event);
         t.latency_us.count = 100;
         t.latency_us.p99 = p99;
         t

@@ -98,7 +98,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     if final_state.is_some() {
         result.staleness_us = Some(latency::summarize(&recorder.staleness));
     }
-    result.bytes = bytes(bytes0, bytes1, recorder, window_s);
+    result.bytes = bytes(bytes0, bytes1, recorder, window_s, &mut gaps);
     if sends.is_some() {
         result.upstream = Some(upstream(result, stats, recorder, echo));
     }
@@ -179,6 +179,12 @@ fn latencies(result: &mut TransportResult, recorder: &Recorder, gaps: &mut Gaps)
 
 /// The reason per-delivery figures are null when nothing was delivered in the window.
 pub const NOTHING_DELIVERED: &str = "no event was delivered in the window";
+
+/// The reason per-event byte figures are null when no event was received in the window.
+pub const NOTHING_RECEIVED: &str = "no event was received in the window";
+
+/// The reason the overhead share is null when no byte moved either way in the window.
+pub const NO_BYTES: &str = "no byte moved in the window";
 
 /// The reason given when the target cannot say which events it published in the window.
 pub const NO_WINDOW: &str = "the server cannot say which events it published in the window";
@@ -408,30 +414,38 @@ fn bytes(
     (down1, up1): (u64, u64),
     recorder: &Recorder,
     window_s: f64,
+    gaps: &mut Gaps,
 ) -> ByteCounts {
     let down = down1 - down0;
     let up = up1 - up0;
     let total = down + up;
     let payload = recorder.payload_in_window;
-    let per = |value: u64| {
-        if recorder.received_in_window == 0 {
-            0.0
-        } else {
-            value as f64 / recorder.received_in_window as f64
+    // Nothing received leaves nothing to divide by: not measured, never 0 (the cheapest).
+    let mut per = |path: &str, value: u64| match recorder.received_in_window {
+        0 => {
+            gaps.0.insert(path.into(), NOTHING_RECEIVED.into());
+            None
         }
+        received => Some(value as f64 / received as f64),
+    };
+    let per_event = per("bytes.per_event", total);
+    let payload_per_event = per("bytes.payload_per_event", payload);
+    let overhead_share = match total {
+        0 => {
+            gaps.0
+                .insert("bytes.overhead_share".into(), NO_BYTES.into());
+            None
+        }
+        total => Some(total.saturating_sub(payload) as f64 / total as f64),
     };
     ByteCounts {
         down,
         up,
         payload,
         overhead: total.saturating_sub(payload),
-        per_event: per(total),
-        payload_per_event: per(payload),
-        overhead_share: if total == 0 {
-            0.0
-        } else {
-            total.saturating_sub(payload) as f64 / total as f64
-        },
+        per_event,
+        payload_per_event,
+        overhead_share,
         per_second: if window_s > 0.0 {
             total as f64 / window_s
         } else {

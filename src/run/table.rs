@@ -38,8 +38,8 @@ pub fn render(results: &Results) -> String {
             t.sweep_value
                 .map_or("-".into(), |v| crate::analysis::point_cell(parameter, v)),
             t.clients.to_string(),
-            format!("{:.1}", t.bytes.per_event),
-            format!("{:.0}%", t.bytes.overhead_share * 100.0),
+            measured(t.bytes.per_event, |v| format!("{v:.1}")),
+            measured(t.bytes.overhead_share, |v| format!("{:.0}%", v * 100.0)),
             format!("{:.2}", t.latency_us.p50 / 1000.0),
             format!("{:.2}", t.latency_us.p99 / 1000.0),
             measured(t.generator_delay_us.as_ref(), |d| {

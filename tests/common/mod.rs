@@ -38,7 +38,7 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e.latency_us.p50 = p99_us / 4.0;
     e.latency_us.p99 = p99_us;
     e.latency_us.max = p99_us * 2.0;
-    e.bytes.per_event = per_event;
+    e.bytes.per_event = Some(per_event);
     e.bytes.down = (per_event * 5000.0) as u64;
     e.requests.total = 50;
     e.cpu.server_us_per_event = Some(12.5);

@@ -355,7 +355,7 @@ fn unknown_metrics_are_refused_with_the_valid_ones() {
 
 fn sample() -> Comparison {
     let mut b = baseline();
-    b.transports[1].bytes.per_event = 80.0;
+    b.transports[1].bytes.per_event = Some(80.0);
     let mut c = compare(
         &b,
         &current(),

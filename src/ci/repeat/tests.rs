@@ -44,7 +44,7 @@ fn odd_counts_take_the_middle_and_keep_the_rest_of_the_first_run() {
     let result = median(&runs);
     assert_eq!(result.latency_us.p99, 200.0);
     assert_eq!(result.latency_us.p50, 100.0);
-    assert_eq!(result.bytes.per_event, 63.0);
+    assert_eq!(result.bytes.per_event, Some(63.0));
     assert_eq!(result.events.lost, Some(1));
     assert_eq!(result.transport, "ws");
     assert_eq!(result.header_profile, "browser");
@@ -56,7 +56,7 @@ fn even_counts_average_the_middle_two_and_round_integers() {
     let runs = [entry("ws", 100.0, 62.0, 0), entry("ws", 201.0, 63.0, 1)];
     let result = median(&runs);
     assert_eq!(result.latency_us.p99, 150.5);
-    assert_eq!(result.bytes.per_event, 62.5);
+    assert_eq!(result.bytes.per_event, Some(62.5));
     assert_eq!(
         result.events.lost,
         Some(1),
