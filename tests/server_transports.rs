@@ -339,6 +339,45 @@ async fn shutdown_closes_websockets_with_going_away() {
     );
 }
 
+/// `connections.open` counts a WebSocket for as long as it is open, not only until its
+/// upgrade (when hyper's connection task hands the socket over), and stops counting it
+/// once it is closed.
+#[tokio::test]
+async fn open_connections_count_websockets_after_their_upgrade() {
+    let server = start(&scenario(FAST_TICKER, "")).await;
+    wait_for_events(&server.hub, 1).await;
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+            .await
+            .unwrap();
+        // A message read: the upgrade is done and the stream is running.
+        socket.next().await.unwrap().unwrap();
+        sockets.push(socket);
+    }
+    let stats = common_server::stats(server.addr).await;
+    // The three WebSockets and the /stats request's own connection.
+    assert_eq!(stats["connections"]["open"], 4, "{stats}");
+    assert_eq!(stats["transports"]["ws"]["connections_open"], 3, "{stats}");
+    for mut socket in sockets {
+        socket.close(None).await.unwrap();
+        while socket.next().await.is_some() {}
+    }
+    // Closed on both sides; the server's task ends in its own time (bounded here).
+    let open = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let stats = common_server::stats(server.addr).await;
+            if stats["connections"]["open"] == 1 {
+                return stats;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the closed WebSockets are no longer counted within 10 s");
+    assert_eq!(open["transports"]["ws"]["connections_open"], 0, "{open}");
+}
+
 async fn post(addr: std::net::SocketAddr, target: &str) -> (u16, String) {
     let request = format!(
         "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

@@ -16,7 +16,9 @@ pub type CountedStream = CountingStream<TcpStream, Arc<ConnTag>>;
 
 const UNTAGGED: usize = usize::MAX;
 
-/// Which counters a connection's bytes go to; shared with the request router.
+/// Which counters a connection's bytes go to; shared with the request router. It lives as
+/// long as the connection's socket, an upgraded WebSocket's included (hyper's connection
+/// task ends at the upgrade), so it also keeps the live-connection count.
 pub struct ConnTag {
     slot: AtomicUsize,
     pending_read: AtomicU64,
@@ -27,6 +29,7 @@ pub struct ConnTag {
 
 impl ConnTag {
     pub fn new(stats: Arc<ServerStats>) -> Arc<Self> {
+        stats.connections_live.fetch_add(1, Relaxed);
         Arc::new(Self {
             slot: AtomicUsize::new(UNTAGGED),
             pending_read: AtomicU64::new(0),
@@ -107,6 +110,7 @@ impl ByteSink for Arc<ConnTag> {
 
 impl Drop for ConnTag {
     fn drop(&mut self) {
+        self.stats.connections_live.fetch_sub(1, Relaxed);
         match self.slot.load(Relaxed) {
             UNTAGGED => {
                 let pending = self.pending_read.load(Relaxed);

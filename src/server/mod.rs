@@ -262,8 +262,6 @@ pub fn reserve(addr: SocketAddr, shared: bool) -> std::io::Result<TcpSocket> {
 }
 
 async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
-    app.stats.connections_live.fetch_add(1, Relaxed);
-    let _live = scopeguard(app.stats.clone());
     let tag = ConnTag::new(app.stats.clone());
     let io = TokioIo::new(CountedStream::new(stream, tag.clone()));
     let service = {
@@ -330,17 +328,6 @@ pub async fn termination_signal() {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// Decrements the live-connection count when a connection's task ends, however it ends.
-fn scopeguard(stats: Arc<ServerStats>) -> impl Drop {
-    struct Live(Arc<ServerStats>);
-    impl Drop for Live {
-        fn drop(&mut self) {
-            self.0.connections_live.fetch_sub(1, Relaxed);
-        }
-    }
-    Live(stats)
 }
 
 /// Stops the hub's publisher when dropped.
