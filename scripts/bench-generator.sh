@@ -16,6 +16,11 @@
 #     the ratio a generator with no user time at all would reach: on loopback each delivery
 #     costs it one read and the acknowledgement that read sends, whose processing at the
 #     server's socket the kernel also charges to the reader.
+#  3. The floor of that shape, split by side: scripts/floor-split.c, a minimal C writer and
+#     reader (no runtime, no parsing) moving the same 100,000 messages/s over 1,000
+#     connections, each message its own write and read, with the same placement; the
+#     median of ROUNDS runs. Its reader/writer ratio is the kernel's own split: what a
+#     server and a load generator that did no work of their own would show.
 # Needs wrk (Debian: apt-get install wrk; installed here when missing and run as root).
 # Loopback only; about a minute and a half. Usage: scripts/bench-generator.sh [SECONDS] [ROUNDS]
 set -euo pipefail
@@ -32,6 +37,10 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release --locked --quiet
 work="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-generator.XXXXXX")"
+floor_split=""
+if cc -O2 -o "$work/floor-split" scripts/floor-split.c 2>"$work/floor-split.log"; then
+  floor_split="$work/floor-split"
+fi
 
 cat >"$work/poll.toml" <<TOML
 name = "generator-poll"
@@ -67,10 +76,10 @@ ramp = "1s"
 headers = "minimal"
 TOML
 
-python3 - "$work" "$seconds" "$rounds" <<'PY'
+python3 - "$work" "$seconds" "$rounds" "$floor_split" <<'PY'
 import json, os, re, socket, statistics, subprocess, sys, time
 
-work, seconds, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, seconds, rounds, floor_split = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 exe = "target/release/wsbench"
 tick = os.sysconf("SC_CLK_TCK")
 pinned = len(os.sched_getaffinity(0)) >= 2 and {0, 1} <= os.sched_getaffinity(0)
@@ -165,5 +174,25 @@ for t in fanout["transports"]:
 print("goal: generator / server CPU per delivery <= 0.50")
 print("sys-only ratio: the generator's kernel time alone over the server's CPU, the least the")
 print("ratio can be while each delivery costs the generator one read and the acknowledgement it sends")
+print()
+
+# 3. The same shape's floor, by side, from minimal C programs.
+print(f"floor of that shape: minimal C writer and reader, 1,000 connections x 100 messages/s, "
+      f"{seconds} s, median of {rounds}")
+if not floor_split:
+    print(f"  not measured: scripts/floor-split.c did not compile (see {work}/floor-split.log)")
+else:
+    runs = []
+    for _ in range(rounds):
+        done = subprocess.run([floor_split, "1000", str(seconds), "pin" if pinned else "nopin"],
+                              capture_output=True, text=True, check=True)
+        sides = {line.split()[0]: float(line.split()[2]) for line in done.stdout.splitlines()}
+        runs.append((sides["writer"], sides["reader"]))
+    writer = statistics.median(w for w, _ in runs)
+    reader = statistics.median(r for _, r in runs)
+    ratio = statistics.median(r / w for w, r in runs)
+    print(f"  writer {writer:.2f} µs/msg, reader {reader:.2f} µs/msg, reader / writer {ratio:.2f}")
+    print("  the kernel's own split of one write and one read per message: the generator / server")
+    print("  ratio of a server and a load generator that did no work of their own")
 PY
 echo "runs kept in $work"
