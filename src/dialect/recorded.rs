@@ -60,7 +60,9 @@ fn messages(transport: &str, raw: &[u8], dialect: &dyn Dialect, file: &Path) -> 
             std::iter::from_fn(|| {
                 parser.next_message().map(|m| Message {
                     bytes: m.data.to_vec(),
-                    sse_id: m.id,
+                    sse_id: std::str::from_utf8(m.last_event_id)
+                        .ok()
+                        .and_then(|id| id.parse().ok()),
                 })
             })
             .collect()

@@ -37,12 +37,12 @@ impl RequestTemplate {
     }
 
     /// The request asking `since` (none: without) with `Last-Event-ID: last_event_id`
-    /// (none: without).
-    pub fn render(&mut self, since: Option<u64>, last_event_id: Option<u64>) -> &[u8] {
+    /// (none: without), the id as the server sent it.
+    pub fn render(&mut self, since: Option<u64>, last_event_id: Option<&[u8]>) -> &[u8] {
         self.write(since, |request| {
             if let Some(id) = last_event_id {
                 request.extend_from_slice(b"last-event-id: ");
-                request.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+                request.extend_from_slice(id);
                 request.extend_from_slice(b"\r\n");
             }
         })
@@ -154,7 +154,7 @@ mod tests {
                     format!("{path}?{query}")
                 };
                 let expected = hyper_request(&target, &with_id).await;
-                assert_eq!(template.render(None, Some(42)), &expected[..]);
+                assert_eq!(template.render(None, Some(b"42")), &expected[..]);
                 // A conditional poll sends its validators back after the profile's headers.
                 let mut conditional = headers.clone();
                 conditional.insert(

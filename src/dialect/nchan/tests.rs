@@ -125,14 +125,19 @@ fn the_event_stream_carries_each_event_in_data_under_nchans_own_ids() {
     let mut parser = SseParser::default();
     let mut decoder = BodyDecoder::new(head.framing);
     decoder.decode(&bytes[length..], parser.input()).unwrap();
-    let mut events = Vec::new();
+    let (mut events, mut ids) = (Vec::new(), Vec::new());
     while let Some(message) = parser.next_message() {
-        // Nchan's ids are TIME:TAG, not seqs: the client's parser keeps none of them.
-        assert_eq!(message.id, None);
+        // Nchan's ids are TIME:TAG, not seqs: kept verbatim, for Last-Event-ID.
+        ids.push(String::from_utf8(message.last_event_id.to_vec()).unwrap());
         let head = Nchan.event_head(message.data, None).unwrap();
         events.push((head.seq, head.ts_ns));
     }
     assert_eq!(events, vec![event(7), event(8), event(9)]);
+    assert!(ids.iter().all(|id| id.contains(':')), "{ids:?}");
+    // What a reconnection would send: the last of them, as Nchan wrote it.
+    assert_eq!(parser.last_event_id(), Some(ids[2].as_bytes()));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains(&format!("\nid: {}\n", ids[2])), "{text}");
     let text = String::from_utf8_lossy(&bytes);
     assert_eq!(text.matches("\nid: ").count(), 3, "{text}");
 }
