@@ -248,6 +248,9 @@ fn poll_interval_of_zero_is_a_closed_loop() {
         scenario.transport.get_flat("poll_interval"),
         Some(std::time::Duration::ZERO)
     );
+    // A sweep takes it too, as its heaviest point.
+    let swept = accepted("[feed]\nkind = \"ticker\"\n[sweep]\npoll_interval = [\"1s\", \"0s\"]\n");
+    assert_eq!(swept.sweep.unwrap().values, [1.0, 0.0]);
 }
 
 #[test]

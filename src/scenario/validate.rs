@@ -324,12 +324,7 @@ fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
         chosen.push((SweepParameter::Rate, values));
     }
     if let Some(values) = raw.poll_interval {
-        if let Some(i) = values.iter().position(|d| d.0.is_zero()) {
-            return Err(Issue::new(
-                format!("sweep.poll_interval[{i}]"),
-                "must be longer than 0s",
-            ));
-        }
+        // 0s is the closed loop, as for `transport.poll.interval`: the sweep's heaviest load.
         chosen.push((
             SweepParameter::PollInterval,
             values.iter().map(|d| d.0.as_secs_f64()).collect(),
