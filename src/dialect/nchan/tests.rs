@@ -138,7 +138,6 @@ fn the_event_stream_carries_each_event_in_data_under_nchans_own_ids() {
     assert_eq!(parser.last_event_id(), Some(ids[2].as_bytes()));
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains(&format!("\nid: {}\n", ids[2])), "{text}");
-    let text = String::from_utf8_lossy(&bytes);
     assert_eq!(text.matches("\nid: ").count(), 3, "{text}");
 }
 
