@@ -32,6 +32,7 @@ pub async fn post_loop(mut client: Client, mut sender: Sender) {
         };
         let exchange = async {
             conn.send(&request).await?;
+            sender.written();
             conn.read_response(&mut answer).await
         };
         let result = tokio::select! {

@@ -27,8 +27,10 @@ pub struct Sender {
     /// The message's text: the same characters every time, drawn once from the seed.
     text: String,
     body: Vec<u8>,
+    /// Whether the message in `body` was stamped during the window.
+    body_in_window: bool,
     control: Arc<RunControl>,
-    /// Messages sent during the window.
+    /// Messages sent during the window: written to the socket, not only due.
     pub sent_in_window: u64,
     /// An echo: the first and last `seq` sent during the window, what the server owes back.
     pub sent_window: Option<(u64, u64)>,
@@ -78,6 +80,7 @@ impl Sender {
             due: slot,
             text,
             body: Vec::new(),
+            body_in_window: false,
             control,
             sent_in_window: 0,
             sent_window: None,
@@ -91,7 +94,9 @@ impl Sender {
     }
 
     /// Waits for the next message's instant and returns its body, stamped now; never
-    /// returns once the window has ended. Cancelling the wait loses no message.
+    /// returns once the window has ended. Cancelling the wait loses no message. The message
+    /// counts once the caller has written it ([`Sender::written`]): one that never reached
+    /// a socket was not sent, and an echo's number is reused by the next message.
     pub async fn next(&mut self) -> &[u8] {
         loop {
             if self.control.phase() == Phase::Drain {
@@ -104,24 +109,28 @@ impl Sender {
         }
         self.slot += self.interval;
         self.due = self.jittered(self.slot);
-        let in_window = self.control.phase() == Phase::Window;
-        if in_window {
-            self.sent_in_window += 1;
-        }
-        match &mut self.form {
+        self.body_in_window = self.control.phase() == Phase::Window;
+        match &self.form {
             Form::Chat { topic, from } => {
                 render(&mut self.body, topic, *from, wall_clock_ns(), &self.text)
             }
-            Form::Echo { seq } => {
-                *seq += 1;
-                if in_window {
-                    let first = self.sent_window.map_or(*seq, |(first, _)| first);
-                    self.sent_window = Some((first, *seq));
-                }
-                render_echo(&mut self.body, *seq, wall_clock_ns(), &self.text);
-            }
+            Form::Echo { seq } => render_echo(&mut self.body, seq + 1, wall_clock_ns(), &self.text),
         }
         &self.body
+    }
+
+    /// Counts the message [`Sender::next`] returned, now that it was written to the socket.
+    pub fn written(&mut self) {
+        if self.body_in_window {
+            self.sent_in_window += 1;
+        }
+        if let Form::Echo { seq } = &mut self.form {
+            *seq += 1;
+            if self.body_in_window {
+                let first = self.sent_window.map_or(*seq, |(first, _)| first);
+                self.sent_window = Some((first, *seq));
+            }
+        }
     }
 }
 
@@ -190,10 +199,13 @@ mod tests {
         let mut instants = Vec::new();
         for _ in 0..4 {
             sender.next().await;
+            sender.written();
             instants.push(start.elapsed());
         }
         control.start_window(wall_clock_ns());
         sender.next().await;
+        assert_eq!(sender.sent_in_window, 0, "due is not sent");
+        sender.written();
         assert_eq!(sender.sent_in_window, 1);
         // Message k lies in its interval's first half: [k, k + 0.5) × 100 ms after a phase
         // below one interval.
@@ -218,17 +230,25 @@ mod tests {
         };
         let mut sender = Sender::new(plan, None, 3, Rng::new(1), control.clone()).unwrap();
         let first: serde_json::Value = serde_json::from_slice(sender.next().await).unwrap();
+        sender.written();
         assert_eq!(first["seq"], 1);
         assert_eq!(first["pad"].as_str().map(str::len), Some(3));
         assert!(first["ts"].as_u64().is_some_and(|ts| ts > 0));
         control.start_window(wall_clock_ns());
         for _ in 0..3 {
             sender.next().await;
+            sender.written();
         }
+        // A message whose write failed (a cut connection) was not sent: its number is
+        // reused, so that the server is owed back only what reached it.
+        let unwritten: serde_json::Value = serde_json::from_slice(sender.next().await).unwrap();
+        let retried: serde_json::Value = serde_json::from_slice(sender.next().await).unwrap();
+        assert_eq!((&unwritten["seq"], &retried["seq"]), (&5.into(), &5.into()));
+        sender.written();
         control.end_window(wall_clock_ns());
         assert_eq!(
             (sender.sent_in_window, sender.sent_window),
-            (3, Some((2, 4)))
+            (4, Some((2, 5)))
         );
         let chat = SendPlan {
             form: SendForm::Chat,

@@ -146,13 +146,14 @@ pub async fn run(mut client: Client, deflate: Option<Params>) -> Tally {
                 body = next_message(&mut sender) => {
                     message.clear();
                     frames::text(body, mask(&mut masks), &mut message);
-                    // An echo's accounting needs what was sent before its echo comes back.
-                    if let Some(sender) = &sender {
-                        client.tally.sent_window = sender.sent_window;
-                    }
                     if socket.write_all(&message).await.is_err() {
                         client.count_error(ErrorKind::Disconnect);
                         break;
+                    }
+                    // An echo's accounting needs what was sent before its echo comes back.
+                    if let Some(sender) = &mut sender {
+                        sender.written();
+                        client.tally.sent_window = sender.sent_window;
                     }
                     continue;
                 }
