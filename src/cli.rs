@@ -9,6 +9,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::scenario::{self, Scenario};
+use crate::server::ControlToken;
+use crate::server::control::Handover;
 use crate::transport::Transport;
 
 /// Exit codes, part of the documented contract.
@@ -89,9 +91,16 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Serve `POST /control/stop` (used by `wsbench run` to end the feed at the window's end).
-    #[arg(long, hide = true)]
+    /// Serve the control plane (POST /control/stop, /control/mark) to the holder of a token
+    /// printed at start (`control token: HEX`, sent as `Authorization: Bearer HEX`): what
+    /// `wsbench run` uses to end the feed and mark its windows. Loopback addresses only,
+    /// unless --allow-remote-control.
+    #[arg(long)]
     pub control: bool,
+    /// Serve --control on an address other hosts can reach (the token then crosses the
+    /// network in clear text).
+    #[arg(long, requires = "control")]
+    pub allow_remote_control: bool,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -521,6 +530,7 @@ fn run_status(outcome: &crate::run::RunOutcome, allow_saturated: bool) -> u8 {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {
+    let mut handed_token = None;
     let mut scenario = match &args.scenario {
         Some(path) => {
             let overrides = scenario::Overrides {
@@ -532,16 +542,33 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             };
             Scenario::load_with(&scenario::resolve_path(path)?, &overrides)?
         }
-        None => serde_json::from_reader(std::io::stdin().lock())
-            .context("the resolved scenario on stdin is not valid")?,
+        None => {
+            let handover: Handover<Scenario> = serde_json::from_reader(std::io::stdin().lock())
+                .context("the resolved scenario on stdin is not valid")?;
+            handed_token = handover.control_token;
+            handover.scenario
+        }
+    };
+    let control = match control_token(&args, handed_token) {
+        Ok(control) => control,
+        Err(refusal) => {
+            eprintln!("wsbench serve: {refusal}");
+            return Ok(exit::USAGE);
+        }
     };
     // A group's processes leave saying it to the process that started them.
     let member = args.member.is_some();
     if !member {
-        crate::server::warn_if_exposed(args.listen);
+        crate::server::warn_if_exposed(args.listen, args.control);
+    }
+    // A token this process made is told to whoever started it; a handed one is known.
+    if let (Some(token), None) = (&control, &args.member)
+        && !args.resolved
+    {
+        println!("control token: {}", token.as_str());
     }
     if !member && scenario.server.processes > 1 {
-        return serve_processes(&args, &scenario);
+        return serve_processes(&args, &scenario, control);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -572,13 +599,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
                     ports: args.member_ports.clone(),
                     feed_start_ns,
                 };
-                crate::server::Server::bind_member(scenario.serving(), &member, args.control)?
+                crate::server::Server::bind_member(scenario.serving(), &member, control)?
             }
             (Some(index), _) => anyhow::bail!(
                 "--member {index}: the group has {} ports",
                 args.member_ports.len()
             ),
-            _ => crate::server::Server::bind(scenario.serving(), args.listen, args.control)?,
+            _ => crate::server::Server::bind(scenario.serving(), args.listen, control)?,
         };
         println!("listening on http://{}", server.local_addr());
         use std::io::Write;
@@ -593,10 +620,47 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// The control plane's token: the one handed over on stdin by the process that started
+/// this one, or a fresh one; `None` without `--control`. Refused: a control plane on an
+/// address other hosts reach, unless asked for by name.
+fn control_token(args: &ServeArgs, handed: Option<String>) -> Result<Option<ControlToken>, String> {
+    if !args.control {
+        return Ok(None);
+    }
+    // A group's processes were started by one that checked.
+    let exposed = !args.listen.ip().is_loopback() && args.member.is_none();
+    if exposed && !args.allow_remote_control {
+        return Err(format!(
+            "--control on {}, which is not a loopback address, would let anyone who reaches it \
+             try to stop the feed; listen on 127.0.0.1, or add --allow-remote-control",
+            args.listen
+        ));
+    }
+    match (handed, args.resolved) {
+        (Some(text), _) => ControlToken::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("the handed-over control token: {e}")),
+        (None, true) => {
+            Err("--control with --resolved needs the control token in the handover on stdin".into())
+        }
+        (None, false) => ControlToken::generate()
+            .map(Some)
+            .map_err(|e| e.to_string()),
+    }
+}
+
 /// `serve` with `server.processes` > 1: this process starts and stops the others.
-fn serve_processes(args: &ServeArgs, scenario: &Scenario) -> anyhow::Result<u8> {
+fn serve_processes(
+    args: &ServeArgs,
+    scenario: &Scenario,
+    control: Option<ControlToken>,
+) -> anyhow::Result<u8> {
     let exe = std::env::current_exe().context("cannot find this program to start its processes")?;
-    let scenario_json = serde_json::to_vec(scenario).context("cannot serialise the scenario")?;
+    let handover = Handover {
+        scenario,
+        control_token: control.as_ref().map(|t| t.as_str().to_string()),
+    };
+    let handover_json = serde_json::to_vec(&handover).context("cannot serialise the scenario")?;
     // One thread: the processes die with the thread that started them (PR_SET_PDEATHSIG).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -604,9 +668,9 @@ fn serve_processes(args: &ServeArgs, scenario: &Scenario) -> anyhow::Result<u8> 
         .context("cannot start the async runtime")?;
     let plan = crate::server::processes::GroupPlan {
         exe: &exe,
-        scenario_json: &scenario_json,
+        handover_json: &handover_json,
         listen: args.listen,
-        control: args.control,
+        control: control.is_some(),
         processes: scenario.server.processes as u32,
     };
     runtime

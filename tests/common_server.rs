@@ -11,11 +11,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wsbench::feed::Hub;
 use wsbench::scenario::Scenario;
-use wsbench::server::Server;
+use wsbench::server::{ControlToken, Server};
 
 pub struct Running {
     pub addr: SocketAddr,
     pub hub: Arc<Hub>,
+    /// The control plane's token (`Authorization: Bearer <token>` on `/control/*`).
+    pub token: ControlToken,
     pub stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -31,11 +33,13 @@ pub fn scenario(feed: &str, extra: &str) -> Scenario {
 }
 
 pub async fn start(scenario: &Scenario) -> Running {
-    let server =
-        Server::bind(scenario.serving(), "127.0.0.1:0".parse().unwrap(), true).expect("binds");
+    let token = ControlToken::generate().expect("a control token");
+    let addr = "127.0.0.1:0".parse().unwrap();
+    let server = Server::bind(scenario.serving(), addr, Some(token.clone())).expect("binds");
     let running = Running {
         addr: server.local_addr(),
         hub: server.hub(),
+        token,
         stop: server.shutdown_handle(),
     };
     tokio::spawn(server.run());

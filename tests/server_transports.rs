@@ -4,7 +4,7 @@ mod common_server;
 
 use std::time::Duration;
 
-use common_server::{poll_seqs, raw_get, raw_request, scenario, start, wait_for_events};
+use common_server::{Running, poll_seqs, raw_get, raw_request, scenario, start, wait_for_events};
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -378,12 +378,25 @@ async fn open_connections_count_websockets_after_their_upgrade() {
     assert_eq!(open["transports"]["ws"]["connections_open"], 0, "{open}");
 }
 
-async fn post(addr: std::net::SocketAddr, target: &str) -> (u16, String) {
-    let request = format!(
-        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    let (status, _, body) = raw_request(addr, request.as_bytes()).await;
+/// A control request with the server's token.
+async fn post(running: &Running, target: &str) -> (u16, String) {
+    let (status, _, body) = post_with(running.addr, target, &authorization(running)).await;
     (status, body)
+}
+
+fn authorization(running: &Running) -> String {
+    format!("Authorization: {}\r\n", running.token.header_value())
+}
+
+async fn post_with(
+    addr: std::net::SocketAddr,
+    target: &str,
+    headers: &str,
+) -> (u16, String, String) {
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    raw_request(addr, request.as_bytes()).await
 }
 
 #[tokio::test]
@@ -397,14 +410,14 @@ async fn a_marked_window_longer_than_the_window_log_is_counted_exactly() {
     let at_ns = wsbench::feed::wall_clock_ns();
     let before_mark = running.hub.last_seq();
     assert_eq!(
-        post(running.addr, &format!("/control/mark?at_ns={at_ns}"))
+        post(&running, &format!("/control/mark?at_ns={at_ns}"))
             .await
             .0,
         200
     );
     // Far more events than the ten instants the log keeps.
     wait_for_events(&running.hub, before_mark + 100).await;
-    let (status, body) = post(running.addr, "/control/stop").await;
+    let (status, body) = post(&running, "/control/stop").await;
     assert_eq!(status, 200);
     let last: serde_json::Value = serde_json::from_str(&body).unwrap();
     let last = last["last_seq"].as_u64().unwrap();
@@ -443,7 +456,7 @@ async fn a_marked_window_longer_than_the_window_log_is_counted_exactly() {
     assert!(window["events"].is_null(), "{window}");
     // Nor can a start be marked once its instant is gone.
     assert_eq!(
-        post(running.addr, &format!("/control/mark?at_ns={at_ns}"))
+        post(&running, &format!("/control/mark?at_ns={at_ns}"))
             .await
             .0,
         410

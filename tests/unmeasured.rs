@@ -456,12 +456,9 @@ impl wsbench::run::target::Target for Opaque {
     type Launch = ();
 
     async fn start(_: &(), scenario: &Scenario) -> Result<Self, RunError> {
-        let server = wsbench::server::Server::bind(
-            scenario.serving(),
-            "127.0.0.1:0".parse().unwrap(),
-            false,
-        )
-        .expect("binds a loopback port");
+        let server =
+            wsbench::server::Server::bind(scenario.serving(), "127.0.0.1:0".parse().unwrap(), None)
+                .expect("binds a loopback port");
         let opaque = Opaque {
             addr: server.local_addr(),
             hub: server.hub(),

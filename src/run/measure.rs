@@ -253,6 +253,17 @@ async fn drive(
 
     let (window_start_ns, _) = control.window_ns();
     let stats = target.stats(window_start_ns, window_end_ns).await?;
+    let window = (window_start_ns, window_end_ns);
+    if let Some(what) = super::disturbance::disturbed(stats.control.as_ref(), window) {
+        return Err(RunError::Disturbed {
+            transport: transport.name().into(),
+            what,
+        });
+    }
+    warnings.extend(super::disturbance::refused_warning(
+        stats.control.as_ref(),
+        transport.name(),
+    ));
     // After the clients closed: a stream per connection ends with its connection.
     let emitted = target.emitted(window_start_ns, window_end_ns).await?;
     let final_state = match scenario.feed.semantics() {

@@ -1,6 +1,7 @@
 //! `wsbench run`: every transport of a scenario, one after another, each against a fresh
 //! matched server in a child process, measured the same way and written as it finishes.
 
+mod disturbance;
 mod drain;
 mod echoes;
 mod entry;
@@ -68,6 +69,9 @@ pub enum RunError {
     },
     #[error("request {request} to the server failed: {reason}")]
     Control { request: String, reason: String },
+    /// Someone but the run used the server's control plane during the entry's window.
+    #[error("{transport}: the measurement was disturbed, so its figures are not kept: {what}")]
+    Disturbed { transport: String, what: String },
     #[error("clients: {0}")]
     Clients(String),
     /// A scheduled entry (`--window-start`) whose start had passed.

@@ -43,6 +43,16 @@ pub fn preflight<B>(req: &Request<B>) -> Response<Body> {
     answer
 }
 
+/// The answer to `OPTIONS` on a path no page may use (the control plane): the methods
+/// allowed, and no grant, so that a browser never sends the request that would follow.
+pub fn not_granted() -> Response<Body> {
+    let mut answer = response::no_content();
+    answer
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    answer
+}
+
 /// Lets any origin read `response` when the request came with an `Origin`.
 pub fn allow(origin: Option<HeaderValue>, mut response: Response<Body>) -> Response<Body> {
     if origin.is_some() && response.status() != StatusCode::SWITCHING_PROTOCOLS {

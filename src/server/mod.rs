@@ -4,6 +4,7 @@
 //! streaming transport shares.
 
 pub mod conn;
+pub mod control;
 mod cors;
 pub mod emit;
 mod limits;
@@ -37,6 +38,7 @@ use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
 use crate::transport::Transport;
 use crate::wire::ProcessGroup;
 use conn::{ConnTag, CountedStream};
+pub use control::ControlToken;
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -83,8 +85,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 takes a free port). `control` serves `POST /control/stop`.
-    pub fn bind(serving: Serving<'_>, addr: SocketAddr, control: bool) -> Result<Self, ServeError> {
+    /// Binds `addr` (port 0 takes a free port). With a `control` token, the control plane
+    /// (`/control/*`) is served to whoever presents it.
+    pub fn bind(
+        serving: Serving<'_>,
+        addr: SocketAddr,
+        control: Option<ControlToken>,
+    ) -> Result<Self, ServeError> {
         let listener = listen(addr, false).map_err(|source| ServeError::Bind { addr, source })?;
         Ok(Self::new(serving, vec![listener], control, None))
     }
@@ -94,7 +101,7 @@ impl Server {
     pub fn bind_member(
         serving: Serving<'_>,
         member: &Member,
-        control: bool,
+        control: Option<ControlToken>,
     ) -> Result<Self, ServeError> {
         let listeners = [member.shared, member.own_addr()]
             .into_iter()
@@ -106,7 +113,7 @@ impl Server {
     fn new(
         serving: Serving<'_>,
         listeners: Vec<TcpListener>,
-        control: bool,
+        control: Option<ControlToken>,
         member: Option<&Member>,
     ) -> Self {
         let hub = new_hub(&serving);
@@ -119,7 +126,7 @@ impl Server {
             coalesce: serving.server.coalesce,
             intake: serving.feed.intake(),
             echo: serving.feed.echoes(),
-            control,
+            control: control.map(control::Control::new),
             shutdown,
             feed: page::FeedInfo::new(serving.feed, serving.transport),
             group: member.map(|m| ProcessGroup {
@@ -300,19 +307,27 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     stall::guard(&tag, app.stall_timeout, served).await;
 }
 
-/// Warns on stderr when `addr` is reachable from other hosts: the server has no
-/// authentication, and a benchmark feed should not be served to a network unnoticed.
-pub fn warn_if_exposed(addr: SocketAddr) {
-    if let Some(warning) = exposure_warning(addr) {
+/// Warns on stderr when `addr` is reachable from other hosts: the feed and the counters
+/// have no authentication, and a benchmark feed should not be served to a network
+/// unnoticed. `control`: the control plane is served too.
+pub fn warn_if_exposed(addr: SocketAddr, control: bool) {
+    if let Some(warning) = exposure_warning(addr, control) {
         eprintln!("wsbench serve: warning: {warning}");
     }
 }
 
-fn exposure_warning(addr: SocketAddr) -> Option<String> {
+fn exposure_warning(addr: SocketAddr, control: bool) -> Option<String> {
+    let control = match control {
+        true => {
+            "; --control serves /control/stop and /control/mark to it too, guarded only by \
+             the printed token, which crosses the network in clear text"
+        }
+        false => "",
+    };
     (!addr.ip().is_loopback()).then(|| {
         format!(
             "listening on {addr}, which is not a loopback address: anyone who can reach it \
-             can read the feed and the counters, without authentication"
+             can read the feed and the counters, without authentication{control}"
         )
     })
 }
@@ -346,11 +361,20 @@ mod tests {
     #[test]
     fn only_loopback_addresses_are_served_without_a_warning() {
         for quiet in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080"] {
-            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+            for control in [false, true] {
+                let warning = exposure_warning(quiet.parse().unwrap(), control);
+                assert_eq!(warning, None, "{quiet}");
+            }
         }
         for exposed in ["0.0.0.0:8080", "192.168.1.5:80", "[::]:8080"] {
-            let warning = exposure_warning(exposed.parse().unwrap()).expect(exposed);
+            let warning = exposure_warning(exposed.parse().unwrap(), false).expect(exposed);
             assert!(warning.contains(exposed), "{warning}");
+            assert!(!warning.contains("--control"), "{warning}");
+            let warning = exposure_warning(exposed.parse().unwrap(), true).expect(exposed);
+            assert!(
+                warning.contains("--control serves /control/stop"),
+                "{warning}"
+            );
         }
     }
 }

@@ -47,10 +47,11 @@ pub enum GroupError {
     },
 }
 
-/// What the group serves: the scenario as resolved JSON, handed to every process on stdin.
+/// What the group serves: the handover (the resolved scenario and the control token) as
+/// JSON, handed to every process on stdin.
 pub struct GroupPlan<'a> {
     pub exe: &'a Path,
-    pub scenario_json: &'a [u8],
+    pub handover_json: &'a [u8],
     pub listen: SocketAddr,
     pub control: bool,
     pub processes: u32,
@@ -157,7 +158,7 @@ async fn start(
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(failed("no stdin or stdout".into()));
     };
-    let handed_over = stdin.write_all(plan.scenario_json).await;
+    let handed_over = stdin.write_all(plan.handover_json).await;
     drop(stdin);
     let mut lines = BufReader::new(stdout).lines();
     let first = tokio::time::timeout(START_TIMEOUT, lines.next_line()).await;

@@ -10,12 +10,13 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 
 use super::conn::ConnTag;
+use super::control::{self, Control};
 use super::cors;
 use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
 use crate::feed::{Hub, Intake, TopicError, TopicWindow, Window};
 use crate::transport::{Settings, Transport, TransportSettings};
-use crate::wire::{MarkReply, StopReply, WindowStats};
+use crate::wire::WindowStats;
 
 /// Everything a handler may need, shared by every connection.
 pub struct App {
@@ -30,8 +31,9 @@ pub struct App {
     pub intake: Option<Arc<dyn Intake>>,
     /// An echo feed: a WebSocket client's messages go back to it alone.
     pub echo: bool,
-    /// Whether `POST /control/stop` is served (for a parent `wsbench run`).
-    pub control: bool,
+    /// The control plane (`/control/*`), served to the holder of its token alone (the
+    /// `wsbench run` that started this server); `None`: not served.
+    pub control: Option<Control>,
     pub shutdown: watch::Receiver<bool>,
     /// What the browser page is told of the feed (`GET /feed`).
     pub feed: super::page::FeedInfo,
@@ -73,12 +75,15 @@ pub async fn route(
     let slot = transport.or(via).map_or(OTHER, Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
-    let origin = cors::origin(&req);
+    // No page may read a control answer, nor be granted a preflight for one.
+    let control_path = control::is_control_path(req.uri().path());
+    let origin = cors::origin(&req).filter(|_| !control_path);
     let response = match transport {
         _ if missing_host(&req) => response::error(
             StatusCode::BAD_REQUEST,
             "an HTTP/1.1 request needs exactly one Host header",
         ),
+        _ if req.method() == Method::OPTIONS && control_path => cors::not_granted(),
         _ if req.method() == Method::OPTIONS => cors::preflight(&req),
         Some(_) if req.method() != Method::GET => method_not_allowed(&req),
         Some(transport) => match (
@@ -147,40 +152,28 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
         (&Method::GET, "/stats") => stats(app, req.uri().query()),
         (&Method::GET, "/") => super::page::page(),
         (&Method::GET, "/feed") => super::page::feed(app),
-        (&Method::POST, "/control/stop") if app.control => {
-            let last_seq = app.hub.stop();
-            reply(&StopReply { last_seq })
-        }
-        (&Method::POST, "/control/mark") if app.control => mark(app, req.uri().query()),
+        (_, path) if control::is_control_path(path) => match &app.control {
+            Some(control) => control::handle(app, control, req),
+            None => not_found(path),
+        },
         (_, "/stats") => method_not_allowed(req),
         (method, "/publish") => response::error(
             StatusCode::METHOD_NOT_ALLOWED,
             &format!("{method} /publish is not served; use POST with a JSON body"),
         ),
-        (_, path) => {
-            let served: Vec<_> = Transport::ALL.iter().map(|t| t.path()).collect();
-            response::error(
-                StatusCode::NOT_FOUND,
-                &format!(
-                    "no such path `{path}`; served: {}, /stats, /feed, /, POST /publish",
-                    served.join(", ")
-                ),
-            )
-        }
+        (_, path) => not_found(path),
     }
 }
 
-/// `POST /control/mark?at_ns=A`: a window starts at A; its count stays exact however long
-/// it lasts.
-fn mark(app: &App, query: Option<&str>) -> Response<Body> {
-    match query_u64(query, "at_ns") {
-        Ok(Some(at_ns)) => match app.hub.mark_window_start(at_ns) {
-            Ok(()) => reply(&MarkReply { at_ns }),
-            Err(too_old) => response::error(StatusCode::GONE, &too_old.to_string()),
-        },
-        Ok(None) => response::error(StatusCode::BAD_REQUEST, "`at_ns` is required"),
-        Err(e) => response::error(StatusCode::BAD_REQUEST, &e),
-    }
+fn not_found(path: &str) -> Response<Body> {
+    let served: Vec<_> = Transport::ALL.iter().map(|t| t.path()).collect();
+    response::error(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no such path `{path}`; served: {}, /stats, /feed, /, POST /publish",
+            served.join(", ")
+        ),
+    )
 }
 
 /// `GET /stats[?from_ns=A&to_ns=B]`: counters, and with a window the seq range published in it.
@@ -192,6 +185,7 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
     let mut body = app.stats.reply(app.hub.last_seq(), app.hub.schedule());
     app.hub.source_report().fill(&mut body.publisher);
     body.group = app.group.clone();
+    body.control = app.control.as_ref().map(Control::stats);
     if app.hub.has_topics() {
         let (topics, published) = app.hub.topic_totals();
         body.topics = Some(topics as u64);
@@ -205,7 +199,7 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
 }
 
 /// A typed reply as JSON, with the trailing newline every answer has.
-fn reply(body: &impl serde::Serialize) -> Response<Body> {
+pub(super) fn reply(body: &impl serde::Serialize) -> Response<Body> {
     match serde_json::to_string(body) {
         Ok(text) => response::json(StatusCode::OK, text + "\n"),
         Err(e) => response::error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),

@@ -104,6 +104,7 @@ impl ServerStats {
             other: slot(&self.slots[OTHER]),
             window: None,
             group: None,
+            control: None,
         }
     }
 }

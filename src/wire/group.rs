@@ -2,7 +2,7 @@
 //! added up, and what the feed published, the same schedule in each, is checked to be the
 //! same before it is taken once.
 
-use super::stats::{ConnectionStats, PublisherStats, SlotStats, StatsReply};
+use super::stats::{ConnectionStats, ControlStats, PublisherStats, SlotStats, StatsReply};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GroupError {
@@ -71,6 +71,33 @@ fn add_reply(sum: &mut StatsReply, reply: StatsReply) {
         window.late_events = window.late_events.max(other.late_events);
         window.max_late_us = window.max_late_us.max(other.max_late_us);
     }
+    sum.control = match (sum.control.take(), reply.control) {
+        (Some(mut control), Some(other)) => {
+            add_control(&mut control, other);
+            Some(control)
+        }
+        (one, other) => one.or(other),
+    };
+}
+
+/// Every process is told the same marks and stop: a mark or a stop only one of them took
+/// came from elsewhere, and is kept.
+fn add_control(sum: &mut ControlStats, other: ControlStats) {
+    sum.stopped_at_ns = match (sum.stopped_at_ns, other.stopped_at_ns) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    for mark in other.marks {
+        if !sum.marks.iter().any(|m| m.at_ns == mark.at_ns) {
+            sum.marks.push(mark);
+        }
+    }
+    sum.marks.sort_by_key(|m| m.received_ns);
+    sum.marks_total = sum
+        .marks_total
+        .max(other.marks_total)
+        .max(sum.marks.len() as u64);
+    sum.refused += other.refused;
 }
 
 fn add_connections(sum: &mut ConnectionStats, other: &ConnectionStats) {

@@ -10,6 +10,10 @@ mod stats;
 pub use event::{EventHead, parse_event, poll_events};
 pub use group::{GroupError, sum_group};
 pub use stats::{
-    ConnectionStats, MarkReply, ProcessGroup, PublisherStats, SlotStats, StatsReply, StopReply,
-    WindowStats,
+    ConnectionStats, ControlStats, MARKS_REPORTED, MarkRecord, MarkReply, ProcessGroup,
+    PublisherStats, SlotStats, StatsReply, StopReply, WindowStats,
 };
+
+/// The header that carries a run's control token on every `/control/*` request:
+/// `Authorization: Bearer <token>`.
+pub const CONTROL_AUTH_SCHEME: &str = "Bearer";

@@ -30,6 +30,37 @@ pub struct StatsReply {
     /// this reply is one process's, and `group` says where to read the others'.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<ProcessGroup>,
+    /// What the control plane (`/control/*`) was asked, for a runner to tell its own
+    /// requests from anyone else's; absent when it is not served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlStats>,
+}
+
+/// The control plane's log: the stop and the window starts it took, and what it refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ControlStats {
+    /// When `POST /control/stop` first stopped publishing (wall clock, ns since the epoch).
+    pub stopped_at_ns: Option<u64>,
+    /// The window starts marked with `POST /control/mark`, the latest `MARKS_REPORTED`,
+    /// oldest first.
+    pub marks: Vec<MarkRecord>,
+    /// Every mark taken since the start: more than `marks` holds once they overflowed.
+    pub marks_total: u64,
+    /// Control requests refused for a missing or wrong token.
+    pub refused: u64,
+}
+
+/// Marks `/stats` reports: a run makes one per server it starts.
+pub const MARKS_REPORTED: usize = 64;
+
+/// One `POST /control/mark?at_ns=A` the server took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkRecord {
+    /// The window start it marked.
+    pub at_ns: u64,
+    /// When it arrived (wall clock, ns since the epoch).
+    pub received_ns: u64,
 }
 
 /// The processes of one server that share its port (`SO_REUSEPORT`), each publishing the

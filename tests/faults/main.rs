@@ -1,4 +1,5 @@
-//! Fault injection, through the real binary and the real server: stop signals to a run, a
+//! Fault injection, through the real binary and the real server: the control plane attacked
+//! during a run (`control_plane`), stop signals to a run, a
 //! killed run and a killed server child (`signals`), clients that never read
 //! (`stalled_consumer`), and two runs into one results directory (`output_dir`).
 
@@ -7,6 +8,7 @@ mod common;
 #[path = "../common_server.rs"]
 mod common_server;
 
+mod control_plane;
 mod output_dir;
 mod signals;
 mod stalled_consumer;

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use super::RunError;
-use super::matched::request;
+use super::matched::{request, request_with};
 use crate::wire::{StatsReply, sum_group};
 
 /// The processes' own addresses, from `reply`'s group (on the IP the server was reached
@@ -53,19 +53,20 @@ async fn get_stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), 
     Ok((status, reply))
 }
 
-/// `POST target` to every process (`members`), or to `addr` when there is one; the
-/// first process's answer.
+/// `POST target` with `headers` to every process (`members`), or to `addr` when there is
+/// one; the first process's answer.
 pub async fn post_all(
     addr: SocketAddr,
     members: &[SocketAddr],
     target: &str,
+    headers: &str,
 ) -> Result<(u16, String), RunError> {
     let Some((&first, others)) = members.split_first() else {
-        return request(addr, "POST", target).await;
+        return request_with(addr, "POST", target, headers).await;
     };
-    let answer = request(first, "POST", target).await?;
+    let answer = request_with(first, "POST", target, headers).await?;
     for &member in others {
-        let (status, body) = request(member, "POST", target).await?;
+        let (status, body) = request_with(member, "POST", target, headers).await?;
         if status != answer.0 {
             return Err(control_failed(
                 target,

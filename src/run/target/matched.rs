@@ -17,6 +17,8 @@ use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{Dialect, Wsbench};
 use crate::metrics::probe::Probes;
 use crate::scenario::Scenario;
+use crate::server::ControlToken;
+use crate::server::control::Handover;
 use crate::wire::StatsReply;
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -27,6 +29,8 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 pub struct MatchedServer {
     pub pid: u32,
     pub addr: SocketAddr,
+    /// This run's secret for the server's control plane, handed over on its stdin.
+    token: ControlToken,
     /// A server of several processes: each one's own address (the window is marked and
     /// the feed stopped in each); empty for one process.
     members: Vec<SocketAddr>,
@@ -43,10 +47,17 @@ impl MatchedServer {
             .server
             .max_connections
             .min(served.clients.count + 1024);
-        let resolved = serde_json::to_vec(&served).map_err(|e| RunError::ServerStart {
+        let start_error = |reason: String| RunError::ServerStart {
             exe: exe.to_owned(),
-            reason: format!("cannot serialise the scenario: {e}"),
-        })?;
+            reason,
+        };
+        let token = ControlToken::generate().map_err(|e| start_error(e.to_string()))?;
+        let handover = Handover {
+            scenario: &served,
+            control_token: Some(token.as_str().to_string()),
+        };
+        let resolved = serde_json::to_vec(&handover)
+            .map_err(|e| start_error(format!("cannot serialise the scenario: {e}")))?;
         let mut cmd = Command::new(exe);
         cmd.args([
             "serve",
@@ -76,10 +87,6 @@ impl MatchedServer {
                 die_with_parent(parent)
             });
         }
-        let start_error = |reason: String| RunError::ServerStart {
-            exe: exe.to_owned(),
-            reason,
-        };
         let mut child = cmd.spawn().map_err(|e| start_error(e.to_string()))?;
         let pid = child
             .id()
@@ -89,7 +96,8 @@ impl MatchedServer {
         else {
             return Err(start_error("no stdin, stdout or stderr".into()));
         };
-        // Closed once written: the child reads the scenario to its end.
+        // Closed once written: the child reads the handover to its end. The token travels
+        // on a pipe only the two processes hold, never on a command line others can read.
         let handed_over = stdin.write_all(&resolved).await;
         drop(stdin);
         let process = ChildProcess::watch(child, pid);
@@ -104,6 +112,7 @@ impl MatchedServer {
             .and_then(|a| a.parse().ok());
         let mut server = Self {
             pid,
+            token,
             addr: addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
             members: Vec::new(),
             process,
@@ -132,8 +141,20 @@ impl MatchedServer {
         }
     }
 
-    async fn post(&self, target: &str) -> Result<(u16, String), RunError> {
-        super::group::post_all(self.addr, &self.members, target).await
+    /// A control request with this run's token, to every process of the server; an answer
+    /// other than 200 (or `also_ok`) is an error that names it.
+    async fn post(&self, target: &str, also_ok: Option<u16>) -> Result<(), RunError> {
+        let authorization = format!("Authorization: {}\r\n", self.token.header_value());
+        let (status, body) =
+            super::group::post_all(self.addr, &self.members, target, &authorization).await?;
+        match status {
+            200 => Ok(()),
+            status if Some(status) == also_ok => Ok(()),
+            status => Err(RunError::Control {
+                request: format!("POST {target}"),
+                reason: format!("answered {status}: {}", body.trim()),
+            }),
+        }
     }
 }
 
@@ -161,14 +182,15 @@ impl Target for MatchedServer {
         }
     }
 
+    /// A 410 (the instant is older than the server keeps) leaves the window uncounted,
+    /// which its figures then say, rather than failing the entry.
     async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
-        self.post(&format!("/control/mark?at_ns={at_ns}"))
+        self.post(&format!("/control/mark?at_ns={at_ns}"), Some(410))
             .await
-            .map(drop)
     }
 
     async fn stop_publishing(&self) -> Result<(), RunError> {
-        self.post("/control/stop").await.map(drop)
+        self.post("/control/stop", None).await
     }
 
     async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
@@ -235,6 +257,16 @@ pub async fn request(
     method: &str,
     target: &str,
 ) -> Result<(u16, String), RunError> {
+    request_with(addr, method, target, "").await
+}
+
+/// `request` with more header lines (each ending in CRLF).
+pub async fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &str,
+) -> Result<(u16, String), RunError> {
     let failed = |reason: String| RunError::Control {
         request: format!("{method} {target}"),
         reason,
@@ -242,7 +274,7 @@ pub async fn request(
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await?;
         let request = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} {target} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
