@@ -14,8 +14,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::response::{self, Body, query_u64};
-use super::router::App;
-use crate::feed::wall_clock_ns;
+use crate::feed::{Hub, wall_clock_ns};
 use crate::wire::{
     CONTROL_AUTH_SCHEME, ControlStats, MARKS_REPORTED, MarkRecord, MarkReply, StopReply,
 };
@@ -168,21 +167,21 @@ pub fn is_control_path(path: &str) -> bool {
 }
 
 /// A request to `/control/*` on a server that serves the control plane.
-pub fn handle<B>(app: &App, control: &Control, req: &Request<B>) -> Response<Body> {
+pub fn handle<B>(hub: &Hub, control: &Control, req: &Request<B>) -> Response<Body> {
     if let Some(refusal) = control.refusal(req) {
         return refusal;
     }
     let path = req.uri().path();
     match (req.method(), &path[PREFIX.len()..]) {
         (&Method::POST, "stop") => {
-            let last_seq = app.hub.stop();
+            let last_seq = hub.stop();
             control
                 .log()
                 .stopped_at_ns
                 .get_or_insert_with(wall_clock_ns);
-            super::router::reply(&StopReply { last_seq })
+            response::reply(&StopReply { last_seq })
         }
-        (&Method::POST, "mark") => mark(app, control, req.uri().query()),
+        (&Method::POST, "mark") => mark(hub, control, req.uri().query()),
         (method, "stop" | "mark") => response::error(
             StatusCode::METHOD_NOT_ALLOWED,
             &format!("{method} {path} is not served; use POST"),
@@ -198,7 +197,7 @@ pub fn handle<B>(app: &App, control: &Control, req: &Request<B>) -> Response<Bod
 
 /// `POST /control/mark?at_ns=A`: a window starts at A; its count stays exact however long
 /// it lasts.
-fn mark(app: &App, control: &Control, query: Option<&str>) -> Response<Body> {
+fn mark(hub: &Hub, control: &Control, query: Option<&str>) -> Response<Body> {
     let at_ns = match query_u64(query, "at_ns") {
         Ok(Some(at_ns)) => at_ns,
         Ok(None) => return response::error(StatusCode::BAD_REQUEST, "`at_ns` is required"),
@@ -214,8 +213,8 @@ fn mark(app: &App, control: &Control, query: Option<&str>) -> Response<Body> {
     });
     log.marks_total += 1;
     drop(log);
-    match app.hub.mark_window_start(at_ns) {
-        Ok(()) => super::router::reply(&MarkReply { at_ns }),
+    match hub.mark_window_start(at_ns) {
+        Ok(()) => response::reply(&MarkReply { at_ns }),
         Err(too_old) => response::error(StatusCode::GONE, &too_old.to_string()),
     }
 }

@@ -36,6 +36,14 @@ pub fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     with_common_headers(response, "application/json")
 }
 
+/// A typed reply as JSON, with the trailing newline every answer has.
+pub fn reply(body: &impl serde::Serialize) -> Response<Body> {
+    match serde_json::to_string(body) {
+        Ok(text) => json(StatusCode::OK, text + "\n"),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
 /// A one-line reason, as JSON: `{"error":"..."}`.
 pub fn error(status: StatusCode, reason: &str) -> Response<Body> {
     json(

@@ -153,7 +153,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
         (&Method::GET, "/") => super::page::page(),
         (&Method::GET, "/feed") => super::page::feed(app),
         (_, path) if control::is_control_path(path) => match &app.control {
-            Some(control) => control::handle(app, control, req),
+            Some(control) => control::handle(&app.hub, control, req),
             None => not_found(path),
         },
         (_, "/stats") => method_not_allowed(req),
@@ -195,15 +195,7 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
         true => topics_window(app.hub.topic_windows(from, to)),
         false => window_stats(app.hub.window(from, to)),
     });
-    reply(&body)
-}
-
-/// A typed reply as JSON, with the trailing newline every answer has.
-pub(super) fn reply(body: &impl serde::Serialize) -> Response<Body> {
-    match serde_json::to_string(body) {
-        Ok(text) => response::json(StatusCode::OK, text + "\n"),
-        Err(e) => response::error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    }
+    response::reply(&body)
 }
 
 /// A window count as `/stats` answers it: null counts, with the reason, when unknown.
