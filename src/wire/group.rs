@@ -76,6 +76,7 @@ fn add_reply(sum: &mut StatsReply, reply: StatsReply) {
 fn add_connections(sum: &mut ConnectionStats, other: &ConnectionStats) {
     sum.open += other.open;
     sum.accepted += other.accepted;
+    sum.reserved += other.reserved;
     sum.rejected += other.rejected;
     sum.accept_errors += other.accept_errors;
 }
@@ -98,6 +99,8 @@ fn add_slot(sum: &mut SlotStats, other: &SlotStats) {
     sum.bytes_read += other.bytes_read;
     sum.streams_open += other.streams_open;
     sum.slow_consumer_disconnects += other.slow_consumer_disconnects;
+    sum.head_timeouts += other.head_timeouts;
+    sum.body_timeouts += other.body_timeouts;
     sum.messages_received += other.messages_received;
     sum.messages_published += other.messages_published;
     sum.messages_refused += other.messages_refused;

@@ -1,6 +1,7 @@
 //! Fault injection, through the real binary and the real server: stop signals to a run, a
 //! killed run and a killed server child (`signals`), clients that never read
-//! (`stalled_consumer`), and two runs into one results directory (`output_dir`).
+//! (`stalled_consumer`), requests that never finish and a full connection cap
+//! (`unfinished_requests`), and two runs into one results directory (`output_dir`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -10,3 +11,4 @@ mod common_server;
 mod output_dir;
 mod signals;
 mod stalled_consumer;
+mod unfinished_requests;
