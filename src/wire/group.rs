@@ -117,6 +117,7 @@ mod tests {
             connections: ConnectionStats {
                 open,
                 accepted: open as u64 + 1,
+                reserved: 1,
                 ..Default::default()
             },
             window: Some(window),
@@ -131,6 +132,8 @@ mod tests {
             SlotStats {
                 bytes_written: written,
                 streams_open: open,
+                body_timeouts: u64::from(index),
+                head_timeouts: 1,
                 ..Default::default()
             },
         );
@@ -148,6 +151,9 @@ mod tests {
         let sum = sum_group(replies).unwrap();
         assert_eq!(sum.connections.open, 31);
         assert_eq!(sum.connections.accepted, 34);
+        assert_eq!(sum.connections.reserved, 3);
+        assert_eq!(sum.transports["ws"].body_timeouts, 3);
+        assert_eq!(sum.transports["ws"].head_timeouts, 3);
         assert_eq!(sum.transports["ws"].bytes_written, 3_100);
         assert_eq!(sum.transports["ws"].streams_open, 31);
         assert_eq!(sum.last_seq, 42);
