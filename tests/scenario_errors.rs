@@ -882,3 +882,38 @@ fn server_processes_for_a_feed_that_differs_per_process() {
         4
     );
 }
+
+#[test]
+fn request_deadlines_are_above_zero_and_at_most_ten_minutes() {
+    let plain = accepted("[feed]\nkind = \"ticker\"\n");
+    let thirty = std::time::Duration::from_secs(30);
+    assert_eq!(
+        (plain.server.head_timeout, plain.server.body_timeout),
+        (thirty, thirty)
+    );
+    let set = accepted(
+        "[feed]\nkind = \"ticker\"\n[server]\nhead_timeout = \"10m\"\nbody_timeout = \"250ms\"\n",
+    );
+    assert_eq!(
+        (set.server.head_timeout, set.server.body_timeout),
+        (
+            std::time::Duration::from_secs(600),
+            std::time::Duration::from_millis(250)
+        )
+    );
+    refused(
+        "[feed]\nkind = \"ticker\"\n\n[server]\nbody_timeout = \"0s\"\n",
+        5,
+        16,
+        "server.body_timeout",
+        "must be longer than 0s",
+    );
+    refused(
+        "[feed]\nkind = \"ticker\"\n\n[server]\nhead_timeout = \"11m\"\n",
+        5,
+        16,
+        "server.head_timeout",
+        "must be at most 10m (a client that sends nothing holds its connection this long), \
+         found 11m",
+    );
+}

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::client::HeaderProfile;
 pub use crate::issue::Issue;
-pub use crate::server::{ServerSettings, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
+pub use crate::server::{
+    DEADLINE_MAX, DEFAULT_DEADLINE, ServerSettings, WINDOW_LOG_DEFAULT_RANGE,
+    WINDOW_LOG_DEFAULT_SPAN,
+};
 pub use error::ScenarioError;
 pub use overrides::Overrides;
 

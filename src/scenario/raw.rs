@@ -48,6 +48,8 @@ pub struct RawServer {
     pub stall_timeout: Option<HumanDuration>,
     pub coalesce: Option<HumanDuration>,
     pub processes: Option<Count>,
+    pub head_timeout: Option<HumanDuration>,
+    pub body_timeout: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]

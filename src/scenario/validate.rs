@@ -269,6 +269,14 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             format!("must be 1 to {PROCESSES_MAX}, found {processes}"),
         ));
     }
+    let head_timeout = deadline(
+        "server.head_timeout",
+        raw.as_ref().and_then(|s| s.head_timeout),
+    )?;
+    let body_timeout = deadline(
+        "server.body_timeout",
+        raw.as_ref().and_then(|s| s.body_timeout),
+    )?;
     Ok(ServerSettings {
         max_connections,
         max_lag,
@@ -281,7 +289,26 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
         )?,
         coalesce,
         processes,
+        head_timeout,
+        body_timeout,
     })
+}
+
+/// A request's head or body deadline: above 0, at most `DEADLINE_MAX`.
+fn deadline(key: &str, value: Option<HumanDuration>) -> Result<Duration, Issue> {
+    let value = positive(key, value, DEFAULT_DEADLINE)?;
+    if value > DEADLINE_MAX {
+        return Err(Issue::new(
+            key,
+            format!(
+                "must be at most {} (a client that sends nothing holds its connection this \
+                 long), found {}",
+                crate::units::format_duration(DEADLINE_MAX),
+                crate::units::format_duration(value)
+            ),
+        ));
+    }
+    Ok(value)
 }
 
 /// Most server processes: each is a runtime and a publisher thread of its own.

@@ -25,16 +25,22 @@ pub struct ConnTag {
     stats: Arc<ServerStats>,
     /// Whether the client still takes what is written to it.
     pub stall: Stall,
+    /// Taken over `server.max_connections`, into the reserve for `/stats` and control.
+    pub reserve: bool,
 }
 
 impl ConnTag {
-    pub fn new(stats: Arc<ServerStats>) -> Arc<Self> {
+    pub fn new(stats: Arc<ServerStats>, reserve: bool) -> Arc<Self> {
         stats.connections_live.fetch_add(1, Relaxed);
+        if reserve {
+            stats.reserve_live.fetch_add(1, Relaxed);
+        }
         Arc::new(Self {
             slot: AtomicUsize::new(UNTAGGED),
             pending_read: AtomicU64::new(0),
             stats,
             stall: Stall::default(),
+            reserve,
         })
     }
 
@@ -58,6 +64,13 @@ impl ConnTag {
         let slot = &self.stats.slots[self.slot_or_other()];
         slot.requests.fetch_add(1, Relaxed);
         slot.errors.fetch_add(1, Relaxed);
+    }
+
+    /// A connection closed because its next request head did not arrive in time.
+    pub fn head_timed_out(&self) {
+        self.stats.slots[self.slot_or_other()]
+            .head_timeouts
+            .fetch_add(1, Relaxed);
     }
 
     /// Attributes the connection (from now on) to a counter slot.
@@ -111,6 +124,9 @@ impl ByteSink for Arc<ConnTag> {
 impl Drop for ConnTag {
     fn drop(&mut self) {
         self.stats.connections_live.fetch_sub(1, Relaxed);
+        if self.reserve {
+            self.stats.reserve_live.fetch_sub(1, Relaxed);
+        }
         match self.slot.load(Relaxed) {
             UNTAGGED => {
                 let pending = self.pending_read.load(Relaxed);

@@ -11,6 +11,7 @@ mod limits;
 mod page;
 pub mod processes;
 mod publish;
+mod reserve;
 pub mod response;
 mod router;
 pub mod settings;
@@ -31,7 +32,10 @@ use tokio::sync::watch;
 pub use limits::{ensure_open_files, raise_open_files};
 pub use response::Body;
 pub use router::{App, Call, bad_request, since_param, window_stats};
-pub use settings::{ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN};
+pub use settings::{
+    DEADLINE_MAX, DEFAULT_DEADLINE, ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE,
+    WINDOW_LOG_DEFAULT_SPAN,
+};
 pub use stats::ServerStats;
 
 use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
@@ -39,6 +43,7 @@ use crate::transport::Transport;
 use crate::wire::ProcessGroup;
 use conn::{ConnTag, CountedStream};
 pub use control::ControlToken;
+use reserve::Admission;
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -123,6 +128,8 @@ impl Server {
             stats: Arc::new(ServerStats::default()),
             transport: serving.transport.clone(),
             stall_timeout: serving.server.stall_timeout,
+            head_timeout: serving.server.head_timeout,
+            body_timeout: serving.server.body_timeout,
             coalesce: serving.server.coalesce,
             intake: serving.feed.intake(),
             echo: serving.feed.echoes(),
@@ -218,14 +225,19 @@ async fn accept(
                 continue;
             }
         };
-        if app.stats.connections_open() as u64 >= max_connections {
-            app.stats.connections_rejected.fetch_add(1, Relaxed);
-            drop(stream);
-            continue;
-        }
-        app.stats.connections_accepted.fetch_add(1, Relaxed);
+        let reserve = match reserve::admit(&app.stats, max_connections) {
+            Admission::Regular => false,
+            Admission::Reserve => true,
+            Admission::Refused => {
+                drop(stream);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(app.clone(), stream));
+        // Counted live from here, not from when its task first runs: the next accept's
+        // admission sees it.
+        let tag = ConnTag::new(app.stats.clone(), reserve);
+        tokio::spawn(serve_connection(app.clone(), stream, tag));
     }
 }
 
@@ -268,8 +280,7 @@ pub fn reserve(addr: SocketAddr, shared: bool) -> std::io::Result<TcpSocket> {
     Ok(socket)
 }
 
-async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
-    let tag = ConnTag::new(app.stats.clone());
+async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream, tag: Arc<ConnTag>) {
     let io = TokioIo::new(CountedStream::new(stream, tag.clone()));
     let service = {
         let app = app.clone();
@@ -279,9 +290,15 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(app.head_timeout)
         .max_buf_size(16 * 1024)
         .max_headers(64);
+    if tag.reserve {
+        // One request each, soon: a reserve place is not held for long.
+        builder
+            .keep_alive(false)
+            .header_read_timeout(app.head_timeout.min(reserve::RESERVE_HEAD_TIMEOUT));
+    }
     if !app.coalesce.is_zero() {
         // A coalesced SSE batch is many body chunks: copied into one buffer, they go out
         // in one write, where hyper's queue for a writev holds only 16 of them.
@@ -293,9 +310,12 @@ async fn serve_connection(app: Arc<App>, stream: tokio::net::TcpStream) {
     let served = async {
         tokio::select! {
             served = connection.as_mut() => {
-                // hyper answered a malformed or oversized request head itself (400, 431).
-                if served.is_err_and(|e| e.is_parse()) {
-                    tag.rejected_request();
+                match served {
+                    // hyper answered a malformed or oversized request head itself (400, 431).
+                    Err(e) if e.is_parse() => tag.rejected_request(),
+                    // hyper closes, unanswered, a connection whose head is late.
+                    Err(e) if e.is_timeout() => tag.head_timed_out(),
+                    _ => {}
                 }
             }
             _ = shutdown.changed() => {

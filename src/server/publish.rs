@@ -1,11 +1,13 @@
 //! `POST /publish`: a client's message for a feed that publishes what clients send (a chat),
 //! over HTTP; the WebSocket sends the same message on its socket instead. 202 with the
-//! topic and seq it got, or the refusal's status: 400 for a bad body, 413 for one over the
-//! feed's limit, 429 for a client past its send rate, 404 for a feed that takes none.
+//! topic and seq it got, or the refusal's status: 400 for a bad body, 408 for one not all
+//! there within `server.body_timeout`, 413 for one over the feed's limit, 429 for a client
+//! past its send rate, 404 for a feed that takes none.
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use http::{Request, Response, StatusCode, header};
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
@@ -14,7 +16,7 @@ use super::router::App;
 use crate::feed::Refusal;
 
 pub async fn handle(app: &App, slot: usize, req: Request<Incoming>) -> Response<Body> {
-    let response = answer(app, req).await;
+    let response = answer(app, slot, req).await;
     let counters = &app.stats.slots[slot];
     match response.status() {
         StatusCode::ACCEPTED => counters.messages_published.fetch_add(1, Relaxed),
@@ -23,29 +25,13 @@ pub async fn handle(app: &App, slot: usize, req: Request<Incoming>) -> Response<
     response
 }
 
-async fn answer(app: &App, req: Request<Incoming>) -> Response<Body> {
+async fn answer(app: &App, slot: usize, req: Request<Incoming>) -> Response<Body> {
     let Some(intake) = &app.intake else {
         return refuse(&Refusal::NotTaken);
     };
-    let limit = intake.max_body();
-    // A declared length over the limit is refused before a byte of the body is read.
-    if let Some(size) = declared_length(&req).filter(|&size| size > limit) {
-        return refuse(&Refusal::TooBig { size, limit });
-    }
-    let body = match Limited::new(req.into_body(), limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return refuse(&Refusal::TooBig {
-                size: limit + 1,
-                limit,
-            });
-        }
-        Err(e) => {
-            return response::error(
-                StatusCode::BAD_REQUEST,
-                &format!("cannot read the body: {e}"),
-            );
-        }
+    let body = match read_body(app, slot, req, intake.max_body()).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     match intake.accept(&app.hub, &body) {
         Ok(accepted) => match serde_json::to_string(&accepted) {
@@ -53,6 +39,46 @@ async fn answer(app: &App, req: Request<Incoming>) -> Response<Body> {
             Err(e) => response::error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
         Err(refusal) => refuse(&refusal),
+    }
+}
+
+/// The whole body, at most `limit` bytes, or the answer refusing it. The deadline bounds
+/// the whole read, so that a body sent a byte at a time gets no longer than a silent one.
+async fn read_body(
+    app: &App,
+    slot: usize,
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<Bytes, Response<Body>> {
+    // A declared length over the limit is refused before a byte of the body is read.
+    if let Some(size) = declared_length(&req).filter(|&size| size > limit) {
+        return Err(refuse(&Refusal::TooBig { size, limit }));
+    }
+    let reading = Limited::new(req.into_body(), limit).collect();
+    match tokio::time::timeout(app.body_timeout, reading).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(refuse(&Refusal::TooBig {
+            size: limit + 1,
+            limit,
+        })),
+        Ok(Err(e)) => Err(response::error(
+            StatusCode::BAD_REQUEST,
+            &format!("cannot read the body: {e}"),
+        )),
+        Err(_elapsed) => {
+            app.stats.slots[slot].body_timeouts.fetch_add(1, Relaxed);
+            let mut late = response::error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the request body did not arrive within server.body_timeout ({})",
+                    crate::units::format_duration(app.body_timeout)
+                ),
+            );
+            // The rest of the body may still come: the connection cannot carry another request.
+            late.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(late)
+        }
     }
 }
 

@@ -25,6 +25,10 @@ pub struct App {
     pub transport: TransportSettings,
     /// How long a write may make no progress before the connection is cut.
     pub stall_timeout: Duration,
+    /// `server.head_timeout` and `server.body_timeout`: how long a request's head, and then
+    /// its whole body, may take to arrive.
+    pub head_timeout: Duration,
+    pub body_timeout: Duration,
     /// `server.coalesce`: how long a streaming connection gathers events into one write.
     pub coalesce: Duration,
     /// For a feed that publishes what clients send: what takes each message.
@@ -79,6 +83,7 @@ pub async fn route(
     let control_path = control::is_control_path(req.uri().path());
     let origin = cors::origin(&req).filter(|_| !control_path);
     let response = match transport {
+        _ if tag.reserve && !super::reserve::serves(&req) => super::reserve::refuse(&app.stats),
         _ if missing_host(&req) => response::error(
             StatusCode::BAD_REQUEST,
             "an HTTP/1.1 request needs exactly one Host header",

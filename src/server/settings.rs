@@ -44,10 +44,32 @@ pub struct ServerSettings {
     /// from the same start instant. Absent in older records: one.
     #[serde(default = "one_process")]
     pub processes: u64,
+    /// How long a request head may take to arrive, counted from when the server starts
+    /// waiting for it (on a kept-alive connection, from the end of the previous answer).
+    /// Absent in older records: the 30 s those servers used.
+    #[serde(with = "duration_text", default = "default_deadline")]
+    pub head_timeout: Duration,
+    /// How long a request body may take to arrive, whole, from the end of its head: a
+    /// body that dribbles gets no more time than one that stays silent. Absent in older
+    /// records: 30 s.
+    #[serde(with = "duration_text", default = "default_deadline")]
+    pub body_timeout: Duration,
 }
 
 fn one_process() -> u64 {
     1
+}
+
+/// `server.head_timeout` and `server.body_timeout` unless set.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The longest `server.head_timeout` or `server.body_timeout`: beyond it, a client that
+/// sends nothing holds its connection (and a slot under `server.max_connections`) for
+/// longer than a long poll may wait.
+pub const DEADLINE_MAX: Duration = Duration::from_secs(600);
+
+fn default_deadline() -> Duration {
+    DEFAULT_DEADLINE
 }
 
 /// The span of publishing the default `server.window_log` covers, and its bounds in events:

@@ -25,6 +25,10 @@ pub struct SlotCounters {
     pub bytes_read: AtomicU64,
     pub streams_open: AtomicI64,
     pub slow_consumer_disconnects: AtomicU64,
+    /// Connections closed because a request head did not arrive within `server.head_timeout`.
+    pub head_timeouts: AtomicU64,
+    /// Requests answered 408 because their body did not arrive within `server.body_timeout`.
+    pub body_timeouts: AtomicU64,
     pub messages_received: AtomicU64,
     /// Messages from clients (WebSocket messages, `POST /publish`) the feed published.
     pub messages_published: AtomicU64,
@@ -38,6 +42,10 @@ pub struct ServerStats {
     /// Connections accepted and not yet closed, whatever they asked for.
     pub connections_live: AtomicI64,
     pub connections_accepted: AtomicU64,
+    /// Connections taken over `server.max_connections` into the reserve (see `reserve`).
+    pub connections_reserved: AtomicU64,
+    /// Of `connections_live`, those in the reserve: the cap counts the others.
+    pub reserve_live: AtomicI64,
     pub connections_rejected: AtomicU64,
     pub accept_errors: AtomicU64,
 }
@@ -49,6 +57,8 @@ impl Default for ServerStats {
             slots: Default::default(),
             connections_live: AtomicI64::new(0),
             connections_accepted: AtomicU64::new(0),
+            connections_reserved: AtomicU64::new(0),
+            reserve_live: AtomicI64::new(0),
             connections_rejected: AtomicU64::new(0),
             accept_errors: AtomicU64::new(0),
         }
@@ -76,6 +86,8 @@ impl ServerStats {
             bytes_read: s.bytes_read.load(Relaxed),
             streams_open: s.streams_open.load(Relaxed),
             slow_consumer_disconnects: s.slow_consumer_disconnects.load(Relaxed),
+            head_timeouts: s.head_timeouts.load(Relaxed),
+            body_timeouts: s.body_timeouts.load(Relaxed),
             messages_received: s.messages_received.load(Relaxed),
             messages_published: s.messages_published.load(Relaxed),
             messages_refused: s.messages_refused.load(Relaxed),
@@ -88,6 +100,7 @@ impl ServerStats {
             connections: ConnectionStats {
                 open: self.connections_open(),
                 accepted: self.connections_accepted.load(Relaxed),
+                reserved: self.connections_reserved.load(Relaxed),
                 rejected: self.connections_rejected.load(Relaxed),
                 accept_errors: self.accept_errors.load(Relaxed),
             },

@@ -103,6 +103,7 @@ fn add_control(sum: &mut ControlStats, other: ControlStats) {
 fn add_connections(sum: &mut ConnectionStats, other: &ConnectionStats) {
     sum.open += other.open;
     sum.accepted += other.accepted;
+    sum.reserved += other.reserved;
     sum.rejected += other.rejected;
     sum.accept_errors += other.accept_errors;
 }
@@ -125,6 +126,8 @@ fn add_slot(sum: &mut SlotStats, other: &SlotStats) {
     sum.bytes_read += other.bytes_read;
     sum.streams_open += other.streams_open;
     sum.slow_consumer_disconnects += other.slow_consumer_disconnects;
+    sum.head_timeouts += other.head_timeouts;
+    sum.body_timeouts += other.body_timeouts;
     sum.messages_received += other.messages_received;
     sum.messages_published += other.messages_published;
     sum.messages_refused += other.messages_refused;
@@ -141,6 +144,7 @@ mod tests {
             connections: ConnectionStats {
                 open,
                 accepted: open as u64 + 1,
+                reserved: 1,
                 ..Default::default()
             },
             window: Some(window),
@@ -155,6 +159,8 @@ mod tests {
             SlotStats {
                 bytes_written: written,
                 streams_open: open,
+                body_timeouts: u64::from(index),
+                head_timeouts: 1,
                 ..Default::default()
             },
         );
@@ -172,6 +178,9 @@ mod tests {
         let sum = sum_group(replies).unwrap();
         assert_eq!(sum.connections.open, 31);
         assert_eq!(sum.connections.accepted, 34);
+        assert_eq!(sum.connections.reserved, 3);
+        assert_eq!(sum.transports["ws"].body_timeouts, 3);
+        assert_eq!(sum.transports["ws"].head_timeouts, 3);
         assert_eq!(sum.transports["ws"].bytes_written, 3_100);
         assert_eq!(sum.transports["ws"].streams_open, 31);
         assert_eq!(sum.last_seq, 42);

@@ -78,8 +78,15 @@ pub struct ProcessGroup {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConnectionStats {
+    /// Connections live now, the reserve's included.
     pub open: i64,
+    /// Connections taken under `server.max_connections`.
     pub accepted: u64,
+    /// Connections taken over the cap into the reserve, which serves `GET /stats` and
+    /// `POST /control/*` only; absent from older servers: 0.
+    pub reserved: u64,
+    /// Connections the cap refused: closed at accept with the reserve full too, or taken
+    /// into the reserve and answered 503 for asking for anything else.
     pub rejected: u64,
     pub accept_errors: u64,
 }
@@ -116,6 +123,11 @@ pub struct SlotStats {
     pub bytes_read: u64,
     pub streams_open: i64,
     pub slow_consumer_disconnects: u64,
+    /// Connections closed because a request head did not arrive within
+    /// `server.head_timeout`, and requests answered 408 because their body did not arrive
+    /// within `server.body_timeout`; absent from older servers: 0.
+    pub head_timeouts: u64,
+    pub body_timeouts: u64,
     pub messages_received: u64,
     /// Messages from clients (WebSocket messages, `POST /publish`) the feed published, and
     /// those it refused; absent from older servers: 0.

@@ -1,7 +1,8 @@
 //! Fault injection, through the real binary and the real server: the control plane attacked
 //! during a run (`control_plane`), stop signals to a run, a
 //! killed run and a killed server child (`signals`), clients that never read
-//! (`stalled_consumer`), and two runs into one results directory (`output_dir`).
+//! (`stalled_consumer`), requests that never finish and a full connection cap
+//! (`unfinished_requests`), and two runs into one results directory (`output_dir`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,3 +13,4 @@ mod control_plane;
 mod output_dir;
 mod signals;
 mod stalled_consumer;
+mod unfinished_requests;
