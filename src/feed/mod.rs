@@ -4,6 +4,7 @@
 mod chat;
 mod command;
 mod echo;
+mod fanout;
 mod hub;
 mod intake;
 mod notifications;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use chat::{SendForm, SendPlan};
+pub use fanout::Subscription;
 pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use intake::{Accepted, Intake, Refusal};
 pub use params::FeedParams;

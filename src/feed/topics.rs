@@ -192,12 +192,7 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 /// A feed hub with at most `max_topics` small topics (4 events each), for tests.
 #[cfg(test)]
 pub(crate) fn small_root(max_topics: usize) -> Arc<Hub> {
-    let limits = HubLimits {
-        history: 1,
-        max_lag: 1,
-        window_log: 1,
-        encodings: 0,
-    };
+    let limits = HubLimits::SMALLEST;
     let topics = TopicLimits {
         max_topics,
         history: 4,
@@ -232,13 +227,7 @@ mod tests {
         let malformed = Some(TopicError::Malformed("a b".into()));
         assert_eq!(root.topic("a b").err(), malformed);
         assert_eq!(root.topic_totals(), (2, 4));
-        let limits = HubLimits {
-            history: 1,
-            max_lag: 1,
-            window_log: 1,
-            encodings: 0,
-        };
-        let plain = Hub::new(Semantics::Events, limits);
+        let plain = Hub::new(Semantics::Events, HubLimits::SMALLEST);
         assert_eq!(plain.topic("a").err(), Some(TopicError::NoTopics));
     }
 

@@ -87,7 +87,8 @@ impl WindowLog {
             oldest_seq: 1,
             evicted_ts: None,
             late_total: 0,
-            marks: VecDeque::with_capacity(MARKS_KEPT),
+            // Grown as marks come: most of a feed's thousands of topic logs have one or two.
+            marks: VecDeque::new(),
         }
     }
 
