@@ -15,7 +15,7 @@ use super::Semantics;
 use super::fanout::{FanOut, RingRead, Subscription, ring_lag};
 use super::publisher::LATE_TOLERANCE;
 use super::source_report::SourceReport;
-use super::topics::{TopicError, TopicLimits, TopicWindow, Topics};
+use super::topics::{OpenedTopic, TopicError, TopicLimits, TopicTotals, TopicWindows, Topics};
 use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
@@ -171,9 +171,15 @@ impl Hub {
         Arc::new(Self::whole_feed(semantics, limits, None))
     }
 
-    /// The hub of a feed with topics: `limits` bound this hub, `topics` each topic's.
-    pub fn with_topics(semantics: Semantics, limits: HubLimits, topics: TopicLimits) -> Arc<Self> {
-        let topics = Topics::new(semantics, topics, limits.encodings);
+    /// The hub of a feed with topics: `limits` bound this hub, `topics` each topic's; a
+    /// topic that published and then went unused for `idle` is dropped.
+    pub fn with_topics(
+        semantics: Semantics,
+        limits: HubLimits,
+        topics: TopicLimits,
+        idle: Duration,
+    ) -> Arc<Self> {
+        let topics = Topics::new(semantics, topics, limits.encodings, idle);
         Arc::new(Self::whole_feed(semantics, limits, Some(topics)))
     }
 
@@ -262,20 +268,29 @@ impl Hub {
 
     /// The topics clients open from now on (first namings), for the feed's source; `None`
     /// for a feed without topics. A later call takes them over.
-    pub fn opened_topics(&self) -> Option<mpsc::UnboundedReceiver<Arc<str>>> {
+    pub fn opened_topics(&self) -> Option<mpsc::UnboundedReceiver<OpenedTopic>> {
         self.topics.as_ref().map(Topics::opened)
     }
 
-    /// Each topic's window, for the topics that published in it (or cannot say), by name.
-    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Vec<TopicWindow> {
-        self.topics
-            .as_ref()
-            .map_or_else(Vec::new, |topics| topics.windows(from_ns, to_ns))
+    /// Each topic's window, for the topics that published in it (or cannot say), by name,
+    /// and what topics dropped since had in it; `None` for a feed without topics.
+    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Option<TopicWindows> {
+        let topics = self.topics.as_ref()?;
+        Some(topics.windows(from_ns, to_ns))
     }
 
-    /// Topics held, and the events published on all of them.
-    pub fn topic_totals(&self) -> (usize, u64) {
-        self.topics.as_ref().map_or((0, 0), Topics::totals)
+    /// Topics held and dropped, and the events published on all of them; `None` for a
+    /// feed without topics.
+    pub fn topic_totals(&self) -> Option<TopicTotals> {
+        self.topics.as_ref().map(Topics::totals)
+    }
+
+    /// Drops the topics nobody holds that published nothing, or nothing for the feed's
+    /// idle time before `now`: the server calls it every second.
+    pub fn sweep_topics(&self, now: std::time::Instant) {
+        if let Some(topics) = &self.topics {
+            topics.sweep(now);
+        }
     }
 
     /// The messages clients send from now on, for the feed's source to publish from; up to
@@ -468,6 +483,12 @@ impl Hub {
             oldest,
             latest: state.last_seq,
         }
+    }
+
+    /// The instant the window log placed the latest event at, if any was published.
+    pub(super) fn newest_publish_ns(&self) -> Option<u64> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.window_log.newest_ns()
     }
 
     /// The latest seq, watched: long polls wait on it.

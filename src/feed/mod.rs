@@ -32,7 +32,10 @@ pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_cloc
 use rng::Rng;
 pub use sessions::Sessions;
 pub use source_report::SourceReport;
-pub use topics::{MAX_TOPIC_LEN, TopicError, TopicLimits, TopicWindow};
+pub use topics::{
+    Dropped, MAX_TOPIC_LEN, OpenedTopic, SWEEP_FLOOR, Tally, TopicError, TopicLimits, TopicTotals,
+    TopicWindow, TopicWindows,
+};
 pub use window_log::Window;
 
 use crate::issue::Issue;

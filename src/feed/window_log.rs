@@ -128,6 +128,11 @@ impl WindowLog {
         self.capacity
     }
 
+    /// The instant of the latest event, if one was published.
+    pub fn newest_ns(&self) -> Option<u64> {
+        self.ts.back().copied()
+    }
+
     /// Marks `at_ns` as a window's start, while the events from it on are still held.
     pub fn mark(&mut self, at_ns: u64) -> Result<(), TooOld> {
         if self.evicted_ts.is_some_and(|ts| ts >= at_ns) {

@@ -48,6 +48,7 @@ pub struct RawServer {
     pub stall_timeout: Option<HumanDuration>,
     pub coalesce: Option<HumanDuration>,
     pub processes: Option<Count>,
+    pub topic_idle: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,5 +11,5 @@ pub use event::{EventHead, parse_event, poll_events};
 pub use group::{GroupError, sum_group};
 pub use stats::{
     ConnectionStats, MarkReply, ProcessGroup, PublisherStats, SlotStats, StatsReply, StopReply,
-    WindowStats,
+    TopicsDropped, WindowStats,
 };
