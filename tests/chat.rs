@@ -97,6 +97,64 @@ async fn publish_answers_202_400_413_429_and_refuses_what_it_does_not_serve() {
     assert!(body.contains("no topics"), "{body}");
 }
 
+/// A room unused for `server.topic_idle` is dropped: its events stay in `/stats`, counted in
+/// a window marked before the drop, and a window that cannot count them says so.
+#[tokio::test]
+async fn an_idle_room_is_dropped_and_its_events_stay_counted_in_a_marked_window() {
+    let server = start(&scenario(CHAT, "[server]\ntopic_idle = \"1s\"")).await;
+    let addr = server.addr;
+    let from_ns = wsbench::feed::wall_clock_ns();
+    let mark = format!(
+        "POST /control/mark?at_ns={from_ns} HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        server.token.header_value()
+    );
+    assert_eq!(raw_request(addr, mark.as_bytes()).await.0, 200);
+    assert_eq!(post(addr, &message("room-0", 1, 1_000)).await.0, 202);
+    assert_eq!(post(addr, &message("room-0", 2, 2_000)).await.0, 202);
+    let to_ns = wsbench::feed::wall_clock_ns();
+    // Dropped by the server's sweep, every second, once idle for 1 s: a bounded wait.
+    let mut dropped = serde_json::Value::Null;
+    for _ in 0..100 {
+        let now = stats(addr).await;
+        if now["topics"] == 0 {
+            dropped = now;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(dropped["topics_dropped"]["idle"], 1, "{dropped}");
+    assert_eq!(dropped["events_published"], 2);
+    let window = |from: u64| async move {
+        let (status, _, body) =
+            raw_get(addr, &format!("/stats?from_ns={from}&to_ns={to_ns}"), "").await;
+        assert_eq!(status, 200, "{body}");
+        let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
+        stats["window"].clone()
+    };
+    let marked = window(from_ns).await;
+    assert_eq!(marked["events"], 2, "{marked}");
+    assert_eq!(marked["dropped_topics"]["events"], 2, "{marked}");
+    assert_eq!(
+        marked.get("topics"),
+        None,
+        "the room is gone from the per-topic windows"
+    );
+    let unmarked = window(from_ns + 1).await;
+    assert_eq!(unmarked["events"], serde_json::Value::Null, "{unmarked}");
+    let error = unmarked["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("dropped topics: the window reaches back"),
+        "{error}"
+    );
+    // Named again, the room is a new one, numbering from 1.
+    let (status, body) = post(addr, &message("room-0", 1, 3_000)).await;
+    assert_eq!(
+        (status, body.trim()),
+        (202, r#"{"topic":"room-0","seq":1}"#)
+    );
+}
+
 #[tokio::test]
 async fn a_message_sent_on_a_websocket_reaches_every_member_of_its_room_only() {
     let server = start(&scenario(CHAT, "")).await;

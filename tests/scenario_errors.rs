@@ -917,3 +917,21 @@ fn request_deadlines_are_above_zero_and_at_most_ten_minutes() {
          found 11m",
     );
 }
+
+#[test]
+fn server_topic_idle_is_a_positive_duration_ten_minutes_by_default() {
+    refused(
+        "[feed]\nkind = \"chat\"\n\n[server]\ntopic_idle = \"0s\"\n",
+        5,
+        14,
+        "server.topic_idle",
+        "must be longer than 0s",
+    );
+    let minute = accepted("[feed]\nkind = \"chat\"\n\n[server]\ntopic_idle = \"1m\"\n");
+    assert_eq!(minute.server.topic_idle, std::time::Duration::from_secs(60));
+    let default = accepted("[feed]\nkind = \"chat\"\n");
+    assert_eq!(
+        default.server.topic_idle,
+        std::time::Duration::from_secs(600)
+    );
+}

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use super::Semantics;
+use super::fanout::{FanOut, RingRead, Subscription, ring_lag};
 use super::publisher::LATE_TOLERANCE;
 use super::source_report::SourceReport;
-use super::topics::{TopicError, TopicLimits, TopicWindow, Topics};
+use super::topics::{OpenedTopic, TopicError, TopicLimits, TopicTotals, TopicWindows, Topics};
 use super::window_log::{TooOld, Window, WindowLog};
 
 /// One published event, encoded once for every transport.
@@ -121,6 +122,17 @@ pub struct HubLimits {
     pub encodings: usize,
 }
 
+impl HubLimits {
+    /// One of everything and no encoding: for tests.
+    #[cfg(test)]
+    pub(crate) const SMALLEST: Self = Self {
+        history: 1,
+        max_lag: 1,
+        window_log: 1,
+        encodings: 0,
+    };
+}
+
 /// What the hub holds now, beside its bounds: proof that a long run stays bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retained {
@@ -135,7 +147,7 @@ pub struct Retained {
 pub struct Hub {
     semantics: Semantics,
     state: RwLock<HubState>,
-    stream: broadcast::Sender<Arc<Event>>,
+    fan_out: FanOut,
     latest: watch::Sender<u64>,
     /// Where messages clients send go, once a source takes them (a chat).
     inbox: Mutex<Option<mpsc::Sender<ClientMessage>>>,
@@ -156,46 +168,66 @@ pub struct ClientMessage {
 
 impl Hub {
     pub fn new(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
+        Arc::new(Self::whole_feed(semantics, limits, None))
+    }
+
+    /// The hub of a feed with topics: `limits` bound this hub, `topics` each topic's; a
+    /// topic that published and then went unused for `idle` is dropped.
+    pub fn with_topics(
+        semantics: Semantics,
+        limits: HubLimits,
+        topics: TopicLimits,
+        idle: Duration,
+    ) -> Arc<Self> {
+        let topics = Topics::new(semantics, topics, limits.encodings, idle);
+        Arc::new(Self::whole_feed(semantics, limits, Some(topics)))
+    }
+
+    /// A whole feed's hub: everything it may hold is allocated now, so that a long run
+    /// cannot grow it.
+    fn whole_feed(semantics: Semantics, limits: HubLimits, topics: Option<Topics>) -> Self {
+        let ring = VecDeque::with_capacity(limits.history.min(1 << 16));
+        let log = WindowLog::new(limits.window_log);
+        let fan_out = FanOut::broadcast(limits.max_lag);
+        Self::build(semantics, limits, ring, log, fan_out, topics)
+    }
+
+    /// One topic's hub: it takes memory as it is used (its ring, its window log, its
+    /// subscribers' cursors), since most topics of a feed with thousands stay small. Its
+    /// ring holds at least its subscribers' lag allowance, which they read it by.
+    pub(super) fn for_topic(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
+        let limits = HubLimits {
+            history: limits.history.max(ring_lag(limits.max_lag)),
+            ..limits
+        };
+        let log = WindowLog::untouched(limits.window_log);
+        let fan_out = FanOut::ring(limits.max_lag);
         Arc::new(Self::build(
             semantics,
             limits,
-            WindowLog::new(limits.window_log),
+            VecDeque::new(),
+            log,
+            fan_out,
             None,
         ))
-    }
-
-    /// The hub of a feed with topics: `limits` bound this hub, `topics` each topic's.
-    pub fn with_topics(semantics: Semantics, limits: HubLimits, topics: TopicLimits) -> Arc<Self> {
-        let topics = Topics::new(semantics, topics, limits.encodings);
-        let log = WindowLog::new(limits.window_log);
-        Arc::new(Self::build(semantics, limits, log, Some(topics)))
-    }
-
-    /// One topic's hub: its window log grows as it is used, since most topics of a feed
-    /// with thousands stay small.
-    pub(super) fn for_topic(semantics: Semantics, limits: HubLimits) -> Arc<Self> {
-        let log = WindowLog::untouched(limits.window_log);
-        Arc::new(Self::build(semantics, limits, log, None))
     }
 
     fn build(
         semantics: Semantics,
         limits: HubLimits,
+        ring: VecDeque<Arc<Event>>,
         window_log: WindowLog,
+        fan_out: FanOut,
         topics: Option<Topics>,
     ) -> Self {
         let HubLimits {
-            history,
-            max_lag,
-            encodings,
-            ..
+            history, encodings, ..
         } = limits;
-        let (stream, _) = broadcast::channel(max_lag.max(1));
         Self {
             semantics,
             state: RwLock::new(HubState {
                 encodings,
-                ring: VecDeque::with_capacity(history.min(1 << 16)),
+                ring,
                 history: history.max(1),
                 by_key: HashMap::new(),
                 latest_by_seq: BTreeMap::new(),
@@ -205,7 +237,7 @@ impl Hub {
                 last_seq: 0,
                 stopped: false,
             }),
-            stream,
+            fan_out,
             latest: watch::channel(0).0,
             inbox: Mutex::new(None),
             source_report: Mutex::new(SourceReport::default()),
@@ -236,20 +268,29 @@ impl Hub {
 
     /// The topics clients open from now on (first namings), for the feed's source; `None`
     /// for a feed without topics. A later call takes them over.
-    pub fn opened_topics(&self) -> Option<mpsc::UnboundedReceiver<Arc<str>>> {
+    pub fn opened_topics(&self) -> Option<mpsc::UnboundedReceiver<OpenedTopic>> {
         self.topics.as_ref().map(Topics::opened)
     }
 
-    /// Each topic's window, for the topics that published in it (or cannot say), by name.
-    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Vec<TopicWindow> {
-        self.topics
-            .as_ref()
-            .map_or_else(Vec::new, |topics| topics.windows(from_ns, to_ns))
+    /// Each topic's window, for the topics that published in it (or cannot say), by name,
+    /// and what topics dropped since had in it; `None` for a feed without topics.
+    pub fn topic_windows(&self, from_ns: u64, to_ns: u64) -> Option<TopicWindows> {
+        let topics = self.topics.as_ref()?;
+        Some(topics.windows(from_ns, to_ns))
     }
 
-    /// Topics held, and the events published on all of them.
-    pub fn topic_totals(&self) -> (usize, u64) {
-        self.topics.as_ref().map_or((0, 0), Topics::totals)
+    /// Topics held and dropped, and the events published on all of them; `None` for a
+    /// feed without topics.
+    pub fn topic_totals(&self) -> Option<TopicTotals> {
+        self.topics.as_ref().map(Topics::totals)
+    }
+
+    /// Drops the topics nobody holds that published nothing, or nothing for the feed's
+    /// idle time before `now`: the server calls it every second.
+    pub fn sweep_topics(&self, now: std::time::Instant) {
+        if let Some(topics) = &self.topics {
+            topics.sweep(now);
+        }
     }
 
     /// The messages clients send from now on, for the feed's source to publish from; up to
@@ -368,8 +409,7 @@ impl Hub {
             }
             state.latest_by_seq.insert(seq, event.clone());
         }
-        // Sent under the lock, so that subscribers see events in seq order.
-        let _ = self.stream.send(event.clone());
+        self.fan_out.send(&event);
         drop(state);
         self.latest.send_replace(seq);
         Some(event)
@@ -428,8 +468,27 @@ impl Hub {
     }
 
     /// A live stream of every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.stream.subscribe()
+    pub fn subscribe(self: &Arc<Self>) -> Subscription {
+        Subscription::new(self, &self.fan_out)
+    }
+
+    /// For a topic's subscriber: event `seq` if the ring still holds it, the oldest held
+    /// and the latest published.
+    pub(super) fn ring_at(&self, seq: u64) -> RingRead {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let oldest = state.ring.front().map_or(state.last_seq + 1, |e| e.seq);
+        RingRead {
+            event: (seq.checked_sub(oldest))
+                .and_then(|at| state.ring.get(usize::try_from(at).ok()?).cloned()),
+            oldest,
+            latest: state.last_seq,
+        }
+    }
+
+    /// The instant the window log placed the latest event at, if any was published.
+    pub(super) fn newest_publish_ns(&self) -> Option<u64> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.window_log.newest_ns()
     }
 
     /// The latest seq, watched: long polls wait on it.
@@ -472,10 +531,8 @@ impl Hub {
     #[cfg(test)]
     pub fn sample_event(fields: &str) -> Arc<Event> {
         let limits = HubLimits {
-            history: 1,
-            max_lag: 1,
-            window_log: 1,
             encodings: 1,
+            ..HubLimits::SMALLEST
         };
         let hub = Self::new(Semantics::Events, limits);
         hub.publish(77, None, fields).expect("a new hub publishes")
@@ -494,167 +551,5 @@ impl Hub {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_messages_go_to_the_source_that_takes_them_or_nowhere() {
-        let hub = Hub::new(Semantics::Events, limits(4, 4));
-        let message = |text: &'static str| ClientMessage {
-            transport: "ws",
-            body: Bytes::from_static(text.as_bytes()),
-        };
-        assert!(!hub.client_sent(message("nobody listens")));
-        let mut inbox = hub.client_messages(1);
-        assert!(hub.client_sent(message("one")));
-        assert!(
-            !hub.client_sent(message("full")),
-            "bounded: one waits at most"
-        );
-        assert_eq!(inbox.try_recv().unwrap(), message("one"));
-        assert!(inbox.try_recv().is_err());
-    }
-
-    fn limits(history: usize, max_lag: usize) -> HubLimits {
-        HubLimits {
-            history,
-            max_lag,
-            window_log: 1000,
-            encodings: 2,
-        }
-    }
-
-    fn seqs(since: Since) -> Vec<u64> {
-        match since {
-            Since::Events(events) => events.iter().map(|e| e.seq).collect(),
-            other => panic!("expected events, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn event_feeds_answer_since_from_a_bounded_ring() {
-        let hub = Hub::new(Semantics::Events, limits(3, 8));
-        assert!(matches!(hub.since(None), Since::Nothing));
-        for i in 0..5 {
-            hub.publish(1_000 + i, None, "\"x\":1");
-        }
-        assert_eq!(seqs(hub.since(Some(2))), vec![3, 4, 5]);
-        assert_eq!(seqs(hub.since(Some(3))), vec![4, 5]);
-        assert_eq!(seqs(hub.since(None)), vec![5]);
-        assert!(matches!(hub.since(Some(5)), Since::Nothing));
-        assert!(matches!(hub.since(Some(1)), Since::Gone { oldest: 3 }));
-    }
-
-    #[test]
-    fn state_feeds_coalesce_per_key() {
-        let hub = Hub::new(Semantics::State, limits(2, 8));
-        for (i, key) in [1, 2, 1, 3, 1].into_iter().enumerate() {
-            hub.publish(i as u64, Some(key), "\"v\":0");
-        }
-        // Keys 1, 2, 3 last changed at seqs 5, 2, 4.
-        assert_eq!(seqs(hub.since(None)), vec![2, 4, 5]);
-        assert_eq!(seqs(hub.since(Some(2))), vec![4, 5]);
-        assert_eq!(seqs(hub.since(Some(0))), vec![2, 4, 5]);
-    }
-
-    #[test]
-    fn events_are_encoded_once_for_every_transport() {
-        let hub = Hub::new(Semantics::Events, limits(4, 4));
-        let event = hub.publish(77, None, "\"sym\":\"A\"").unwrap();
-        assert_eq!(&event.json[..], br#"{"seq":1,"ts":77,"sym":"A"}"#);
-        let length = |e: &Event| e.json.len();
-        let first: *const usize = event.encoded(1, length).unwrap();
-        // A second ask finds the first encoding: `encode` differs, the answer does not.
-        let again = event.encoded(1, |_| 0usize).unwrap();
-        assert_eq!((*again, std::ptr::eq(first, again)), (27, true));
-        assert_eq!(event.encoded(1, |_| "another type"), None);
-        assert_eq!(event.encoded(2, length), None);
-    }
-
-    #[test]
-    fn stop_is_final_and_windows_are_by_timestamp() {
-        let hub = Hub::new(Semantics::Events, limits(10, 4));
-        for ts in [10, 20, 30, 40] {
-            hub.publish(ts, None, "");
-        }
-        let window = |first, last| Window::Events {
-            first,
-            last,
-            late: 0,
-            max_late_us: 0,
-        };
-        assert_eq!(hub.window(15, 35), window(2, 3));
-        assert_eq!(hub.window(10, 40), window(1, 4));
-        assert_eq!(hub.window(41, 50), Window::Empty);
-        assert_eq!(hub.stop(), 4);
-        assert!(hub.publish(50, None, "").is_none());
-        assert_eq!(hub.last_seq(), 4);
-    }
-
-    /// Millions of events through a small hub: everything it keeps stays at its bound,
-    /// and the window log still answers exactly for what it holds.
-    #[test]
-    fn a_long_run_keeps_every_structure_within_its_bound() {
-        const EVENTS: u64 = 1_000_000;
-        const KEYS: u32 = 500;
-        let bounds = HubLimits {
-            history: 1000,
-            max_lag: 64,
-            window_log: 50_000,
-            encodings: 0,
-        };
-        for semantics in [Semantics::Events, Semantics::State] {
-            let hub = Hub::new(semantics, bounds);
-            let _subscriber = hub.subscribe();
-            for seq in 1..=EVENTS {
-                let key = (semantics == Semantics::State).then_some(seq as u32 % KEYS);
-                hub.publish(seq * 10, key, "");
-            }
-            let keys = if semantics == Semantics::State {
-                500
-            } else {
-                0
-            };
-            assert_eq!(
-                hub.retained(),
-                Retained {
-                    history: 1000,
-                    window_log: 50_000,
-                    window_log_capacity: 50_000,
-                    state_keys: keys,
-                    state_index: keys,
-                }
-            );
-            let oldest = EVENTS - 50_000 + 1;
-            assert_eq!(
-                hub.window(oldest * 10, EVENTS * 10),
-                Window::Events {
-                    first: oldest,
-                    last: EVENTS,
-                    late: 0,
-                    max_late_us: 0
-                }
-            );
-            assert_eq!(
-                hub.window((oldest - 1) * 10, EVENTS * 10),
-                Window::NotRetained { oldest_seq: oldest }
-            );
-        }
-    }
-
-    #[test]
-    fn publishing_late_is_counted_beyond_the_tolerance() {
-        let hub = Hub::new(Semantics::Events, limits(10, 4));
-        let tolerance = LATE_TOLERANCE;
-        hub.publish_late(1, tolerance, None, "");
-        hub.publish_late(2, tolerance * 3, None, "");
-        hub.publish_late(3, Duration::ZERO, None, "");
-        assert_eq!(
-            hub.schedule(),
-            Schedule {
-                late_events: 1,
-                max_late_us: (tolerance * 3).as_micros() as u64
-            }
-        );
-    }
-}
+#[path = "hub_tests.rs"]
+mod tests;

@@ -4,6 +4,7 @@
 mod chat;
 mod command;
 mod echo;
+mod fanout;
 mod hub;
 mod intake;
 mod notifications;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use chat::{SendForm, SendPlan};
+pub use fanout::Subscription;
 pub use hub::{ClientMessage, Event, Hub, HubLimits, Retained, Schedule, Since};
 pub use intake::{Accepted, Intake, Refusal};
 pub use params::FeedParams;
@@ -30,7 +32,10 @@ pub use publisher::{LATE_TOLERANCE, MAX_RATE, Publisher, rate_problem, wall_cloc
 use rng::Rng;
 pub use sessions::Sessions;
 pub use source_report::SourceReport;
-pub use topics::{MAX_TOPIC_LEN, TopicError, TopicLimits, TopicWindow};
+pub use topics::{
+    Dropped, MAX_TOPIC_LEN, OpenedTopic, SWEEP_FLOOR, Tally, TopicError, TopicLimits, TopicTotals,
+    TopicWindow, TopicWindows,
+};
 pub use window_log::Window;
 
 use crate::issue::Issue;

@@ -87,7 +87,8 @@ impl WindowLog {
             oldest_seq: 1,
             evicted_ts: None,
             late_total: 0,
-            marks: VecDeque::with_capacity(MARKS_KEPT),
+            // Grown as marks come: most of a feed's thousands of topic logs have one or two.
+            marks: VecDeque::new(),
         }
     }
 
@@ -125,6 +126,11 @@ impl WindowLog {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The instant of the latest event, if one was published.
+    pub fn newest_ns(&self) -> Option<u64> {
+        self.ts.back().copied()
     }
 
     /// Marks `at_ns` as a window's start, while the events from it on are still held.

@@ -50,6 +50,7 @@ pub struct RawServer {
     pub processes: Option<Count>,
     pub head_timeout: Option<HumanDuration>,
     pub body_timeout: Option<HumanDuration>,
+    pub topic_idle: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -284,13 +284,18 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
         window_log,
         stall_timeout: positive(
             "server.stall_timeout",
-            raw.and_then(|s| s.stall_timeout),
+            raw.as_ref().and_then(|s| s.stall_timeout),
             Duration::from_secs(10),
         )?,
         coalesce,
         processes,
         head_timeout,
         body_timeout,
+        topic_idle: positive(
+            "server.topic_idle",
+            raw.and_then(|s| s.topic_idle),
+            crate::server::TOPIC_IDLE_DEFAULT,
+        )?,
     })
 }
 

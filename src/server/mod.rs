@@ -33,8 +33,8 @@ pub use limits::{ensure_open_files, raise_open_files};
 pub use response::Body;
 pub use router::{App, Call, bad_request, since_param, window_stats};
 pub use settings::{
-    DEADLINE_MAX, DEFAULT_DEADLINE, ServerSettings, Serving, WINDOW_LOG_DEFAULT_RANGE,
-    WINDOW_LOG_DEFAULT_SPAN,
+    DEADLINE_MAX, DEFAULT_DEADLINE, ServerSettings, Serving, TOPIC_IDLE_DEFAULT,
+    WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN,
 };
 pub use stats::ServerStats;
 
@@ -44,6 +44,9 @@ use crate::wire::ProcessGroup;
 use conn::{ConnTag, CountedStream};
 pub use control::ControlToken;
 use reserve::Admission;
+
+/// How often the topics nobody uses are looked for.
+const TOPIC_SWEEP: Duration = Duration::from_secs(1);
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -184,6 +187,9 @@ impl Server {
         let _stop_publishing = StopOnDrop(app.hub.clone());
         publisher.start(app.hub.clone()).map_err(ServeError::Feed)?;
         let mut accepting = tokio::task::JoinSet::new();
+        if app.hub.has_topics() {
+            tokio::spawn(sweep_topics(app.hub.clone(), shutdown_tx.subscribe()));
+        }
         for listener in listeners {
             let shutdown = shutdown_tx.subscribe();
             accepting.spawn(accept(listener, app.clone(), max_connections, shutdown));
@@ -241,6 +247,18 @@ async fn accept(
     }
 }
 
+/// Drops the topics nobody uses, every `TOPIC_SWEEP` until shutdown: the topics' idle time
+/// is counted to within it.
+async fn sweep_topics(hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(TOPIC_SWEEP);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => hub.sweep_topics(std::time::Instant::now()),
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// The hub a scenario's feed is published into, bounded by its server settings: the
 /// matched server's, and each `wsbench emit` process's, so that both publish alike.
 pub fn new_hub(serving: &Serving<'_>) -> Arc<Hub> {
@@ -251,7 +269,12 @@ pub fn new_hub(serving: &Serving<'_>) -> Arc<Hub> {
         encodings: Transport::ALL.len(),
     };
     match serving.feed.topics() {
-        Some(topics) => Hub::with_topics(serving.feed.semantics(), limits, topics),
+        Some(topics) => Hub::with_topics(
+            serving.feed.semantics(),
+            limits,
+            topics,
+            serving.server.topic_idle,
+        ),
         None => Hub::new(serving.feed.semantics(), limits),
     }
 }

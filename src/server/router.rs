@@ -14,9 +14,9 @@ use super::control::{self, Control};
 use super::cors;
 use super::response::{self, Body, query_text, query_u64};
 use super::stats::{OTHER, ServerStats};
-use crate::feed::{Hub, Intake, TopicError, TopicWindow, Window};
+use crate::feed::{Dropped, Hub, Intake, TopicError, TopicWindows, Window};
 use crate::transport::{Settings, Transport, TransportSettings};
-use crate::wire::WindowStats;
+use crate::wire::{TopicsDropped, WindowStats};
 
 /// Everything a handler may need, shared by every connection.
 pub struct App {
@@ -191,14 +191,17 @@ fn stats(app: &App, query: Option<&str>) -> Response<Body> {
     app.hub.source_report().fill(&mut body.publisher);
     body.group = app.group.clone();
     body.control = app.control.as_ref().map(Control::stats);
-    if app.hub.has_topics() {
-        let (topics, published) = app.hub.topic_totals();
-        body.topics = Some(topics as u64);
-        body.events_published = published;
+    if let Some(totals) = app.hub.topic_totals() {
+        body.topics = Some(totals.held as u64);
+        body.topics_dropped = Some(TopicsDropped {
+            unused: totals.dropped_unused,
+            idle: totals.dropped_idle,
+        });
+        body.events_published = totals.events;
     }
-    body.window = window.map(|(from, to)| match app.hub.has_topics() {
-        true => topics_window(app.hub.topic_windows(from, to)),
-        false => window_stats(app.hub.window(from, to)),
+    body.window = window.map(|(from, to)| match app.hub.topic_windows(from, to) {
+        Some(windows) => topics_window(windows),
+        None => window_stats(app.hub.window(from, to)),
     });
     response::reply(&body)
 }
@@ -226,10 +229,12 @@ pub fn window_stats(window: Window) -> WindowStats {
     }
 }
 
-/// A feed with topics counts its window per topic: the whole is their sum, without one
-/// seq range, and is unknown when any topic's is.
-fn topics_window(windows: Vec<TopicWindow>) -> WindowStats {
+/// A feed with topics counts its window per topic: the whole is their sum (with the
+/// topics dropped since), without one seq range, and is unknown when any part is.
+fn topics_window(windows: TopicWindows) -> WindowStats {
+    let dropped = dropped_window(windows.dropped);
     let topics: std::collections::BTreeMap<String, WindowStats> = windows
+        .topics
         .into_iter()
         .map(|topic| {
             let stats = WindowStats {
@@ -239,29 +244,47 @@ fn topics_window(windows: Vec<TopicWindow>) -> WindowStats {
             (topic.name.to_string(), stats)
         })
         .collect();
-    let sum = |field: fn(&WindowStats) -> Option<u64>| -> Option<u64> {
-        topics.values().map(field).sum()
-    };
-    let unknown = topics.iter().find(|(_, w)| w.events.is_none());
+    let parts = || topics.values().chain(dropped.as_ref());
+    let sum = |field: fn(&WindowStats) -> Option<u64>| -> Option<u64> { parts().map(field).sum() };
+    let unknown = topics
+        .iter()
+        .map(|(name, w)| (format!("topic `{name}`"), w))
+        .chain(dropped.as_ref().map(|w| ("dropped topics".to_string(), w)))
+        .find(|(_, w)| w.events.is_none());
     WindowStats {
         first_seq: None,
         last_seq: None,
         events: sum(|w| w.events),
         late_events: sum(|w| w.late_events),
-        max_late_us: topics
-            .values()
-            .filter_map(|w| w.max_late_us)
-            .max()
-            .or(Some(0)),
+        max_late_us: parts().filter_map(|w| w.max_late_us).max().or(Some(0)),
         oldest_seq: None,
-        error: unknown.map(|(name, w)| {
-            format!(
-                "topic `{name}`: {}",
-                w.error.as_deref().unwrap_or("not counted")
-            )
-        }),
+        error: unknown
+            .map(|(part, w)| format!("{part}: {}", w.error.as_deref().unwrap_or("not counted"))),
         topics,
         senders: None,
+        dropped_topics: dropped.map(Box::new),
+    }
+}
+
+/// What topics dropped idle had published in a window, as a part of its sum; `None`: nothing.
+fn dropped_window(dropped: Dropped) -> Option<WindowStats> {
+    match dropped {
+        Dropped::Nothing => None,
+        Dropped::Counted(tally) => Some(WindowStats {
+            first_seq: None,
+            last_seq: None,
+            ..WindowStats::counted(0, 0, tally.events, tally.late, tally.max_late_us)
+        }),
+        // Null, never a guess: their events were dropped before the window was marked.
+        Dropped::Unknown { topics, newest_ns } => Some(WindowStats {
+            error: Some(format!(
+                "the window reaches back to events of topics the server dropped after they \
+                 idled for server.topic_idle ({topics} so far, the latest event at \
+                 {newest_ns} ns), and its start was not marked (POST /control/mark) before \
+                 they were dropped; raise server.topic_idle"
+            )),
+            ..Default::default()
+        }),
     }
 }
 

@@ -54,7 +54,21 @@ pub struct ServerSettings {
     /// records: 30 s.
     #[serde(with = "duration_text", default = "default_deadline")]
     pub body_timeout: Duration,
+    /// A feed with topics: how long a topic that published may go unused (nobody holds,
+    /// names or publishes on it) before it is dropped; one that published nothing goes as
+    /// soon as nobody holds it. Absent in older records: the default.
+    #[serde(with = "duration_text", default = "topic_idle_default")]
+    pub topic_idle: Duration,
 }
+
+fn topic_idle_default() -> Duration {
+    TOPIC_IDLE_DEFAULT
+}
+
+/// How long a topic that published may go unused (nobody holding, naming or publishing on
+/// it) before the server drops it: as long as the longest long poll and login scan, so that
+/// no run's client comes back to a topic dropped meanwhile.
+pub const TOPIC_IDLE_DEFAULT: Duration = Duration::from_secs(10 * 60);
 
 fn one_process() -> u64 {
     1

@@ -97,6 +97,7 @@ impl ServerStats {
             events_published: last_seq,
             last_seq,
             topics: None,
+            topics_dropped: None,
             connections: ConnectionStats {
                 open: self.connections_open(),
                 accepted: self.connections_accepted.load(Relaxed),

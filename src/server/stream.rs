@@ -11,13 +11,13 @@ use tokio::time::Instant;
 
 use bytes::Bytes;
 use http::Response;
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::watch;
 
 use super::response::{self, Body};
 use super::router::Call;
 use super::stats::OpenStream;
-use crate::feed::{ClientMessage, Event, Hub, Intake, Since};
+use crate::feed::{ClientMessage, Event, Hub, Intake, Since, Subscription};
 use crate::transport::Transport;
 
 /// What a stream has to send next.
@@ -39,7 +39,8 @@ pub const MAX_BATCH: usize = 128;
 
 pub struct EventStream {
     backlog: VecDeque<Arc<Event>>,
-    live: broadcast::Receiver<Arc<Event>>,
+    /// The hub's live events: the whole feed's broadcast, or a cursor in a topic's ring.
+    live: Subscription,
     last_sent: Option<u64>,
     keepalive: Duration,
     /// `server.coalesce`: how long a batch waits for more events after its first.

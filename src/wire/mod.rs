@@ -11,7 +11,7 @@ pub use event::{EventHead, parse_event, poll_events};
 pub use group::{GroupError, sum_group};
 pub use stats::{
     ConnectionStats, ControlStats, MARKS_REPORTED, MarkRecord, MarkReply, ProcessGroup,
-    PublisherStats, SlotStats, StatsReply, StopReply, WindowStats,
+    PublisherStats, SlotStats, StatsReply, StopReply, TopicsDropped, WindowStats,
 };
 
 /// The header that carries a run's control token on every `/control/*` request:

@@ -17,6 +17,10 @@ pub struct StatsReply {
     /// over them, each numbering its own events from 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topics: Option<u64>,
+    /// A feed with topics: the topics dropped since the start (their events stay counted in
+    /// `events_published`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics_dropped: Option<TopicsDropped>,
     pub connections: ConnectionStats,
     pub publisher: PublisherStats,
     /// Per transport, by name.
@@ -61,6 +65,19 @@ pub struct MarkRecord {
     pub at_ns: u64,
     /// When it arrived (wall clock, ns since the epoch).
     pub received_ns: u64,
+}
+
+/// The topics a server dropped: the memory of a feed with topics follows the topics in use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TopicsDropped {
+    /// Nobody held them (no connection, no waiting poll) and nothing was published on
+    /// them: dropped at once, with nothing to lose.
+    pub unused: u64,
+    /// They published, then nobody held, named or published on them for
+    /// `server.topic_idle`. A window reaching back to their events is counted only if its
+    /// start was marked before they were dropped (`window.dropped_topics`).
+    pub idle: u64,
 }
 
 /// The processes of one server that share its port (`SO_REUSEPORT`), each publishing the
@@ -157,6 +174,11 @@ pub struct WindowStats {
     /// member that is not sent its own messages is owed only the others'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senders: Option<Vec<u64>>,
+    /// A feed with topics: the events in the window of topics dropped since (idle for
+    /// `server.topic_idle`), summed; counted in the sums above, and gone from `topics`.
+    /// Absent when none of theirs lies in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_topics: Option<Box<WindowStats>>,
 }
 
 impl WindowStats {
@@ -176,6 +198,7 @@ impl WindowStats {
             error: None,
             topics: BTreeMap::new(),
             senders: None,
+            dropped_topics: None,
         }
     }
 }

@@ -17,7 +17,8 @@ use crate::issue::Issue;
 pub use intake::ChatIntake;
 
 /// Each room's bounds: a burst of messages a slow poller can still catch up with, and ten
-/// minutes of a busy room's publish instants (the log takes memory only as it fills).
+/// minutes of a busy room's publish instants (the ring and the log take memory only as
+/// they fill).
 const ROOM_LIMITS: TopicLimits = TopicLimits {
     max_topics: 10_000,
     history: 4096,

@@ -4,7 +4,7 @@
 //! opened its topic.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{LOGIN_PREFIX, NotificationsSpec, PoissonSchedule, scan_delay};
 use crate::feed::rng::Rng;
-use crate::feed::{FeedSource, Hub, wall_clock_ns};
+use crate::feed::{FeedSource, Hub, OpenedTopic, wall_clock_ns};
 
 /// How often the thread looks for newly opened login topics while nothing is due: the
 /// most a scan's delay is stretched by, beside a scan of a second or more.
@@ -41,7 +41,7 @@ impl NotificationSource {
         Self { spec, seed }
     }
 
-    fn run(self, hub: &Hub, mut opened: UnboundedReceiver<Arc<str>>) {
+    fn run(self, hub: &Hub, mut opened: UnboundedReceiver<OpenedTopic>) {
         let users: Vec<Arc<Hub>> = match (0..self.spec.users)
             .map(|user| hub.topic(&format!("u{user}")))
             .collect()
@@ -54,6 +54,9 @@ impl NotificationSource {
         let mut titles = Rng::new(self.seed.rotate_left(17));
         let mut next = schedule.next().expect("the schedule never ends");
         let mut scans: BinaryHeap<Scan> = BinaryHeap::new();
+        // Each login topic waiting for its scan, held: a topic nobody holds that published
+        // nothing is dropped, and its next naming would open it (and schedule a scan) again.
+        let mut logins: HashMap<Arc<str>, Arc<Hub>> = HashMap::new();
         let bounds = (self.spec.scan_min, self.spec.scan_max);
         let start = Instant::now();
         let start_ns = wall_clock_ns();
@@ -62,10 +65,11 @@ impl NotificationSource {
             if hub.is_stopped() {
                 return;
             }
-            while let Ok(topic) = opened.try_recv() {
-                if topic.starts_with(LOGIN_PREFIX) {
-                    let delay = scan_delay(self.seed, &topic, bounds);
-                    scans.push(Reverse((start.elapsed() + delay, topic, delay)));
+            while let Ok(OpenedTopic { name, hub }) = opened.try_recv() {
+                if name.starts_with(LOGIN_PREFIX) {
+                    let delay = scan_delay(self.seed, &name, bounds);
+                    scans.push(Reverse((start.elapsed() + delay, name.clone(), delay)));
+                    logins.insert(name, hub);
                 }
             }
             let now = start.elapsed();
@@ -92,7 +96,7 @@ impl NotificationSource {
                     "\"login\":\"{topic}\",\"scan_ms\":{}",
                     delay.as_millis()
                 );
-                if let Ok(login) = hub.topic(&topic) {
+                if let Some(login) = logins.remove(&topic) {
                     login.publish_late(start_ns + at.as_nanos() as u64, now - at, None, &fields);
                 }
                 continue;

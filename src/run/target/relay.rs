@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use super::matched;
 use crate::client::http1::{HttpError, ResponseHead, read_response};
 use crate::client::read_buffer::ReadBuffer;
-use crate::feed::{Event, Hub, HubLimits, SourceContext};
+use crate::feed::{Hub, HubLimits, SourceContext, Subscription};
 use crate::scenario::Scenario;
 use crate::server::window_stats;
 use crate::wire::WindowStats;
@@ -125,7 +125,7 @@ impl Relay {
 async fn relay(
     addr: SocketAddr,
     path: String,
-    mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
+    mut events: Subscription,
     failed: watch::Sender<Option<String>>,
 ) {
     let mut post = Post::new(addr, &path);
