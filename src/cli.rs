@@ -264,6 +264,7 @@ fn parse_count(text: &str) -> Result<u64, String> {
 }
 
 pub fn main() -> ExitCode {
+    crate::signals::ignore_file_size_limit_signal();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),

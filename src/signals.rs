@@ -6,6 +6,15 @@
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
+/// Lets a write past a file-size limit (`ulimit -f`) fail with `EFBIG`, which names the file
+/// it could not write, instead of killing the process with SIGXFSZ mid-write.
+pub fn ignore_file_size_limit_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// A signal that ended a run early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopSignal {

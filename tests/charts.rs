@@ -201,10 +201,17 @@ fn an_unwritable_chart_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("latency.png")).expect("a directory in the way");
     let err = plot::render_all(&fixture("results.json"), dir.path()).unwrap_err();
-    assert!(matches!(err, PlotError::Draw { .. }), "{err}");
+    assert!(matches!(err, PlotError::Write(_)), "{err}");
     assert!(
         err.to_string()
             .contains(&dir.path().join("latency.png").display().to_string()),
         "{err}"
     );
+    // The chart drawn in memory was not left under another name.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("listed")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["latency.png", "latency.svg"]);
 }

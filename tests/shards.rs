@@ -436,3 +436,109 @@ fn shard_flags_are_checked_before_anything_runs() {
         .contains("--window-start tomorrow: expected a UTC instant in RFC 3339")
     );
 }
+
+/// One transport, briefly: enough for two shards to write records to merge.
+const SMALL: &str = r#"
+name = "merge-out"
+duration = "1s"
+warmup = "500ms"
+seed = 7
+transports = ["ws"]
+
+[feed]
+kind = "ticker"
+rate = 4
+
+[clients]
+count = 4
+ramp = "200ms"
+"#;
+
+/// `wsbench merge` never writes into a shard's own directory (under any name, --force or
+/// not), and says in words what differs between two shards' windows.
+#[test]
+fn merge_keeps_its_shards_and_names_what_differs_in_a_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("small.toml");
+    std::fs::write(&scenario, SMALL).unwrap();
+    let (_server, addr) = serve(&scenario);
+    let start = window_start(an_event_ts(&addr), Duration::from_secs(5));
+    let url = format!("http://{addr}");
+    let dirs: Vec<PathBuf> = (0..2).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    let shards: Vec<Child> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            wsbench()
+                .arg("run")
+                .arg(&scenario)
+                .args(["--quiet", "--allow-saturated", "--target", &url])
+                .args(["--window-start", &start, "--shard", &format!("{i}/2")])
+                .arg("--out")
+                .arg(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, shard) in shards.into_iter().enumerate() {
+        finished(shard, &format!("shard {i}"));
+    }
+    let record = std::fs::read(dirs[0].join("shard.json")).unwrap();
+    let both = [&dirs[0], &dirs[1]];
+
+    // The first shard's directory, spelt another way: refused before anything is read.
+    let same = tmp.path().join("s1/../s0");
+    let output = wsbench()
+        .arg("merge")
+        .args(both)
+        .arg("--out")
+        .arg(&same)
+        .arg("--force")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "--out {} is the shard directory {}",
+            same.display(),
+            dirs[0].display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(dirs[0].join("shard.json")).unwrap(), record);
+    // A directory inside a shard's is apart from it: merged there, the shard kept whole.
+    let inside = dirs[0].join("merged");
+    let output = merge(&both, &inside);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(inside.join("results.json").exists());
+    assert_eq!(std::fs::read(dirs[0].join("shard.json")).unwrap(), record);
+
+    // The target told the second shard the same events, with another lateness.
+    let path = dirs[1].join("shard.json");
+    let mut doctored: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let window = &mut doctored["entries"][0]["stats"]["window"];
+    let told = window["late_events"].to_string();
+    window["late_events"] = 999.into();
+    std::fs::write(&path, serde_json::to_vec(&doctored).unwrap()).unwrap();
+    let output = merge(&both, &tmp.path().join("refused"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "ws.hlog: {} and {} were told different windows by the target: \
+             window.late_events {told} and 999",
+            dirs[0].display(),
+            dirs[1].display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Some("), "{stderr}");
+}

@@ -77,9 +77,7 @@ pub fn write(path: &Path, calibration: &Calibration) -> Result<(), CalibrateErro
             source,
         }
     })? + "\n";
-    let staging = path.with_extension(format!("json.{}", std::process::id()));
-    std::fs::write(&staging, text).map_err(fail)?;
-    std::fs::rename(&staging, path).map_err(fail)
+    crate::files::write(path, text.as_bytes()).map_err(|e| fail(e.source))
 }
 
 /// Whether a cached calibration holds for machine `here` at `now`; `Err` says why not.

@@ -17,11 +17,8 @@ pub enum ExportError {
     HistogramLog(String),
     #[error("interval at {start_s} s lasting {duration_s} s is not a valid time span")]
     Interval { start_s: f64, duration_s: f64 },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::files::WriteError),
 }
 
 /// One output format of the whole results record.
@@ -36,18 +33,14 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
     vec![Box::new(json::JsonExporter), Box::new(csv::CsvExporter)]
 }
 
-/// Writes one format into `dir`, returning the file's path.
+/// Writes one format into `dir`, whole or not at all, returning the file's path.
 pub fn write(
     dir: &Path,
     exporter: &dyn Exporter,
     results: &Results,
 ) -> Result<PathBuf, ExportError> {
     let path = dir.join(exporter.file_name());
-    let bytes = exporter.serialize(results)?;
-    std::fs::write(&path, bytes).map_err(|source| ExportError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    crate::files::write(&path, &exporter.serialize(results)?)?;
     Ok(path)
 }
 

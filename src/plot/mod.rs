@@ -69,6 +69,8 @@ pub enum PlotError {
     Draw { path: PathBuf, message: String },
     #[error("the embedded chart font {path} could not be loaded")]
     Font { path: &'static str },
+    #[error(transparent)]
+    Write(#[from] crate::files::WriteError),
 }
 
 /// Why drawing failed, before it is tied to a file.
@@ -157,21 +159,26 @@ fn render<C: Chart>(chart: Option<C>, dir: &Path) -> Result<Option<RenderedChart
         width,
         height,
     };
+    // Drawn in memory, then written whole: a full disk leaves no half chart behind.
     let svg = ctx.svg_path();
+    let mut text = String::new();
     draw_on(
         &chart,
-        SVGBackend::new(&svg, (width, height)).into_drawing_area(),
+        SVGBackend::with_string(&mut text, (width, height)).into_drawing_area(),
     )
     .map_err(|DrawError(message)| PlotError::Draw {
         path: svg.clone(),
         message,
     })?;
+    crate::files::write(&svg, text.as_bytes())?;
     let png = ctx.png_path();
-    let backend = png::PngBackend::new(BitMapBackend::new(&png, (width, height)), font()?);
-    draw_on(&chart, backend.into_drawing_area()).map_err(|DrawError(message)| PlotError::Draw {
-        path: png.clone(),
-        message,
+    let bytes = png::draw(&chart, (width, height), font()?).map_err(|DrawError(message)| {
+        PlotError::Draw {
+            path: png.clone(),
+            message,
+        }
     })?;
+    crate::files::write(&png, &bytes)?;
     Ok(Some(RenderedChart {
         name: ctx.stem,
         title: chart.title(),

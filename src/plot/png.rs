@@ -7,12 +7,34 @@
 //! centred in the box plotters reserved.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use image::ImageEncoder;
+use image::codecs::png::PngEncoder;
 use plotters::backend::BitMapBackend;
-use plotters::prelude::DrawingBackend;
+use plotters::prelude::{DrawingBackend, IntoDrawingArea};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
+
+use super::{Chart, DrawError, draw_on};
+
+/// `chart` drawn at `size` and encoded as PNG, in memory (as plotters would have written
+/// it to a file: RGB, the image crate's default compression and filter).
+pub fn draw<C: Chart>(
+    chart: &C,
+    (width, height): (u32, u32),
+    font: FontRef<'static>,
+) -> Result<Vec<u8>, DrawError> {
+    let mut pixels = vec![0; width as usize * height as usize * 3];
+    let bitmap = BitMapBackend::with_buffer_and_format(&mut pixels, (width, height))
+        .map_err(|e| DrawError(e.to_string()))?;
+    draw_on(chart, PngBackend::new(bitmap, font).into_drawing_area())?;
+    let mut bytes = Vec::new();
+    PngEncoder::new(&mut bytes)
+        .write_image(&pixels, width, height, image::ColorType::Rgb8)
+        .map_err(|e| DrawError(e.to_string()))?;
+    Ok(bytes)
+}
 
 pub struct PngBackend<'a> {
     inner: BitMapBackend<'a>,

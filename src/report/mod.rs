@@ -65,11 +65,8 @@ pub enum ReportError {
     Schema { path: PathBuf, found: String },
     #[error(transparent)]
     Plot(#[from] PlotError),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::files::WriteError),
 }
 
 impl ReportError {
@@ -148,9 +145,6 @@ pub fn render(
 }
 
 fn write(path: &Path, text: &str) -> Result<PathBuf, ReportError> {
-    std::fs::write(path, text).map_err(|source| ReportError::Write {
-        path: path.to_owned(),
-        source,
-    })?;
+    crate::files::write(path, text.as_bytes())?;
     Ok(path.to_owned())
 }

@@ -652,8 +652,7 @@ pub fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>
         .map(|(second, histogram)| (second as f64, 1.0, histogram))
         .collect();
     let mut out = Vec::new();
-    crate::export::hlog::write_interval_log(&mut out, started_unix_s, &intervals)
-        .map_err(|e| RunError::Output(e.to_string()))?;
+    crate::export::hlog::write_interval_log(&mut out, started_unix_s, &intervals)?;
     Ok(out)
 }
 

@@ -88,6 +88,15 @@ pub enum RunError {
     },
     #[error("cannot write results: {0}")]
     Output(String),
+    /// A results file that could not be written whole (the file named); what was written
+    /// before it is kept.
+    #[error(transparent)]
+    Write(#[from] crate::files::WriteError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    /// A chart or report that could not be drawn or written, named.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error(transparent)]
     InUse(#[from] output::OutputInUse),
     #[error("cannot start the async runtime: {0}")]
@@ -410,7 +419,14 @@ async fn run_scenario(options: &RunOptions, scenario: Scenario) -> Result<RunOut
             Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
         results.assertions = ci::evaluate(&scenario.asserts, &results);
     }
-    observers.finished(&results)?;
+    // A file that could not be written fails a run that had not failed (exit 3, naming
+    // it); after another failure it is said beside it.
+    if let Err(error) = observers.finished(&results) {
+        match &failure {
+            None => failure = Some(error),
+            Some(_) => eprintln!("wsbench run: {error}"),
+        }
+    }
     Ok(RunOutcome {
         results,
         dir: dir_path,

@@ -95,15 +95,14 @@ impl OutputDir {
         Ok(Self { path, _lock: lock })
     }
 
-    /// Writes results.json, summary.csv and the histogram logs given.
+    /// Writes results.json, summary.csv and the histogram logs given, each whole or not at
+    /// all (a failure keeps the version written after the transport before).
     pub fn write(&self, results: &Results, logs: &[(String, Vec<u8>)]) -> Result<(), RunError> {
         for exporter in export::exporters() {
-            export::write(&self.path, exporter.as_ref(), results)
-                .map_err(|e| RunError::Output(e.to_string()))?;
+            export::write(&self.path, exporter.as_ref(), results)?;
         }
         for (name, bytes) in logs {
-            let path = self.path.join(name);
-            std::fs::write(&path, bytes).map_err(io_error(&path))?;
+            crate::files::write(&self.path.join(name), bytes)?;
         }
         Ok(())
     }
@@ -158,15 +157,17 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
         .collect();
     let top = |name: &str| {
         exported.iter().any(|e| e == name)
+            || crate::files::is_temporary(name)
             || name.ends_with(".hlog")
             || name.ends_with(FEED_STDERR_SUFFIX)
             || name == super::shard::SHARD_FILE
             || [MARKDOWN_FILE, HTML_FILE].contains(&name)
     };
     let chart = |name: &str| {
-        name.rsplit_once('.').is_some_and(|(stem, ext)| {
-            ["svg", "png"].contains(&ext) && crate::plot::chart_names().any(|name| name == stem)
-        })
+        crate::files::is_temporary(name)
+            || name.rsplit_once('.').is_some_and(|(stem, ext)| {
+                ["svg", "png"].contains(&ext) && crate::plot::chart_names().any(|name| name == stem)
+            })
     };
     let mut found = files_matching(dir, top)?;
     found.extend(files_matching(&dir.join(CHARTS_DIR), chart)?);
@@ -217,12 +218,9 @@ impl super::observe::RunObserver for OutputDir {
 
     fn finished(&self, results: &Results) -> Result<(), RunError> {
         self.write(results, &[])?;
-        // Charts and reports come last: a chart that cannot be drawn must not cost the figures.
-        if let Err(error) =
-            crate::report::render(results, &self.path, crate::report::ReportFormat::Both)
-        {
-            eprintln!("wsbench run: warning: the report was not rendered: {error}");
-        }
+        // Charts and reports come last: one that cannot be written costs not the figures,
+        // but the run's success (exit 3, naming the file).
+        crate::report::render(results, &self.path, crate::report::ReportFormat::Both)?;
         Ok(())
     }
 }
@@ -254,6 +252,8 @@ mod tests {
             "ws-r2.hlog",
             "report.md",
             "notes.md",
+            ".results.json.4242-0.tmp",
+            ".notes.md",
         ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
@@ -261,12 +261,13 @@ mod tests {
             std::fs::write(charts.join(name), "x").unwrap();
         }
         let found = own_files(dir.path()).unwrap();
+        // A temporary file a killed run left is its; a hidden file of the user's is not.
         assert_eq!(
             listing(dir.path(), &found),
-            "report.md, results.json, summary.csv, ws-r2.hlog and 2 more"
+            ".results.json.4242-0.tmp, report.md, results.json, summary.csv and 3 more"
         );
         assert_eq!(
-            found[4..],
+            found[5..],
             [charts.join("latency.svg"), charts.join("timeline.png")]
         );
     }

@@ -278,9 +278,7 @@ impl super::observe::RunObserver for ConsoleSummary {
     fn finished(&self, results: &Results) -> Result<(), super::RunError> {
         use crate::export::Exporter;
         if self.json {
-            let bytes = crate::export::json::JsonExporter
-                .serialize(results)
-                .map_err(|e| super::RunError::Output(e.to_string()))?;
+            let bytes = crate::export::json::JsonExporter.serialize(results)?;
             print!("{}", String::from_utf8_lossy(&bytes));
         } else {
             print!("{}", render(results));

@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::feed::{FeedSpec, Semantics, SourceContext};
 use crate::scenario::Scenario;
 
-/// The extension of a finished record (a `.part` file is one being written).
+/// The extension of a finished record (one being written has another: `files::write`).
 const RECORD_EXTENSION: &str = "ts";
 
 #[derive(Debug, thiserror::Error)]
@@ -134,13 +134,12 @@ fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
 /// `DIR/<pid>.ts`, one `ts` a line, made whole under another name first so that a reader
 /// never sees half of it.
 fn write_record(dir: &Path, written: &[u64]) -> Result<(), EmitError> {
-    let pid = std::process::id();
-    let part = dir.join(format!("{pid}.{RECORD_EXTENSION}.part"));
-    let path = dir.join(format!("{pid}.{RECORD_EXTENSION}"));
+    let path = dir.join(format!("{}.{RECORD_EXTENSION}", std::process::id()));
     let text: String = written.iter().map(|ts| format!("{ts}\n")).collect();
-    std::fs::write(&part, text)
-        .and_then(|()| std::fs::rename(&part, &path))
-        .map_err(|source| EmitError::Record { path, source })
+    crate::files::write(&path, text.as_bytes()).map_err(|e| EmitError::Record {
+        path,
+        source: e.source,
+    })
 }
 
 /// What the emitter processes recorded in a directory wrote, in a window.
@@ -204,11 +203,21 @@ mod tests {
         std::fs::write(dir.path().join("12.ts"), "150\n250\n").unwrap();
         std::fs::write(dir.path().join("13.ts"), "").unwrap();
         std::fs::write(dir.path().join("14.ts.part"), "200\n").unwrap();
+        // One being written by `write_record` is hidden under a name of its own.
+        std::fs::write(dir.path().join(".15.ts.15-0.tmp"), "200\n").unwrap();
         assert_eq!(
             emitted(dir.path(), 150, 250).unwrap(),
             Emitted {
                 connections: 3,
                 events_in_window: 3
+            }
+        );
+        write_record(dir.path(), &[160, 400]).unwrap();
+        assert_eq!(
+            emitted(dir.path(), 150, 250).unwrap(),
+            Emitted {
+                connections: 4,
+                events_in_window: 4
             }
         );
     }

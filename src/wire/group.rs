@@ -28,15 +28,14 @@ pub fn sum_group(replies: Vec<StatsReply>) -> Result<StatsReply, GroupError> {
     let mut replies = replies.into_iter();
     let mut sum = replies.next().ok_or(GroupError::Empty)?;
     for (index, reply) in (1..).zip(replies) {
-        if let (Some(first), Some(other)) = (&sum.window, &reply.window) {
-            let published = |w: &super::WindowStats| (w.first_seq, w.last_seq, w.events);
-            if published(first) != published(other) {
-                return Err(GroupError::WindowsDiffer {
-                    index,
-                    first: describe(published(first)),
-                    other: describe(published(other)),
-                });
-            }
+        if let (Some(first), Some(other)) = (&sum.window, &reply.window)
+            && !first.same_events(other)
+        {
+            return Err(GroupError::WindowsDiffer {
+                index,
+                first: first.published(),
+                other: other.published(),
+            });
         }
         add_reply(&mut sum, reply);
     }
@@ -44,16 +43,6 @@ pub fn sum_group(replies: Vec<StatsReply>) -> Result<StatsReply, GroupError> {
         group.index = None;
     }
     Ok(sum)
-}
-
-fn describe((first, last, events): (Option<u64>, Option<u64>, Option<u64>)) -> String {
-    let show = |v: Option<u64>| v.map_or("unknown".to_string(), |v| v.to_string());
-    format!(
-        "seq {} to {} ({} events)",
-        show(first),
-        show(last),
-        show(events)
-    )
 }
 
 fn add_reply(sum: &mut StatsReply, reply: StatsReply) {

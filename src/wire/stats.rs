@@ -187,6 +187,23 @@ impl WindowStats {
         Self::counted(0, 0, 0, 0, 0)
     }
 
+    /// Whether `other` says the same events were published: the same seqs, as many.
+    pub fn same_events(&self, other: &Self) -> bool {
+        let published = |w: &Self| (w.first_seq, w.last_seq, w.events);
+        published(self) == published(other)
+    }
+
+    /// What it says was published: `seq 11 to 30 (20 events)`, `unknown` where not known.
+    pub fn published(&self) -> String {
+        let show = |v: Option<u64>| v.map_or("unknown".to_string(), |v| v.to_string());
+        format!(
+            "seq {} to {} ({} events)",
+            show(self.first_seq),
+            show(self.last_seq),
+            show(self.events)
+        )
+    }
+
     pub fn counted(first: u64, last: u64, events: u64, late: u64, max_late_us: u64) -> Self {
         Self {
             first_seq: Some(first),

@@ -10,18 +10,23 @@ use assert_cmd::Command;
 /// A pid that cannot be running: above the kernel's pid_max ceiling (2^22).
 const DEAD_PID: &str = "99999999";
 
-struct Setup {
-    dir: tempfile::TempDir,
+/// A temporary directory with the SHORT scenario in it, and room for its results.
+pub(crate) struct Setup {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("short.toml"), SHORT).unwrap();
         Self { dir }
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn scenario(&self) -> PathBuf {
+        self.dir.path().join("short.toml")
+    }
+
+    pub(crate) fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
 
@@ -37,7 +42,7 @@ impl Setup {
         }
         command
             .arg("run")
-            .arg(self.dir.path().join("short.toml"))
+            .arg(self.scenario())
             .arg("--out")
             .arg(self.out())
             .arg("--quiet")

@@ -11,7 +11,7 @@ use super::super::figures::{figure_warnings, histogram_log};
 use super::super::observe::RunObserver;
 use super::super::output::OutputDir;
 use super::super::{RunError, sweep_points};
-use super::agree::{check, names};
+use super::agree::{check, check_out, names, window_difference};
 use super::record::{FORMAT, RawEntry, SHARD_FILE, ShardRecord};
 use crate::client::Recorder;
 use crate::metrics::cpu::CpuSample;
@@ -26,6 +26,13 @@ pub enum MergeError {
     /// Shards that are not parts of one run; the message names the directories.
     #[error("{0}")]
     Refused(String),
+    /// `--out` names a shard's own directory.
+    #[error(
+        "--out {} is the shard directory {}: merging there would replace that shard's files; \
+         choose another --out (a directory inside a shard's is fine)",
+        out.display(), shard.display()
+    )]
+    OutIsShard { out: PathBuf, shard: PathBuf },
     #[error(transparent)]
     Output(#[from] RunError),
 }
@@ -37,6 +44,7 @@ impl MergeError {
             self,
             MergeError::Read { .. }
                 | MergeError::Refused(_)
+                | MergeError::OutIsShard { .. }
                 | MergeError::Output(RunError::InUse(_))
         )
     }
@@ -50,6 +58,7 @@ pub(super) struct Shard {
 
 /// Merges the shards in `dirs` into `out` (a results directory like a run's); returns it.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, MergeError> {
+    check_out(dirs, out)?;
     let mut shards = dirs
         .iter()
         .map(|dir| load(dir))
@@ -142,14 +151,16 @@ fn merge_entry(shards: &[Shard], k: usize) -> Result<RawEntry, MergeError> {
     let first = raws[0];
     for (shard, raw) in shards.iter().zip(&raws).skip(1) {
         // The same server window, or the shards did not measure the same events.
-        if raw.stats.window != first.stats.window || raw.window_ns != first.window_ns {
+        let what = window_difference(
+            (first.window_ns, first.stats.window.as_ref()),
+            (raw.window_ns, raw.stats.window.as_ref()),
+        );
+        if let Some(what) = what {
             return Err(MergeError::Refused(format!(
-                "{}: {} and {} saw different windows of the target (published {:?} and {:?})",
+                "{}: {} and {} {what}",
                 first.log_name,
                 shards[0].dir.display(),
                 shard.dir.display(),
-                first.stats.window.as_ref().and_then(|w| w.events),
-                raw.stats.window.as_ref().and_then(|w| w.events),
             )));
         }
     }

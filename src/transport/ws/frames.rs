@@ -38,6 +38,8 @@ pub enum FrameError {
     TooBig,
     #[error("a compressed message that does not inflate (or inflates too big)")]
     Inflate,
+    #[error("a text message that is not UTF-8")]
+    NotUtf8,
 }
 
 /// The largest message accepted, as the tungstenite client it replaces was configured.

@@ -84,7 +84,7 @@ impl Session {
     }
 
     async fn run(mut self, mut socket: Socket) {
-        let mut frames = ClientFrames::default();
+        let mut frames = ClientFrames::new(self.deflater.is_some());
         let mut read = Vec::with_capacity(READ_BUFFER);
         let end = loop {
             self.out.clear();
@@ -159,6 +159,7 @@ impl Session {
                 FromClient::Message {
                     payload,
                     compressed: false,
+                    ..
                 } => {
                     if self
                         .stream
@@ -167,12 +168,16 @@ impl Session {
                         self.echo(payload)?;
                     }
                 }
-                FromClient::Message { payload, .. } => {
+                FromClient::Message { payload, text, .. } => {
                     let no_takeover = self.client_no_context_takeover;
                     let inflater = self
                         .inflater
                         .get_or_insert_with(|| Inflater::new(MAX_BITS, no_takeover, MAX_MESSAGE));
                     if inflater.decompress(payload, &mut self.payload).is_err() {
+                        break Err(End::Connection);
+                    }
+                    // Only the whole inflated text can be checked: RFC 6455 §8.1 as on `/ws`.
+                    if text && wire::utf8(&self.payload, true).is_err() {
                         break Err(End::Connection);
                     }
                     let message = std::mem::take(&mut self.payload);

@@ -8,10 +8,12 @@ use crate::transport::ws::frames::{FrameError, MAX_MESSAGE};
 /// What a client's frame meant.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FromClient<'a> {
-    /// A whole message, unmasked; `compressed` when its first frame carried RSV1.
+    /// A whole message, unmasked; `compressed` when its first frame carried RSV1 (a text
+    /// message's UTF-8 is then the inflater's caller's to check), `text` for opcode 1.
     Message {
         payload: &'a [u8],
         compressed: bool,
+        text: bool,
     },
     Ping(&'a [u8]),
     Pong,
@@ -22,21 +24,42 @@ pub enum FromClient<'a> {
 /// Unmasks and joins the client's frames.
 #[derive(Default)]
 pub struct ClientFrames {
+    /// Whether RSV1 means "compressed" (permessage-deflate agreed); without it, RFC 6455
+    /// §5.2 fails a connection whose frame sets any reserved bit.
+    deflate: bool,
     /// The current frame's payload, then the fragments of a message joined.
     payload: Vec<u8>,
     message: Vec<u8>,
-    /// A fragmented message under way, and whether it is compressed.
-    fragmented: Option<bool>,
+    /// A fragmented message under way.
+    fragmented: Option<Started>,
+    /// How much of a fragmented plain text message is known to be UTF-8.
+    checked: usize,
+}
+
+/// What a fragmented message's first frame said.
+#[derive(Clone, Copy)]
+struct Started {
+    compressed: bool,
+    text: bool,
 }
 
 impl ClientFrames {
+    /// Frames on a connection where permessage-deflate was agreed (`deflate`), or not.
+    pub fn new(deflate: bool) -> Self {
+        Self {
+            deflate,
+            ..Self::default()
+        }
+    }
+
     /// The first frame at the front of `input` and the bytes it took, `None` while it is
     /// incomplete.
     pub fn next(&mut self, input: &[u8]) -> Result<Option<(FromClient<'_>, usize)>, FrameError> {
         let [first, second, ..] = *input else {
             return Ok(None);
         };
-        if first & 0x30 != 0 {
+        let reserved = if self.deflate { 0x30 } else { 0x70 };
+        if first & reserved != 0 {
             return Err(FrameError::Reserved(first));
         }
         if second & 0x80 == 0 {
@@ -72,41 +95,76 @@ impl ClientFrames {
         self.payload
             .extend(masked.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
         let (fin, opcode, rsv1) = (first & 0x80 != 0, first & 0x0F, first & 0x40 != 0);
+        let plain_text = opcode == 0x1 && !rsv1;
         let incoming = match opcode {
             0x8..=0xA if !fin || rsv1 || len > 125 => return Err(FrameError::BadControl),
             0x8 => FromClient::Close,
             0x9 => FromClient::Ping(&self.payload),
             0xA => FromClient::Pong,
             0x1 | 0x2 if self.fragmented.is_some() => return Err(FrameError::BadFragment),
-            0x1 | 0x2 if fin => FromClient::Message {
-                payload: &self.payload,
-                compressed: rsv1,
-            },
+            0x1 | 0x2 if fin => {
+                if plain_text {
+                    utf8(&self.payload, true)?;
+                }
+                FromClient::Message {
+                    payload: &self.payload,
+                    compressed: rsv1,
+                    text: opcode == 0x1,
+                }
+            }
             0x1 | 0x2 => {
-                self.fragmented = Some(rsv1);
+                self.fragmented = Some(Started {
+                    compressed: rsv1,
+                    text: opcode == 0x1,
+                });
                 self.message.clear();
                 self.message.extend_from_slice(&self.payload);
+                self.checked = 0;
+                if plain_text {
+                    self.check_fragments(false)?;
+                }
                 FromClient::Fragment
             }
             0x0 if rsv1 => return Err(FrameError::Reserved(first)),
             0x0 => {
-                let compressed = self.fragmented.ok_or(FrameError::BadFragment)?;
+                let started = self.fragmented.ok_or(FrameError::BadFragment)?;
                 if self.message.len() + self.payload.len() > MAX_MESSAGE {
                     return Err(FrameError::TooBig);
                 }
                 self.message.extend_from_slice(&self.payload);
+                if started.text && !started.compressed {
+                    self.check_fragments(fin)?;
+                }
                 if !fin {
                     return Ok(Some((FromClient::Fragment, total)));
                 }
                 self.fragmented = None;
                 FromClient::Message {
                     payload: &self.message,
-                    compressed,
+                    compressed: started.compressed,
+                    text: started.text,
                 }
             }
             other => return Err(FrameError::Reserved(other)),
         };
         Ok(Some((incoming, total)))
+    }
+
+    /// Checks the plain text joined so far from where the last check stopped, failing as
+    /// soon as it cannot become UTF-8 (as tungstenite does on `/ws`), not only at its end.
+    fn check_fragments(&mut self, whole: bool) -> Result<(), FrameError> {
+        self.checked += utf8(&self.message[self.checked..], whole)?;
+        Ok(())
+    }
+}
+
+/// RFC 6455 §8.1: a text message must be UTF-8, whole (`whole`) or so far, where the last
+/// character may still be cut. How many bytes are known good.
+pub fn utf8(text: &[u8], whole: bool) -> Result<usize, FrameError> {
+    match std::str::from_utf8(text) {
+        Ok(_) => Ok(text.len()),
+        Err(cut) if !whole && cut.error_len().is_none() => Ok(cut.valid_up_to()),
+        Err(_) => Err(FrameError::NotUtf8),
     }
 }
 
@@ -153,11 +211,12 @@ mod tests {
         let hello = [
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
         ];
-        let mut frames = ClientFrames::default();
+        let mut frames = ClientFrames::new(true);
         let (incoming, used) = frames.next(&hello).unwrap().unwrap();
         let hello_message = FromClient::Message {
             payload: b"Hello",
             compressed: false,
+            text: true,
         };
         assert_eq!((incoming, used), (hello_message, 11));
         assert_eq!(frames.next(&hello[..10]).unwrap(), None);
@@ -169,6 +228,7 @@ mod tests {
         let joined = FromClient::Message {
             payload: b"abcd",
             compressed: true,
+            text: true,
         };
         assert_eq!(whole, joined);
         assert_eq!(frames.next(&[0x81, 0x00]), Err(FrameError::Masked));
@@ -177,6 +237,76 @@ mod tests {
             frames.next(&masked(0xC0, b"")),
             Err(FrameError::Reserved(0xC0))
         );
+    }
+
+    #[test]
+    fn rsv1_is_refused_unless_deflate_was_agreed() {
+        let compressed = masked(0xC1, b"zz");
+        let mut plain = ClientFrames::new(false);
+        assert_eq!(plain.next(&compressed), Err(FrameError::Reserved(0xC1)));
+        assert_eq!(
+            plain.next(&masked(0x41, b"ab")),
+            Err(FrameError::Reserved(0x41))
+        );
+        let mut agreed = ClientFrames::new(true);
+        let (incoming, _) = agreed.next(&compressed).unwrap().unwrap();
+        let whole = FromClient::Message {
+            payload: b"zz",
+            compressed: true,
+            text: true,
+        };
+        assert_eq!(incoming, whole);
+        for reserved in [0xA1, 0x91] {
+            let refused = agreed.next(&masked(reserved, b"x"));
+            assert_eq!(refused, Err(FrameError::Reserved(reserved)));
+        }
+    }
+
+    #[test]
+    fn plain_text_must_be_utf8_and_binary_need_not() {
+        let mut frames = ClientFrames::new(false);
+        assert_eq!(
+            frames.next(&masked(0x81, b"caf\xC3\x28")),
+            Err(FrameError::NotUtf8)
+        );
+        // "é" (C3 A9) cut between two fragments is whole once joined.
+        let mut wire = masked(0x01, b"caf\xC3");
+        let cut = wire.len();
+        wire.extend(masked(0x80, b"\xA9"));
+        assert_eq!(frames.next(&wire).unwrap().unwrap().0, FromClient::Fragment);
+        let (joined, _) = frames.next(&wire[cut..]).unwrap().unwrap();
+        let cafe = FromClient::Message {
+            payload: "café".as_bytes(),
+            compressed: false,
+            text: true,
+        };
+        assert_eq!(joined, cafe);
+        // A fragment no continuation could make UTF-8 fails at once; a cut character
+        // left at the end fails the whole message.
+        let mut frames = ClientFrames::new(false);
+        assert_eq!(
+            frames.next(&masked(0x01, b"\xFFab")),
+            Err(FrameError::NotUtf8)
+        );
+        let mut frames = ClientFrames::new(false);
+        let mut wire = masked(0x01, b"ab");
+        let cut = wire.len();
+        wire.extend(masked(0x80, b"\xC3"));
+        assert_eq!(frames.next(&wire).unwrap().unwrap().0, FromClient::Fragment);
+        assert_eq!(frames.next(&wire[cut..]), Err(FrameError::NotUtf8));
+        let mut fresh = ClientFrames::new(false);
+        let (binary, _) = fresh.next(&masked(0x82, b"\xFF")).unwrap().unwrap();
+        let bytes = FromClient::Message {
+            payload: b"\xFF",
+            compressed: false,
+            text: false,
+        };
+        assert_eq!(binary, bytes);
+        // Compressed text is checked once inflated, by the session.
+        let mut agreed = ClientFrames::new(true);
+        assert!(agreed.next(&masked(0xC1, b"\xFF")).is_ok());
+        assert_eq!(utf8(b"ab\xC3", false), Ok(2));
+        assert_eq!(utf8(b"ab\xC3", true), Err(FrameError::NotUtf8));
     }
 
     #[test]
