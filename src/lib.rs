@@ -15,6 +15,7 @@ pub mod client;
 pub mod dialect;
 pub mod export;
 pub mod feed;
+pub mod internal_error;
 pub mod issue;
 pub mod metrics;
 pub mod placement;
