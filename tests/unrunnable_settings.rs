@@ -232,3 +232,44 @@ fn chat_text_beyond_a_websocket_message_is_refused_where_it_goes_over_one() {
         serde_json::json!({"connect": 0, "timeout": 0, "disconnect": 0, "protocol": 0})
     );
 }
+
+#[test]
+fn a_poll_interval_longer_than_the_run_is_refused_when_poll_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let interval = "\n[transport.poll]\ninterval = \"1year\"\n";
+    let path = scenario(
+        dir.path(),
+        "poll.toml",
+        "\"poll\"",
+        "kind = \"ticker\"",
+        interval,
+    );
+    refused(
+        &wsbench(dir.path(), &["validate", path.to_str().unwrap()]),
+        "poll.toml:13:12: transport.poll.interval: a poll every 1year is longer than the run \
+         (warmup 0s + duration 1s = 1s): a client polls first at a random point of its first \
+         interval, so most would never poll; use at most 1s, or a longer run",
+    );
+    let sweep = "\n[sweep]\npoll_interval = [\"1s\", \"2s\"]\n";
+    let path = scenario(
+        dir.path(),
+        "sweep.toml",
+        "\"poll\"",
+        "kind = \"ticker\"",
+        sweep,
+    );
+    refused(
+        &wsbench(dir.path(), &["validate", path.to_str().unwrap()]),
+        "sweep.poll_interval[1]: a poll every 2s is longer than the run",
+    );
+    // The settings of a transport not run are checked, but not against the run.
+    let path = scenario(
+        dir.path(),
+        "ws.toml",
+        "\"ws\"",
+        "kind = \"ticker\"",
+        interval,
+    );
+    let output = wsbench(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

@@ -81,8 +81,13 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
                 .map_err(|issue| Issue::new(format!("sweep.rate[{i}]"), issue.message))?;
         }
     }
-    check_event_rate(&feed, clients.count, sweep.as_ref(), (warmup, duration))?;
-    check_message_size(&feed, &transports)?;
+    super::runnable::check(
+        &feed,
+        (&transports, &transport),
+        clients.count,
+        sweep.as_ref(),
+        (warmup, duration),
+    )?;
     let drain_limit = raw.drain_limit.map_or(super::DEFAULT_DRAIN_LIMIT, |d| d.0);
     if let Some(drain) = raw.drain.as_ref().map(|d| d.0)
         && drain > drain_limit
@@ -124,123 +129,6 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         asserts,
         feed_stderr: None,
     })
-}
-
-/// Each point of the run must be able to see an event: a feed whose events come further
-/// apart than the warm-up and the window last would measure nothing. Its rate is a
-/// schedule's (`feed.rate`, or a rate sweep's value), or every client's sends together.
-fn check_event_rate(
-    feed: &FeedSpec,
-    clients: u64,
-    sweep: Option<&Sweep>,
-    (warmup, duration): (Duration, Duration),
-) -> Result<(), Issue> {
-    let run = warmup + duration;
-    let run_s = run.as_secs_f64();
-    let swept = |parameter| {
-        sweep
-            .filter(|s| s.parameter == parameter)
-            .map(|s| s.values.iter().enumerate())
-    };
-    // Each point: its key, its events per second over the feed, and what the message says
-    // of it and of the least that would do.
-    let mut points = Vec::new();
-    let scheduled = |key: String, rate: f64| {
-        let what = format!("at {rate} events per second an event comes");
-        let least = format!("{} events per second", round_up(1.0 / run_s));
-        (key, rate, what, least, "event")
-    };
-    if let Some(rate) = feed.rate() {
-        match swept(SweepParameter::Rate) {
-            Some(values) => {
-                points.extend(values.map(|(i, &rate)| scheduled(format!("sweep.rate[{i}]"), rate)))
-            }
-            None => points.push(scheduled("feed.rate".into(), rate)),
-        }
-    }
-    if let Some(plan) = feed.sends() {
-        let sends = |key: String, count: u64| {
-            let what = format!(
-                "{count} clients at {} messages per second each send a message between them",
-                plan.rate
-            );
-            let least = format!(
-                "{} messages per second each",
-                round_up(1.0 / (run_s * count as f64))
-            );
-            (key, plan.rate * count as f64, what, least, "message")
-        };
-        match swept(SweepParameter::Clients) {
-            Some(values) => points.extend(
-                values.map(|(i, &count)| sends(format!("sweep.clients[{i}]"), count as u64)),
-            ),
-            None => points.push(sends("feed.send_rate".into(), clients)),
-        }
-    }
-    let show = crate::units::format_duration;
-    match points.into_iter().find(|(_, rate, ..)| rate * run_s < 1.0) {
-        None => Ok(()),
-        Some((key, rate, what, least, noun)) => {
-            let every = Duration::try_from_secs_f64(1.0 / rate)
-                .ok()
-                .filter(|every| *every <= crate::units::MAX_DURATION)
-                .map_or_else(
-                    || format!("more than {}", show(crate::units::MAX_DURATION)),
-                    |every| show(Duration::from_millis(every.as_millis().max(1) as u64)),
-                );
-            Err(Issue::new(
-                key,
-                format!(
-                    "{what} every {every}, longer than the run (warmup {} + duration {} = \
-                     {}): no {noun} would fall in it; use at least {least}, or a longer run",
-                    show(warmup),
-                    show(duration),
-                    show(run),
-                ),
-            ))
-        }
-    }
-}
-
-/// `x` rounded up to three significant digits, for a message.
-fn round_up(x: f64) -> String {
-    let decimals = (2 - x.log10().floor() as i32).max(0);
-    let scale = 10f64.powi(decimals);
-    let text = format!("{:.*}", decimals as usize, (x * scale).ceil() / scale);
-    match text.contains('.') {
-        true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
-        false => text,
-    }
-}
-
-/// A client's message must fit every transport it goes over: a WebSocket message beyond
-/// the limit would cut its connection, every time.
-fn check_message_size(feed: &FeedSpec, transports: &[Transport]) -> Result<(), Issue> {
-    let Some(plan) = feed.sends() else {
-        return Ok(());
-    };
-    let bytes = plan.message_bytes();
-    let over = transports.iter().find_map(|t| {
-        t.kind()
-            .max_message()
-            .filter(|&limit| bytes > limit)
-            .map(|limit| (t, limit))
-    });
-    match over {
-        None => Ok(()),
-        Some((transport, limit)) => Err(Issue::new(
-            plan.size_key(),
-            format!(
-                "{} bytes and the message's JSON around them, {} bytes in all, exceed the {} \
-                 bytes of the largest `{transport}` message (each would cut its connection); \
-                 at most {} fit",
-                plan.text_bytes,
-                thousands(bytes as i64),
-                thousands(limit as i64),
-                thousands((limit - (bytes - plan.text_bytes)) as i64)
-            ),
-        )),
-    }
 }
 
 fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
