@@ -63,8 +63,9 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
     Ok(scaled as u64)
 }
 
-/// `12345` → `12,345`.
-pub fn thousands(n: i64) -> String {
+/// `12345` → `12,345`; any integer up to 64 bits, signed or not.
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -157,6 +158,13 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("30").unwrap_err().contains("no unit"));
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn thousands_are_grouped_for_any_64_bit_integer() {
+        assert_eq!(thousands(0u64), "0");
+        assert_eq!(thousands(-1_234_567i64), "-1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl<'a> FeedParams<'a> {
         unit: &str,
     ) -> Result<u64, Issue> {
         let range = |found: &str| {
-            let show = |n: u64| crate::units::thousands(n as i64);
+            let show = |n: u64| crate::units::thousands(n);
             format!(
                 "must be {} to {} {unit}, found {found}",
                 show(min),
@@ -81,7 +81,7 @@ impl<'a> FeedParams<'a> {
             }
         };
         if !(min..=max).contains(&value) {
-            let found = crate::units::thousands(value as i64);
+            let found = crate::units::thousands(value);
             return Err(Issue::new(Self::key(name), range(&found)));
         }
         Ok(value)

@@ -189,9 +189,9 @@ fn check_message_size(feed: &FeedSpec, transports: &[Transport]) -> Result<(), I
                  bytes of the largest `{transport}` message (each would cut its connection); \
                  at most {} fit",
                 plan.text_bytes,
-                thousands(bytes as i64),
-                thousands(limit as i64),
-                thousands((limit - (bytes - plan.text_bytes)) as i64)
+                thousands(bytes as u64),
+                thousands(limit as u64),
+                thousands((limit - (bytes - plan.text_bytes)) as u64)
             ),
         )),
     }

@@ -317,8 +317,8 @@ fn check_connections(key: &str, value: u64, what: &str) -> Result<(), Issue> {
         key,
         format!(
             "must be 1 to {} {what}, found {}",
-            thousands(CONNECTIONS_MAX as i64),
-            thousands(value as i64)
+            thousands(CONNECTIONS_MAX),
+            thousands(value)
         ),
     ))
 }

@@ -92,7 +92,6 @@ const fn prev_power_of_two(n: u64) -> u64 {
 /// and what each unit takes.
 pub fn memory_problem(key: &str, value: u64) -> Option<String> {
     use crate::units::thousands;
-    let show = |n: u64| thousands(n as i64);
     let (max, what) = match key {
         "max_lag" => (
             MAX_LAG_MAX,
@@ -115,9 +114,9 @@ pub fn memory_problem(key: &str, value: u64) -> Option<String> {
     (!(1..=max).contains(&value)).then(|| {
         format!(
             "must be 1 to {} events ({what}: at most {} GiB per server process), found {}",
-            show(max),
+            thousands(max),
             SETTING_MEMORY >> 30,
-            show(value)
+            thousands(value)
         )
     })
 }
