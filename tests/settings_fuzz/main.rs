@@ -1,9 +1,13 @@
 //! A fuzz pass over every numeric key of the scenario format (top level, `[clients]`,
 //! `[server]`, each `[transport.*]`, `[feed]` for each kind, `[sweep]`, `[[assert]]`,
-//! `[cpus]`): each hostile value through `wsbench validate`, and the values it accepts
-//! through one-second `wsbench run`s of two clients over one transport. Nothing may
-//! panic (exit 101, or "panicked" on stderr, the server child's included) or abort (134),
-//! and a run stopped with SIGTERM must stop.
+//! `[cpus]`): each hostile value (`values::hostile`, and the greatest value each key's
+//! refusal names as accepted) through `wsbench validate`; then, for each key, the least
+//! and the greatest value it accepted (and any accepted value that is not a number)
+//! through one-second `wsbench run`s of two clients over one transport, as many keys to a
+//! run as validation takes together. Nothing may panic (exit 101, or "panicked" on
+//! stderr, the server child's included) or abort (134), and a run stopped with SIGTERM
+//! must stop. `duration`, `warmup` and `clients.count` are only validated: the runs' own
+//! flags set them.
 
 mod keys;
 mod scenarios;
