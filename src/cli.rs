@@ -21,7 +21,8 @@ pub mod exit {
     pub const FAILED_CHECK: u8 = 1;
     /// Usage or scenario error.
     pub const USAGE: u8 = 2;
-    /// The run itself failed (server did not start, clients could not connect).
+    /// The run itself failed (server did not start, clients could not connect), or wsbench
+    /// hit a bug: a panic on any thread (`internal_error`).
     pub const RUN_FAILED: u8 = 3;
     /// The load generator was saturated on at least one entry (`generator_saturated` in
     /// results.json): its figures measure wsbench, not the transport. `--allow-saturated`
@@ -264,6 +265,8 @@ fn parse_count(text: &str) -> Result<u64, String> {
 }
 
 pub fn main() -> ExitCode {
+    // Before anything runs: a panic on any thread ends the process with RUN_FAILED.
+    crate::internal_error::install_hook(exit::RUN_FAILED);
     crate::signals::ignore_file_size_limit_signal();
     let cli = Cli::parse();
     match run(cli) {

@@ -16,6 +16,7 @@ pub mod dialect;
 pub mod export;
 pub mod feed;
 pub mod files;
+pub mod internal_error;
 pub mod issue;
 pub mod metrics;
 pub mod placement;

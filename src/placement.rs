@@ -93,9 +93,16 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
     let mut cpus = Vec::new();
     for part in text.split(',').map(str::trim) {
         let number = |s: &str| {
-            s.parse::<usize>().map_err(|_| {
+            let cpu = s.parse::<usize>().map_err(|_| {
                 format!("`{text}` is not a CPU list; write it like \"0\" or \"0,2-3\"")
-            })
+            })?;
+            match cpu < libc::CPU_SETSIZE as usize {
+                true => Ok(cpu),
+                false => Err(format!(
+                    "CPU {cpu} is beyond the CPUs a CPU set holds (0-{})",
+                    libc::CPU_SETSIZE - 1
+                )),
+            }
         };
         match part.split_once('-') {
             Some((first, last)) => {
@@ -179,6 +186,10 @@ mod tests {
         assert!(parse_cpu_list("3-1").unwrap_err().contains("backwards"));
         assert!(parse_cpu_list("").is_err());
         assert!(parse_cpu_list("a").is_err());
+        assert_eq!(
+            parse_cpu_list("0-18446744073709551615"),
+            Err("CPU 18446744073709551615 is beyond the CPUs a CPU set holds (0-1023)".into())
+        );
         assert_eq!(format_cpu_list(&[0, 2, 3, 4, 7]), "0,2-4,7");
     }
 

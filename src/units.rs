@@ -2,8 +2,21 @@
 
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `2m`, `1h`, `1m30s`. A bare number is refused: a unit avoids
-/// the classic seconds-versus-milliseconds mistake.
+/// The longest duration any setting takes: a year. A run's instants are wall-clock
+/// nanoseconds in a `u64` (an event's `ts`), which run out in 2554, and a run adds several
+/// of its durations to the clock (ramp, warmup, duration, drain, drain limit, a poll
+/// interval): a year each keeps every such sum far inside, and inside what an `Instant`
+/// and the async timers take.
+pub const MAX_DURATION: Duration = Duration::from_secs(31_557_600);
+
+/// The most memory one setting may make a process hold (`server.max_lag`, a chat's text,
+/// a feed's topics...): each such setting's range is this over what one of its units
+/// takes. Beyond it a value is a typo, not a benchmark, and a process that tried would be
+/// killed for it or fail to allocate.
+pub const SETTING_MEMORY: u64 = 1 << 30;
+
+/// Parses `500ms`, `30s`, `2m`, `1h`, `1m30s`, up to [`MAX_DURATION`]. A bare number is
+/// refused: a unit avoids the classic seconds-versus-milliseconds mistake.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.parse::<f64>().is_ok() {
@@ -11,9 +24,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "`{text}` has no unit; write it with one, like \"{text}s\" or \"{text}ms\""
         ));
     }
-    humantime::parse_duration(text).map_err(|e| {
+    let duration = humantime::parse_duration(text).map_err(|e| {
         format!("`{text}` is not a duration ({e}); write it like \"500ms\", \"30s\" or \"2m\"")
-    })
+    })?;
+    if duration > MAX_DURATION {
+        return Err(format!(
+            "`{text}` is longer than {}, the longest duration wsbench takes (a run adds its \
+             durations to a clock of nanoseconds in 64 bits)",
+            format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(duration)
 }
 
 /// Formats a duration the way `parse_duration` reads it back.
@@ -40,6 +61,20 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` is not a whole, non-negative count"));
     }
     Ok(scaled as u64)
+}
+
+/// `12345` → `12,345`; any integer up to 64 bits, signed or not.
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// A duration in a scenario file or on the command line: a string with a unit.
@@ -123,6 +158,26 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("30").unwrap_err().contains("no unit"));
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn thousands_are_grouped_for_any_64_bit_integer() {
+        assert_eq!(thousands(0u64), "0");
+        assert_eq!(thousands(-1_234_567i64), "-1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn durations_stop_at_a_year() {
+        assert_eq!(parse_duration("1year"), Ok(MAX_DURATION));
+        assert_eq!(
+            parse_duration(&format_duration(MAX_DURATION)),
+            Ok(MAX_DURATION)
+        );
+        for text in ["1year 1ns", "18446744073709551615s", "500000000000y"] {
+            let message = parse_duration(text).unwrap_err();
+            assert!(message.contains("longer than 1year"), "{message}");
+        }
     }
 
     #[test]

@@ -12,12 +12,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wsbench::server::stream::MAX_BATCH;
 
-/// A feed that never publishes by itself (its first event is due in 10,000 s): the test
-/// publishes every event, the same ones to both servers.
+/// A feed that never publishes by itself (its first event is due in 10,000 s, in a run as
+/// long, which a scenario must be for such a rate): the test publishes every event, the
+/// same ones to both servers.
 const SILENT: &str = "kind = \"ticker\"\nrate = 0.0001";
 
 async fn server(coalesce: Duration) -> Running {
-    let mut scenario = scenario(SILENT, "");
+    let mut scenario = scenario(SILENT, "duration = \"3h\"");
     // Beyond what a scenario may ask (1 s), so that only a full batch ends the gathering.
     scenario.server.coalesce = coalesce;
     start(&scenario).await

@@ -157,7 +157,7 @@ count = 0
         5,
         9,
         "clients.count",
-        "must be at least 1",
+        "must be 1 to 2,147,483,647 clients (each holds a connection, a file descriptor: a C int), found 0",
     );
 }
 
@@ -432,7 +432,7 @@ clients = [
         7,
         3,
         "sweep.clients[1]",
-        "must be at least 1",
+        "must be 1 to 2,147,483,647 clients",
     );
 }
 
@@ -679,7 +679,8 @@ fn validate_reports_each_file_and_exits_2_on_a_mistake() {
     );
     assert_eq!(
         stderr,
-        "bad.toml:5:9: clients.count: must be at least 1 (like 100 or \"10k\")\n"
+        "bad.toml:5:9: clients.count: must be 1 to 2,147,483,647 clients (each holds a \
+         connection, a file descriptor: a C int), found 0\n"
     );
 }
 
@@ -778,14 +779,14 @@ fn command_feed_mistakes() {
         4,
         18,
         "feed.max_line_bytes",
-        "must be 1 to 16777216, found 0",
+        "must be 1 to 16,777,216 bytes, found 0",
     );
     refused(
         "[feed]\nkind = \"command\"\ncommand = [\"cat\"]\nbuffer_lines = \"2M\"\n",
         4,
         16,
         "feed.buffer_lines",
-        "must be 1 to 1000000, found 2000000",
+        "must be 1 to 1,000,000 lines, found 2,000,000",
     );
     // The program sets the pace: a rate is refused, in the feed and in a sweep.
     refused(

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::{Phase, RunControl};
 use crate::feed::rng::Rng;
 use crate::feed::{SendForm, SendPlan, wall_clock_ns};
+use crate::units::MAX_DURATION;
 
 pub struct Sender {
     form: Form,
@@ -64,7 +65,10 @@ impl Sender {
             },
             SendForm::Echo => Form::Echo { seq: 0 },
         };
-        let interval = Duration::from_secs_f64(1.0 / plan.rate);
+        // At most the longest duration taken, as a validated rate gives: any rate then
+        // keeps every instant below within what an `Instant` holds.
+        let interval = Duration::try_from_secs_f64(1.0 / plan.rate)
+            .map_or(MAX_DURATION, |interval| interval.min(MAX_DURATION));
         const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz ";
         let text = (0..plan.text_bytes)
             .map(|_| LETTERS[rng.below(LETTERS.len() as u64) as usize] as char)

@@ -34,7 +34,7 @@ impl EchoSpec {
         Ok(Self {
             send_rate: p.rate("send_rate", 1.0)?,
             jitter: p.fraction("jitter", 0.5)?,
-            pad_bytes: p.count("pad_bytes", 64, 0, MAX_PAD_BYTES)?,
+            pad_bytes: p.count("pad_bytes", 64, (0, MAX_PAD_BYTES), "bytes")?,
         })
     }
 }

@@ -46,23 +46,29 @@ impl<'a> FeedParams<'a> {
         }
     }
 
-    /// A whole number in `min..=max`; accepts `"10k"`.
+    /// A whole number of `unit` in `min..=max`; accepts `"10k"`. The unit may say what
+    /// each one costs (`"users (a topic each ...)"`): the refusal shows it with the range.
     pub fn count(
         &mut self,
         name: &'static str,
         default: u64,
-        min: u64,
-        max: u64,
+        (min, max): (u64, u64),
+        unit: &str,
     ) -> Result<u64, Issue> {
+        let range = |found: &str| {
+            let show = |n: u64| crate::units::thousands(n);
+            format!(
+                "must be {} to {} {unit}, found {found}",
+                show(min),
+                show(max)
+            )
+        };
         self.accepted.push(name);
         let value = match self.table.get(name) {
             None => return Ok(default),
             Some(toml::Value::Integer(i)) if *i >= 0 => *i as u64,
             Some(toml::Value::Integer(i)) => {
-                return Err(Issue::new(
-                    Self::key(name),
-                    format!("must be {min} to {max}, found {i}"),
-                ));
+                return Err(Issue::new(Self::key(name), range(&i.to_string())));
             }
             Some(toml::Value::String(s)) => {
                 crate::units::parse_count(s).map_err(|e| Issue::new(Self::key(name), e))?
@@ -75,10 +81,8 @@ impl<'a> FeedParams<'a> {
             }
         };
         if !(min..=max).contains(&value) {
-            return Err(Issue::new(
-                Self::key(name),
-                format!("must be {min} to {max}, found {value}"),
-            ));
+            let found = crate::units::thousands(value);
+            return Err(Issue::new(Self::key(name), range(&found)));
         }
         Ok(value)
     }

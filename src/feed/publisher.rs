@@ -28,10 +28,20 @@ pub const LATE_TOLERANCE: Duration = Duration::from_millis(5);
 /// compete with the publisher for the cores.
 pub const MAX_RATE: f64 = 200_000.0;
 
+/// The lowest rate accepted: one event in the longest duration wsbench takes, so that the
+/// interval between two events is a duration like any other.
+pub const MIN_RATE: f64 = 1.0 / crate::units::MAX_DURATION.as_secs() as f64;
+
 /// Why `rate` (events per second) cannot be published, if it cannot.
 pub fn rate_problem(rate: f64) -> Option<String> {
     if !(rate > 0.0 && rate.is_finite()) {
         Some(format!("must be above 0 events per second, found {rate}"))
+    } else if rate < MIN_RATE {
+        Some(format!(
+            "must be at least {MIN_RATE:.3e} events per second (one in {}, the longest \
+             duration wsbench takes), found {rate:e}",
+            crate::units::format_duration(crate::units::MAX_DURATION)
+        ))
     } else if rate > MAX_RATE {
         Some(format!(
             "must be at most {MAX_RATE} events per second (what the publisher keeps on \
@@ -70,11 +80,12 @@ impl Publisher {
     fn run(mut self, hub: &Hub) {
         let kind = &mut self.kind;
         let mut rng = Rng::new(self.seed);
-        let interval = Duration::from_secs_f64(1.0 / self.rate);
         let (start, start_ns) = schedule_start(self.start_ns);
         let mut fields = String::with_capacity(128);
         for k in 1u64.. {
-            let offset = interval.mul_f64(k as f64);
+            // An event whose instant no clock can hold is never due: the thread waits for
+            // the stop, whatever rate it was handed.
+            let offset = offset(self.rate, k).unwrap_or(Duration::MAX);
             // Wake in slices, so that a stopped hub ends the thread promptly.
             loop {
                 let now = start.elapsed();
@@ -88,13 +99,20 @@ impl Publisher {
             }
             fields.clear();
             let key = kind.next_event(&mut rng, &mut fields);
-            let intended_ns = start_ns + offset.as_nanos() as u64;
+            let intended_ns =
+                start_ns.saturating_add(offset.as_nanos().try_into().unwrap_or(u64::MAX));
             let late = start.elapsed().saturating_sub(offset);
             if hub.publish_late(intended_ns, late, key, &fields).is_none() {
                 return;
             }
         }
     }
+}
+
+/// The instant of event `k` (from 1) of a schedule of `rate` events a second, from its
+/// start; `None` when no `Duration` holds it.
+fn offset(rate: f64, k: u64) -> Option<Duration> {
+    Duration::try_from_secs_f64(k as f64 / rate).ok()
 }
 
 /// The schedule's start as a monotonic instant and as wall-clock ns: now, or the given
@@ -123,5 +141,48 @@ impl FeedSource for Publisher {
             .name("wsbench-publisher".into())
             .spawn(move || self.run(&hub))
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::{FeedSpec, HubLimits, Semantics};
+
+    /// Rates no scenario accepts still never panic the thread: it waits for the stop.
+    #[test]
+    fn a_rate_no_clock_holds_publishes_nothing_and_stops() {
+        let table: toml::Table = "kind = \"ticker\"".parse().unwrap();
+        let feed = FeedSpec::from_table(&table).unwrap();
+        for rate in [1e-20, 1e-300, 5e-324, 0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let hub = Hub::new(
+                Semantics::Events,
+                HubLimits {
+                    history: 10,
+                    max_lag: 10,
+                    window_log: 10,
+                    encodings: 1,
+                },
+            );
+            let publisher = Publisher::new(feed.generator().unwrap(), rate, 1);
+            let thread = {
+                let hub = hub.clone();
+                std::thread::spawn(move || publisher.run(&hub))
+            };
+            std::thread::sleep(Duration::from_millis(20));
+            hub.stop();
+            assert!(
+                thread.join().is_ok(),
+                "the publisher panicked at rate {rate}"
+            );
+        }
+    }
+
+    #[test]
+    fn rates_are_refused_below_one_event_a_year() {
+        assert_eq!(rate_problem(MIN_RATE), None);
+        let message = rate_problem(1e-20).unwrap();
+        assert!(message.contains("one in 1year"), "{message}");
+        assert!(rate_problem(f64::NAN).is_some());
     }
 }

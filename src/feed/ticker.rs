@@ -19,7 +19,7 @@ impl TickerSpec {
     pub fn from_params(p: &mut FeedParams) -> Result<Self, Issue> {
         Ok(Self {
             rate: p.rate("rate", 20.0)?,
-            symbols: p.count("symbols", 40, 1, 10_000)?,
+            symbols: p.count("symbols", 40, (1, 10_000), "symbols")?,
         })
     }
 }

@@ -22,8 +22,8 @@ impl TicketsSpec {
     pub fn from_params(p: &mut FeedParams) -> Result<Self, Issue> {
         Ok(Self {
             rate: p.rate("rate", 4.0)?,
-            trains: p.count("trains", 300, 1, 1_000_000)?,
-            seats: p.count("seats", 500, 1, 100_000)?,
+            trains: p.count("trains", 300, (1, 1_000_000), "trains")?,
+            seats: p.count("seats", 500, (1, 100_000), "seats")?,
         })
     }
 }

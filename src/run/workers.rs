@@ -99,6 +99,8 @@ fn run_worker(
     control: Arc<RunControl>,
     ramp: Duration,
 ) -> WorkerOutput {
+    // A client's panic fails its entry, counted below, not the whole run.
+    crate::internal_error::contain_panics_on_this_thread();
     let clients = plan.clients;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,6 +4,7 @@ mod error;
 mod locate;
 mod overrides;
 mod raw;
+mod runnable;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -211,16 +212,22 @@ impl Scenario {
     /// Settings that are valid but probably not meant: said before a run starts.
     pub fn warnings(&self) -> Vec<String> {
         const DAY: Duration = Duration::from_secs(24 * 3600);
-        [("duration", self.duration), ("warmup", self.warmup)]
-            .into_iter()
-            .filter(|(_, span)| *span > DAY)
-            .map(|(key, span)| {
-                format!(
-                    "{key} is {}, longer than a day: is that meant?",
-                    crate::units::format_duration(span)
-                )
-            })
-            .collect()
+        [
+            ("duration", Some(self.duration)),
+            ("warmup", Some(self.warmup)),
+            ("clients.ramp", Some(self.clients.ramp)),
+            ("drain", self.drain),
+        ]
+        .into_iter()
+        .filter_map(|(key, span)| Some((key, span?)))
+        .filter(|(_, span)| *span > DAY)
+        .map(|(key, span)| {
+            format!(
+                "{key} is {}, longer than a day: is that meant?",
+                crate::units::format_duration(span)
+            )
+        })
+        .collect()
     }
 
     /// Name used for result directories: the scenario's name, or the file stem.

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::raw::{self, RawScenario};
 use super::*;
+use crate::server::settings::{CONNECTIONS_MAX, memory_problem};
 use crate::transport::{RawTransports, Value};
-use crate::units::HumanDuration;
+use crate::units::{HumanDuration, thousands};
 
 pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
     let duration = raw.duration.map_or(Duration::from_secs(30), |d| d.0);
@@ -80,6 +81,13 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
                 .map_err(|issue| Issue::new(format!("sweep.rate[{i}]"), issue.message))?;
         }
     }
+    super::runnable::check(
+        &feed,
+        (&transports, &transport),
+        clients.count,
+        sweep.as_ref(),
+        (warmup, duration),
+    )?;
     let drain_limit = raw.drain_limit.map_or(super::DEFAULT_DRAIN_LIMIT, |d| d.0);
     if let Some(drain) = raw.drain.as_ref().map(|d| d.0)
         && drain > drain_limit
@@ -125,12 +133,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
 
 fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
     let count = raw.as_ref().and_then(|c| c.count).map_or(100, |c| c.0);
-    if count == 0 {
-        return Err(Issue::new(
-            "clients.count",
-            "must be at least 1 (like 100 or \"10k\")",
-        ));
-    }
+    check_connections("clients.count", count, CLIENTS)?;
     let headers = match raw.as_ref().and_then(|c| c.headers.as_deref()) {
         None | Some("minimal") => HeaderProfile::Minimal,
         Some("browser") => HeaderProfile::Browser,
@@ -241,21 +244,20 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
         .as_ref()
         .and_then(|s| s.history)
         .map_or(100_000, |c| c.0);
-    for (key, value) in [
-        ("server.max_connections", max_connections),
-        ("server.max_lag", max_lag),
-        ("server.history", history),
-    ] {
-        if value == 0 {
-            return Err(Issue::new(key, "must be at least 1"));
-        }
-    }
+    check_connections(
+        "server.max_connections",
+        max_connections,
+        "connections (each is a file descriptor, a C int)",
+    )?;
     let window_log = raw.as_ref().and_then(|s| s.window_log).map(|c| c.0);
-    if window_log.is_some_and(|n| !(1..=WINDOW_LOG_MAX).contains(&n)) {
-        return Err(Issue::new(
-            "server.window_log",
-            format!("must be 1 to {WINDOW_LOG_MAX} events (12 bytes each)"),
-        ));
+    for (key, value) in [
+        ("max_lag", Some(max_lag)),
+        ("history", Some(history)),
+        ("window_log", window_log),
+    ] {
+        if let Some(problem) = value.and_then(|value| memory_problem(key, value)) {
+            return Err(Issue::new(format!("server.{key}"), problem));
+        }
     }
     let coalesce = raw
         .as_ref()
@@ -334,17 +336,30 @@ fn check_coalesce(delay: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// Most events `server.window_log` may ask for: 12 GB.
-const WINDOW_LOG_MAX: u64 = 1_000_000_000;
+const CLIENTS: &str = "clients (each holds a connection, a file descriptor: a C int)";
+
+/// A count of connections (`what`: their unit and why) that a process can hold: each is a
+/// file descriptor. What this machine's open-files limit allows is checked when a run or
+/// a server starts.
+fn check_connections(key: &str, value: u64, what: &str) -> Result<(), Issue> {
+    if (1..=CONNECTIONS_MAX).contains(&value) {
+        return Ok(());
+    }
+    Err(Issue::new(
+        key,
+        format!(
+            "must be 1 to {} {what}, found {}",
+            thousands(CONNECTIONS_MAX),
+            thousands(value)
+        ),
+    ))
+}
 
 fn validate_sweep(raw: raw::RawSweep) -> Result<Sweep, Issue> {
     let mut chosen = Vec::new();
     if let Some(values) = raw.clients {
-        if let Some(i) = values.iter().position(|c| c.0 == 0) {
-            return Err(Issue::new(
-                format!("sweep.clients[{i}]"),
-                "must be at least 1",
-            ));
+        for (i, count) in values.iter().enumerate() {
+            check_connections(&format!("sweep.clients[{i}]"), count.0, CLIENTS)?;
         }
         chosen.push((
             SweepParameter::Clients,
@@ -413,6 +428,38 @@ fn validate_assert(index: usize, raw: raw::RawAssert) -> Result<AssertSpec, Issu
         min_ratio: raw.min_ratio,
         max_ratio: raw.max_ratio,
     };
+    for (field, bound) in [
+        ("min", spec.min),
+        ("max", spec.max),
+        ("min_ratio", spec.min_ratio),
+        ("max_ratio", spec.max_ratio),
+    ] {
+        if bound.is_some_and(|b| !b.is_finite()) {
+            return Err(Issue::new(
+                key(field),
+                format!(
+                    "must be a finite number, found {}",
+                    bound.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    for (low, high, names) in [
+        (spec.min, spec.max, ("min", "max")),
+        (spec.min_ratio, spec.max_ratio, ("min_ratio", "max_ratio")),
+    ] {
+        if let (Some(low), Some(high)) = (low, high)
+            && low > high
+        {
+            return Err(Issue::new(
+                key(names.1),
+                format!(
+                    "must be at least {} ({low}), found {high}: no value could pass",
+                    names.0
+                ),
+            ));
+        }
+    }
     let has_ratio = spec.min_ratio.is_some() || spec.max_ratio.is_some();
     let has_bound = spec.min.is_some() || spec.max.is_some();
     match (spec.relative_to.is_some(), has_ratio, has_bound) {

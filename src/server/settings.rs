@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::FeedSpec;
 use crate::transport::TransportSettings;
-use crate::units::duration_text;
+use crate::units::{SETTING_MEMORY, duration_text};
 
 /// What a server serves: a feed, seeded, with its settings and the transports'. A view of
 /// a scenario (`Scenario::serving`), so that the server needs nothing else of it.
@@ -90,6 +90,72 @@ fn default_deadline() -> Duration {
 /// slow feeds keep a long span for little memory, fast ones at most 4M × 12 bytes.
 pub const WINDOW_LOG_DEFAULT_SPAN: Duration = Duration::from_secs(600);
 pub const WINDOW_LOG_DEFAULT_RANGE: (u64, u64) = (100_000, 4_000_000);
+
+/// What the server keeps of an event it holds (in its history, or in a lag slot until the
+/// slot is overwritten): the event's header, its JSON and an encoding for each transport
+/// that sent it. About 1 KiB for the shipped scheduled feeds, whose JSON is under 100
+/// bytes.
+pub const HELD_EVENT_BYTES: u64 = 1024;
+
+/// A slot of the broadcast channel that fans events out to streaming connections: tokio
+/// allocates `max_lag` slots (rounded up to a power of two) at once, each a mutex, two
+/// counters and the event's pointer.
+pub const LAG_SLOT_BYTES: u64 = 32;
+
+/// A publish instant the window log keeps: a `u64` stamp and a `u32` lateness, written at
+/// start so that the log never grows during a run.
+pub const WINDOW_LOG_EVENT_BYTES: u64 = 12;
+
+/// The largest `server.max_lag`: a power of two (tokio rounds the slots up to one) whose
+/// slots and the events they hold fit [`SETTING_MEMORY`].
+pub const MAX_LAG_MAX: u64 =
+    prev_power_of_two(SETTING_MEMORY / (LAG_SLOT_BYTES + HELD_EVENT_BYTES));
+
+/// The largest `server.history`: the events it holds fit [`SETTING_MEMORY`].
+pub const HISTORY_MAX: u64 = SETTING_MEMORY / HELD_EVENT_BYTES;
+
+/// The largest `server.window_log`: its instants, written at start, fit [`SETTING_MEMORY`].
+pub const WINDOW_LOG_MAX: u64 = SETTING_MEMORY / WINDOW_LOG_EVENT_BYTES;
+
+/// The most connections a process can hold: each is a file descriptor, a C `int`.
+pub const CONNECTIONS_MAX: u64 = i32::MAX as u64;
+
+const fn prev_power_of_two(n: u64) -> u64 {
+    1 << (63 - n.leading_zeros())
+}
+
+/// Why `value` of `[server]`'s memory-bound `key` cannot be held, if it cannot: the range
+/// and what each unit takes.
+pub fn memory_problem(key: &str, value: u64) -> Option<String> {
+    use crate::units::thousands;
+    let (max, what) = match key {
+        "max_lag" => (
+            MAX_LAG_MAX,
+            format!(
+                "{LAG_SLOT_BYTES} bytes a slot, allocated up front and rounded up to a power of \
+                 two, and each slot holds its event, about {} KiB, until it is overwritten",
+                HELD_EVENT_BYTES >> 10
+            ),
+        ),
+        "history" => (
+            HISTORY_MAX,
+            format!("each held, about {} KiB", HELD_EVENT_BYTES >> 10),
+        ),
+        "window_log" => (
+            WINDOW_LOG_MAX,
+            format!("{WINDOW_LOG_EVENT_BYTES} bytes each, written up front"),
+        ),
+        _ => return None,
+    };
+    (!(1..=max).contains(&value)).then(|| {
+        format!(
+            "must be 1 to {} events ({what}: at most {} GiB per server process), found {}",
+            thousands(max),
+            SETTING_MEMORY >> 30,
+            thousands(value)
+        )
+    })
+}
 
 impl ServerSettings {
     /// Events the window log keeps at `rate` events per second.

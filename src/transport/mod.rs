@@ -54,6 +54,12 @@ pub trait TransportKind: Sync {
         false
     }
 
+    /// The largest message its clients and the matched server take on a connection (a
+    /// WebSocket message, either way); `None`: no limit of its own.
+    fn max_message(&self) -> Option<usize> {
+        None
+    }
+
     /// Runs one client until the run stops it; hands back what it saw.
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally>;
 

@@ -14,6 +14,7 @@ use super::intake::Intake;
 use super::topics::TopicLimits;
 use super::{FeedKindSpec, FeedParams, FeedSource, Semantics, SourceContext};
 use crate::issue::Issue;
+use crate::units::SETTING_MEMORY;
 pub use intake::ChatIntake;
 
 /// Each room's bounds: a burst of messages a slow poller can still catch up with, and ten
@@ -25,6 +26,10 @@ const ROOM_LIMITS: TopicLimits = TopicLimits {
     max_lag: 4096,
     window_log: 1_000_000,
 };
+
+/// The longest text: a room's history of messages fits the memory one setting may take.
+const MAX_TEXT_BYTES: u64 =
+    SETTING_MEMORY / ROOM_LIMITS.history as u64 - CHAT_ENVELOPE_BYTES as u64;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChatSpec {
@@ -51,16 +56,24 @@ pub struct ChatSpec {
 impl ChatSpec {
     pub fn from_params(p: &mut FeedParams) -> Result<Self, Issue> {
         let spec = Self {
-            members: p.count("members", 10, 1, 100_000)?,
+            members: p.count("members", 10, (1, 100_000), "clients per room")?,
             echo: p.flag("echo", true)?,
             send_rate: p.rate("send_rate", 1.0)?,
             jitter: p.fraction("jitter", 0.5)?,
-            text_bytes: p.count("text_bytes", 64, 1, 1 << 20)?,
-            max_body_bytes: p.count("max_body_bytes", 4096, 64, 16 << 20)?,
+            text_bytes: p.count(
+                "text_bytes",
+                64,
+                (1, MAX_TEXT_BYTES),
+                &format!(
+                    "bytes (each room holds its last {} messages: at most {} GiB a room)",
+                    ROOM_LIMITS.history,
+                    SETTING_MEMORY >> 30
+                ),
+            )?,
+            max_body_bytes: p.count("max_body_bytes", 4096, (64, 16 << 20), "bytes")?,
             max_send_rate: p.optional_rate("max_send_rate")?,
         };
-        // A message is its text plus about 120 bytes of JSON around it.
-        if spec.text_bytes + 160 > spec.max_body_bytes {
+        if spec.text_bytes + CHAT_ENVELOPE_BYTES as u64 > spec.max_body_bytes {
             return Err(Issue::new(
                 "feed.text_bytes",
                 format!(
@@ -74,6 +87,15 @@ impl ChatSpec {
     }
 }
 
+/// The most a chat message takes beside its text, either way: `{"topic":T,"from":F,
+/// "ts":NS,"text":""}` up, `{"seq":N,"ts":NS,"from":F,"text":""}` down, with room for the
+/// longest topic and numbers.
+const CHAT_ENVELOPE_BYTES: usize = 160;
+
+/// The most an echo message takes beside its padding: `{"seq":N,"ts":NS,"pad":""}` with
+/// 20-digit numbers.
+const ECHO_ENVELOPE_BYTES: usize = 64;
+
 /// What a client sends: how often, how much, and in which form.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SendPlan {
@@ -84,6 +106,25 @@ pub struct SendPlan {
     /// A chat: whether the sender hears its own message too (`feed.echo`).
     pub hears_own: bool,
     pub form: SendForm,
+}
+
+impl SendPlan {
+    /// The most bytes one message takes on the wire, its JSON around the text included.
+    pub fn message_bytes(&self) -> usize {
+        self.text_bytes
+            + match self.form {
+                SendForm::Chat => CHAT_ENVELOPE_BYTES,
+                SendForm::Echo => ECHO_ENVELOPE_BYTES,
+            }
+    }
+
+    /// The `[feed]` key that sets the message's size.
+    pub fn size_key(&self) -> &'static str {
+        match self.form {
+            SendForm::Chat => "feed.text_bytes",
+            SendForm::Echo => "feed.pad_bytes",
+        }
+    }
 }
 
 /// What a client's message is, and who receives it.

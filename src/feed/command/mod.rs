@@ -34,8 +34,18 @@ impl CommandSpec {
                 "command",
                 "a program and its arguments, like [\"python3\", \"scripts/console.py\"]",
             )?,
-            max_line_bytes: p.count("max_line_bytes", DEFAULT_MAX_LINE_BYTES, 1, 16 << 20)?,
-            buffer_lines: p.count("buffer_lines", DEFAULT_BUFFER_LINES, 1, 1_000_000)?,
+            max_line_bytes: p.count(
+                "max_line_bytes",
+                DEFAULT_MAX_LINE_BYTES,
+                (1, 16 << 20),
+                "bytes",
+            )?,
+            buffer_lines: p.count(
+                "buffer_lines",
+                DEFAULT_BUFFER_LINES,
+                (1, 1_000_000),
+                "lines",
+            )?,
         })
     }
 

@@ -73,7 +73,8 @@ impl NotificationSource {
                 }
             }
             let now = start.elapsed();
-            let due = Duration::from_secs_f64(next.at_s);
+            // An instant no `Duration` holds is never due (a validated rate never gets there).
+            let due = Duration::try_from_secs_f64(next.at_s).unwrap_or(Duration::MAX);
             fields.clear();
             if due <= now {
                 let title = TITLES[titles.below(TITLES.len() as u64) as usize];

@@ -36,6 +36,10 @@ impl TransportKind for Ws {
         true
     }
 
+    fn max_message(&self) -> Option<usize> {
+        Some(frames::MAX_MESSAGE)
+    }
+
     fn settings(&self) -> &'static [Setting] {
         &[KEEPALIVE]
     }
@@ -67,8 +71,8 @@ pub fn config() -> WebSocketConfig {
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .max_write_buffer_size(256 * 1024)
-        .max_message_size(Some(64 * 1024))
-        .max_frame_size(Some(64 * 1024))
+        .max_message_size(Some(frames::MAX_MESSAGE))
+        .max_frame_size(Some(frames::MAX_MESSAGE))
 }
 
 /// The event as a text message's payload, sharing the JSON's bytes: only the 2-4 byte

@@ -95,6 +95,11 @@ impl TransportKind for WsDeflate {
         true
     }
 
+    /// Inflated: the limit is on the message, however well it compresses.
+    fn max_message(&self) -> Option<usize> {
+        Some(crate::transport::ws::frames::MAX_MESSAGE)
+    }
+
     fn settings(&self) -> &'static [Setting] {
         &[
             KEEPALIVE,
