@@ -113,10 +113,15 @@ fn impossible_placements_are_refused_naming_the_side() {
         shared.contains("--cpus server=0,clients=0: cpus.clients: CPU 0 is in both sets"),
         "{shared}"
     );
-    let absent = refused("server=4000,clients=0");
+    let absent = refused("server=1000,clients=0");
     assert!(
-        absent.contains("cpus.server: CPU 4000 is not available here"),
+        absent.contains("cpus.server: CPU 1000 is not available here"),
         "{absent}"
+    );
+    let beyond = refused("server=4000,clients=0");
+    assert!(
+        beyond.contains("server: CPU 4000 is beyond the CPUs a CPU set holds (0-1023)"),
+        "{beyond}"
     );
     let malformed = refused("0,1");
     assert!(
