@@ -6,7 +6,7 @@ use std::time::Duration;
 /// nanoseconds in a `u64` (an event's `ts`), which run out in 2554, and a run adds several
 /// of its durations to the clock (ramp, warmup, duration, drain, drain limit, a poll
 /// interval): a year each keeps every such sum far inside, and inside what an `Instant`
-/// and the async timers take.
+/// and the async timers take. One Julian year (365.25 days): messages say "a year".
 pub const MAX_DURATION: Duration = Duration::from_secs(31_557_600);
 
 /// The most memory one setting may make a process hold (`server.max_lag`, a chat's text,

@@ -57,7 +57,7 @@ fn a_rate_with_no_event_in_the_run_is_refused_by_every_command() {
     );
     let tiny = tiny.to_str().unwrap();
     let expected = "tiny.toml:7:8: feed.rate: must be at least 3.169e-8 events per second \
-                    (one in 1year, the longest duration wsbench takes), found 1e-20";
+                    (one event a year, the longest duration wsbench takes), found 1e-20";
     refused(&wsbench(dir.path(), &["validate", tiny]), expected);
     refused(&wsbench(dir.path(), &["emit", tiny]), expected);
     refused(
