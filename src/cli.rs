@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::scenario::{self, Scenario};
 use crate::server::ControlToken;
 use crate::server::control::Handover;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 /// Exit codes, part of the documented contract.
 pub mod exit {
@@ -265,6 +265,8 @@ fn parse_count(text: &str) -> Result<u64, String> {
 }
 
 pub fn main() -> ExitCode {
+    // Before the command line is read: its `--transports` are names in the registry.
+    crate::transport::install();
     // Before anything runs: a panic on any thread ends the process with RUN_FAILED.
     crate::internal_error::install_hook(exit::RUN_FAILED);
     crate::signals::ignore_file_size_limit_signal();
@@ -284,6 +286,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    crate::transport::install();
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Emit(args) => emit(&args),
@@ -603,13 +606,23 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
                     ports: args.member_ports.clone(),
                     feed_start_ns,
                 };
-                crate::server::Server::bind_member(scenario.serving(), &member, control)?
+                crate::server::Server::bind_member(
+                    scenario.serving(),
+                    crate::transport::server_side,
+                    &member,
+                    control,
+                )?
             }
             (Some(index), _) => anyhow::bail!(
                 "--member {index}: the group has {} ports",
                 args.member_ports.len()
             ),
-            _ => crate::server::Server::bind(scenario.serving(), args.listen, control)?,
+            _ => crate::server::Server::bind(
+                scenario.serving(),
+                crate::transport::server_side,
+                args.listen,
+                control,
+            )?,
         };
         println!("listening on http://{}", server.local_addr());
         use std::io::Write;
@@ -704,7 +717,7 @@ fn emit(args: &EmitArgs) -> anyhow::Result<u8> {
             Scenario::load_with(&scenario::resolve_path(path)?, &overrides)?
         }
     };
-    crate::server::emit::emit(&scenario, args.record.as_deref()).context("wsbench emit")?;
+    crate::emit::emit(&scenario, args.record.as_deref()).context("wsbench emit")?;
     Ok(exit::OK)
 }
 

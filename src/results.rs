@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 pub const SCHEMA: &str = "wsbench.results.v2";
 

@@ -7,6 +7,7 @@ use wsbench::plot::{self, PlotError};
 use wsbench::results::Results;
 
 fn fixture(name: &str) -> Results {
+    wsbench::transport::install();
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);

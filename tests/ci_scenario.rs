@@ -27,7 +27,7 @@ fn it_validates_through_the_binary() {
 #[test]
 fn all_four_transports_fit_in_under_a_minute() {
     let s = scenario();
-    assert_eq!(s.transports, wsbench::transport::Transport::defaults());
+    assert_eq!(s.transports, wsbench::transport_kind::Transport::defaults());
     let total: Duration = s
         .transports
         .iter()

@@ -28,6 +28,7 @@ impl Drop for Running {
 }
 
 pub fn scenario(feed: &str, extra: &str) -> Scenario {
+    wsbench::transport::install();
     let text = format!("name = \"test\"\n{extra}\n[feed]\n{feed}\n");
     Scenario::parse(&text, Path::new("test.toml")).expect("test scenario parses")
 }
@@ -35,7 +36,8 @@ pub fn scenario(feed: &str, extra: &str) -> Scenario {
 pub async fn start(scenario: &Scenario) -> Running {
     let token = ControlToken::generate().expect("a control token");
     let addr = "127.0.0.1:0".parse().unwrap();
-    let server = Server::bind(scenario.serving(), addr, Some(token.clone())).expect("binds");
+    let sides = wsbench::transport::server_side;
+    let server = Server::bind(scenario.serving(), sides, addr, Some(token.clone())).expect("binds");
     let running = Running {
         addr: server.local_addr(),
         hub: server.hub(),

@@ -30,5 +30,17 @@ async fn the_page_and_its_feed_description_are_served() {
         .map(|t| t["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["/poll", "/longpoll", "/sse", "/ws", "/ws-deflate"]);
-    assert_eq!(feed["poll_interval_ms"], 1000);
+    let transports = &feed["transports"];
+    assert_eq!(
+        transports[0]["arrival"],
+        serde_json::json!({"api": "scheduled_fetch", "interval_ms": 1000})
+    );
+    assert_eq!(
+        transports[1]["arrival"],
+        serde_json::json!({"api": "held_fetch", "timeout_ms": 30000})
+    );
+    assert_eq!(transports[2]["arrival"]["api"], "event_source");
+    assert_eq!(transports[3]["colour"], "#0072b2");
+    assert_eq!(transports[4]["compression"], "permessage-deflate");
+    assert_eq!(transports[3]["sends_on_its_socket"], true);
 }

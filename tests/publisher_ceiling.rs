@@ -34,7 +34,7 @@ fn publisher_ceiling() {
             history: 100_000,
             max_lag: 4096,
             window_log: 4_000_000,
-            encodings: wsbench::transport::Transport::ALL.len(),
+            encodings: wsbench::transport_kind::Transport::count(),
         };
         let hub = Hub::new(spec.semantics(), limits);
         // Past the validated ceiling on purpose: the publisher itself, not the scenario.

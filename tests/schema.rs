@@ -231,5 +231,5 @@ fn the_schema_lists_exactly_the_fields_of_the_record() {
 fn the_schema_names_every_registered_transport() {
     let schema = schema();
     let names = &schema["$defs"]["transport"]["properties"]["transport"]["enum"];
-    assert_eq!(names, &json!(wsbench::transport::Transport::names()));
+    assert_eq!(names, &json!(wsbench::transport_kind::Transport::names()));
 }

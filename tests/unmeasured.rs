@@ -68,7 +68,7 @@ fn entry(
     tallies: &[Tally],
 ) -> TransportResult {
     let mut result = TransportResult {
-        transport: wsbench::transport::Transport::named(name).unwrap(),
+        transport: wsbench::transport_kind::Transport::named(name).unwrap(),
         clients: 2,
         header_profile: "browser".into(),
         window_s: 5.0,
@@ -456,9 +456,13 @@ impl wsbench::run::target::Target for Opaque {
     type Launch = ();
 
     async fn start(_: &(), scenario: &Scenario) -> Result<Self, RunError> {
-        let server =
-            wsbench::server::Server::bind(scenario.serving(), "127.0.0.1:0".parse().unwrap(), None)
-                .expect("binds a loopback port");
+        let server = wsbench::server::Server::bind(
+            scenario.serving(),
+            wsbench::transport::server_side,
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+        )
+        .expect("binds a loopback port");
         let opaque = Opaque {
             addr: server.local_addr(),
             hub: server.hub(),
@@ -520,7 +524,7 @@ fn a_real_run_against_a_target_whose_probes_all_fail() {
         std::path::Path::new("opaque.toml"),
     )
     .unwrap();
-    let ws = wsbench::transport::Transport::named("ws").unwrap();
+    let ws = wsbench::transport_kind::Transport::named("ws").unwrap();
     let result = wsbench::run::measure_one::<Opaque>(&scenario, ws, &()).expect("the run ends");
     let json = serde_json::to_value(&result).unwrap();
     for path in [

@@ -246,9 +246,9 @@ fn a_poll_interval_longer_than_the_run_is_refused_when_poll_runs() {
     );
     refused(
         &wsbench(dir.path(), &["validate", path.to_str().unwrap()]),
-        "poll.toml:13:12: transport.poll.interval: a poll every 1year is longer than the run \
-         (warmup 0s + duration 1s = 1s): a client polls first at a random point of its first \
-         interval, so most would never poll; use at most 1s, or a longer run",
+        "poll.toml:13:12: transport.poll.interval: `poll` clients ask first at a random point \
+         of their first 1year, which is longer than the run (warmup 0s + duration 1s = 1s): \
+         most would never ask; use at most 1s, or a longer run",
     );
     let sweep = "\n[sweep]\npoll_interval = [\"1s\", \"2s\"]\n";
     let path = scenario(
@@ -260,7 +260,8 @@ fn a_poll_interval_longer_than_the_run_is_refused_when_poll_runs() {
     );
     refused(
         &wsbench(dir.path(), &["validate", path.to_str().unwrap()]),
-        "sweep.poll_interval[1]: a poll every 2s is longer than the run",
+        "sweep.poll_interval[1]: `poll` clients ask first at a random point of their first \
+         2s, which is longer than the run",
     );
     // The settings of a transport not run are checked, but not against the run.
     let path = scenario(

@@ -164,7 +164,7 @@ mod tests {
 
     fn entry(transport: &str, sweep_value: Option<f64>) -> TransportResult {
         TransportResult {
-            transport: crate::transport::Transport::named(transport).unwrap(),
+            transport: crate::transport_kind::Transport::named(transport).unwrap(),
             sweep_value,
             ..Default::default()
         }

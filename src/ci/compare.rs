@@ -160,6 +160,8 @@ pub fn parse_metric(text: &str) -> Result<String, String> {
 
 /// Loads both sides and compares them; errors are the user's to fix (exit 2).
 pub fn run(args: &CompareArgs) -> Result<Comparison, CompareError> {
+    // Both records name transports: a library user that starts here has them installed.
+    crate::transport::install();
     let baseline = load(&args.baseline)?;
     let current = load(&args.current)?;
     Ok(compare(&baseline, &current, args.threshold, &args.metrics))

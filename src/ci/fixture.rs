@@ -5,7 +5,7 @@ use crate::results::{Machine, Results, SCHEMA, SweepInfo, TransportResult};
 /// A transport entry with the figures the tests read; everything else zero.
 pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportResult {
     let mut entry = measured(TransportResult {
-        transport: crate::transport::Transport::named(transport).unwrap(),
+        transport: crate::transport_kind::Transport::named(transport).unwrap(),
         clients: 50,
         header_profile: "browser".into(),
         window_s: 5.0,

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::results::TransportResult;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 /// Metrics whose min and max over the runs go into `spread`.
 pub const HEADLINE_METRICS: [&str; 6] = [

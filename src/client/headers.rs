@@ -4,7 +4,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
-use crate::transport::Transport;
+use crate::transport_kind::RequestStyle;
 
 /// Which request headers the load generator sends; polling's cost is mostly headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,28 +26,14 @@ impl HeaderProfile {
     }
 }
 
-/// What a transport's requests are, for the header profiles: what a browser sends depends
-/// on the API the page uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStyle {
-    /// `fetch()` or EventSource: `accept` is what it asks for; `no_cache` is EventSource's
-    /// `Cache-Control: no-cache`.
-    Fetch {
-        accept: &'static str,
-        no_cache: bool,
-    },
-    /// A WebSocket opening handshake: the library writes Host and the handshake itself.
-    Handshake,
-}
-
 const CHROME_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                          Chrome/142.0.0.0 Safari/537.36";
 
-/// The headers a client of `transport` sends, besides what the protocol itself needs
-/// (the WebSocket handshake headers are added by the WebSocket library).
+/// The headers a request of `style` sends, besides what the protocol itself needs (the
+/// WebSocket handshake headers are added by the WebSocket library).
 pub fn request_headers(
     profile: HeaderProfile,
-    transport: Transport,
+    style: RequestStyle,
     host: &str,
     cookie_bytes: u64,
 ) -> HeaderMap {
@@ -57,7 +43,6 @@ pub fn request_headers(
             headers.append(HeaderName::from_static(name), value);
         }
     };
-    let style = transport.kind().request_style();
     match profile {
         HeaderProfile::Minimal => {
             if let RequestStyle::Fetch { accept, .. } = style {
@@ -132,8 +117,7 @@ mod tests {
 
     #[test]
     fn browser_profile_carries_cookie_of_the_configured_size() {
-        let poll = Transport::named("poll").unwrap();
-        let headers = request_headers(HeaderProfile::Browser, poll, "h:1", 256);
+        let headers = request_headers(HeaderProfile::Browser, RequestStyle::PAGE_FETCH, "h:1", 256);
         assert_eq!(headers["cookie"].len(), 256);
         assert_eq!(headers["sec-fetch-mode"], "cors");
         assert_eq!(headers["host"], "h:1");
@@ -141,11 +125,14 @@ mod tests {
 
     #[test]
     fn minimal_profile_is_small_and_sse_asks_for_event_streams() {
-        let [sse, ws] = ["sse", "ws"].map(|name| Transport::named(name).unwrap());
-        let headers = request_headers(HeaderProfile::Minimal, sse, "h:1", 256);
+        let event_source = RequestStyle::Fetch {
+            accept: "text/event-stream",
+            no_cache: true,
+        };
+        let headers = request_headers(HeaderProfile::Minimal, event_source, "h:1", 256);
         assert_eq!(headers.len(), 3);
         assert_eq!(headers["accept"], "text/event-stream");
-        let ws = request_headers(HeaderProfile::Minimal, ws, "h:1", 256);
+        let ws = request_headers(HeaderProfile::Minimal, RequestStyle::Handshake, "h:1", 256);
         assert!(
             ws.get("host").is_none(),
             "the WebSocket library writes Host itself"

@@ -24,9 +24,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use futures_util::future::LocalBoxFuture;
+
 pub use crate::wire::EventHead;
 pub use control::{Phase, RunControl};
-pub use headers::{HeaderProfile, RequestStyle, request_headers};
+pub use headers::{HeaderProfile, request_headers};
 pub use received::Received;
 pub use recorder::Recorder;
 pub use session::{Outcome, SessionCounts};
@@ -38,12 +40,21 @@ use crate::metrics::latency;
 use crate::metrics::probe::{self, Segments, SocketProbe};
 use crate::metrics::sequence::{Arrival, SeqSet};
 use crate::metrics::state::StateView;
-use crate::transport::{Settings, Transport};
+use crate::transport_kind::{Settings, Transport};
+
+/// How a client of one transport runs: that transport's own client (its folder's client
+/// code, handed over in the `Plan` from the `transport` module's registry).
+pub trait ClientSide: Sync {
+    /// Runs one client until the run stops it; hands back what it saw.
+    fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally>;
+}
 
 /// What every client of one transport run is told.
 #[derive(Clone)]
 pub struct Plan {
     pub transport: Transport,
+    /// The transport's own client.
+    pub side: &'static dyn ClientSide,
     pub addr: SocketAddr,
     /// How the target names and frames this transport.
     pub dialect: &'static dyn Dialect,
@@ -169,17 +180,17 @@ impl Client {
         if let Some(sessions) = self.plan.feed.client_sessions(self.id, self.plan.clients) {
             return session::run_sessions(self, sessions).await;
         }
-        let kind = self.plan.transport.kind();
+        let side = self.plan.side;
         match self.sender.take() {
-            Some(sender) if !kind.sends_on_its_socket() => {
+            Some(sender) if !self.plan.transport.kind().sends_on_its_socket() => {
                 let poster = self.beside();
                 let (tally, ()) =
-                    futures_util::join!(kind.run_client(self), publish::post_loop(poster, sender));
+                    futures_util::join!(side.run_client(self), publish::post_loop(poster, sender));
                 tally
             }
             sender => {
                 self.sender = sender;
-                kind.run_client(self).await
+                side.run_client(self).await
             }
         }
     }

@@ -165,7 +165,7 @@ pub async fn run_sessions(first: Client, sessions: Sessions) -> Tally {
         ..
     } = first;
     tally.topic = None;
-    let kind = plan.transport.kind();
+    let side = plan.side;
     for n in 0.. {
         if control.is_stopped() {
             break;
@@ -191,7 +191,7 @@ pub async fn run_sessions(first: Client, sessions: Sessions) -> Tally {
             sender: None,
             connected,
         };
-        let run = kind.run_client(client);
+        let run = side.run_client(client);
         tokio::pin!(run);
         let limit = tokio::time::sleep(sessions.limit);
         let timed_out = tokio::select! {

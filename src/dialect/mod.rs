@@ -5,7 +5,9 @@
 
 mod nchan;
 mod pywebsocket3;
+// The dialects against recorded exchanges, decoded with the transports' own parsers.
 #[cfg(test)]
+#[path = "tests/recorded.rs"]
 mod recorded;
 mod websocketd;
 mod wsbench;
@@ -17,7 +19,7 @@ pub use pywebsocket3::Pywebsocket3;
 pub use websocketd::Websocketd;
 pub use wsbench::Wsbench;
 
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::EventHead;
 
 pub trait Dialect: Send + Sync {

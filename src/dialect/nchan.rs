@@ -8,7 +8,7 @@
 use serde_json::value::RawValue;
 
 use super::{Dialect, PollCursor, Wsbench};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::EventHead;
 
 pub struct Nchan;

@@ -7,7 +7,7 @@
 use serde_json::value::RawValue;
 
 use super::{Dialect, Wsbench};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::EventHead;
 
 pub struct Pywebsocket3;
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn it_serves_websocket_only_at_echo() {
-        let names: Vec<_> = Transport::ALL
+        let names: Vec<_> = Transport::all()
             .iter()
             .filter_map(|&t| Pywebsocket3.path(t).map(|path| (t.name(), path)))
             .collect();

@@ -7,7 +7,7 @@
 use serde_json::value::RawValue;
 
 use super::{Dialect, Wsbench};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::EventHead;
 
 pub struct Websocketd;
@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn only_ws_is_served_at_the_root() {
-        for transport in Transport::ALL {
+        for &transport in Transport::all() {
             let expected = (transport.name() == "ws").then_some("/");
             assert_eq!(Websocketd.path(transport), expected, "{transport}");
         }

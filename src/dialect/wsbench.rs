@@ -5,7 +5,7 @@
 use serde_json::value::RawValue;
 
 use super::Dialect;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::{EventHead, parse_event, poll_events};
 
 pub struct Wsbench;

@@ -51,7 +51,7 @@ pub(crate) mod fixture {
     /// A small record with every field the exporters read set to a distinct value.
     pub fn results() -> Results {
         let mut ws = TransportResult {
-            transport: crate::transport::Transport::named("ws").unwrap(),
+            transport: crate::transport_kind::Transport::named("ws").unwrap(),
             clients: 100,
             header_profile: "minimal".into(),
             window_s: 30.0,
@@ -115,7 +115,7 @@ pub(crate) mod fixture {
         ws.memory.server_peak_rss_bytes = Some(52_428_800);
         ws.memory.server_rss_per_conn_bytes = Some(12_288.5);
         let poll = TransportResult {
-            transport: crate::transport::Transport::named("poll").unwrap(),
+            transport: crate::transport_kind::Transport::named("poll").unwrap(),
             sweep_value: Some(0.5),
             clients: 10,
             ..Default::default()

@@ -12,9 +12,6 @@ use super::chat::{ClientsPublish, SendForm, SendPlan};
 use super::{FeedKindSpec, FeedParams, FeedSource, Semantics, SourceContext};
 use crate::issue::Issue;
 
-/// The transports an echo runs over: those whose clients send on the socket they read.
-pub const ECHO_TRANSPORTS: &[&str] = &["ws", "ws-deflate"];
-
 /// The largest padding: a message must fit the matched server's 64 KiB WebSocket message.
 const MAX_PAD_BYTES: u64 = 60 * 1024;
 
@@ -62,8 +59,9 @@ impl FeedKindSpec for EchoSpec {
         true
     }
 
-    fn transports(&self) -> Option<&'static [&'static str]> {
-        Some(ECHO_TRANSPORTS)
+    /// Each message comes back on the socket it went out on.
+    fn sends_on_the_socket_it_reads(&self) -> bool {
+        true
     }
 
     fn source(&self, _context: &SourceContext) -> Box<dyn FeedSource> {
@@ -89,7 +87,7 @@ mod tests {
         let plan = spec.sends().unwrap();
         assert_eq!((plan.rate, plan.jitter, plan.text_bytes), (1.0, 0.5, 64));
         assert!(spec.echoes());
-        assert_eq!(spec.transports(), Some(&["ws", "ws-deflate"][..]));
+        assert!(spec.sends_on_the_socket_it_reads());
         let issue = parse("kind = \"echo\"\nmembers = 3").unwrap_err();
         assert_eq!(issue.key, "feed.members");
         assert!(

@@ -115,10 +115,10 @@ pub trait FeedKindSpec: Send + Sync + std::fmt::Debug {
         false
     }
 
-    /// The transports the feed can run over, when not all of them (an echo needs its
-    /// client to send on the socket it reads from).
-    fn transports(&self) -> Option<&'static [&'static str]> {
-        None
+    /// Whether its clients must send on the socket they read from (an echo): it runs over
+    /// the transports whose clients do, only.
+    fn sends_on_the_socket_it_reads(&self) -> bool {
+        false
     }
 
     /// For a feed whose clients come and go (login pages): what client `id` of `clients`
@@ -296,9 +296,9 @@ impl FeedSpec {
         self.settings.echoes()
     }
 
-    /// The transports the feed can run over, when not all of them.
-    pub fn transports(&self) -> Option<&'static [&'static str]> {
-        self.settings.transports()
+    /// Whether its clients must send on the socket they read from (an echo).
+    pub fn sends_on_the_socket_it_reads(&self) -> bool {
+        self.settings.sends_on_the_socket_it_reads()
     }
 
     /// What client `id` of `clients` does session after session, if it comes and goes.

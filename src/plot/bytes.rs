@@ -38,6 +38,11 @@ impl Chart for BytesChart<'_> {
         "bytes"
     }
 
+    fn caption(&self) -> &'static str {
+        "What one delivered event costs in bytes: the event's JSON (solid), the protocol's \
+         headers and framing (light), and the estimated TCP/IP headers and ACKs (hatched)."
+    }
+
     fn title(&self) -> String {
         format!("Bytes per delivered event{}", self.focus.note)
     }

@@ -38,6 +38,11 @@ impl Chart for CostChart<'_> {
         "cost"
     }
 
+    fn caption(&self) -> &'static str {
+        "CPU time per 1,000 delivered events for the server and the load generator, and the \
+         server's memory per connected client."
+    }
+
     fn title(&self) -> String {
         format!("Server cost{}", self.focus.note)
     }

@@ -34,6 +34,11 @@ impl Chart for LatencyChart<'_> {
         "latency"
     }
 
+    fn caption(&self) -> &'static str {
+        "Latency at each percentile, HdrHistogram style: the x axis gives each added nine \
+         (90%, 99%, 99.9%…) the same room, so the tail is as visible as the median."
+    }
+
     fn title(&self) -> String {
         format!("Latency by percentile{}", self.focus.note)
     }

@@ -87,8 +87,10 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawE
 pub trait Chart {
     /// File stem: `latency` gives `latency.svg` and `latency.png`.
     fn name(&self) -> &str;
-    /// Drawn at the top of the chart, and the report's caption.
+    /// Drawn at the top of the chart, and the report's heading for it.
     fn title(&self) -> String;
+    /// How to read it, under it in the report.
+    fn caption(&self) -> &'static str;
     fn size(&self) -> (u32, u32) {
         SIZE
     }
@@ -100,6 +102,7 @@ pub trait Chart {
 pub struct RenderedChart {
     pub name: String,
     pub title: String,
+    pub caption: &'static str,
     pub svg: PathBuf,
     pub png: PathBuf,
 }
@@ -182,6 +185,7 @@ fn render<C: Chart>(chart: Option<C>, dir: &Path) -> Result<Option<RenderedChart
     Ok(Some(RenderedChart {
         name: ctx.stem,
         title: chart.title(),
+        caption: chart.caption(),
         svg,
         png,
     }))
@@ -266,7 +270,7 @@ fn focus_note(results: &Results) -> String {
 /// One fixed colour per transport, the transport's own (from the Okabe–Ito palette, safe
 /// for the common forms of colour blindness), the same on every chart.
 pub fn colour(transport: &str) -> RGBColor {
-    match crate::transport::Transport::named(transport) {
+    match crate::transport_kind::Transport::named(transport) {
         Some(t) => {
             let (r, g, b) = t.kind().colour();
             RGBColor(r, g, b)
@@ -302,7 +306,7 @@ mod tests {
 
     #[test]
     fn every_transport_has_its_own_colour() {
-        let names = crate::transport::Transport::names();
+        let names = crate::transport_kind::Transport::names();
         let colours: Vec<_> = names.iter().map(|name| colour(name)).collect();
         for (i, c) in colours.iter().enumerate() {
             assert!(!colours[..i].contains(c), "{c:?} used twice");

@@ -139,6 +139,11 @@ impl Chart for SweepChart<'_> {
         "sweep"
     }
 
+    fn caption(&self) -> &'static str {
+        "Bandwidth, server CPU and p99 latency against the swept parameter, log-log. A cross \
+         at the end of a dashed line marks a saturated point: a bound, not a measurement."
+    }
+
     fn title(&self) -> String {
         format!(
             "Sweep over {}: cost and latency, log-log",

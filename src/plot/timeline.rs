@@ -65,6 +65,12 @@ impl Chart for TimelineChart<'_> {
         "timeline"
     }
 
+    fn caption(&self) -> &'static str {
+        "Each second of the run, the warm-up shaded grey and the measurement window tinted \
+         between two lines: ramp-up, stalls and hiccups show here before they show in the \
+         percentiles."
+    }
+
     fn title(&self) -> String {
         format!("Over time{}", self.focus.note)
     }
@@ -205,7 +211,7 @@ mod tests {
     /// Seconds 0 to 7, inside the window from second `first` to `last`.
     fn entry(transport: &str, start: Option<f64>, first: u32, last: u32) -> TransportResult {
         TransportResult {
-            transport: crate::transport::Transport::named(transport).unwrap(),
+            transport: crate::transport_kind::Transport::named(transport).unwrap(),
             window_s: 4.0,
             window_start_s: start,
             timeline: (0..8)

@@ -1,34 +1,50 @@
-//! What permessage-deflate saves and costs, per side: `ws-deflate` against `ws` on the same
-//! feed in the same run, bytes per event at the socket, CPU per delivery of the server and
-//! of the load generator (whose clients inflate), and the server's memory per connection
-//! (a compressor each, with context takeover).
+//! What compression saves and costs, per side: a transport that compresses every message
+//! (`ws-deflate`, permessage-deflate) against the one that arrives the same way without it
+//! (`ws`), on the same feed in the same run: bytes per event at the socket, CPU per
+//! delivery of the server and of the load generator (whose clients inflate), and the
+//! server's memory per connection (a compressor each, with context takeover).
 
 use super::doc::{Block, Table, text};
 use super::format::{bytes, kib};
 use crate::results::{Results, TransportResult};
+use crate::transport_kind::TransportSettings;
 
-/// Whether the run has both WebSocket transports, at the same point of a sweep.
+/// Whether the run has a compressing transport and its plain twin, at the same point of
+/// a sweep.
 pub fn applies(results: &Results) -> bool {
     pair(results).is_some()
 }
 
+/// The plain entry and the compressed one: the first compressing transport, and an entry
+/// that arrives the same way without compression, at the same sweep point.
 fn pair(results: &Results) -> Option<(&TransportResult, &TransportResult)> {
-    let plain = results
+    let arrival = |t: &TransportResult| {
+        let transport = t.transport;
+        let settings = TransportSettings::default();
+        std::mem::discriminant(&transport.kind().arrival(settings.of(transport)))
+    };
+    let compressed = |t: &TransportResult| t.transport.kind().compression().is_some();
+    results
         .transports
         .iter()
-        .find(|t| t.transport.name() == "ws")?;
-    let deflate = results
-        .transports
-        .iter()
-        .find(|t| t.transport.name() == "ws-deflate" && t.sweep_value == plain.sweep_value)?;
-    Some((plain, deflate))
+        .filter(|t| compressed(t))
+        .find_map(|packed| {
+            let plain = results.transports.iter().find(|t| {
+                !compressed(t)
+                    && arrival(t) == arrival(packed)
+                    && t.sweep_value == packed.sweep_value
+            })?;
+            Some((plain, packed))
+        })
 }
 
 pub fn section(results: &Results) -> Vec<Block> {
     let Some((plain, deflate)) = pair(results) else {
         return Vec::new();
     };
-    let mut table = Table::numeric(&["Figure", "ws", "ws-deflate", "ws-deflate vs ws"]);
+    let (p, d) = (plain.transport.name(), deflate.transport.name());
+    let versus = format!("{d} vs {p}");
+    let mut table = Table::numeric(&["Figure", p, d, &versus]);
     let row =
         |table: &mut Table, name: &str, a: Option<f64>, b: Option<f64>, show: fn(f64) -> String| {
             let cell = |v: Option<f64>| v.map_or_else(|| "not measured".to_string(), show);
@@ -68,7 +84,7 @@ pub fn section(results: &Results) -> Vec<Block> {
         kib,
     );
     vec![
-        Block::Heading(2, "Compression: ws-deflate against ws".into()),
+        Block::Heading(2, format!("Compression: {d} against {p}")),
         Block::Table(table),
         Block::Paragraph(vec![text(
             "Both on the same feed in this run. Bytes are counted compressed, at the client \
@@ -83,7 +99,7 @@ pub fn section(results: &Results) -> Vec<Block> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::Transport;
+    use crate::transport_kind::Transport;
 
     fn entry(name: &str, per_event: f64, server_us: f64, rss: Option<f64>) -> TransportResult {
         let mut t = TransportResult {

@@ -17,6 +17,7 @@ use crate::results::{ReceiveClock, Results, TransportResult};
 pub struct ChartRef {
     pub name: String,
     pub title: String,
+    pub caption: &'static str,
     pub png: String,
     pub svg: String,
 }
@@ -34,6 +35,7 @@ impl ChartRef {
         Self {
             name: chart.name.clone(),
             title: chart.title.clone(),
+            caption: chart.caption,
             png: rel(&chart.png),
             svg: rel(&chart.svg),
         }
@@ -114,7 +116,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
                 title: chart.title.clone(),
                 png: chart.png.clone(),
                 svg: chart.svg.clone(),
-                caption: caption(&chart.name).into(),
+                caption: chart.caption.into(),
             }));
         }
     }
@@ -262,7 +264,10 @@ fn header(results: &Results) -> Vec<Block> {
                 target.url,
                 target.dialect,
                 target.pid.map_or_else(
-                    || format!("its CPU and memory {}", crate::run::target::NO_TARGET_PID),
+                    || format!(
+                        "its CPU and memory {}",
+                        crate::metrics::probe::NO_TARGET_PID
+                    ),
                     |pid| format!("CPU and memory of pid {pid}")
                 )
             ),
@@ -634,34 +639,6 @@ fn saturated_lines(results: &Results) -> Vec<Line> {
             ])
         })
         .collect()
-}
-
-/// How to read each chart, by chart name.
-fn caption(name: &str) -> &'static str {
-    match name {
-        "latency" => {
-            "Latency at each percentile, HdrHistogram style: the x axis gives each added nine \
-             (90%, 99%, 99.9%…) the same room, so the tail is as visible as the median."
-        }
-        "bytes" => {
-            "What one delivered event costs in bytes: the event's JSON (solid), the protocol's \
-             headers and framing (light), and the estimated TCP/IP headers and ACKs (hatched)."
-        }
-        "cost" => {
-            "CPU time per 1,000 delivered events for the server and the load generator, and the \
-             server's memory per connected client."
-        }
-        "timeline" => {
-            "Each second of the run, the warm-up shaded grey and the measurement window tinted \
-             between two lines: ramp-up, stalls and hiccups show here before they show in the \
-             percentiles."
-        }
-        "sweep" => {
-            "Bandwidth, server CPU and p99 latency against the swept parameter, log-log. A cross \
-             at the end of a dashed line marks a saturated point: a bound, not a measurement."
-        }
-        _ => "",
-    }
 }
 
 #[cfg(test)]

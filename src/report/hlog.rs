@@ -132,7 +132,7 @@ mod tests {
         write_interval_log(&mut log, 1_700_000_000.0, &intervals).unwrap();
         std::fs::write(dir.join("ws.hlog"), log).unwrap();
         TransportResult {
-            transport: crate::transport::Transport::named("ws").unwrap(),
+            transport: crate::transport_kind::Transport::named("ws").unwrap(),
             histogram_log: Some("ws.hlog".into()),
             timeline: vec![second(0, false), second(1, true), second(2, true)],
             ..Default::default()

@@ -82,6 +82,8 @@ impl ReportError {
 /// Reads `dir/results.json` and writes its charts and the chosen reports into `dir`.
 /// Returns every file written: charts first, then the reports.
 pub fn render_dir(dir: &Path, format: ReportFormat) -> Result<Vec<PathBuf>, ReportError> {
+    // Its results name transports: a library user that starts here has them installed.
+    crate::transport::install();
     let results = load(dir)?;
     render(&results, dir, format)
 }

@@ -231,7 +231,7 @@ mod tests {
 
     fn entry(name: &str, per_event: f64, p99: f64) -> TransportResult {
         let mut t = TransportResult {
-            transport: crate::transport::Transport::named(name).unwrap(),
+            transport: crate::transport_kind::Transport::named(name).unwrap(),
             clients: 10,
             ..Default::default()
         };

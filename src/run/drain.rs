@@ -14,7 +14,7 @@ use crate::client::RunControl;
 use crate::metrics::probe::Probes;
 use crate::results::Drain;
 use crate::scenario::Scenario;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 /// How often the server's written bytes are compared with the clients' read bytes.
 const CHECK_EVERY: Duration = Duration::from_millis(50);

@@ -7,13 +7,13 @@ use hdrhistogram::Histogram;
 
 use super::RunError;
 use crate::client::{Recorder, Tally};
+use crate::emit::Emitted;
 use crate::feed::SendPlan;
 use crate::metrics::probe::{Answer, ProbeAnswers, ProbeError, Segments, ServerBytes};
 use crate::metrics::sequence::DeliveryCounts;
 use crate::metrics::{cpu, latency, tcpinfo};
 use crate::results::*;
-use crate::server::emit::Emitted;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::{StatsReply, WindowStats};
 
 /// What one transport's run collected, before it is turned into figures.

@@ -22,7 +22,7 @@ use crate::metrics::receive_stamp::StampingOn;
 use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
-use crate::transport::Transport;
+use crate::transport_kind::{RequestStyle, Transport};
 
 /// How long to wait for every client to connect, beyond the ramp.
 const CONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -134,12 +134,13 @@ async fn drive(
     })?;
     let plan = Plan {
         transport,
+        side: crate::transport::client_side(transport),
         dialect,
         path,
         addr: target.addr(),
         headers: request_headers(
             scenario.clients.headers,
-            transport,
+            transport.kind().request_style(),
             &target.addr().to_string(),
             scenario.clients.cookie_bytes,
         ),
@@ -152,7 +153,7 @@ async fn drive(
         // What a page's `fetch()` sends, as its polls do.
         publish_headers: request_headers(
             scenario.clients.headers,
-            Transport::named("poll").unwrap_or(transport),
+            RequestStyle::PAGE_FETCH,
             &target.addr().to_string(),
             scenario.clients.cookie_bytes,
         ),

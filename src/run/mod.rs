@@ -31,7 +31,7 @@ use crate::dialect::{Dialect, Websocketd};
 use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::signals::StopSignals;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::analysis::thousands;
 use crate::client::RunControl;
 use crate::scenario::Scenario;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::units::format_duration;
 
 /// How often a plain progress line repeats within a phase.
@@ -261,7 +261,7 @@ impl Progress {
             transport: self
                 .steps
                 .get(step)
-                .map_or(Transport::ALL[0], |s| s.transport),
+                .map_or(Transport::default(), |s| s.transport),
             step: step + 1,
             steps: self.steps.len(),
             phase: state.phase,

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use crate::client::{Recorder, Tally};
+use crate::emit::Emitted;
 use crate::metrics::sequence::DeliveryCounts;
 use crate::results::{Events, PublishedSource};
-use crate::server::emit::Emitted;
 
 /// Why a per-connection entry has no `unread_at_stop`.
 pub const NO_UNREAD_PER_CONNECTION: &str = "the target keeps no byte counters, so an event in \

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::analysis::point_label;
 use crate::results::TransportResult;
 use crate::scenario::SweepParameter;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 pub struct SweepStop {
     /// The swept parameter, unless the user asked to run every point anyway.

@@ -22,7 +22,7 @@ pub use error::ScenarioError;
 pub use overrides::Overrides;
 
 use crate::feed::FeedSpec;
-use crate::transport::{Transport, TransportSettings};
+use crate::transport_kind::{Transport, TransportSettings};
 use crate::units::duration_text;
 
 /// A validated benchmark description. Every field has its default filled in.
@@ -178,6 +178,8 @@ impl Scenario {
     }
 
     fn parse_with(text: &str, path: &Path, overrides: &Overrides) -> Result<Self, ScenarioError> {
+        // A scenario names transports: a library user that starts here has them installed.
+        crate::transport::install();
         let mut raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |span| span.start);
             let (line, column) = locate::line_column(text, offset);

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::raw::{RawClients, RawCpus, RawScenario, RawServer};
 use crate::placement::format_cpu_list;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::units::{Count, HumanDuration, format_duration};
 
 /// Values given on the command line; `None` keeps the file's.
@@ -53,7 +53,7 @@ pub struct FlagKey {
 
 impl Overrides {
     /// The overrides given, by flag name, each value as a scenario file writes it, for
-    /// results: `{"clients": 5, "duration": "1s", "transports": ["ws"]}`. The file's
+    /// results: `{"clients": 5, "duration": "1s", "transports": [...]}`. The file's
     /// description was written for the file's values, and a report must not pass it off as
     /// the run's.
     pub fn by_flag(&self) -> BTreeMap<String, serde_json::Value> {

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::transport::{RawTransports, Transport};
+use crate::transport_kind::{RawTransports, Transport};
 use crate::units::{Count, HumanDuration};
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Sweep, SweepParameter};
 use crate::feed::FeedSpec;
 use crate::issue::Issue;
-use crate::transport::{Transport, TransportSettings};
+use crate::transport_kind::{Transport, TransportSettings};
 use crate::units::{MAX_DURATION, format_duration as show, thousands};
 
 /// Checks what the run needs of the feed (`clients` of it, or of each sweep point) over
@@ -19,7 +19,7 @@ pub(super) fn check(
     run: (Duration, Duration),
 ) -> Result<(), Issue> {
     check_event_rate(feed, clients, sweep, run)?;
-    check_poll_interval(transports, settings, sweep, run)?;
+    check_first_requests(transports, settings, sweep, run)?;
     check_message_size(feed, transports)
 }
 
@@ -111,44 +111,45 @@ fn check_event_rate(
     }
 }
 
-/// A poll's interval must fit the run: a client polls first at a random point of its
-/// first interval, so with a longer one most clients would never poll, and the run would
-/// find none connected.
-fn check_poll_interval(
+/// A transport whose clients ask first at a random point of a span (a poll, of its
+/// interval) needs that span to fit the run: with a longer one most clients would never
+/// ask, and the run would find none connected.
+fn check_first_requests(
     transports: &[Transport],
     settings: &TransportSettings,
     sweep: Option<&Sweep>,
     (warmup, duration): (Duration, Duration),
 ) -> Result<(), Issue> {
-    if !transports.iter().any(|t| t.name() == "poll") {
-        return Ok(());
-    }
-    let intervals: Vec<(String, Duration)> = match swept(sweep, SweepParameter::PollInterval) {
-        Some(values) => values
-            .map(|(i, s)| {
-                (
-                    format!("sweep.poll_interval[{i}]"),
-                    Duration::from_secs_f64(s),
-                )
-            })
-            .collect(),
-        None => settings
-            .get_flat("poll_interval")
-            .map(|interval| ("transport.poll.interval".to_string(), interval))
-            .into_iter()
-            .collect(),
-    };
-    match intervals
-        .into_iter()
-        .find(|(_, interval)| *interval > warmup + duration)
-    {
+    // Each point the run measures: the file's settings, or each swept value in place.
+    let points: Vec<(Option<String>, TransportSettings)> =
+        match swept(sweep, SweepParameter::PollInterval) {
+            Some(values) => values
+                .map(|(i, s)| {
+                    let mut point = settings.clone();
+                    let name = SweepParameter::PollInterval.name();
+                    point.set_flat(name, Duration::from_secs_f64(s));
+                    (Some(format!("sweep.{name}[{i}]")), point)
+                })
+                .collect(),
+            None => vec![(None, settings.clone())],
+        };
+    let too_long = points.iter().find_map(|(key, point)| {
+        transports.iter().find_map(|&t| {
+            let (setting, span) = t.kind().first_request_within(point.of(t))?;
+            let key = key
+                .clone()
+                .unwrap_or_else(|| format!("transport.{t}.{}", setting.key));
+            (span > warmup + duration).then_some((key, t, span))
+        })
+    });
+    match too_long {
         None => Ok(()),
-        Some((key, interval)) => Err(Issue::new(
+        Some((key, transport, span)) => Err(Issue::new(
             key,
             format!(
-                "a poll every {} is {}: a client polls first at a random point of its first \
-                 interval, so most would never poll; use at most {}, or a longer run",
-                show(interval),
+                "`{transport}` clients ask first at a random point of their first {}, which \
+                 is {}: most would never ask; use at most {}, or a longer run",
+                show(span),
                 longer_than((warmup, duration)),
                 show(warmup + duration)
             ),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::raw::{self, RawScenario};
 use super::*;
 use crate::server::settings::{CONNECTIONS_MAX, memory_problem};
-use crate::transport::{RawTransports, Value};
+use crate::transport_kind::{RawTransports, Value};
 use crate::units::{HumanDuration, thousands};
 
 pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
@@ -181,32 +181,36 @@ fn positive(
 }
 
 /// The transports to run: those listed, or the defaults the feed can run over. A feed
-/// that runs over some only (an echo) refuses any other by name rather than skip it, so
-/// that a run never silently measures less than it was asked to.
+/// that runs over some only (an echo, over those whose clients send on their socket)
+/// refuses any other by name rather than skip it, so that a run never silently measures
+/// less than it was asked to.
 fn feed_transports(
     feed: &FeedSpec,
     listed: Option<Vec<Transport>>,
 ) -> Result<Vec<Transport>, Issue> {
-    let Some(allowed) = feed.transports() else {
-        return Ok(listed.unwrap_or_else(Transport::defaults));
-    };
+    let allowed =
+        |t: &Transport| !feed.sends_on_the_socket_it_reads() || t.kind().sends_on_its_socket();
     let Some(listed) = listed else {
-        return Ok(Transport::defaults()
-            .into_iter()
-            .filter(|t| allowed.contains(&t.name()))
-            .collect());
+        return Ok(Transport::defaults().into_iter().filter(allowed).collect());
     };
-    match listed.iter().find(|t| !allowed.contains(&t.name())) {
+    match listed.iter().find(|t| !allowed(t)) {
         None => Ok(listed),
-        Some(other) => Err(Issue::new(
-            "transports",
-            format!(
-                "feed kind `{}` runs over {} only: each client sends its messages on the \
-                 WebSocket it reads them back from; `{other}` does not apply",
-                feed.kind_name(),
-                allowed.join(", ")
-            ),
-        )),
+        Some(other) => {
+            let over: Vec<_> = Transport::all()
+                .iter()
+                .filter(|t| allowed(t))
+                .map(|t| t.name())
+                .collect();
+            Err(Issue::new(
+                "transports",
+                format!(
+                    "feed kind `{}` runs over {} only: each client sends its messages on the \
+                     socket it reads them back from; `{other}` does not apply",
+                    feed.kind_name(),
+                    over.join(", ")
+                ),
+            ))
+        }
     }
 }
 
@@ -214,7 +218,7 @@ fn feed_transports(
 /// 0s), then what the transport itself accepts.
 fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
     let mut settings = TransportSettings::default();
-    for transport in Transport::ALL {
+    for &transport in Transport::all() {
         for setting in transport.kind().settings() {
             let key = format!("transport.{transport}.{}", setting.key);
             let value = raw.get(transport, setting).unwrap_or(setting.default);

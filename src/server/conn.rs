@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use tokio::net::TcpStream;
 
 use super::stall::Stall;
-use super::stats::{OTHER, ServerStats};
+use super::stats::{ServerStats, other_slot};
 use crate::metrics::counting::{ByteSink, CountingStream};
 
 /// The server's side of a connection: its socket, counted into its transport's slot.
@@ -44,10 +44,10 @@ impl ConnTag {
         })
     }
 
-    /// The slot the connection is attributed to, or `OTHER` before its first request.
+    /// The slot the connection is attributed to, or the other slot before its first request.
     pub fn slot_or_other(&self) -> usize {
         match self.slot.load(Relaxed) {
-            UNTAGGED => OTHER,
+            UNTAGGED => other_slot(),
             slot => slot,
         }
     }
@@ -130,7 +130,7 @@ impl Drop for ConnTag {
         match self.slot.load(Relaxed) {
             UNTAGGED => {
                 let pending = self.pending_read.load(Relaxed);
-                self.stats.slots[OTHER]
+                self.stats.slots[other_slot()]
                     .bytes_read
                     .fetch_add(pending, Relaxed);
             }

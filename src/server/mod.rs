@@ -6,7 +6,6 @@
 pub mod conn;
 pub mod control;
 mod cors;
-pub mod emit;
 mod limits;
 mod page;
 pub mod processes;
@@ -31,7 +30,7 @@ use tokio::sync::watch;
 
 pub use limits::{ensure_open_files, raise_open_files};
 pub use response::Body;
-pub use router::{App, Call, bad_request, since_param, window_stats};
+pub use router::{App, Call, ServerSide, ServerSides, bad_request, since_param, window_stats};
 pub use settings::{
     DEADLINE_MAX, DEFAULT_DEADLINE, ServerSettings, Serving, TOPIC_IDLE_DEFAULT,
     WINDOW_LOG_DEFAULT_RANGE, WINDOW_LOG_DEFAULT_SPAN,
@@ -39,7 +38,7 @@ pub use settings::{
 pub use stats::ServerStats;
 
 use crate::feed::{FeedSource, Hub, HubLimits, SourceContext};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::ProcessGroup;
 use conn::{ConnTag, CountedStream};
 pub use control::ControlToken;
@@ -93,21 +92,24 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 takes a free port). With a `control` token, the control plane
-    /// (`/control/*`) is served to whoever presents it.
+    /// Binds `addr` (port 0 takes a free port) to serve each transport with its own
+    /// handler (`sides`: the transport registry's `server_side`). With a `control` token, the
+    /// control plane (`/control/*`) is served to whoever presents it.
     pub fn bind(
         serving: Serving<'_>,
+        sides: ServerSides,
         addr: SocketAddr,
         control: Option<ControlToken>,
     ) -> Result<Self, ServeError> {
         let listener = listen(addr, false).map_err(|source| ServeError::Bind { addr, source })?;
-        Ok(Self::new(serving, vec![listener], control, None))
+        Ok(Self::new(serving, sides, vec![listener], control, None))
     }
 
     /// Binds one process of a group: the shared address with `SO_REUSEPORT`, so that the
     /// kernel spreads connections over the processes, and the process's own port.
     pub fn bind_member(
         serving: Serving<'_>,
+        sides: ServerSides,
         member: &Member,
         control: Option<ControlToken>,
     ) -> Result<Self, ServeError> {
@@ -115,11 +117,12 @@ impl Server {
             .into_iter()
             .map(|addr| listen(addr, true).map_err(|source| ServeError::Bind { addr, source }))
             .collect::<Result<_, _>>()?;
-        Ok(Self::new(serving, listeners, control, Some(member)))
+        Ok(Self::new(serving, sides, listeners, control, Some(member)))
     }
 
     fn new(
         serving: Serving<'_>,
+        sides: ServerSides,
         listeners: Vec<TcpListener>,
         control: Option<ControlToken>,
         member: Option<&Member>,
@@ -127,6 +130,7 @@ impl Server {
         let hub = new_hub(&serving);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let app = Arc::new(App {
+            sides,
             hub,
             stats: Arc::new(ServerStats::default()),
             transport: serving.transport.clone(),
@@ -266,7 +270,7 @@ pub fn new_hub(serving: &Serving<'_>) -> Arc<Hub> {
         history: serving.server.history as usize,
         max_lag: serving.server.max_lag as usize,
         window_log: serving.server.window_log_events(serving.feed.rate()) as usize,
-        encodings: Transport::ALL.len(),
+        encodings: Transport::count(),
     };
     match serving.feed.topics() {
         Some(topics) => Hub::with_topics(

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::response::{self, Body};
 use super::router::App;
 use crate::feed::FeedSpec;
-use crate::transport::{Transport, TransportSettings};
+use crate::transport_kind::{Arrival, Transport, TransportSettings};
 
 const PAGE: &str = include_str!("../../assets/page.html");
 
@@ -22,36 +22,49 @@ pub struct FeedInfo {
     /// The field naming a state feed's key (`train`); `null` for an event feed, whose seq
     /// gaps are losses.
     pub key_field: Option<&'static str>,
-    /// Every transport served, with its path.
-    pub transports: Vec<TransportPath>,
-    pub poll_interval_ms: u128,
-    pub longpoll_timeout_ms: u128,
+    /// Every transport served: what the page needs to open and show it.
+    pub transports: Vec<TransportPanel>,
     /// A feed with topics: the one the page follows (a chat's first room, the first
     /// user's notifications); `null` for a feed without topics.
     pub topic: Option<String>,
 }
 
+/// One transport's panel on the page, from the registry: a transport the page has never
+/// heard of is shown with the API its arrival names.
 #[derive(Debug, Clone, Serialize)]
-pub struct TransportPath {
+pub struct TransportPanel {
     pub name: &'static str,
     pub path: &'static str,
+    /// `#rrggbb`, as on the charts.
+    pub colour: String,
+    /// How the page opens it: the browser API, and its timing (`Arrival`).
+    pub arrival: Arrival,
+    /// Its compression, when it compresses (`permessage-deflate`): the page shows what
+    /// the browser agreed.
+    pub compression: Option<&'static str>,
+    /// Whether a page may send a chat message on its socket.
+    pub sends_on_its_socket: bool,
 }
 
 impl FeedInfo {
     pub fn new(feed: &FeedSpec, settings: &TransportSettings) -> Self {
-        let ms = |name| settings.get_flat(name).unwrap_or_default().as_millis();
         Self {
             kind: feed.kind_name(),
             key_field: feed.state_key_field(),
-            transports: Transport::ALL
+            transports: Transport::all()
                 .iter()
-                .map(|t| TransportPath {
-                    name: t.name(),
-                    path: t.path(),
+                .map(|&t| {
+                    let (r, g, b) = t.kind().colour();
+                    TransportPanel {
+                        name: t.name(),
+                        path: t.path(),
+                        colour: format!("#{r:02x}{g:02x}{b:02x}"),
+                        arrival: t.kind().arrival(settings.of(t)),
+                        compression: t.kind().compression(),
+                        sends_on_its_socket: t.kind().sends_on_its_socket(),
+                    }
                 })
                 .collect(),
-            poll_interval_ms: ms("poll_interval"),
-            longpoll_timeout_ms: ms("longpoll_timeout"),
             topic: feed.client_topic(0, 1),
         }
     }

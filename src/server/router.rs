@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use http::{Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 use tokio::sync::watch;
@@ -13,13 +14,25 @@ use super::conn::ConnTag;
 use super::control::{self, Control};
 use super::cors;
 use super::response::{self, Body, query_text, query_u64};
-use super::stats::{OTHER, ServerStats};
+use super::stats::{ServerStats, other_slot};
 use crate::feed::{Dropped, Hub, Intake, TopicError, TopicWindows, Window};
-use crate::transport::{Settings, Transport, TransportSettings};
+use crate::transport_kind::{Settings, Transport, TransportSettings};
 use crate::wire::{TopicsDropped, WindowStats};
+
+/// How the matched server serves one transport: that transport's own handler (its
+/// folder's server code, handed to the server when it starts by whoever starts it).
+pub trait ServerSide: Sync {
+    /// Answers one request routed to it.
+    fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>>;
+}
+
+/// Each transport's handler, as whoever starts a server hands them over; `None`: not served.
+pub type ServerSides = fn(Transport) -> Option<&'static dyn ServerSide>;
 
 /// Everything a handler may need, shared by every connection.
 pub struct App {
+    /// The transports' handlers.
+    pub sides: ServerSides,
     pub hub: Arc<Hub>,
     pub stats: Arc<ServerStats>,
     pub transport: TransportSettings,
@@ -76,7 +89,7 @@ pub async fn route(
         .then(|| query_text(req.uri().query(), "via"))
         .flatten()
         .and_then(|name| Transport::named(&name));
-    let slot = transport.or(via).map_or(OTHER, Transport::index);
+    let slot = transport.or(via).map_or(other_slot(), Transport::index);
     tag.set_slot(slot);
     app.stats.slots[slot].requests.fetch_add(1, Relaxed);
     // No page may read a control answer, nor be granted a preflight for one.
@@ -96,6 +109,7 @@ pub async fn route(
             query_u64(req.uri().query(), "skip_from"),
         ) {
             (Ok(hub), Ok(skip_from)) => {
+                let side = (app.sides)(transport);
                 let app = app.clone();
                 let call = Call {
                     transport,
@@ -105,7 +119,10 @@ pub async fn route(
                     tag,
                     req,
                 };
-                transport.kind().serve(call).await
+                match side {
+                    Some(side) => side.serve(call).await,
+                    None => not_found(call.req.uri().path()),
+                }
             }
             (Err(refusal), _) => *refusal,
             (_, Err(reason)) => response::error(StatusCode::BAD_REQUEST, &reason),
@@ -171,7 +188,7 @@ fn other(app: &App, req: &Request<Incoming>) -> Response<Body> {
 }
 
 fn not_found(path: &str) -> Response<Body> {
-    let served: Vec<_> = Transport::ALL.iter().map(|t| t.path()).collect();
+    let served: Vec<_> = Transport::all().iter().map(|t| t.path()).collect();
     response::error(
         StatusCode::NOT_FOUND,
         &format!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::feed::FeedSpec;
-use crate::transport::TransportSettings;
+use crate::transport_kind::TransportSettings;
 use crate::units::{SETTING_MEMORY, duration_text};
 
 /// What a server serves: a feed, seeded, with its settings and the transports'. A view of

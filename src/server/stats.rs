@@ -5,12 +5,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use crate::feed::{LATE_TOLERANCE, Schedule};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::{ConnectionStats, PublisherStats, SlotStats, StatsReply};
 
-/// Counter slots: one per transport, then one for everything else (`/stats`, 404s...).
-pub const OTHER: usize = Transport::ALL.len();
-const SLOTS: usize = OTHER + 1;
+/// Counter slots: one per transport, then one for everything else (`/stats`, 404s...):
+/// this one's index.
+pub fn other_slot() -> usize {
+    Transport::count()
+}
 
 #[derive(Default)]
 pub struct SlotCounters {
@@ -38,7 +40,8 @@ pub struct SlotCounters {
 
 pub struct ServerStats {
     started: Instant,
-    pub slots: [SlotCounters; SLOTS],
+    /// By transport index, then `other_slot()`.
+    pub slots: Box<[SlotCounters]>,
     /// Connections accepted and not yet closed, whatever they asked for.
     pub connections_live: AtomicI64,
     pub connections_accepted: AtomicU64,
@@ -54,7 +57,9 @@ impl Default for ServerStats {
     fn default() -> Self {
         Self {
             started: Instant::now(),
-            slots: Default::default(),
+            slots: (0..=other_slot())
+                .map(|_| SlotCounters::default())
+                .collect(),
             connections_live: AtomicI64::new(0),
             connections_accepted: AtomicU64::new(0),
             connections_reserved: AtomicU64::new(0),
@@ -111,11 +116,11 @@ impl ServerStats {
                 late_tolerance_us: LATE_TOLERANCE.as_micros() as u64,
                 ..Default::default()
             },
-            transports: Transport::ALL
-                .into_iter()
-                .map(|t| (t.name().to_string(), slot(self.slot(t))))
+            transports: Transport::all()
+                .iter()
+                .map(|&t| (t.name().to_string(), slot(self.slot(t))))
                 .collect(),
-            other: slot(&self.slots[OTHER]),
+            other: slot(&self.slots[other_slot()]),
             window: None,
             group: None,
             control: None,

@@ -18,7 +18,7 @@ use super::response::{self, Body};
 use super::router::Call;
 use super::stats::OpenStream;
 use crate::feed::{ClientMessage, Event, Hub, Intake, Since, Subscription};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 /// What a stream has to send next.
 pub enum Next {

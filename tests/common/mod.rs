@@ -21,8 +21,9 @@ count = 2
 
 /// One transport entry with plausible, distinct figures in every section.
 pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
+    wsbench::transport::install();
     let mut e = TransportResult {
-        transport: wsbench::transport::Transport::named(transport).unwrap(),
+        transport: wsbench::transport_kind::Transport::named(transport).unwrap(),
         clients: 50,
         header_profile: "browser".into(),
         window_s: 5.0,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use wsbench::feed::FeedSpec;
 use wsbench::scenario::Scenario;
-use wsbench::transport::Transport;
+use wsbench::transport_kind::Transport;
 
 /// How a numeric key is written: what hostile values it gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +130,7 @@ pub fn feed_table(kind: &str) -> toml::Table {
 /// Every key the format accepts, as `NUMERIC` names them, read from the refusals of an
 /// unknown key in each table.
 pub fn accepted_keys() -> Vec<String> {
+    wsbench::transport::install();
     let mut keys = Vec::new();
     let feed = "\n[feed]\nkind = \"ticker\"\n";
     let mut tables: Vec<(String, String)> = vec![

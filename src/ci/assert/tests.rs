@@ -1,6 +1,6 @@
 use super::*;
 use crate::ci::fixture::{entry, results, swept};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 fn transport(name: Option<&str>) -> Option<Transport> {
     name.map(|n| n.parse().unwrap())

@@ -98,7 +98,7 @@ mod tests {
 
     use super::*;
     use crate::client::{HeaderProfile, request_headers};
-    use crate::transport::Transport;
+    use crate::transport_kind::Transport;
 
     /// The bytes hyper's client writes for `GET target` with `headers`.
     async fn hyper_request(target: &str, headers: &HeaderMap) -> Vec<u8> {
@@ -129,7 +129,8 @@ mod tests {
             for (transport, query) in [("poll", ""), ("longpoll", "timeout_ms=30000"), ("sse", "")]
             {
                 let transport = Transport::named(transport).unwrap();
-                let headers = request_headers(profile, transport, "127.0.0.1:8080", 300);
+                let style = transport.kind().request_style();
+                let headers = request_headers(profile, style, "127.0.0.1:8080", 300);
                 let path = transport.path();
                 let mut template = RequestTemplate::new(path, query, &headers);
                 for since in [None, Some(0), Some(1_234_567)] {

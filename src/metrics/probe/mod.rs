@@ -75,6 +75,9 @@ pub struct Probes {
     pub server_counters: Box<dyn CounterProbe>,
 }
 
+/// The reason a target's CPU and memory are null without `--target-pid`.
+pub const NO_TARGET_PID: &str = "not measured: no --target-pid";
+
 impl Probes {
     /// The matched server as our child process `pid`: every probe can read it.
     pub fn local_server(pid: u32) -> Self {
@@ -97,9 +100,10 @@ impl Probes {
     }
 
     /// A server we did not start: its process read from /proc when `pid` names it, else
-    /// absent with `no_pid`; its own byte counters never (a third party's counters, if it
-    /// keeps any, count differently); the load generator and its sockets as always.
-    pub fn target(pid: Option<u32>, no_pid: &str) -> Self {
+    /// absent with `NO_TARGET_PID`; its own byte counters never (a third party's counters,
+    /// if it keeps any, count differently); the load generator and its sockets as always.
+    pub fn target(pid: Option<u32>) -> Self {
+        let no_pid = NO_TARGET_PID;
         let (server_cpu, server_memory): (
             Box<dyn Probe<Reading = CpuSample>>,
             Box<dyn Probe<Reading = Rss>>,

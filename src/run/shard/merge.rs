@@ -58,6 +58,8 @@ pub(super) struct Shard {
 
 /// Merges the shards in `dirs` into `out` (a results directory like a run's); returns it.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, MergeError> {
+    // The shards' records name transports: a library user that starts here has them.
+    crate::transport::install();
     check_out(dirs, out)?;
     let mut shards = dirs
         .iter()

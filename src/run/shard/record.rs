@@ -11,7 +11,7 @@ use super::ShardSpec;
 use crate::client::Recorder;
 use crate::metrics::probe::ProbeAnswers;
 use crate::results::{Drain, Events};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
 /// The record's file in a results directory.
@@ -67,7 +67,7 @@ pub struct RawEntry {
     /// A target with a stream per connection (websocketd): what those streams wrote in the
     /// window.
     #[serde(default)]
-    pub emitted: Option<crate::server::emit::Emitted>,
+    pub emitted: Option<crate::emit::Emitted>,
     pub final_state: Option<HashMap<String, u64>>,
     pub probes: ProbeAnswers,
     pub drain: Drain,

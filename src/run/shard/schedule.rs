@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::ShardError;
 use crate::scenario::Scenario;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 
 /// One entry's instants, ns on the wall clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,11 +17,9 @@ use crate::dialect::{DIALECTS, Dialect};
 use crate::metrics::probe::Probes;
 use crate::results::{PublishedSource, TargetRecord, TransportResult};
 use crate::scenario::Scenario;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
-/// The reason a target's CPU and memory are null without `--target-pid`.
-pub const NO_TARGET_PID: &str = "not measured: no --target-pid";
 /// How often a named target process is looked for while it is measured.
 const ALIVE_EVERY: Duration = Duration::from_millis(250);
 
@@ -202,7 +200,7 @@ impl Target for External {
     }
 
     fn probes(&self) -> Probes {
-        Probes::target(self.spec.pid, NO_TARGET_PID)
+        Probes::target(self.spec.pid)
     }
 
     fn external(&self) -> bool {

@@ -14,18 +14,18 @@ mod websocketd;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-pub use external::{External, NO_TARGET_PID, TargetSpec, TargetSpecError};
+pub use external::{External, TargetSpec, TargetSpecError};
 pub use matched::{MatchedServer, server_exe};
 pub use preflight::FIRST_EVENT_TIMEOUT;
 pub use websocketd::{Websocketd, WebsocketdLaunch};
 
 use super::RunError;
 use crate::dialect::Dialect;
+use crate::emit::Emitted;
 use crate::metrics::probe::Probes;
 use crate::results::{PublishedSource, TransportResult};
 use crate::scenario::Scenario;
-use crate::server::emit::Emitted;
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
 /// A server the run starts itself, for each transport, instead of the matched server

@@ -11,9 +11,9 @@ use tokio::net::TcpStream;
 
 use crate::client::http1::{BodyDecoder, Framing, ResponseHead, parse_head};
 use crate::dialect::{Dialect, PollCursor};
-use crate::transport::Transport;
 use crate::transport::sse::client::SseParser;
 use crate::transport::ws::frames::{self, FrameDecoder, Incoming};
+use crate::transport_kind::{Arrival, Transport, TransportSettings};
 
 /// How long a server may take to send its first event over a transport (a feed at
 /// 1 event/s sends one well within it).
@@ -35,13 +35,15 @@ pub async fn first_event(
     transport: Transport,
     echo: bool,
 ) -> Result<(), String> {
+    // How events arrive does not depend on its settings' values, only their timing.
+    let arrival = transport
+        .kind()
+        .arrival(TransportSettings::default().of(transport));
     let ask = async {
-        match transport.name() {
-            "poll" | "longpoll" => poll(addr, path, dialect).await,
-            "sse" => sse(addr, path, dialect).await,
-            "ws" => ws(addr, path, dialect, echo).await,
-            // A transport this check does not know: reaching the server is all it asks.
-            _ => connect(addr).await.map(drop),
+        match arrival {
+            Arrival::Poll { .. } | Arrival::LongPoll { .. } => poll(addr, path, dialect).await,
+            Arrival::EventStream => sse(addr, path, dialect).await,
+            Arrival::WebSocket => ws(addr, path, dialect, echo).await,
         }
     };
     tokio::time::timeout(FIRST_EVENT_TIMEOUT, ask)

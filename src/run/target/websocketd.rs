@@ -19,12 +19,12 @@ use super::child_process::ChildProcess;
 use super::{RunError, Target};
 use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{self, Dialect};
+use crate::emit::{self, Emitted};
 use crate::metrics::probe::Probes;
 use crate::metrics::procfs::process_tree;
 use crate::results::{TargetRecord, TransportResult};
 use crate::scenario::Scenario;
-use crate::server::emit::{self, Emitted};
-use crate::transport::Transport;
+use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
 /// websocketd's stdout or stderr, read into its output tail.

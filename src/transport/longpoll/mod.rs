@@ -10,9 +10,9 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, TransportKind, Value};
-use crate::client::{Client, RequestStyle, Tally};
-use crate::server::{Body, Call};
+use crate::client::{Client, ClientSide, Tally};
+use crate::server::{Body, Call, ServerSide};
+use crate::transport_kind::{Arrival, RequestStyle, Setting, Settings, TransportKind, Value};
 use crate::units::format_duration;
 
 /// Longest `timeout_ms` a long poll may ask for.
@@ -60,11 +60,21 @@ impl TransportKind for Longpoll {
         }
     }
 
+    fn arrival(&self, settings: &Settings) -> Arrival {
+        Arrival::LongPoll {
+            timeout: settings.get(&TIMEOUT),
+        }
+    }
+}
+
+impl ClientSide for Longpoll {
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
         let timeout = client.plan.settings.get(&TIMEOUT);
         client::run(client, timeout).boxed_local()
     }
+}
 
+impl ServerSide for Longpoll {
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
         let timeout = call.app.settings(call.transport).get(&TIMEOUT);
         server::handle(call, timeout).boxed()

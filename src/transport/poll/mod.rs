@@ -9,9 +9,9 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, Settings, TransportKind, Value};
-use crate::client::{Client, RequestStyle, Tally};
-use crate::server::{Body, Call};
+use crate::client::{Client, ClientSide, Tally};
+use crate::server::{Body, Call, ServerSide};
+use crate::transport_kind::{Arrival, RequestStyle, Setting, Settings, TransportKind, Value};
 
 /// `[transport.poll] interval`: how often each client polls; 0s, as soon as its answer is in.
 const INTERVAL: Setting = Setting {
@@ -49,11 +49,26 @@ impl TransportKind for Poll {
         }
     }
 
+    fn arrival(&self, settings: &Settings) -> Arrival {
+        Arrival::Poll {
+            interval: settings.get(&INTERVAL),
+        }
+    }
+
+    /// Each client polls first at a random point of its first interval.
+    fn first_request_within(&self, settings: &Settings) -> Option<(&'static Setting, Duration)> {
+        Some((&INTERVAL, settings.get(&INTERVAL)))
+    }
+}
+
+impl ClientSide for Poll {
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
         let interval = client.plan.settings.get(&INTERVAL);
         client::run(client, interval).boxed_local()
     }
+}
 
+impl ServerSide for Poll {
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
         async move { server::handle(&call) }.boxed()
     }

@@ -11,10 +11,10 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, LocalBoxFuture};
 use http::Response;
 
-use super::{Setting, TransportKind, Value};
-use crate::client::{Client, RequestStyle, Tally};
+use crate::client::{Client, ClientSide, Tally};
 use crate::feed::Event;
-use crate::server::{Body, Call};
+use crate::server::{Body, Call, ServerSide};
+use crate::transport_kind::{Arrival, RequestStyle, Setting, Settings, TransportKind, Value};
 
 /// `[transport.sse] keepalive`: the period of comment lines on an idle stream.
 const KEEPALIVE: Setting = Setting {
@@ -47,10 +47,18 @@ impl TransportKind for Sse {
         }
     }
 
+    fn arrival(&self, _settings: &Settings) -> Arrival {
+        Arrival::EventStream
+    }
+}
+
+impl ClientSide for Sse {
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
         client::run(client).boxed_local()
     }
+}
 
+impl ServerSide for Sse {
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
         let keepalive = call.app.settings(call.transport).get(&KEEPALIVE);
         let response = server::handle(&call, keepalive);

@@ -12,10 +12,10 @@ use http::Response;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::{Setting, TransportKind, Value};
-use crate::client::{Client, RequestStyle, Tally};
+use crate::client::{Client, ClientSide, Tally};
 use crate::feed::Event;
-use crate::server::{Body, Call};
+use crate::server::{Body, Call, ServerSide};
+use crate::transport_kind::{Arrival, RequestStyle, Setting, Settings, TransportKind, Value};
 
 /// `[transport.ws] keepalive`: the period of pings on an idle connection.
 const KEEPALIVE: Setting = Setting {
@@ -52,10 +52,18 @@ impl TransportKind for Ws {
         RequestStyle::Handshake
     }
 
+    fn arrival(&self, _settings: &Settings) -> Arrival {
+        Arrival::WebSocket
+    }
+}
+
+impl ClientSide for Ws {
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
         client::run(client, None).boxed_local()
     }
+}
 
+impl ServerSide for Ws {
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
         let keepalive = call.app.settings(call.transport).get(&KEEPALIVE);
         let response = server::handle(call, keepalive);

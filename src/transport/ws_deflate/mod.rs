@@ -17,9 +17,9 @@ use http::Response;
 pub use codec::Inflater;
 pub use extension::{MIN_BITS, Params};
 
-use super::{Setting, Settings, TransportKind, Value};
-use crate::client::{Client, RequestStyle, Tally};
-use crate::server::{Body, Call};
+use crate::client::{Client, ClientSide, Tally};
+use crate::server::{Body, Call, ServerSide};
+use crate::transport_kind::{Arrival, RequestStyle, Setting, Settings, TransportKind, Value};
 
 /// `[transport.ws-deflate] keepalive`: the period of pings on an idle connection.
 const KEEPALIVE: Setting = Setting {
@@ -123,11 +123,23 @@ impl TransportKind for WsDeflate {
         RequestStyle::Handshake
     }
 
+    fn arrival(&self, _settings: &Settings) -> Arrival {
+        Arrival::WebSocket
+    }
+
+    fn compression(&self) -> Option<&'static str> {
+        Some("permessage-deflate")
+    }
+}
+
+impl ClientSide for WsDeflate {
     fn run_client(&self, client: Client) -> LocalBoxFuture<'static, Tally> {
         let offer = params(&client.plan.settings);
         super::ws::client::run(client, Some(offer)).boxed_local()
     }
+}
 
+impl ServerSide for WsDeflate {
     fn serve(&self, call: Call) -> BoxFuture<'static, Response<Body>> {
         let settings = call.app.settings(call.transport);
         let (keepalive, ours) = (settings.get(&KEEPALIVE), params(settings));

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use super::{DIALECTS, Dialect};
 use crate::client::http1::{BodyDecoder, parse_head};
-use crate::transport::Transport;
 use crate::transport::sse::client::SseParser;
 use crate::transport::ws::frames::{FrameDecoder, Incoming};
+use crate::transport_kind::Transport;
 use crate::wire::EventHead;
 
 fn fixtures() -> PathBuf {

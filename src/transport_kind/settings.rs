@@ -82,7 +82,7 @@ pub struct TransportSettings(Vec<Settings>);
 impl Default for TransportSettings {
     fn default() -> Self {
         Self(
-            Transport::ALL
+            Transport::all()
                 .iter()
                 .map(|t| {
                     Settings(
@@ -121,7 +121,7 @@ impl TransportSettings {
     }
 
     fn set_flat_value(&mut self, name: &str, value: Value) -> bool {
-        Transport::ALL.into_iter().any(|t| {
+        Transport::all().iter().any(|&t| {
             let key = name
                 .strip_prefix(t.name())
                 .and_then(|k| k.strip_prefix('_'));
@@ -130,7 +130,7 @@ impl TransportSettings {
     }
 
     fn flat(&self) -> impl Iterator<Item = (String, Value)> + '_ {
-        Transport::ALL.into_iter().flat_map(move |t| {
+        Transport::all().iter().flat_map(move |&t| {
             let values = &self.of(t).0;
             values
                 .iter()
@@ -290,9 +290,10 @@ impl Visitor<'_> for KeySeed {
 fn keys_of(transport: Transport) -> &'static [&'static str] {
     static KEYS: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
-        Transport::ALL
+        Transport::all()
+            .iter()
             .map(|t| t.kind().settings().iter().map(|s| s.key).collect())
-            .to_vec()
+            .collect()
     });
     &keys[transport.index()]
 }

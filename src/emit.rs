@@ -77,7 +77,7 @@ pub fn emit(scenario: &Scenario, record: Option<&Path>) -> Result<(), EmitError>
 }
 
 async fn write_lines(scenario: &Scenario, written: &mut Vec<u64>) -> Result<(), EmitError> {
-    let hub = super::new_hub(&scenario.serving());
+    let hub = crate::server::new_hub(&scenario.serving());
     // Subscribed before the source starts, so that the first line is seq 1.
     let mut events = hub.subscribe();
     let context = SourceContext {
