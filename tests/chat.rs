@@ -3,6 +3,7 @@
 //! message's way from a WebSocket to a poller, and a whole run accounted per (message,
 //! receiver) over every transport.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::path::PathBuf;

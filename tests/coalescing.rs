@@ -2,6 +2,7 @@
 //! bytes on the wire, in fewer writes. The coalescing server waits an hour for more events,
 //! so its batch ends only when it is full (`MAX_BATCH`): the counts do not depend on timing.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::net::SocketAddr;

@@ -2,6 +2,7 @@
 //! the feed or mark a window; no page may read a control answer or be granted a preflight
 //! for one; `/stats` says what the plane took and refused.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use common_server::{Running, raw_get, raw_request, scenario, start, wait_for_events};

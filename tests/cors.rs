@@ -2,6 +2,7 @@
 //! `Origin` (so same-origin and load-generator bytes stay as they were), never on a
 //! WebSocket upgrade, and a preflight answer to `OPTIONS` on every path.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use common_server::{raw_get, raw_request, scenario, start, wait_for_events};

@@ -5,6 +5,7 @@
 //! venv under target/external/, started on a free loopback port). A pywebsocket3 that cannot
 //! be installed or started fails its test with the reason.
 
+#[path = "common/third_party.rs"]
 mod third_party;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

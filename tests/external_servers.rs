@@ -5,6 +5,7 @@
 //! all four transports. A server that cannot be installed or started fails its test with
 //! the reason; it never passes silently.
 
+#[path = "common/third_party.rs"]
 mod third_party;
 
 use std::io::{BufRead, BufReader};

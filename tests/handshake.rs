@@ -1,6 +1,7 @@
 //! Strict handshakes (RFC 6455 §4.2.1–4.2.2, RFC 9112 §3.2), sent as raw bytes so that the
 //! test controls every header, and requests refused before routing counted in `/stats`.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use common_server::{raw_request, scenario, start, stats, wait_for_events};

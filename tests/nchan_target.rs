@@ -4,6 +4,7 @@
 //! Nchan's /pub and subscribes over all four of its subscriber types. A machine where nginx
 //! or the module cannot be installed fails with the reason; it never passes silently.
 
+#[path = "common/third_party.rs"]
 mod third_party;
 
 use std::io::{BufRead, BufReader, Read, Write};

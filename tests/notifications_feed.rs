@@ -1,6 +1,7 @@
 //! `kind = "notifications"`: users' personal events on topics of their own and scan-to-login
 //! sessions, through every transport. Counts are asserted exactly, never timings.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::time::Duration;

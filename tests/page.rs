@@ -1,5 +1,6 @@
 //! `GET /` serves the built-in page and `GET /feed` tells it what the scenario serves.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use common_server::{raw_get, scenario, start};

@@ -1,5 +1,6 @@
 //! The matched server over each transport, with real clients on loopback.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::time::Duration;

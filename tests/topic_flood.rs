@@ -4,6 +4,7 @@
 //!
 //! One test in this file, so that the process's RSS is this server's and this flood's.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::net::SocketAddr;

@@ -4,6 +4,7 @@
 //!
 //! One test in this file: the allocator's count is this test's alone.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -5,6 +5,7 @@
 //! not serve are said to be not served; a websocketd that is not installed fails the run
 //! with that reason. When websocketd cannot be installed, these tests fail with why.
 
+#[path = "common/third_party.rs"]
 mod third_party;
 
 use std::path::Path;

@@ -4,6 +4,7 @@
 //! parameters, every event frame with RSV1 set, and the decoded events' seq and ts exact.
 
 mod common;
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::path::Path;

@@ -3,6 +3,7 @@
 //! split over fragments, or once inflated), fails the connection and is never counted as
 //! received; what is valid, a character split between fragments included, is taken.
 
+#[path = "common/server.rs"]
 mod common_server;
 
 use std::net::SocketAddr;

@@ -9,15 +9,36 @@ use tokio::time::Instant;
 
 use crate::metrics::counting::ByteCounters;
 
+/// The phases of one transport's run, in order: the clients and the progress display
+/// read the same one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Phase {
-    /// Ramp-up and warm-up: events count for the timeline only.
-    Warmup = 0,
+    /// The clients connect (the ramp): events count for the timeline only.
+    Connecting = 0,
+    /// Every client is in, the window not yet open: events count for the timeline only.
+    WarmUp = 1,
     /// The measurement window.
-    Window = 1,
+    Measuring = 2,
     /// After the window: in-flight events still arrive, nothing new is published.
-    Drain = 2,
+    Draining = 3,
+}
+
+impl Phase {
+    /// Its name on the progress display.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::WarmUp => "warm-up",
+            Self::Measuring => "measuring",
+            Self::Draining => "draining",
+        }
+    }
+
+    /// Whether events received now count only for the timeline (before the window).
+    pub fn before_window(self) -> bool {
+        self < Self::Measuring
+    }
 }
 
 pub struct RunControl {
@@ -41,7 +62,7 @@ impl RunControl {
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
             started: Instant::now(),
-            phase: AtomicU8::new(Phase::Warmup as u8),
+            phase: AtomicU8::new(Phase::Connecting as u8),
             window_start_ns: AtomicU64::new(u64::MAX),
             window_end_ns: AtomicU64::new(u64::MAX),
             bytes: ByteCounters::new(),
@@ -59,20 +80,26 @@ impl RunControl {
 
     pub fn phase(&self) -> Phase {
         match self.phase.load(Relaxed) {
-            0 => Phase::Warmup,
-            1 => Phase::Window,
-            _ => Phase::Drain,
+            0 => Phase::Connecting,
+            1 => Phase::WarmUp,
+            2 => Phase::Measuring,
+            _ => Phase::Draining,
         }
+    }
+
+    /// Every client is in (or the ramp's grace is over): the warm-up begins.
+    pub fn start_warm_up(&self) {
+        self.phase.store(Phase::WarmUp as u8, Relaxed);
     }
 
     pub fn start_window(&self, now_ns: u64) {
         self.window_start_ns.store(now_ns, Relaxed);
-        self.phase.store(Phase::Window as u8, Relaxed);
+        self.phase.store(Phase::Measuring as u8, Relaxed);
     }
 
     pub fn end_window(&self, now_ns: u64) {
         self.window_end_ns.store(now_ns, Relaxed);
-        self.phase.store(Phase::Drain as u8, Relaxed);
+        self.phase.store(Phase::Draining as u8, Relaxed);
     }
 
     /// Whether an event published at `ts_ns` belongs to the measurement window.

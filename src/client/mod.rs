@@ -274,7 +274,7 @@ impl Client {
     }
 
     pub fn in_window(&self) -> bool {
-        self.control.phase() == Phase::Window
+        self.control.phase() == Phase::Measuring
     }
 
     /// Records one received event (its JSON object) and returns its head. `received` is
@@ -293,7 +293,7 @@ impl Client {
             (None, _) => arrival != Arrival::Duplicate,
         };
         let mut recorder = self.recorder.borrow_mut();
-        let in_window = self.control.phase() == Phase::Window;
+        let in_window = self.control.phase() == Phase::Measuring;
         if in_window {
             recorder.payload_in_window += json.len() as u64;
             if new {
@@ -426,12 +426,12 @@ impl SegmentMeter {
             return;
         }
         match client.control.phase() {
-            Phase::Warmup => {}
-            Phase::Window if self.start.is_none() => {
+            Phase::Connecting | Phase::WarmUp => {}
+            Phase::Measuring if self.start.is_none() => {
                 self.start = Some(self.probe.segments(self.fd));
             }
-            Phase::Window => {}
-            Phase::Drain => self.close(client),
+            Phase::Measuring => {}
+            Phase::Draining => self.close(client),
         }
     }
 

@@ -172,7 +172,7 @@ pub async fn run_sessions(first: Client, sessions: Sessions) -> Tally {
         }
         let session = Rc::new(Session::new(
             sessions.events,
-            control.phase() == Phase::Window,
+            control.phase() == Phase::Measuring,
         ));
         let client = Client {
             id,

@@ -103,17 +103,17 @@ impl Sender {
     /// a socket was not sent, and an echo's number is reused by the next message.
     pub async fn next(&mut self) -> &[u8] {
         loop {
-            if self.control.phase() == Phase::Drain {
+            if self.control.phase() == Phase::Draining {
                 std::future::pending::<()>().await;
             }
             tokio::time::sleep_until(self.due).await;
-            if self.control.phase() != Phase::Drain {
+            if self.control.phase() != Phase::Draining {
                 break;
             }
         }
         self.slot += self.interval;
         self.due = self.jittered(self.slot);
-        self.body_in_window = self.control.phase() == Phase::Window;
+        self.body_in_window = self.control.phase() == Phase::Measuring;
         match &self.form {
             Form::Chat { topic, from } => {
                 render(&mut self.body, topic, *from, wall_clock_ns(), &self.text)

@@ -11,10 +11,10 @@ use tokio::time::Instant;
 use super::entry::Delivery;
 use super::figures::{figure_warnings, histogram_log, publisher_warning, source_warnings};
 use super::observe::RunObserver;
-use super::progress::Phase;
 use super::shard::{RawEntry, Slot, instant_at};
 use super::target::Target;
 use super::{RunError, workers};
+use crate::client::Phase;
 use crate::client::{Plan, RunControl, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
 use crate::metrics::probe::{ProbeAnswers, Probes};
@@ -196,6 +196,7 @@ async fn drive(
         ));
     }
 
+    control.start_warm_up();
     observer.phase(Phase::WarmUp, &control, clients);
     let warmup = match &part.slot {
         Some(slot) => instant_at(slot.window_start_ns) - Instant::now(),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::RunError;
-use super::progress::Phase;
+use crate::client::Phase;
 use crate::client::RunControl;
 use crate::results::Results;
 

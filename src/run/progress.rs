@@ -20,25 +20,7 @@ use crate::units::format_duration;
 /// How often a plain progress line repeats within a phase.
 const LINE_EVERY: Duration = Duration::from_secs(10);
 
-/// The phases of one transport's run, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Connecting,
-    WarmUp,
-    Measuring,
-    Draining,
-}
-
-impl Phase {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::WarmUp => "warm-up",
-            Self::Measuring => "measuring",
-            Self::Draining => "draining",
-        }
-    }
-}
+use crate::client::Phase;
 
 /// One transport's run as planned: its phases' lengths, in `Phase` order.
 #[derive(Debug, Clone, PartialEq)]

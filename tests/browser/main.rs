@@ -4,7 +4,7 @@
 //! a screenshot of the page is saved (target/browser-test/page.png, or in
 //! $WSBENCH_BROWSER_OUT).
 
-#[path = "../common_server.rs"]
+#[path = "../common/server.rs"]
 mod common_server;
 
 mod cdp;

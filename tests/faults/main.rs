@@ -7,7 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-#[path = "../common_server.rs"]
+#[path = "../common/server.rs"]
 mod common_server;
 
 mod control_plane;
