@@ -229,7 +229,7 @@ pub struct RunArgs {
     /// wsbench emit`, a process per connection (each its own seq from 1, the rate per
     /// connection), WebSocket only; its CPU and memory are its whole process tree's.
     #[arg(long, value_enum, value_name = "NAME", conflicts_with = "target")]
-    pub launch: Option<crate::run::target::Launched>,
+    pub launch: Option<crate::under_test::Launched>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -432,7 +432,7 @@ fn run_command(args: RunArgs) -> u8 {
     let target = match &args.target {
         None => None,
         Some(url) => {
-            match crate::run::target::TargetSpec::parse(
+            match crate::under_test::TargetSpec::parse(
                 url,
                 args.dialect.as_deref(),
                 args.target_pid,
@@ -458,7 +458,7 @@ fn run_command(args: RunArgs) -> u8 {
         bind: args.bind,
         scenario,
         target,
-        launch: args.launch.map(crate::run::target::LaunchSpec::new),
+        launch: args.launch.map(crate::under_test::LaunchSpec::new),
         overrides: scenario::Overrides {
             duration: args.duration,
             warmup: args.warmup,

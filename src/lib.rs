@@ -30,5 +30,6 @@ pub mod server;
 pub mod signals;
 pub mod transport;
 pub mod transport_kind;
+pub mod under_test;
 pub mod units;
 pub mod wire;

@@ -19,8 +19,9 @@ use wsbench::metrics::cpu::CpuSample;
 use wsbench::metrics::probe::{Absent, ProbeAnswers, Probes, ProcessCpu, Segments, ServerBytes};
 use wsbench::report::{self, ReportFormat};
 use wsbench::results::{Results, TransportResult};
-use wsbench::run::{Collected, NO_WINDOW, RunError, fill_figures};
+use wsbench::run::{Collected, NO_WINDOW, fill_figures};
 use wsbench::scenario::Scenario;
+use wsbench::under_test::TargetError;
 use wsbench::wire::{StatsReply, WindowStats};
 
 const NO_PROCESS: &str = "no local server process";
@@ -452,10 +453,10 @@ struct Opaque {
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
-impl wsbench::run::target::Target for Opaque {
+impl wsbench::under_test::Target for Opaque {
     type Launch = ();
 
-    async fn start(_: &(), scenario: &Scenario) -> Result<Self, RunError> {
+    async fn start(_: &(), scenario: &Scenario) -> Result<Self, TargetError> {
         let server = wsbench::server::Server::bind(
             scenario.serving(),
             wsbench::transport::server_side,
@@ -484,27 +485,27 @@ impl wsbench::run::target::Target for Opaque {
         failing_probes()
     }
 
-    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), RunError> {
+    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), TargetError> {
         Ok(())
     }
 
-    async fn stop_publishing(&self) -> Result<(), RunError> {
+    async fn stop_publishing(&self) -> Result<(), TargetError> {
         self.hub.stop();
         Ok(())
     }
 
-    async fn stats(&self, _from_ns: u64, _to_ns: u64) -> Result<StatsReply, RunError> {
+    async fn stats(&self, _from_ns: u64, _to_ns: u64) -> Result<StatsReply, TargetError> {
         Ok(StatsReply::default())
     }
 
     async fn final_state(
         &self,
         _key_field: Option<&str>,
-    ) -> Result<std::collections::HashMap<String, u64>, RunError> {
+    ) -> Result<std::collections::HashMap<String, u64>, TargetError> {
         Ok(Default::default())
     }
 
-    async fn died(&self, _transport: &str) -> RunError {
+    async fn died(&self, _transport: &str) -> TargetError {
         std::future::pending().await
     }
 

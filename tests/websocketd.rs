@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use futures_util::StreamExt;
 use serde_json::Value;
 use third_party::install;
-use wsbench::run::target::{Target, Websocketd, WebsocketdLaunch};
+use wsbench::under_test::{Target, Websocketd, WebsocketdLaunch};
 
 const CLIENTS: u64 = 4;
 const SCENARIO: &str = r#"

@@ -9,12 +9,12 @@ use tokio::time::Instant;
 
 use super::RunError;
 use super::observe::RunObserver;
-use super::target::Target;
 use crate::client::RunControl;
 use crate::metrics::probe::Probes;
 use crate::results::Drain;
 use crate::scenario::Scenario;
 use crate::transport_kind::Transport;
+use crate::under_test::Target;
 
 /// How often the server's written bytes are compared with the clients' read bytes.
 const CHECK_EVERY: Duration = Duration::from_millis(50);

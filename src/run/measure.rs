@@ -12,7 +12,6 @@ use super::entry::Delivery;
 use super::figures::{figure_warnings, histogram_log, publisher_warning, source_warnings};
 use super::observe::RunObserver;
 use super::shard::{RawEntry, Slot, instant_at};
-use super::target::Target;
 use super::{RunError, workers};
 use crate::client::Phase;
 use crate::client::{Plan, RunControl, request_headers};
@@ -23,6 +22,7 @@ use crate::results::*;
 use crate::scenario::Scenario;
 use crate::signals::StopSignals;
 use crate::transport_kind::{RequestStyle, Transport};
+use crate::under_test::{Target, TargetError};
 
 /// How long to wait for every client to connect, beyond the ramp.
 const CONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -81,16 +81,16 @@ pub async fn measure<T: Target>(
     let outcome = tokio::select! {
         biased;
         which = signals.wait() => Err(RunError::Stopped(which)),
-        died = target.died(transport.name()) => Err(died),
+        died = target.died(transport.name()) => Err(died.into()),
         outcome = outcome => outcome,
     };
     // A request that failed because the target died is told as the death.
     let outcome = match outcome {
-        Err(RunError::Control { .. } | RunError::Clients(_)) => {
+        Err(RunError::UnderTest(TargetError::Control { .. }) | RunError::Clients(_)) => {
             match tokio::time::timeout(Duration::from_millis(500), target.died(transport.name()))
                 .await
             {
-                Ok(died) => Err(died),
+                Ok(died) => Err(died.into()),
                 Err(_) => outcome,
             }
         }

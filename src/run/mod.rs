@@ -15,7 +15,6 @@ mod seq_gaps;
 pub mod shard;
 mod sweep_stop;
 mod table;
-pub mod target;
 mod workers;
 
 use std::collections::BTreeMap;
@@ -32,43 +31,20 @@ use crate::results::{Results, SweepInfo, TransportResult};
 use crate::scenario::{Overrides, Scenario, ScenarioError, SweepParameter};
 use crate::signals::StopSignals;
 use crate::transport_kind::Transport;
+use crate::under_test::{self as target, External, MatchedServer, TargetError, WebsocketdLaunch};
 use observe::{Observers, RunObserver};
 use output::OutputDir;
 use progress::Progress;
-use target::{External, MatchedServer, WebsocketdLaunch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    #[error("the server {} did not start: {reason}", exe.display())]
-    ServerStart { exe: PathBuf, reason: String },
-    #[error(
-        "{transport}: the server (pid {pid}) {status} while it was measured; its last output: {output}"
-    )]
-    ServerExited {
-        transport: String,
-        pid: u32,
-        /// "exited with status 1", "was killed by signal 9 (SIGKILL)".
-        status: String,
-        output: String,
-    },
     #[error("stopped by {}", .0.name())]
     Stopped(StopSignal),
+    /// The server under test failed: it did not start, died, or refused what the run asked.
     #[error(transparent)]
-    TargetSpec(#[from] target::TargetSpecError),
-    /// A server the run starts itself (`--launch`) could not be started.
-    #[error("{server} did not start: {reason}")]
-    Launch { server: String, reason: String },
-    /// A server we did not start failed (down, another protocol, cut connections, silent).
-    #[error("target {url}, {transport}: {what}")]
-    Target {
-        url: String,
-        transport: String,
-        what: String,
-    },
-    #[error("request {request} to the server failed: {reason}")]
-    Control { request: String, reason: String },
+    UnderTest(#[from] TargetError),
     /// Someone but the run used the server's control plane during the entry's window.
     #[error("{transport}: the measurement was disturbed, so its figures are not kept: {what}")]
     Disturbed { transport: String, what: String },

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use super::relay::Relay;
-use super::{RunError, Target, matched};
+use super::{Target, TargetError, matched};
 use crate::dialect::{DIALECTS, Dialect};
 use crate::metrics::probe::Probes;
 use crate::results::{PublishedSource, TargetRecord, TransportResult};
@@ -155,15 +155,15 @@ pub struct External {
 
 impl External {
     /// The relay's failure, if it failed: the run fails with it.
-    fn publish_failed(&self) -> Result<(), RunError> {
+    fn publish_failed(&self) -> Result<(), TargetError> {
         match self.relay.as_ref().and_then(Relay::failure) {
             Some(what) => Err(self.failed("publish", what)),
             None => Ok(()),
         }
     }
 
-    fn failed(&self, transport: impl ToString, what: String) -> RunError {
-        RunError::Target {
+    fn failed(&self, transport: impl ToString, what: String) -> TargetError {
+        TargetError::Target {
             url: self.spec.url.clone(),
             transport: transport.to_string(),
             what,
@@ -176,7 +176,7 @@ impl Target for External {
 
     /// Nothing to start: it is running, or the preflight (`check`) says it is not. A
     /// target wsbench publishes through gets the feed from here on.
-    async fn start(spec: &TargetSpec, scenario: &Scenario) -> Result<Self, RunError> {
+    async fn start(spec: &TargetSpec, scenario: &Scenario) -> Result<Self, TargetError> {
         let mut target = Self {
             spec: spec.clone(),
             echo: scenario.feed.echoes(),
@@ -214,7 +214,7 @@ impl Target for External {
         }
     }
 
-    async fn check(&self, transport: Transport) -> Result<(), RunError> {
+    async fn check(&self, transport: Transport) -> Result<(), TargetError> {
         let path = self.spec.dialect.path(transport).ok_or_else(|| {
             self.failed(
                 transport,
@@ -246,7 +246,7 @@ impl Target for External {
 
     /// The window is the events' `ts`: nothing to mark on the target; the relay's own
     /// count is marked.
-    async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
+    async fn mark_window_start(&self, at_ns: u64) -> Result<(), TargetError> {
         match &self.relay {
             Some(relay) => relay
                 .mark_window_start(at_ns)
@@ -257,7 +257,7 @@ impl Target for External {
 
     /// Its own publisher is not ours to stop: events after the window are simply not
     /// counted. The relay stops.
-    async fn stop_publishing(&self) -> Result<(), RunError> {
+    async fn stop_publishing(&self) -> Result<(), TargetError> {
         if let Some(relay) = &self.relay {
             relay.stop_publishing();
         }
@@ -267,7 +267,7 @@ impl Target for External {
     /// What the relay published, when wsbench publishes; else its wsbench `/stats` window,
     /// if it serves one; an empty reply (no window: not measured) for anything else it
     /// answers. Only an unreachable target or a failed relay is an error.
-    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
+    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, TargetError> {
         if let Some(relay) = &self.relay {
             self.publish_failed()?;
             return Ok(StatsReply {
@@ -293,12 +293,15 @@ impl Target for External {
             .map_err(|e| self.failed("stats", e.to_string()))
     }
 
-    async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {
+    async fn final_state(
+        &self,
+        key_field: Option<&str>,
+    ) -> Result<HashMap<String, u64>, TargetError> {
         matched::read_final_state(self.spec.addr, self.spec.dialect, key_field).await
     }
 
     /// A named process that exits is a death; without one the run cannot see its life.
-    async fn died(&self, transport: &str) -> RunError {
+    async fn died(&self, transport: &str) -> TargetError {
         let Some(pid) = self.spec.pid else {
             return std::future::pending().await;
         };
@@ -313,7 +316,7 @@ impl Target for External {
 
     /// A target that cut its clients off or refused them mid-run measured its failures, not
     /// the transport: the run fails with what happened, keeping what was measured before.
-    fn judge(&self, result: &TransportResult) -> Result<(), RunError> {
+    fn judge(&self, result: &TransportResult) -> Result<(), TargetError> {
         self.publish_failed()?;
         match failure(result, self.echo) {
             Some(what) => Err(self.failed(result.transport, what)),

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use super::RunError;
+use super::TargetError;
 use super::matched::{request, request_with};
 use crate::wire::{StatsReply, sum_group};
 
@@ -22,7 +22,7 @@ pub fn members(addr: SocketAddr, reply: &StatsReply) -> Vec<SocketAddr> {
 
 /// `GET target` (a `/stats` request) on the server at `addr`, as a reply of the whole
 /// server: a group's processes read each on its own port and summed.
-pub async fn stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), RunError> {
+pub async fn stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), TargetError> {
     let (status, first) = get_stats(addr, target).await?;
     let members = members(addr, &first);
     if status != 200 || members.len() < 2 {
@@ -43,7 +43,7 @@ pub async fn stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), 
     Ok((status, sum))
 }
 
-async fn get_stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), RunError> {
+async fn get_stats(addr: SocketAddr, target: &str) -> Result<(u16, StatsReply), TargetError> {
     let (status, body) = request(addr, "GET", target).await?;
     if status != 200 {
         return Ok((status, StatsReply::default()));
@@ -60,7 +60,7 @@ pub async fn post_all(
     members: &[SocketAddr],
     target: &str,
     headers: &str,
-) -> Result<(u16, String), RunError> {
+) -> Result<(u16, String), TargetError> {
     let Some((&first, others)) = members.split_first() else {
         return request_with(addr, "POST", target, headers).await;
     };
@@ -80,8 +80,8 @@ pub async fn post_all(
     Ok(answer)
 }
 
-fn control_failed(target: &str, reason: String) -> RunError {
-    RunError::Control {
+fn control_failed(target: &str, reason: String) -> TargetError {
+    TargetError::Control {
         request: target.to_string(),
         reason,
     }

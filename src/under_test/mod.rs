@@ -1,9 +1,11 @@
-//! What a run measures against: a target. The runner starts it, reaches it at an address,
-//! reads it through probes, asks it to stop publishing, which events it published in the
-//! window and the final state, and stops it. The matched server (`wsbench serve` as a
-//! child process) is one target; a server we did not write is another.
+//! The server under test: what a run measures against, a `Target`. The runner starts it,
+//! reaches it at an address, reads it through probes, asks it to stop publishing, which
+//! events it published in the window and the final state, and stops it. The matched server
+//! (`wsbench serve` as a child process) is one target; a server we did not write, already
+//! running (`--target`) or started by the run (`--launch websocketd`), is another.
 
 mod child_process;
+mod error;
 mod external;
 mod group;
 mod matched;
@@ -14,12 +16,12 @@ mod websocketd;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+pub use error::TargetError;
 pub use external::{External, TargetSpec, TargetSpecError};
 pub use matched::{MatchedServer, server_exe};
 pub use preflight::FIRST_EVENT_TIMEOUT;
 pub use websocketd::{Websocketd, WebsocketdLaunch};
 
-use super::RunError;
 use crate::dialect::Dialect;
 use crate::emit::Emitted;
 use crate::metrics::probe::Probes;
@@ -63,7 +65,7 @@ pub trait Target: Sized {
     type Launch: ?Sized;
 
     /// Starts the target for one transport run of `scenario`, ready for clients.
-    async fn start(launch: &Self::Launch, scenario: &Scenario) -> Result<Self, RunError>;
+    async fn start(launch: &Self::Launch, scenario: &Scenario) -> Result<Self, TargetError>;
 
     /// Where clients connect.
     fn addr(&self) -> SocketAddr;
@@ -86,39 +88,42 @@ pub trait Target: Sized {
     }
 
     /// Before `transport` is measured: whether the target serves it and sends an event.
-    async fn check(&self, _transport: Transport) -> Result<(), RunError> {
+    async fn check(&self, _transport: Transport) -> Result<(), TargetError> {
         Ok(())
     }
 
     /// After `transport` was measured: whether the figures measured the transport, or a
     /// target that failed under it.
-    fn judge(&self, _result: &TransportResult) -> Result<(), RunError> {
+    fn judge(&self, _result: &TransportResult) -> Result<(), TargetError> {
         Ok(())
     }
 
     /// Marks the measurement window's start, so that the window is counted exactly.
-    async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError>;
+    async fn mark_window_start(&self, at_ns: u64) -> Result<(), TargetError>;
 
     /// Stops publishing: nothing published after this is owed to any client.
-    async fn stop_publishing(&self) -> Result<(), RunError>;
+    async fn stop_publishing(&self) -> Result<(), TargetError>;
 
     /// Its counters, and which events it published in `[from_ns, to_ns]` when it can say
     /// (`window` absent or null when it cannot: then loss is not measured).
-    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError>;
+    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, TargetError>;
 
     /// A target whose every connection has a stream of its own (a process per connection):
     /// what those streams wrote in `[from_ns, to_ns]`, asked once the clients have closed
     /// their connections; `None` for a target whose clients share one stream.
-    async fn emitted(&self, _from_ns: u64, _to_ns: u64) -> Result<Option<Emitted>, RunError> {
+    async fn emitted(&self, _from_ns: u64, _to_ns: u64) -> Result<Option<Emitted>, TargetError> {
         Ok(None)
     }
 
     /// State feeds: the latest seq per key after the drain.
-    async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError>;
+    async fn final_state(
+        &self,
+        key_field: Option<&str>,
+    ) -> Result<HashMap<String, u64>, TargetError>;
 
     /// Resolves, with the error that says so, if the target dies while it is measured;
     /// never for a target whose life the run cannot see.
-    async fn died(&self, transport: &str) -> RunError;
+    async fn died(&self, transport: &str) -> TargetError;
 
     /// Stops it (when the run started it).
     async fn stop(self);

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 
 use super::child_process::ChildProcess;
-use super::{RunError, Target};
+use super::{Target, TargetError};
 use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{Dialect, Wsbench};
 use crate::metrics::probe::Probes;
@@ -40,14 +40,14 @@ pub struct MatchedServer {
 impl MatchedServer {
     /// Starts `exe serve` with `scenario` handed over as data (JSON on its stdin), so that
     /// the child serves exactly what the run measures.
-    pub async fn spawn(exe: &Path, scenario: &Scenario) -> Result<Self, RunError> {
+    pub async fn spawn(exe: &Path, scenario: &Scenario) -> Result<Self, TargetError> {
         let mut served = scenario.clone();
         // Room for every client and then some, not the scenario's cap of 100,000 sockets.
         served.server.max_connections = served
             .server
             .max_connections
             .min(served.clients.count + 1024);
-        let start_error = |reason: String| RunError::ServerStart {
+        let start_error = |reason: String| TargetError::ServerStart {
             exe: exe.to_owned(),
             reason,
         };
@@ -143,14 +143,14 @@ impl MatchedServer {
 
     /// A control request with this run's token, to every process of the server; an answer
     /// other than 200 (or `also_ok`) is an error that names it.
-    async fn post(&self, target: &str, also_ok: Option<u16>) -> Result<(), RunError> {
+    async fn post(&self, target: &str, also_ok: Option<u16>) -> Result<(), TargetError> {
         let authorization = format!("Authorization: {}\r\n", self.token.header_value());
         let (status, body) =
             super::group::post_all(self.addr, &self.members, target, &authorization).await?;
         match status {
             200 => Ok(()),
             status if Some(status) == also_ok => Ok(()),
-            status => Err(RunError::Control {
+            status => Err(TargetError::Control {
                 request: format!("POST {target}"),
                 reason: format!("answered {status}: {}", body.trim()),
             }),
@@ -161,7 +161,7 @@ impl MatchedServer {
 impl Target for MatchedServer {
     type Launch = Path;
 
-    async fn start(exe: &Path, scenario: &Scenario) -> Result<Self, RunError> {
+    async fn start(exe: &Path, scenario: &Scenario) -> Result<Self, TargetError> {
         Self::spawn(exe, scenario).await
     }
 
@@ -184,16 +184,16 @@ impl Target for MatchedServer {
 
     /// A 410 (the instant is older than the server keeps) leaves the window uncounted,
     /// which its figures then say, rather than failing the entry.
-    async fn mark_window_start(&self, at_ns: u64) -> Result<(), RunError> {
+    async fn mark_window_start(&self, at_ns: u64) -> Result<(), TargetError> {
         self.post(&format!("/control/mark?at_ns={at_ns}"), Some(410))
             .await
     }
 
-    async fn stop_publishing(&self) -> Result<(), RunError> {
+    async fn stop_publishing(&self) -> Result<(), TargetError> {
         self.post("/control/stop", None).await
     }
 
-    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, RunError> {
+    async fn stats(&self, from_ns: u64, to_ns: u64) -> Result<StatsReply, TargetError> {
         let target = format!("/stats?from_ns={from_ns}&to_ns={to_ns}");
         super::group::stats(self.addr, &target)
             .await
@@ -201,14 +201,17 @@ impl Target for MatchedServer {
     }
 
     /// The latest seq per key, from `GET /poll` (the whole state).
-    async fn final_state(&self, key_field: Option<&str>) -> Result<HashMap<String, u64>, RunError> {
+    async fn final_state(
+        &self,
+        key_field: Option<&str>,
+    ) -> Result<HashMap<String, u64>, TargetError> {
         read_final_state(self.addr, &Wsbench, key_field).await
     }
 
-    async fn died(&self, transport: &str) -> RunError {
+    async fn died(&self, transport: &str) -> TargetError {
         let status = self.process.exited().await;
         self.process.output.settle().await;
-        RunError::ServerExited {
+        TargetError::ServerExited {
             transport: transport.to_string(),
             pid: self.pid,
             status: describe_exit(&status),
@@ -227,7 +230,7 @@ pub async fn read_final_state(
     addr: SocketAddr,
     dialect: &dyn Dialect,
     key_field: Option<&str>,
-) -> Result<HashMap<String, u64>, RunError> {
+) -> Result<HashMap<String, u64>, TargetError> {
     let mut state = HashMap::new();
     let Some(path) = dialect.state_path() else {
         return Ok(state);
@@ -236,7 +239,7 @@ pub async fn read_final_state(
     if status != 200 {
         return Ok(state);
     }
-    let bad = |reason: String| RunError::Control {
+    let bad = |reason: String| TargetError::Control {
         request: format!("GET {path}"),
         reason,
     };
@@ -256,7 +259,7 @@ pub async fn request(
     addr: SocketAddr,
     method: &str,
     target: &str,
-) -> Result<(u16, String), RunError> {
+) -> Result<(u16, String), TargetError> {
     request_with(addr, method, target, "").await
 }
 
@@ -266,8 +269,8 @@ pub async fn request_with(
     method: &str,
     target: &str,
     headers: &str,
-) -> Result<(u16, String), RunError> {
-    let failed = |reason: String| RunError::Control {
+) -> Result<(u16, String), TargetError> {
+    let failed = |reason: String| TargetError::Control {
         request: format!("{method} {target}"),
         reason,
     };
@@ -321,13 +324,13 @@ fn dechunk(mut body: &str) -> String {
 
 /// The executable that serves: the one a caller (a test) names, else `$WSBENCH_SERVER`
 /// (another build of wsbench), else this one.
-pub fn server_exe(explicit: Option<&Path>) -> Result<PathBuf, RunError> {
+pub fn server_exe(explicit: Option<&Path>) -> Result<PathBuf, TargetError> {
     match explicit {
         Some(path) => Ok(path.to_owned()),
         None if std::env::var_os("WSBENCH_SERVER").is_some() => Ok(PathBuf::from(
             std::env::var_os("WSBENCH_SERVER").unwrap_or_default(),
         )),
-        None => std::env::current_exe().map_err(|e| RunError::ServerStart {
+        None => std::env::current_exe().map_err(|e| TargetError::ServerStart {
             exe: PathBuf::from("wsbench"),
             reason: format!("cannot find this executable: {e}"),
         }),

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 
 use super::child_process::ChildProcess;
-use super::{RunError, Target};
+use super::{Target, TargetError};
 use crate::child::{describe_exit, die_with_parent};
 use crate::dialect::{self, Dialect};
 use crate::emit::{self, Emitted};
@@ -75,23 +75,23 @@ pub struct Websocketd {
     records: PathBuf,
 }
 
-fn launch_failed(reason: impl Into<String>) -> RunError {
-    RunError::Launch {
+fn launch_failed(reason: impl Into<String>) -> TargetError {
+    TargetError::Launch {
         server: NAME.into(),
         reason: reason.into(),
     }
 }
 
 impl Websocketd {
-    fn failed(&self, transport: impl ToString, what: impl Into<String>) -> RunError {
-        RunError::Target {
+    fn failed(&self, transport: impl ToString, what: impl Into<String>) -> TargetError {
+        TargetError::Target {
             url: format!("{NAME} at http://{}", self.addr),
             transport: transport.to_string(),
             what: what.into(),
         }
     }
 
-    async fn spawn(launch: &WebsocketdLaunch, scenario: &Scenario) -> Result<Self, RunError> {
+    async fn spawn(launch: &WebsocketdLaunch, scenario: &Scenario) -> Result<Self, TargetError> {
         if let Some(error) = emit::unsupported(&scenario.feed) {
             return Err(launch_failed(error.to_string()));
         }
@@ -215,7 +215,7 @@ fn free_port() -> std::io::Result<u16> {
 impl Target for Websocketd {
     type Launch = WebsocketdLaunch;
 
-    async fn start(launch: &WebsocketdLaunch, scenario: &Scenario) -> Result<Self, RunError> {
+    async fn start(launch: &WebsocketdLaunch, scenario: &Scenario) -> Result<Self, TargetError> {
         Self::spawn(launch, scenario).await
     }
 
@@ -235,7 +235,7 @@ impl Target for Websocketd {
         true
     }
 
-    async fn check(&self, transport: Transport) -> Result<(), RunError> {
+    async fn check(&self, transport: Transport) -> Result<(), TargetError> {
         let path = self
             .dialect()
             .path(transport)
@@ -245,7 +245,7 @@ impl Target for Websocketd {
             .map_err(|what| self.failed(transport, what))
     }
 
-    fn judge(&self, result: &TransportResult) -> Result<(), RunError> {
+    fn judge(&self, result: &TransportResult) -> Result<(), TargetError> {
         match super::external::failure(result, false) {
             Some(what) => Err(self.failed(result.transport, what)),
             None => Ok(()),
@@ -253,32 +253,32 @@ impl Target for Websocketd {
     }
 
     /// Each emitter's window is the events' `ts`: nothing to mark.
-    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), RunError> {
+    async fn mark_window_start(&self, _at_ns: u64) -> Result<(), TargetError> {
         Ok(())
     }
 
     /// Each connection's emitter publishes until its connection closes; what it writes after
     /// the window is not counted.
-    async fn stop_publishing(&self) -> Result<(), RunError> {
+    async fn stop_publishing(&self) -> Result<(), TargetError> {
         Ok(())
     }
 
     /// No wsbench `/stats`: what was published is each connection's (`emitted`).
-    async fn stats(&self, _from_ns: u64, _to_ns: u64) -> Result<StatsReply, RunError> {
+    async fn stats(&self, _from_ns: u64, _to_ns: u64) -> Result<StatsReply, TargetError> {
         Ok(StatsReply::default())
     }
 
     async fn final_state(
         &self,
         _key_field: Option<&str>,
-    ) -> Result<HashMap<String, u64>, RunError> {
+    ) -> Result<HashMap<String, u64>, TargetError> {
         Ok(HashMap::new())
     }
 
     /// Once the clients closed their connections, websocketd closes each emitter's stdin
     /// and the emitter records what it wrote and exits: the records are whole when only
     /// websocketd is left of the tree.
-    async fn emitted(&self, from_ns: u64, to_ns: u64) -> Result<Option<Emitted>, RunError> {
+    async fn emitted(&self, from_ns: u64, to_ns: u64) -> Result<Option<Emitted>, TargetError> {
         let deadline = tokio::time::Instant::now() + RECORD_TIMEOUT;
         loop {
             let alive = process_tree(self.pid).len().saturating_sub(1);
@@ -302,7 +302,7 @@ impl Target for Websocketd {
             .map_err(|e| self.failed("stats", e.to_string()))
     }
 
-    async fn died(&self, transport: &str) -> RunError {
+    async fn died(&self, transport: &str) -> TargetError {
         let status = self.process.exited().await;
         self.process.output.settle().await;
         self.failed(
