@@ -15,6 +15,7 @@ pub mod client;
 pub mod dialect;
 pub mod export;
 pub mod feed;
+pub mod figures;
 pub mod files;
 pub mod internal_error;
 pub mod issue;

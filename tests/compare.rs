@@ -32,7 +32,7 @@ fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let (baseline, current) = (dir.path().join("baseline"), dir.path().join("current"));
     let mut better = common::results();
-    better.transports[3].latency_us.p99 = 900.0;
+    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
     common::write(&baseline, &better);
     common::write(&current, &common::results());
     let output = wsbench()
