@@ -467,6 +467,30 @@ mod tests {
     }
 
     #[test]
+    fn a_latency_not_measured_is_n_m_never_zero() {
+        let mut results = crate::export::fixture::results();
+        let ws = &mut results.transports[0];
+        ws.latency_us = None;
+        ws.generator_delay_us = None;
+        ws.not_measured.insert(
+            "latency_us".into(),
+            crate::figures::NOTHING_DELIVERED.into(),
+        );
+        let table = render(&results);
+        let cells: Vec<&str> = table
+            .lines()
+            .find(|l| l.starts_with("ws "))
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert_eq!(cells[5..8], ["n/m", "n/m", "n/m"], "{table}");
+        assert!(
+            table.contains("ws latency_us (no event was delivered in the window)"),
+            "{table}"
+        );
+    }
+
+    #[test]
     fn a_saturated_generator_is_marked_in_the_row_and_a_banner() {
         let mut results = crate::export::fixture::results();
         assert_eq!(saturation_banner(&results), "");
