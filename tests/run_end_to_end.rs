@@ -166,7 +166,7 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(instance["schema"], "wsbench.results.v2");
+    assert_eq!(instance["schema"], "wsbench.results.v3");
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5);
     for name in names {
