@@ -1,38 +1,14 @@
-//! Bytes: what the client sockets moved over the window, per event received, the TCP
-//! segments under them, and a chat's or an echo's messages up.
+//! Bytes: what the client sockets moved over the window, per event received, and the TCP
+//! segments under them.
 
 use super::gaps::{Gaps, NOTHING_RECEIVED};
 use crate::client::Recorder;
 use crate::metrics::probe::{Answer, ProbeError, Segments};
 use crate::metrics::tcpinfo;
-use crate::results::{ByteCounts, Tcp, TransportResult, Upstream};
-use crate::wire::StatsReply;
+use crate::results::{ByteCounts, Tcp};
 
 /// The reason the overhead share is null when no byte moved either way in the window.
 pub const NO_BYTES: &str = "no byte moved in the window";
-
-/// A chat's or an echo's messages: what the clients sent and saw refused, what the server
-/// said it took.
-pub fn upstream(
-    result: &TransportResult,
-    stats: &StatsReply,
-    recorder: &Recorder,
-    round_trip: bool,
-) -> Upstream {
-    let slot = stats.transports.get(result.transport.name());
-    let sent = recorder.sent_in_window;
-    let per = |value: u64, of: u64| (of > 0).then(|| value as f64 / of as f64);
-    Upstream {
-        sent,
-        refused_seen: recorder.sends_refused,
-        server_published: slot.map(|s| s.messages_published),
-        server_refused: slot.map(|s| s.messages_refused),
-        deliveries_per_message: per(result.events.delivered, sent),
-        bytes_up_per_message: per(result.bytes.up, sent),
-        bytes_down_per_delivery: per(result.bytes.down, result.events.delivered),
-        round_trip,
-    }
-}
 
 pub fn bytes(
     (down0, up0): (u64, u64),

@@ -24,6 +24,7 @@ mod seq_gaps;
 #[cfg(test)]
 mod test_support;
 mod topics;
+mod upstream;
 mod warnings;
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +39,7 @@ pub use idle::NO_SESSION_COMPLETED;
 pub use latency::NO_STALENESS;
 pub use memory::NO_SERVER_BYTES;
 pub use seq_gaps::{NO_UNREAD_PER_CONNECTION, NOT_PUBLISHED_BY_TARGET};
+pub use upstream::{NO_SERVER_COUNT, NOTHING_SENT};
 pub use warnings::{figure_warnings, publisher_warning, source_warnings};
 
 use crate::client::{Recorder, Tally};
@@ -129,7 +131,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     latency::fill(result, recorder, final_state.is_some(), &mut gaps);
     result.bytes = bytes::bytes(bytes0, bytes1, recorder, window_s, &mut gaps);
     if sends.is_some() {
-        result.upstream = Some(bytes::upstream(result, stats, recorder, echo));
+        result.upstream = Some(upstream::upstream(result, stats, recorder, echo, &mut gaps));
     }
     result.tcp = bytes::tcp(&result.bytes, probes.segments, recorder, &mut gaps);
     result.requests = Requests {
