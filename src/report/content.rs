@@ -276,10 +276,16 @@ fn header(results: &Results) -> Vec<Block> {
         || NOT_MEASURED.into(),
         |bytes| format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64),
     );
+    // What could not be read of it, and why, where the row says n/m.
+    let unread: String = m
+        .not_measured
+        .iter()
+        .map(|(field, reason)| format!("; {field} not measured: {reason}"))
+        .collect();
     row(
         "Machine",
         format!(
-            "{}: {}, {} cores, {memory} RAM, Linux {}",
+            "{}: {}, {} cores, {memory} RAM, Linux {}{unread}",
             m.hostname,
             m.cpu_model,
             measured(m.cores.map(|c| c as f64), Unit::Count),
@@ -692,6 +698,25 @@ mod tests {
         results.scenario = serde_json::json!({"description": "1,000 clients on a ticker"});
         results.overrides = serde_json::from_value(overrides).unwrap();
         super::super::markdown::render(&description(&results))
+    }
+
+    #[test]
+    fn a_machine_not_read_is_n_m_with_its_reason() {
+        let mut results = crate::export::fixture::results();
+        results.machine.memory_bytes = None;
+        results.machine.not_measured = [(
+            "memory_bytes".to_string(),
+            "cannot read /proc/meminfo".to_string(),
+        )]
+        .into();
+        let md = super::super::markdown::render(&header(&results));
+        assert!(
+            md.contains(
+                "| Machine | : , n/m cores, n/m RAM, Linux ; memory\\_bytes not measured: \
+                 cannot read /proc/meminfo |"
+            ),
+            "{md}"
+        );
     }
 
     #[test]
