@@ -16,6 +16,7 @@ pub mod dialect;
 pub mod emit;
 pub mod export;
 pub mod feed;
+pub mod figures;
 pub mod files;
 pub mod internal_error;
 pub mod issue;

@@ -1,10 +1,12 @@
-//! The results record (`results.json`, schema `wsbench.results.v2`): what a run measured,
+//! The results record (`results.json`, schema `wsbench.results.v3`): what a run measured,
 //! for people and scripts alike. Adding fields is fine; renaming or removing one, or
 //! letting a figure be `null`, is a new schema version.
 //!
-//! A figure that comes from a probe that can fail (CPU, memory, TCP segments, the server's
-//! counters, which events the target published) is `Option`: `null` when not measured,
-//! with the reason in the entry's `not_measured`, never a 0 that would rank as cheapest.
+//! A figure that can be absent (a probe that failed: CPU, memory, TCP segments, the
+//! server's counters, which events the target published; or nothing to summarise or divide
+//! by: the latency of an entry that delivered nothing) is `Option`: `null` when not
+//! measured, with the reason in the entry's `not_measured`, never a 0 that would rank as
+//! cheapest or pass a gate. How each is derived, and why it is `null`, is `figures`'.
 
 use std::collections::BTreeMap;
 
@@ -12,21 +14,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::transport_kind::Transport;
 
-pub const SCHEMA: &str = "wsbench.results.v2";
+pub const SCHEMA: &str = "wsbench.results.v3";
+
+/// The schema before latency, the generator's delay and the machine's cores and memory
+/// could be `null`: an entry that delivered nothing has latencies of 0 (count 0).
+pub const SCHEMA_V2: &str = "wsbench.results.v2";
 
 /// The schema before figures could be `null`: its zeros read as numbers, as they always did.
 pub const SCHEMA_V1: &str = "wsbench.results.v1";
 
+/// Every schema `compare` and `report` read, newest first.
+pub const READABLE: [&str; 3] = [SCHEMA, SCHEMA_V2, SCHEMA_V1];
+
 /// Whether records of `schema` can be read (by `compare` and `report`).
 pub fn readable(schema: &str) -> bool {
-    schema == SCHEMA || schema == SCHEMA_V1
+    READABLE.contains(&schema)
 }
 
 /// A whole run: the scenario as run, where it ran, and one entry per transport measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
-    /// `wsbench.results.v2` when written by this version; `wsbench.results.v1` records
-    /// are read too.
+    /// `wsbench.results.v3` when written by this version; `v2` and `v1` records are read
+    /// too.
     pub schema: String,
     /// Version of wsbench that measured this.
     pub wsbench_version: String,
@@ -117,13 +126,20 @@ fn one() -> u32 {
     1
 }
 
+/// The machine the run measured on. Its kernel, CPU model and host name are empty when
+/// they could not be read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Machine {
-    pub cores: usize,
+    /// CPUs this process could run on; `null` when they could not be counted.
+    pub cores: Option<usize>,
     pub kernel: String,
     pub cpu_model: String,
-    pub memory_bytes: u64,
+    /// `MemTotal` of `/proc/meminfo`; `null` when it could not be read.
+    pub memory_bytes: Option<u64>,
     pub hostname: String,
+    /// Why `cores` or `memory_bytes` is `null`, by field. Absent when both were read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_measured: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -168,16 +184,18 @@ pub struct TransportResult {
     #[serde(default)]
     pub drain: Drain,
     /// Publish to receipt: to the kernel's receive stamp on the client socket when
-    /// `receive_clock` is `kernel`, else to the application's receive instant.
-    pub latency_us: Latency,
+    /// `receive_clock` is `kernel`, else to the application's receive instant. `null` when
+    /// no event was delivered in the window (`not_measured` says so): there is no latency
+    /// to summarise, and a gate on it fails.
+    pub latency_us: Option<Latency>,
     /// Publish to the application's receive instant: when the load generator had read and
-    /// decoded the event. Zeros (count 0) in records of older versions, whose `latency_us`
-    /// was this.
+    /// decoded the event. `null` when nothing was delivered in the window; absent in
+    /// records of older versions, whose `latency_us` was this.
     #[serde(default)]
-    pub latency_app_us: Latency,
+    pub latency_app_us: Option<Latency>,
     /// The load generator's own delay: the application's receive instant minus the kernel's
     /// receive stamp, per window event. `null` when any window event came without a kernel
-    /// stamp (`not_measured` says how many, and why).
+    /// stamp (`not_measured` says how many, and why), or when none was delivered.
     #[serde(default)]
     pub generator_delay_us: Option<Latency>,
     /// The clock that ends `latency_us`: `kernel` (receive stamps) or `application`.
@@ -186,7 +204,9 @@ pub struct TransportResult {
     /// Window events whose bytes came without a kernel receive stamp.
     #[serde(default)]
     pub receive_stamps_missing: u64,
-    /// State feeds: age of a client's view of a key when it learned a newer value.
+    /// State feeds: age of a client's view of a key when it learned a newer value. Absent
+    /// for event feeds, and for a state feed whose clients learned no newer value in the
+    /// window (`not_measured` says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staleness_us: Option<Latency>,
     /// A feed whose clients send (a chat): what they sent, and what the server did with it.
@@ -539,7 +559,8 @@ pub struct Second {
     /// Seconds since the first client connected.
     pub t_s: f64,
     pub delivered: u64,
-    pub p99_us: f64,
+    /// `null` for a second that delivered nothing: no latency to take a percentile of.
+    pub p99_us: Option<f64>,
     /// True inside the measurement window.
     pub in_window: bool,
 }
@@ -580,22 +601,21 @@ impl TransportResult {
     /// derived from the record itself so the list can never go stale. The figures that may
     /// be `null` are `null` in a default record, so they are listed too.
     pub fn metric_paths() -> Vec<String> {
-        // The optional sections are filled in, so that state feeds' staleness is listed too.
-        let record = Self {
-            staleness_us: Some(Latency::default()),
-            generator_delay_us: Some(Latency::default()),
-            ..Self::with_every_section()
-        };
-        let value = serde_json::to_value(record).unwrap_or_default();
+        let value = serde_json::to_value(Self::with_every_section()).unwrap_or_default();
         let mut paths = Vec::new();
         collect_numeric_paths(&value, String::new(), &mut paths);
         paths
     }
 
-    /// A default record with its optional sections present, empty: a feed with topics'
-    /// (`idle_cost`) and login sessions (`sessions`), so that their paths are metrics too.
+    /// A default record with its optional sections present, empty: the latency summaries
+    /// (a state feed's staleness too), a feed with topics' `idle_cost` and login
+    /// `sessions`, so that their paths are metrics too.
     pub fn with_every_section() -> Self {
         Self {
+            latency_us: Some(Latency::default()),
+            latency_app_us: Some(Latency::default()),
+            staleness_us: Some(Latency::default()),
+            generator_delay_us: Some(Latency::default()),
             sessions: Some(SessionFigures {
                 time_to_first_event_us: Some(Latency::default()),
                 ..SessionFigures::default()
@@ -741,7 +761,11 @@ mod tests {
     #[test]
     fn metrics_read_by_path() {
         let mut r = TransportResult::default();
-        r.latency_us.p99 = 1234.5;
+        assert_eq!(r.metric("latency_us.p99"), None, "not measured");
+        r.latency_us = Some(Latency {
+            p99: 1234.5,
+            ..Latency::default()
+        });
         r.events.lost = Some(3);
         assert_eq!(r.metric("latency_us.p99"), Some(1234.5));
         assert_eq!(r.metric("events.lost"), Some(3.0));

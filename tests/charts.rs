@@ -172,7 +172,7 @@ fn degenerate_results_render_without_panicking() {
         t.timeline = vec![wsbench::results::Second {
             t_s: 0.0,
             delivered: 0,
-            p99_us: 0.0,
+            p99_us: None,
             in_window: true,
         }];
     }

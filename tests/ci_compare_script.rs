@@ -77,7 +77,7 @@ fn a_run_like_its_baseline_passes_and_says_so() {
 fn a_regression_fails_the_job_and_reaches_the_summary() {
     let setup = Setup::new(&common::results());
     let mut better = common::results();
-    better.transports[3].latency_us.p99 = 900.0;
+    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
     common::write(&setup.path("baseline"), &better);
     let (status, summary) = setup.run(0);
     assert_eq!(status, 1, "{summary}");

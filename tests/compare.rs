@@ -32,7 +32,7 @@ fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let (baseline, current) = (dir.path().join("baseline"), dir.path().join("current"));
     let mut better = common::results();
-    better.transports[3].latency_us.p99 = 900.0;
+    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
     common::write(&baseline, &better);
     common::write(&current, &common::results());
     let output = wsbench()
@@ -165,25 +165,41 @@ fn a_v1_baseline_still_loads_and_compares() {
             .iter()
             .all(|t| t.memory.server_rss_per_conn_bytes.is_some() && t.events.lost.is_some())
     );
+    let metrics = "bytes.per_event,events.lost,memory.server_rss_per_conn_bytes";
+    let unchanged = unchanged_rows(&v1, &fixtures.join("results.json"), &["--metrics", metrics]);
+    assert_eq!(unchanged, 3 * baseline.transports.len());
+}
+
+/// `wsbench compare baseline current extra...`, which must find no regression: how many of
+/// its rows are unchanged.
+fn unchanged_rows(baseline: &std::path::Path, current: &std::path::Path, extra: &[&str]) -> usize {
     let output = wsbench()
         .arg("compare")
-        .arg(&v1)
-        .arg(fixtures.join("results.json"))
-        .args([
-            "--metrics",
-            "bytes.per_event,events.lost,memory.server_rss_per_conn_bytes",
-        ])
+        .arg(baseline)
+        .arg(current)
+        .args(extra)
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert_eq!(
-        stdout.lines().filter(|l| l.ends_with("unchanged")).count(),
-        3 * baseline.transports.len(),
-        "{stdout}"
-    );
     assert!(
         stdout.ends_with("no regression (threshold 10%)\n"),
         "{stdout}"
     );
+    stdout.lines().filter(|l| l.ends_with("unchanged")).count()
+}
+
+#[test]
+fn a_v2_baseline_still_loads_and_compares_on_every_default_metric() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let v2 = fixtures.join("v2/results.json");
+    let text = std::fs::read_to_string(&v2).unwrap();
+    assert!(text.contains("\"schema\": \"wsbench.results.v2\""));
+    let baseline = wsbench::ci::compare::load(&v2).expect("a v2 record loads");
+    // v2 always wrote a latency summary: it reads as measured.
+    assert!(baseline.transports.iter().all(|t| t.latency_us.is_some()));
+    assert_eq!(baseline.machine.cores, Some(2));
+    // The same figures written as v3: nothing changed, nothing fails.
+    let unchanged = unchanged_rows(&v2, &fixtures.join("results.json"), &[]);
+    assert_eq!(unchanged, 6 * baseline.transports.len());
 }

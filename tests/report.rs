@@ -224,6 +224,21 @@ fn a_v1_record_still_reports() {
     // v1 zeros are numbers: nothing reads as not measured, every verdict ranks all.
     let results = md.split("## Results").nth(1).unwrap();
     let results = results.split("## Assertions").next().unwrap();
-    assert!(!results.contains("not measured"), "{results}");
+    assert!(
+        !results.contains("not measured") && !results.contains("n/m"),
+        "{results}"
+    );
+    assert!(results.contains("## Verdict"), "{md}");
+}
+
+#[test]
+fn a_v2_record_still_reports() {
+    let dir = results_dir("v2/results.json");
+    report::render_dir(dir.path(), ReportFormat::Md).expect("a v2 record renders");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.contains("(results schema wsbench.results.v2)"), "{md}");
+    let results = md.split("## Results").nth(1).unwrap();
+    let ws = results.lines().find(|l| l.starts_with("| ws ")).unwrap();
+    assert!(!ws.contains("n/m"), "{ws}");
     assert!(results.contains("## Verdict"), "{md}");
 }

@@ -2,16 +2,14 @@
 //! headline, and which measurements not to trust because the machine, not the transport,
 //! was the bottleneck.
 
-mod generator;
-
 use std::fmt;
 
-pub use generator::{GeneratorLimit, LATE_POLL_SHARE, generator_limits};
+pub use crate::figures::generator::{
+    CPU_SATURATION, GeneratorLimit, LATE_POLL_SHARE, generator_limits,
+};
 
+use crate::figures::{Style, Unit, show};
 use crate::results::{Results, TransportResult};
-
-/// Share of the machine's cores above which a process counts as saturating it.
-pub const CPU_SATURATION: f64 = 0.9;
 
 /// Why a measurement describes the machine's limits rather than the transport's cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,8 +50,8 @@ pub fn error_count(r: &TransportResult) -> u64 {
 }
 
 /// Reasons a transport's figures are limited by the machine; empty when they can be trusted.
-/// `cores` is the machine's core count (0 when unknown: CPU is then not judged).
-pub fn saturation(r: &TransportResult, cores: usize) -> Vec<Saturation> {
+/// `cores` is the machine's core count (`None` when unknown: CPU is then not judged).
+pub fn saturation(r: &TransportResult, cores: Option<usize>) -> Vec<Saturation> {
     let mut reasons = Vec::new();
     let errors = error_count(r);
     if errors > 0 {
@@ -68,7 +66,7 @@ pub fn saturation(r: &TransportResult, cores: usize) -> Vec<Saturation> {
             .iter()
             .map(|reason| Saturation::Generator(reason.clone())),
     );
-    if cores > 0 {
+    if let Some(cores) = cores.filter(|c| *c > 0) {
         // CPU not measured cannot show saturation; what was measured of it still can.
         let limit = CPU_SATURATION * cores as f64;
         let client = r.cpu.client_cores.unwrap_or(0.0);
@@ -148,12 +146,13 @@ pub fn point_label(parameter: &str, value: f64) -> String {
 /// A swept value in a table cell, with its unit where it has one: `off` and `5ms` for
 /// coalescing, `0.5s` for a poll interval, the bare number otherwise.
 pub fn point_cell(parameter: &str, value: f64) -> String {
-    match parameter {
-        "coalesce" if value == 0.0 => "off".into(),
-        "coalesce" => format!("{value}ms"),
-        "poll_interval" => format!("{value}s"),
-        _ => format!("{value}"),
-    }
+    let unit = match parameter {
+        "coalesce" if value == 0.0 => return "off".into(),
+        "coalesce" => Unit::Millis,
+        "poll_interval" => Unit::Seconds,
+        _ => Unit::Number,
+    };
+    show(Some(value), unit, Style::Column)
 }
 
 pub use crate::units::thousands;
@@ -175,7 +174,7 @@ mod tests {
         let mut r = entry("ws", None);
         r.cpu.client_cores = Some(0.5);
         r.cpu.server_cores = Some(0.5);
-        assert!(saturation(&r, 2).is_empty());
+        assert!(saturation(&r, Some(2)).is_empty());
     }
 
     #[test]
@@ -186,7 +185,7 @@ mod tests {
         r.events.lost = Some(7);
         r.cpu.client_cores = Some(1.8);
         assert_eq!(
-            saturation(&r, 2),
+            saturation(&r, Some(2)),
             vec![
                 Saturation::Errors(5),
                 Saturation::Lost(7),
@@ -196,18 +195,18 @@ mod tests {
         r.cpu.client_cores = Some(1.0);
         r.cpu.server_cores = Some(0.8);
         assert_eq!(
-            saturation(&r, 2)[2],
+            saturation(&r, Some(2))[2],
             Saturation::MachineCpu { cores: 1.8, of: 2 }
         );
         assert_eq!(
-            saturation(&r, 0).len(),
+            saturation(&r, None).len(),
             2,
             "unknown core count: CPU is not judged"
         );
         r.cpu.client_cores = None;
         r.events.lost = None;
         assert_eq!(
-            saturation(&r, 2),
+            saturation(&r, Some(2)),
             vec![Saturation::Errors(5)],
             "not measured is not saturated"
         );

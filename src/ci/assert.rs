@@ -3,7 +3,7 @@
 //! measure (a transport not in the run, a figure not measured, a division by zero) fails,
 //! and says why.
 
-use super::{format_value, pad};
+use super::{bare, pad};
 use crate::results::{AssertionOutcome, Results, TransportResult};
 use crate::scenario::AssertSpec;
 
@@ -94,7 +94,7 @@ pub fn render_markdown(outcomes: &[AssertionOutcome]) -> String {
 /// The measured value, or why there is none.
 fn measured(o: &AssertionOutcome) -> String {
     match o.measured {
-        Some(v) => format_value(v),
+        Some(v) => bare(Some(v)),
         None => format!(
             "not measured: {}",
             o.reason.as_deref().unwrap_or("no value")
@@ -112,10 +112,10 @@ struct Point<'a> {
 impl Point<'_> {
     fn suffix(self) -> String {
         match (self.parameter, self.value) {
-            (Some("poll_interval"), Some(v)) => format!(" at poll_interval = {}s", format_value(v)),
-            (Some("coalesce"), Some(v)) => format!(" at coalesce = {}ms", format_value(v)),
-            (Some(p), Some(v)) => format!(" at {p} = {}", format_value(v)),
-            (None, Some(v)) => format!(" at sweep value {}", format_value(v)),
+            (Some("poll_interval"), Some(v)) => format!(" at poll_interval = {}s", bare(Some(v))),
+            (Some("coalesce"), Some(v)) => format!(" at coalesce = {}ms", bare(Some(v))),
+            (Some(p), Some(v)) => format!(" at {p} = {}", bare(Some(v))),
+            (None, Some(v)) => format!(" at sweep value {}", bare(Some(v))),
             (_, None) => String::new(),
         }
     }
@@ -240,9 +240,9 @@ fn describe(spec: &AssertSpec, transport: &str, point: Point) -> String {
         None => format!("{transport} {}", spec.metric),
     };
     let bounds = match bounds(spec) {
-        (Some(lo), Some(hi)) => format!(" ≥ {} and ≤ {}", format_value(lo), format_value(hi)),
-        (Some(lo), None) => format!(" ≥ {}", format_value(lo)),
-        (None, Some(hi)) => format!(" ≤ {}", format_value(hi)),
+        (Some(lo), Some(hi)) => format!(" ≥ {} and ≤ {}", bare(Some(lo)), bare(Some(hi))),
+        (Some(lo), None) => format!(" ≥ {}", bare(Some(lo))),
+        (None, Some(hi)) => format!(" ≤ {}", bare(Some(hi))),
         (None, None) => String::new(),
     };
     format!("{subject}{bounds}{}", point.suffix())

@@ -1,7 +1,6 @@
 //! `wsbench compare BASELINE CURRENT`: a run judged against a committed baseline, metric by
 //! metric, with the direction in which each metric gets worse known in advance.
 
-mod direction;
 mod load;
 mod render;
 
@@ -9,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use direction::Direction;
+pub use crate::figures::Direction;
 pub use load::load;
 pub use render::Format;
 
@@ -59,9 +58,8 @@ pub enum CompareError {
         source: serde_json::Error,
     },
     #[error(
-        "{path}: schema is {found}, expected `{}` or `{}`",
-        crate::results::SCHEMA,
-        crate::results::SCHEMA_V1
+        "{path}: schema is {found}, expected one of `{}`",
+        crate::results::READABLE.join("`, `")
     )]
     WrongSchema { path: PathBuf, found: String },
     #[error("{path}: not a valid `{schema}` record: {source}")]
@@ -79,7 +77,8 @@ pub struct Comparison {
     pub schema: String,
     /// As a fraction: 0.1 for 10%.
     pub threshold: f64,
-    /// Rows whose verdict is `regressed` or `missing`.
+    /// Rows whose verdict is `regressed`, `missing` or `not_measured`: a gate never
+    /// passes on a figure it could not compare.
     pub regressions: usize,
     /// `clients`, `rate` or `poll_interval` when the runs sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,7 +125,7 @@ pub enum Verdict {
     /// In this run, not in the baseline.
     New,
     /// The entry is on both sides (or one) but the metric was not measured (`null`) on a
-    /// side: nothing to judge, and no regression.
+    /// side: nothing to judge, which fails the gate like a regression (`reason` says why).
     NotMeasured,
 }
 
@@ -221,7 +220,12 @@ pub fn compare(
         threshold,
         regressions: rows
             .iter()
-            .filter(|r| matches!(r.verdict, Verdict::Regressed | Verdict::Missing))
+            .filter(|r| {
+                matches!(
+                    r.verdict,
+                    Verdict::Regressed | Verdict::Missing | Verdict::NotMeasured
+                )
+            })
             .count(),
         sweep_parameter: current
             .sweep

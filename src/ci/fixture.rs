@@ -1,6 +1,6 @@
 //! Hand-built results for the unit tests of `ci`.
 
-use crate::results::{Machine, Results, SCHEMA, SweepInfo, TransportResult};
+use crate::results::{Latency, Machine, Results, SCHEMA, SweepInfo, TransportResult};
 
 /// A transport entry with the figures the tests read; everything else zero.
 pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportResult {
@@ -11,8 +11,11 @@ pub fn entry(transport: &str, p99: f64, per_event: f64, lost: u64) -> TransportR
         window_s: 5.0,
         ..Default::default()
     });
-    entry.latency_us.p50 = p99 / 2.0;
-    entry.latency_us.p99 = p99;
+    entry.latency_us = Some(Latency {
+        p50: p99 / 2.0,
+        p99,
+        ..Latency::default()
+    });
     entry.bytes.per_event = Some(per_event);
     entry.events.lost = Some(lost);
     entry
@@ -41,7 +44,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: Some("2026-01-01T00:00:30Z".into()),
         machine: Machine {
-            cores: 2,
+            cores: Some(2),
             ..Default::default()
         },
         scenario: serde_json::json!({"name": "ci"}),

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{ExportError, Exporter};
+use crate::figures::{Style, Unit, show};
 use crate::results::{Results, TransportResult};
 
 pub struct CsvExporter;
@@ -41,12 +42,36 @@ const COLUMNS: &[Column] = &[
     ("events_coalesced", |t| {
         t.events.coalesced.map_or(Cell::Blank, Cell::Count)
     }),
-    ("latency_p50_us", |t| Cell::Number(t.latency_us.p50)),
-    ("latency_p90_us", |t| Cell::Number(t.latency_us.p90)),
-    ("latency_p99_us", |t| Cell::Number(t.latency_us.p99)),
-    ("latency_p999_us", |t| Cell::Number(t.latency_us.p999)),
-    ("latency_max_us", |t| Cell::Number(t.latency_us.max)),
-    ("latency_mean_us", |t| Cell::Number(t.latency_us.mean)),
+    ("latency_p50_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.p50))
+    }),
+    ("latency_p90_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.p90))
+    }),
+    ("latency_p99_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.p99))
+    }),
+    ("latency_p999_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.p999))
+    }),
+    ("latency_max_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.max))
+    }),
+    ("latency_mean_us", |t| {
+        t.latency_us
+            .as_ref()
+            .map_or(Cell::Blank, |l| Cell::Number(l.mean))
+    }),
     ("receive_clock", |t| Cell::Text(t.receive_clock.name())),
     ("generator_delay_p50_us", |t| {
         t.generator_delay_us
@@ -125,10 +150,8 @@ fn write_cell(out: &mut String, cell: Cell<'_>) {
             write!(out, "\"{}\"", text.replace('"', "\"\""))
         }
         Cell::Text(text) => write!(out, "{text}"),
-        Cell::Count(n) => write!(out, "{n}"),
-        // Spreadsheets read NaN and inf as text; an empty cell is an honest "no figure".
-        Cell::Number(x) if !x.is_finite() => Ok(()),
-        Cell::Number(x) => write!(out, "{x}"),
+        Cell::Count(n) => write!(out, "{}", show(Some(n as f64), Unit::Count, Style::Raw)),
+        Cell::Number(x) => write!(out, "{}", show(Some(x), Unit::Number, Style::Raw)),
         Cell::Blank => Ok(()),
     };
 }
@@ -151,7 +174,7 @@ requests_empty,requests_errors,server_cpu_s,client_cpu_s,server_us_per_event,\
 client_us_per_event,server_peak_rss_bytes,server_rss_per_conn_bytes
 ws,,100,3000,299990,10,2,1,0,250,410,1203,5011,12031,287.25,kernel,40,310,30000000,20000,\
 27000000,3020000,100.5,0.1,100,0,1,1.5,2.25,5,7.5,52428800,12288.5
-poll,0.5,10,,0,,,,,0,0,0,0,0,0,application,,,0,0,0,0,,,0,0,0,,,,,,
+poll,0.5,10,,0,,,,,,,,,,,application,,,0,0,0,0,,,0,0,0,,,,,,
 ";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }

@@ -1,4 +1,4 @@
-//! `results.json`: the whole record, the contract scripts read (schema `wsbench.results.v2`).
+//! `results.json`: the whole record, the contract scripts read (schema `wsbench.results.v3`).
 
 use super::{ExportError, Exporter};
 use crate::results::Results;
@@ -28,7 +28,7 @@ mod tests {
         let results = fixture::results();
         let bytes = JsonExporter.serialize(&results).unwrap();
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.starts_with("{\n  \"schema\": \"wsbench.results.v2\",\n"));
+        assert!(text.starts_with("{\n  \"schema\": \"wsbench.results.v3\",\n"));
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
         let back: Results = serde_json::from_str(&text).unwrap();
         assert_eq!(

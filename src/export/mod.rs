@@ -69,7 +69,7 @@ pub(crate) mod fixture {
             received_in_window: 299_995,
             published_source: Default::default(),
         };
-        ws.latency_us = Latency {
+        let latency = Latency {
             count: 299_990,
             min: 80.0,
             p50: 250.0,
@@ -80,16 +80,17 @@ pub(crate) mod fixture {
             max: 12_031.0,
             mean: 287.25,
         };
-        ws.latency_app_us = Latency {
+        ws.latency_app_us = Some(Latency {
             p50: 290.0,
             p99: 1500.0,
-            ..ws.latency_us.clone()
-        };
+            ..latency.clone()
+        });
         ws.generator_delay_us = Some(Latency {
             p50: 40.0,
             p99: 310.0,
-            ..ws.latency_us.clone()
+            ..latency.clone()
         });
+        ws.latency_us = Some(latency);
         ws.receive_clock = ReceiveClock::Kernel;
         ws.bytes = ByteCounts {
             down: 30_000_000,

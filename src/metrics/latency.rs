@@ -51,12 +51,14 @@ pub fn record(histogram: &mut Histogram<u64>, value_us: u64) {
     }
 }
 
-pub fn summarize(histogram: &Histogram<u64>) -> Latency {
+/// The histogram's summary; `None` when it is empty: no sample has no percentile, and a
+/// summary of zeros would read as the fastest latency there is.
+pub fn summarize(histogram: &Histogram<u64>) -> Option<Latency> {
     if histogram.is_empty() {
-        return Latency::default();
+        return None;
     }
     let at = |q: f64| histogram.value_at_quantile(q) as f64;
-    Latency {
+    Some(Latency {
         count: histogram.len(),
         min: histogram.min() as f64,
         p50: at(0.5),
@@ -66,7 +68,7 @@ pub fn summarize(histogram: &Histogram<u64>) -> Latency {
         p9999: at(0.9999),
         max: histogram.max() as f64,
         mean: histogram.mean(),
-    }
+    })
 }
 
 /// The percentile curve for charts; empty for an empty histogram.
@@ -137,7 +139,7 @@ impl Timeline {
                 Second {
                     t_s: second as f64,
                     delivered: histogram.map_or(0, |h| h.len()),
-                    p99_us: histogram.map_or(0.0, |h| h.value_at_quantile(0.99) as f64),
+                    p99_us: histogram.map(|h| h.value_at_quantile(0.99) as f64),
                     in_window: window.contains(&second),
                 }
             })
@@ -157,7 +159,7 @@ mod tests {
 
     #[test]
     fn summary_of_one_to_a_thousand() {
-        let s = summarize(&one_to_thousand());
+        let s = summarize(&one_to_thousand()).unwrap();
         assert_eq!((s.count, s.min, s.max), (1000, 1.0, 1000.0));
         assert_eq!((s.p50, s.p90, s.p99), (500.0, 900.0, 990.0));
         assert_eq!((s.p999, s.p9999), (999.0, 1000.0));
@@ -177,8 +179,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_histograms_summarise_to_zeros() {
-        assert_eq!(summarize(&new_histogram()), Latency::default());
+    fn empty_histograms_have_no_summary() {
+        assert_eq!(summarize(&new_histogram()), None);
         assert!(percentile_curve(&new_histogram()).is_empty());
     }
 
@@ -187,7 +189,7 @@ mod tests {
         let h = one_to_thousand();
         let curve = percentile_curve(&h);
         let at = |p: f64| curve.iter().find(|c| c.percentile == p).unwrap().latency_us;
-        let s = summarize(&h);
+        let s = summarize(&h).unwrap();
         assert_eq!(curve.len(), 12);
         assert_eq!(
             (at(0.0), at(50.0), at(99.9), at(100.0)),
@@ -210,7 +212,8 @@ mod tests {
         let in_window: Vec<bool> = seconds.iter().map(|s| s.in_window).collect();
         assert_eq!(delivered, [0, 5, 0, 1]);
         assert_eq!(in_window, [false, true, true, false]);
-        assert_eq!((seconds[1].p99_us, seconds[3].t_s), (300.0, 3.0));
+        assert_eq!((seconds[1].p99_us, seconds[3].t_s), (Some(300.0), 3.0));
+        assert_eq!(seconds[2].p99_us, None, "a quiet second has no p99, not 0");
         assert_eq!(a.to_seconds(0..6).len(), 6);
     }
 

@@ -1,18 +1,37 @@
 //! Where a run ran, for the results record: a figure means little without the machine.
-//! Each part that cannot be read is left blank rather than failing the run.
+//! Each part that cannot be read is left blank (its cores and memory `null`, with the
+//! reason) rather than failing the run.
+
+use std::collections::BTreeMap;
 
 use super::procfs;
 use crate::results::Machine;
 
 pub fn machine() -> Machine {
     let read = |path: &str| procfs::read(path).unwrap_or_default();
+    let mut not_measured = BTreeMap::new();
+    let cores = std::thread::available_parallelism()
+        .map_err(|e| not_measured.insert("cores".into(), format!("cannot count the CPUs: {e}")))
+        .ok()
+        .map(|n| n.get());
+    let memory_bytes = memory_bytes(procfs::read("/proc/meminfo"))
+        .map_err(|why| not_measured.insert("memory_bytes".into(), why))
+        .ok();
     Machine {
-        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cores,
         kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
         cpu_model: parse_cpu_model(&read("/proc/cpuinfo")).unwrap_or_default(),
-        memory_bytes: parse_mem_total(&read("/proc/meminfo")).unwrap_or(0),
+        memory_bytes,
         hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
+        not_measured,
     }
+}
+
+/// The machine's memory from `/proc/meminfo` as read (the error names the file), or why
+/// it is not known.
+fn memory_bytes<E: std::fmt::Display>(meminfo: Result<String, E>) -> Result<u64, String> {
+    let meminfo = meminfo.map_err(|e| e.to_string())?;
+    parse_mem_total(&meminfo).ok_or_else(|| "/proc/meminfo has no MemTotal".into())
 }
 
 /// The first `model name` of `/proc/cpuinfo`; ARM kernels without one may name the
@@ -53,8 +72,26 @@ mod tests {
     #[test]
     fn this_machine_has_cores_and_a_kernel() {
         let m = machine();
-        assert!(m.cores >= 1);
+        assert!(m.cores >= Some(1));
         assert!(!m.kernel.is_empty() && !m.kernel.contains('\n'));
-        assert!(m.memory_bytes > 0);
+        assert!(m.memory_bytes > Some(0));
+        assert!(m.not_measured.is_empty(), "{:?}", m.not_measured);
+    }
+
+    #[test]
+    fn memory_that_cannot_be_read_is_unknown_with_the_reason_never_zero() {
+        let unreadable = procfs::read("/proc/no-such-file");
+        assert_eq!(
+            memory_bytes(unreadable),
+            Err("cannot read /proc/no-such-file: No such file or directory (os error 2)".into())
+        );
+        assert_eq!(
+            memory_bytes(Ok::<_, &str>("MemFree: 12 kB\n".into())),
+            Err("/proc/meminfo has no MemTotal".into())
+        );
+        assert_eq!(
+            memory_bytes(Ok::<_, &str>(MEMINFO.into())),
+            Ok(16_318_128 * 1024)
+        );
     }
 }

@@ -130,7 +130,7 @@ const PANELS: [Panel; 3] = [
     Panel {
         caption: "p99 latency",
         y_desc: "p99 latency (ms)",
-        metric: |t| Some(t.latency_us.p99 / 1000.0),
+        metric: |t| t.latency_us.as_ref().map(|l| l.p99 / 1000.0),
     },
 ];
 

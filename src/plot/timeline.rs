@@ -117,7 +117,11 @@ impl Chart for TimelineChart<'_> {
             ))?;
         }
 
-        let y = log_range(self.seconds().map(|s| s.p99_us / 1000.0));
+        let y = log_range(
+            self.seconds()
+                .filter_map(|s| s.p99_us)
+                .map(|us| us / 1000.0),
+        );
         let mut chart = ChartBuilder::on(&lower)
             .margin(15)
             .caption("p99 latency of each second", axis_font())
@@ -137,8 +141,8 @@ impl Chart for TimelineChart<'_> {
             let points = t
                 .timeline
                 .iter()
-                .filter(|s| s.p99_us > 0.0)
-                .map(|s| (s.t_s, s.p99_us / 1000.0));
+                .filter_map(|s| Some((s.t_s, s.p99_us.filter(|us| *us > 0.0)?)))
+                .map(|(t_s, us)| (t_s, us / 1000.0));
             chart.draw_series(LineSeries::new(
                 points,
                 colour(&t.transport).stroke_width(3),
@@ -218,7 +222,7 @@ mod tests {
                 .map(|s| Second {
                     t_s: f64::from(s),
                     delivered: 10,
-                    p99_us: 100.0,
+                    p99_us: Some(100.0),
                     in_window: (first..=last).contains(&s),
                 })
                 .collect(),

@@ -2,8 +2,9 @@
 //! through the server's fan-out and down to every member, per transport. Bytes up and
 //! down are split, since a chat is the one feed whose clients write as much as they read.
 
+use super::content::{latency, measured};
 use super::doc::{Block, Table, text};
-use super::format::{bytes, latency, thousands};
+use crate::figures::{Unit, text as figure};
 use crate::results::{Results, TransportResult};
 
 /// Whether the run's clients sent messages to their rooms (a chat feed, not an echo).
@@ -27,27 +28,23 @@ pub fn section(results: &Results) -> Vec<Block> {
         "Server CPU per 1k deliveries",
         "Refused (server)",
     ]);
-    let none = || "not measured".to_string();
     for t in results.transports.iter() {
         let Some(up) = &t.upstream else { continue };
         table.row(vec![
             name(t),
-            thousands(up.sent as i64),
-            up.deliveries_per_message
-                .map_or_else(none, |v| format!("{v:.2}")),
-            up.bytes_up_per_message.map_or_else(none, bytes),
-            up.bytes_down_per_delivery.map_or_else(none, bytes),
+            figure(up.sent as f64, Unit::Count),
+            measured(up.deliveries_per_message, Unit::Number),
+            measured(up.bytes_up_per_message, Unit::Bytes),
+            measured(up.bytes_down_per_delivery, Unit::Bytes),
             format!(
                 "{} / {}",
-                bytes(t.bytes.up as f64),
-                bytes(t.bytes.down as f64)
+                figure(t.bytes.up as f64, Unit::Bytes),
+                figure(t.bytes.down as f64, Unit::Bytes)
             ),
-            latency(t.latency_us.p50),
-            latency(t.latency_us.p99),
-            t.cpu
-                .server_us_per_event
-                .map_or_else(none, |v| format!("{v:.1} ms")),
-            up.server_refused.map_or_else(none, |v| thousands(v as i64)),
+            latency(t.latency_us.as_ref(), |l| l.p50),
+            latency(t.latency_us.as_ref(), |l| l.p99),
+            measured(t.cpu.server_us_per_event, Unit::CpuPerEvent),
+            measured(up.server_refused.map(|v| v as f64), Unit::Count),
         ]);
     }
     vec![

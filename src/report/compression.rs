@@ -4,8 +4,9 @@
 //! delivery of the server and of the load generator (whose clients inflate), and the
 //! server's memory per connection (a compressor each, with context takeover).
 
+use super::content::measured;
 use super::doc::{Block, Table, text};
-use super::format::{bytes, kib};
+use crate::figures::Unit;
 use crate::results::{Results, TransportResult};
 use crate::transport_kind::TransportSettings;
 
@@ -45,43 +46,45 @@ pub fn section(results: &Results) -> Vec<Block> {
     let (p, d) = (plain.transport.name(), deflate.transport.name());
     let versus = format!("{d} vs {p}");
     let mut table = Table::numeric(&["Figure", p, d, &versus]);
-    let row =
-        |table: &mut Table, name: &str, a: Option<f64>, b: Option<f64>, show: fn(f64) -> String| {
-            let cell = |v: Option<f64>| v.map_or_else(|| "not measured".to_string(), show);
-            let change = match (a, b) {
-                (Some(a), Some(b)) if a > 0.0 => format!("{:+.0}%", (b / a - 1.0) * 100.0),
-                _ => "not measured".into(),
-            };
-            table.row(vec![name.into(), cell(a), cell(b), change]);
+    let row = |table: &mut Table, name: &str, a: Option<f64>, b: Option<f64>, unit: Unit| {
+        let change = match (a, b) {
+            (Some(a), Some(b)) if a > 0.0 => Some((b / a - 1.0) * 100.0),
+            _ => None,
         };
-    let per_k = |v: f64| format!("{v:.1} ms");
+        table.row(vec![
+            name.into(),
+            measured(a, unit),
+            measured(b, unit),
+            measured(change.map(f64::round), Unit::Percent),
+        ]);
+    };
     row(
         &mut table,
         "Bytes per event (at the socket)",
         plain.bytes.per_event,
         deflate.bytes.per_event,
-        bytes,
+        Unit::Bytes,
     );
     row(
         &mut table,
         "Server CPU per 1k deliveries",
         plain.cpu.server_us_per_event,
         deflate.cpu.server_us_per_event,
-        per_k,
+        Unit::CpuPerEvent,
     );
     row(
         &mut table,
         "Load generator CPU per 1k deliveries",
         plain.cpu.client_us_per_event,
         deflate.cpu.client_us_per_event,
-        per_k,
+        Unit::CpuPerEvent,
     );
     row(
         &mut table,
         "Server RSS per connection",
         plain.memory.server_rss_per_conn_bytes,
         deflate.memory.server_rss_per_conn_bytes,
-        kib,
+        Unit::Memory,
     );
     vec![
         Block::Heading(2, format!("Compression: {d} against {p}")),
@@ -120,16 +123,10 @@ mod tests {
             Block::Table(table) => table.rows.clone(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(rows[0][1..], ["62 B", "19 B", "-70%"]);
-        assert_eq!(rows[1][1..], ["24.0 ms", "48.0 ms", "+100%"]);
-        assert_eq!(
-            rows[2][1..],
-            ["not measured", "not measured", "not measured"]
-        );
-        assert_eq!(
-            rows[3][3], "not measured",
-            "a missing figure is never a change"
-        );
+        assert_eq!(rows[0][1..], ["62 B", "19 B", "-70.0%"]);
+        assert_eq!(rows[1][1..], ["24.0 ms", "48.0 ms", "+100.0%"]);
+        assert_eq!(rows[2][1..], ["n/m", "n/m", "n/m"]);
+        assert_eq!(rows[3][3], "n/m", "a missing figure is never a change");
     }
 
     fn section_of(plain: &TransportResult, deflate: &TransportResult) -> Vec<Block> {

@@ -4,13 +4,13 @@
 use serde_json::Value;
 
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
-use super::format::{bytes, kib, latency, number, percent, sig3, thousands};
 use super::{chat, compression, echo, lubbers, verdict};
 use crate::analysis::{
     error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
 };
+use crate::figures::{NOT_MEASURED, Style, Unit, show, text as figure};
 use crate::plot::RenderedChart;
-use crate::results::{ReceiveClock, Results, TransportResult};
+use crate::results::{Latency, ReceiveClock, Results, TransportResult};
 
 /// A chart as the report refers to it: paths relative to the report's directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,7 +129,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
             let result = if a.passed { "PASS" } else { "FAIL" };
             // Worded as `wsbench run` prints them (crate::ci::render_text).
             let measured = match (a.measured, &a.reason) {
-                (Some(v), _) => crate::ci::format_value(v),
+                (Some(v), _) => show(Some(v), Unit::Number, Style::Bare),
                 (None, reason) => {
                     format!("not measured: {}", reason.as_deref().unwrap_or("no value"))
                 }
@@ -190,7 +190,7 @@ fn header(results: &Results) -> Vec<Block> {
         scenario_str(results, "/feed/kind"),
         scenario_num(results, "/feed/rate"),
     ) {
-        (Some(kind), Some(rate)) => format!("{kind}, {} events/s", number(rate)),
+        (Some(kind), Some(rate)) => format!("{kind}, {} events/s", figure(rate, Unit::Number)),
         // A feed without a rate publishes a program's output: the program sets the pace.
         (Some(kind), None) => match program(results) {
             Some(program) => format!("{kind} ({program}), at the program's pace"),
@@ -205,17 +205,17 @@ fn header(results: &Results) -> Vec<Block> {
         .map_or("—", |t| t.header_profile.as_str());
     let clients = match &results.sweep {
         Some(s) if s.parameter == "clients" => {
-            let values: Vec<_> = s.values.iter().map(|v| thousands(*v as i64)).collect();
+            let values: Vec<_> = s.values.iter().map(|v| figure(*v, Unit::Count)).collect();
             format!("swept: {}", values.join(", "))
         }
         _ => results
             .transports
             .first()
-            .map_or("—".into(), |t| thousands(t.clients as i64)),
+            .map_or("—".into(), |t| figure(t.clients as f64, Unit::Count)),
     };
     row("Clients", format!("{clients}; {headers} request headers"));
     if let Some(s) = results.sweep.as_ref().filter(|s| s.parameter != "clients") {
-        let values: Vec<_> = s.values.iter().map(|v| number(*v)).collect();
+        let values: Vec<_> = s.values.iter().map(|v| figure(*v, Unit::Number)).collect();
         row("Sweep", format!("{}: {}", s.parameter, values.join(", ")));
     }
     if let Some(delay) = scenario_str(results, "/server/coalesce").filter(|d| *d != "0s") {
@@ -229,8 +229,11 @@ fn header(results: &Results) -> Vec<Block> {
     row(
         "Window",
         match (window, warmup) {
-            (Some(w), Some(warm)) => format!("{} s measured, after {warm} of warm-up", number(w)),
-            (Some(w), None) => format!("{} s measured", number(w)),
+            (Some(w), Some(warm)) => format!(
+                "{} s measured, after {warm} of warm-up",
+                figure(w, Unit::Number)
+            ),
+            (Some(w), None) => format!("{} s measured", figure(w, Unit::Number)),
             _ => "—".into(),
         },
     );
@@ -274,14 +277,23 @@ fn header(results: &Results) -> Vec<Block> {
         );
     }
     let m = &results.machine;
+    let memory = m.memory_bytes.map_or_else(
+        || NOT_MEASURED.into(),
+        |bytes| format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64),
+    );
+    // What could not be read of it, and why, where the row says n/m.
+    let unread: String = m
+        .not_measured
+        .iter()
+        .map(|(field, reason)| format!("; {field} not measured: {reason}"))
+        .collect();
     row(
         "Machine",
         format!(
-            "{}: {}, {} cores, {:.1} GiB RAM, Linux {}",
+            "{}: {}, {} cores, {memory} RAM, Linux {}{unread}",
             m.hostname,
             m.cpu_model,
-            m.cores,
-            m.memory_bytes as f64 / (1u64 << 30) as f64,
+            measured(m.cores.map(|c| c as f64), Unit::Count),
             m.kernel
         ),
     );
@@ -322,8 +334,8 @@ fn floor_text(results: &Results) -> String {
          delivered event together, over the first figure.",
         c.floor_us_per_message,
         c.message_bytes,
-        thousands(c.connections as i64),
-        thousands(c.floor_messages_per_s.round() as i64),
+        figure(c.connections as f64, Unit::Count),
+        figure(c.floor_messages_per_s.round(), Unit::Count),
         c.batched_us_per_message,
         c.messages_per_write,
         c.date
@@ -365,11 +377,14 @@ fn description(results: &Results) -> Vec<Block> {
     blocks
 }
 
-pub(super) const NOT_MEASURED: &str = "not measured";
+/// A figure as the report prints it, or `n/m` (the list below the table says why).
+pub(super) fn measured(value: Option<f64>, unit: Unit) -> String {
+    show(value, unit, Style::Text)
+}
 
-/// A figure as the report prints it, or `not measured` (the list below the table says why).
-pub(super) fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
-    value.map_or_else(|| NOT_MEASURED.into(), show)
+/// A latency percentile as the report prints it, or `n/m`.
+pub(super) fn latency(latency: Option<&Latency>, pick: fn(&Latency) -> f64) -> String {
+    measured(latency.map(pick), Unit::Micros)
 }
 
 /// What was not measured, per transport and figure, with the reason; nothing when all was.
@@ -387,7 +402,7 @@ fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
                     strong(t.transport.name()),
                     text(" "),
                     code(figure),
-                    text(format!(": {NOT_MEASURED}: {reason}.")),
+                    text(format!(": not measured: {reason}.")),
                 ]
             })
         })
@@ -397,8 +412,8 @@ fn not_measured(entries: &[(&TransportResult, bool)]) -> Vec<Block> {
     }
     vec![
         Block::Paragraph(vec![text(
-            "Figures marked \"not measured\" could not be read: they are missing, not zero, \
-             and no verdict ranks on them.",
+            "Figures marked \"n/m\" were not measured: they are missing, not zero, no verdict \
+             ranks on them and a gate on them fails.",
         )]),
         Block::List(lines),
     ]
@@ -416,7 +431,11 @@ pub(super) fn name_cell(t: &TransportResult, saturated: bool) -> String {
 /// record of an older version, which did not take kernel timestamps.
 fn generator_delay(t: &TransportResult) -> String {
     match &t.generator_delay_us {
-        Some(d) => format!("{} / {}", latency(d.p50), latency(d.p99)),
+        Some(d) => format!(
+            "{} / {}",
+            figure(d.p50, Unit::Micros),
+            figure(d.p99, Unit::Micros)
+        ),
         None if t.not_measured_reason("generator_delay_us").is_some() => NOT_MEASURED.into(),
         None => "–".into(),
     }
@@ -487,22 +506,25 @@ fn results_table(entries: &[(&TransportResult, bool)], calibrated: bool) -> Tabl
             match t.events.expected {
                 Some(expected) => format!(
                     "{} of {}",
-                    thousands(t.events.delivered as i64),
-                    thousands(expected as i64)
+                    figure(t.events.delivered as f64, Unit::Count),
+                    figure(expected as f64, Unit::Count)
                 ),
-                None => format!("{} of {NOT_MEASURED}", thousands(t.events.delivered as i64)),
+                None => format!(
+                    "{} of {NOT_MEASURED}",
+                    figure(t.events.delivered as f64, Unit::Count)
+                ),
             },
-            measured(t.bytes.per_event, bytes),
-            measured(t.bytes.overhead_share, percent),
-            measured(t.tcp.wire_per_event_estimate, bytes),
-            latency(t.latency_us.p50),
-            latency(t.latency_us.p99),
+            measured(t.bytes.per_event, Unit::Bytes),
+            measured(t.bytes.overhead_share, Unit::Share),
+            measured(t.tcp.wire_per_event_estimate, Unit::Bytes),
+            latency(t.latency_us.as_ref(), |l| l.p50),
+            latency(t.latency_us.as_ref(), |l| l.p99),
             generator_delay(t),
-            measured(t.cpu.server_us_per_event, |v| format!("{v:.1} ms")),
+            measured(t.cpu.server_us_per_event, Unit::CpuPerEvent),
             floor_cell(t, calibrated),
-            measured(t.memory.server_rss_per_conn_bytes, kib),
-            measured(t.events.lost, |v| thousands(v as i64)),
-            thousands(error_count(t) as i64),
+            measured(t.memory.server_rss_per_conn_bytes, Unit::Memory),
+            measured(t.events.lost.map(|v| v as f64), Unit::Count),
+            figure(error_count(t) as f64, Unit::Count),
         ]);
     }
     table
@@ -550,19 +572,19 @@ fn sweep_table(results: &Results) -> Table {
         };
         let value = match parameter {
             "coalesce" | "poll_interval" => point_cell(parameter, t.sweep_value.unwrap_or(0.0)),
-            _ => number(t.sweep_value.unwrap_or(0.0)),
+            _ => figure(t.sweep_value.unwrap_or(0.0), Unit::Number),
         };
         table.row(vec![
             value,
             t.transport.to_string(),
             deliveries_per_s(t),
-            sig3(t.bytes.per_second * 8.0 / 1e6),
-            measured(t.cpu.server_cores, |v| format!("{v:.3}")),
-            measured(t.cpu.client_cores, |v| format!("{v:.3}")),
+            figure(t.bytes.per_second * 8.0 / 1e6, Unit::Number),
+            measured(t.cpu.server_cores, Unit::Cores),
+            measured(t.cpu.client_cores, Unit::Cores),
             floor_cell(t, results.calibration.is_some()),
-            latency(t.latency_us.p50),
-            latency(t.latency_us.p99),
-            measured(t.bytes.per_event, bytes),
+            latency(t.latency_us.as_ref(), |l| l.p50),
+            latency(t.latency_us.as_ref(), |l| l.p99),
+            measured(t.bytes.per_event, Unit::Bytes),
             status,
         ]);
     }
@@ -605,7 +627,7 @@ fn generator_saturated(results: &Results) -> Option<Block> {
 /// `1.4×`; a dash for a run without a loopback floor (the header says why).
 fn floor_cell(t: &TransportResult, calibrated: bool) -> String {
     if calibrated {
-        measured(t.cpu.floor_multiple, |v| format!("{v:.1}×"))
+        measured(t.cpu.floor_multiple, Unit::Multiple)
     } else {
         "—".into()
     }
@@ -613,7 +635,10 @@ fn floor_cell(t: &TransportResult, calibrated: bool) -> String {
 
 fn deliveries_per_s(t: &TransportResult) -> String {
     if t.window_s > 0.0 {
-        thousands((t.events.delivered as f64 / t.window_s).round() as i64)
+        figure(
+            (t.events.delivered as f64 / t.window_s).round(),
+            Unit::Count,
+        )
     } else {
         "—".into()
     }
@@ -650,6 +675,25 @@ mod tests {
         results.scenario = serde_json::json!({"description": "1,000 clients on a ticker"});
         results.overrides = serde_json::from_value(overrides).unwrap();
         super::super::markdown::render(&description(&results))
+    }
+
+    #[test]
+    fn a_machine_not_read_is_n_m_with_its_reason() {
+        let mut results = crate::export::fixture::results();
+        results.machine.memory_bytes = None;
+        results.machine.not_measured = [(
+            "memory_bytes".to_string(),
+            "cannot read /proc/meminfo".to_string(),
+        )]
+        .into();
+        let md = super::super::markdown::render(&header(&results));
+        assert!(
+            md.contains(
+                "| Machine | : , n/m cores, n/m RAM, Linux ; memory\\_bytes not measured: \
+                 cannot read /proc/meminfo |"
+            ),
+            "{md}"
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! transport. Its latency is a round trip, never comparable with a one-way publish to
 //! receipt, so the section says so beside the figures.
 
+use super::content::{latency, measured};
 use super::doc::{Block, Table, text};
-use super::format::{bytes, latency, thousands};
+use crate::figures::{Unit, text as figure};
 use crate::results::Results;
 
 /// Whether the run's clients had their messages echoed (an echo feed).
@@ -26,24 +27,22 @@ pub fn section(results: &Results) -> Vec<Block> {
         "Server CPU per 1k echoes",
         "Generator CPU per 1k echoes",
     ]);
-    let none = || "not measured".to_string();
-    let count = |v: Option<u64>| v.map_or_else(none, |v| thousands(v as i64));
-    let ms = |v: Option<f64>| v.map_or_else(none, |v| format!("{v:.1} ms"));
+    let count = |v: Option<u64>| measured(v.map(|v| v as f64), Unit::Count);
     for t in results.transports.iter().filter(|t| t.round_trip()) {
         let Some(up) = &t.upstream else { continue };
         table.row(vec![
             t.transport.name().to_string(),
-            thousands(up.sent as i64),
-            thousands(t.events.delivered as i64),
+            figure(up.sent as f64, Unit::Count),
+            figure(t.events.delivered as f64, Unit::Count),
             count(t.events.lost),
             count(t.events.duplicated),
             count(t.events.out_of_order),
-            latency(t.latency_us.p50),
-            latency(t.latency_us.p99),
-            up.bytes_up_per_message.map_or_else(none, bytes),
-            up.bytes_down_per_delivery.map_or_else(none, bytes),
-            ms(t.cpu.server_us_per_event),
-            ms(t.cpu.client_us_per_event),
+            latency(t.latency_us.as_ref(), |l| l.p50),
+            latency(t.latency_us.as_ref(), |l| l.p99),
+            measured(up.bytes_up_per_message, Unit::Bytes),
+            measured(up.bytes_down_per_delivery, Unit::Bytes),
+            measured(t.cpu.server_us_per_event, Unit::CpuPerEvent),
+            measured(t.cpu.client_us_per_event, Unit::CpuPerEvent),
         ]);
     }
     vec![

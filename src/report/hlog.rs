@@ -112,7 +112,7 @@ mod tests {
         Second {
             t_s: t as f64,
             delivered: 0,
-            p99_us: 0.0,
+            p99_us: None,
             in_window,
         }
     }

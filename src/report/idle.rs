@@ -3,9 +3,9 @@
 //! notification and per client-second, where short polling's cost of asking while nothing
 //! happens shows beside the push transports'; and the login sessions' time to first event.
 
-use super::content::{NOT_MEASURED, measured, name_cell};
+use super::content::{latency, measured, name_cell};
 use super::doc::{Block, Table, text};
-use super::format::{bytes, latency, sig3, thousands};
+use crate::figures::{Unit, text as figure};
 use crate::results::TransportResult;
 
 /// The section, or nothing when no entry has an idle cost.
@@ -31,12 +31,12 @@ pub fn section(entries: &[(&TransportResult, bool)], at: &str) -> Vec<Block> {
         let Some(cost) = &t.idle_cost else { continue };
         table.row(vec![
             name_cell(t, *saturated),
-            thousands(cost.notifications as i64),
-            thousands(cost.client_seconds.round() as i64),
-            measured(cost.bytes_per_notification, bytes),
-            bytes(cost.bytes_per_client_s),
-            measured(cost.server_cpu_us_per_notification, cpu),
-            measured(cost.server_cpu_us_per_client_s, cpu),
+            figure(cost.notifications as f64, Unit::Count),
+            figure(cost.client_seconds.round(), Unit::Count),
+            measured(cost.bytes_per_notification, Unit::Bytes),
+            figure(cost.bytes_per_client_s, Unit::Bytes),
+            measured(cost.server_cpu_us_per_notification, Unit::Micros),
+            measured(cost.server_cpu_us_per_client_s, Unit::Micros),
         ]);
     }
     blocks.push(Block::Table(table));
@@ -51,10 +51,6 @@ pub fn section(entries: &[(&TransportResult, bool)], at: &str) -> Vec<Block> {
     )]));
     blocks.extend(sessions(&costed));
     blocks
-}
-
-fn cpu(us: f64) -> String {
-    format!("{} µs", sig3(us))
 }
 
 /// The login sessions' table, when any entry had sessions.
@@ -80,19 +76,15 @@ fn sessions(entries: &[&(&TransportResult, bool)]) -> Vec<Block> {
     ]);
     for (t, saturated) in with {
         let Some(s) = &t.sessions else { continue };
-        let first = |pick: fn(&crate::results::Latency) -> f64| {
-            s.time_to_first_event_us
-                .as_ref()
-                .map_or_else(|| NOT_MEASURED.into(), |l| latency(pick(l)))
-        };
+        let first = s.time_to_first_event_us.as_ref();
         table.row(vec![
             name_cell(t, *saturated),
-            thousands(s.started as i64),
-            thousands(s.completed as i64),
-            thousands(s.timed_out as i64),
-            thousands(s.unfinished as i64),
-            first(|l| l.p50),
-            first(|l| l.p99),
+            figure(s.started as f64, Unit::Count),
+            figure(s.completed as f64, Unit::Count),
+            figure(s.timed_out as f64, Unit::Count),
+            figure(s.unfinished as f64, Unit::Count),
+            latency(first, |l| l.p50),
+            latency(first, |l| l.p99),
         ]);
     }
     vec![

@@ -7,8 +7,8 @@
 //! and an on-the-wire estimate with TCP/IP headers and ACKs, in Mbit/s (10^6 bit/s).
 
 use super::doc::{Block, Table, code, strong, text};
-use super::format::{bytes, percent, sig3, thousands, versus};
 use crate::analysis::saturation;
+use crate::figures::{NOT_MEASURED, Unit, text as figure};
 use crate::results::{Results, TransportResult};
 
 pub const REFERENCE: &str = "lubbers-greco";
@@ -89,7 +89,7 @@ pub fn section(results: &Results) -> Vec<Block> {
         let ours = t.bytes.overhead as f64 / t.requests.total as f64;
         polls.row(vec![
             clients_cell(t.clients, saturated(t)),
-            bytes(HEADER_BYTES_PER_POLL),
+            figure(HEADER_BYTES_PER_POLL, Unit::Bytes),
             format!("{ours:.1} B"),
             format!(
                 "{:+.1} B ({})",
@@ -116,7 +116,7 @@ pub fn section(results: &Results) -> Vec<Block> {
 
 fn clients_cell(clients: u64, saturated: bool) -> String {
     let flag = if saturated { " (saturated)" } else { "" };
-    format!("{}{flag}", thousands(clients as i64))
+    format!("{}{flag}", figure(clients as f64, Unit::Count))
 }
 
 fn bandwidth_table(results: &Results, saturated: &dyn Fn(&TransportResult) -> bool) -> Table {
@@ -146,7 +146,7 @@ fn bandwidth_table(results: &Results, saturated: &dyn Fn(&TransportResult) -> bo
                 if published {
                     format!("{v}")
                 } else {
-                    format!("≈ {} (their formula)", sig3(v))
+                    format!("≈ {} (their formula)", figure(v, Unit::Number))
                 }
             });
             let row = match measured {
@@ -156,14 +156,15 @@ fn bandwidth_table(results: &Results, saturated: &dyn Fn(&TransportResult) -> bo
                         clients_cell(clients, saturated(t)),
                         transport.into(),
                         their_cell,
-                        sig3(ours),
+                        figure(ours, Unit::Number),
                         theirs.map_or("—".into(), |(v, _)| versus(ours, v)),
-                        sig3(mbits(t.bytes.per_second)),
-                        wire_per_second(t).map_or("not measured".into(), |w| sig3(mbits(w))),
+                        figure(mbits(t.bytes.per_second), Unit::Number),
+                        wire_per_second(t)
+                            .map_or(NOT_MEASURED.into(), |w| figure(mbits(w), Unit::Number)),
                     ]
                 }
                 None if theirs.is_some_and(|(_, published)| published) => {
-                    let blank = "not measured".to_string();
+                    let blank = NOT_MEASURED.to_string();
                     let mut row = vec![clients_cell(clients, false), transport.into(), their_cell];
                     row.extend([blank.clone(), "—".into(), blank.clone(), blank]);
                     row
@@ -208,7 +209,7 @@ fn differences(
             strong("Real header sizes."),
             text(format!(
                 " Our polls ({} clients, ",
-                thousands(p.clients as i64)
+                figure(p.clients as f64, Unit::Count)
             )),
             code(&p.header_profile),
             text(format!(
@@ -228,17 +229,18 @@ fn differences(
             text(format!(
                 " Their figures leave out the message itself (about 20 B). Ours are {} of ticker \
                  JSON per event, like ",
-                bytes(payload)
+                figure(payload, Unit::Bytes)
             )),
             code(r#"{"seq":1042,"ts":1763700000123456789,"sym":"ACME","px":101.25}"#),
             text(format!(
                 ", {} more than theirs, which every transport pays: {} Mbit/s of event JSON at \
                  {} clients.",
-                bytes(payload - 20.0),
-                sig3(mbits(
-                    t.bytes.payload as f64 / t.window_s.max(f64::MIN_POSITIVE)
-                )),
-                thousands(t.clients as i64)
+                figure(payload - 20.0, Unit::Bytes),
+                figure(
+                    mbits(t.bytes.payload as f64 / t.window_s.max(f64::MIN_POSITIVE)),
+                    Unit::Number
+                ),
+                figure(t.clients as f64, Unit::Count)
             )),
         ]);
     }
@@ -263,8 +265,8 @@ fn differences(
             Some(format!(
                 "{} +{} ({} per event)",
                 t.transport,
-                percent(extra),
-                bytes(wire - per_event)
+                figure(extra, Unit::Share),
+                figure(wire - per_event, Unit::Bytes)
             ))
         })
         .collect();
@@ -291,7 +293,7 @@ fn differences(
             strong("Scale."),
             text(format!(
                 " This run measured up to {} clients; their 100,000-client row is theirs alone.",
-                thousands(max_measured as i64)
+                figure(max_measured as f64, Unit::Count)
             )),
         ]);
     }
@@ -306,7 +308,7 @@ fn differences(
                 " {} at {} clients saturated the machine ({}): its figures are bounds set by \
                  this machine, not the transport's cost.",
                 t.transport,
-                thousands(t.clients as i64),
+                figure(t.clients as f64, Unit::Count),
                 reasons.join(", ")
             )),
         ]);
@@ -314,9 +316,30 @@ fn differences(
     items
 }
 
+/// Ours against a published figure: `+1.7%` while close, `3.2×` or `0.31×` when not.
+fn versus(ours: f64, theirs: f64) -> String {
+    if theirs == 0.0 {
+        return "—".into();
+    }
+    let ratio = ours / theirs;
+    if (0.5..=2.0).contains(&ratio) {
+        figure((ratio - 1.0) * 100.0, Unit::Percent)
+    } else {
+        format!("{}×", figure(ratio, Unit::Number))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ours_against_theirs_in_percent_while_close_and_a_factor_when_not() {
+        assert_eq!(versus(6.714, 6.6), "+1.7%");
+        assert_eq!(versus(0.0214, 0.015), "+42.7%");
+        assert_eq!(versus(0.518, 0.015), "34.5×");
+        assert_eq!(versus(1.0, 0.0), "—");
+    }
 
     #[test]
     fn their_figures_follow_their_formula() {

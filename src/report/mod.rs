@@ -10,7 +10,6 @@ mod compression;
 mod content;
 mod doc;
 mod echo;
-pub mod format;
 mod hlog;
 mod html;
 mod idle;
@@ -21,7 +20,7 @@ mod verdict;
 use std::path::{Path, PathBuf};
 
 use crate::plot::{self, PlotError};
-use crate::results::{Results, SCHEMA, SCHEMA_V1, readable};
+use crate::results::{READABLE, Results, readable};
 
 pub const RESULTS_FILE: &str = "results.json";
 pub const CHARTS_DIR: &str = "charts";
@@ -61,7 +60,10 @@ pub enum ReportError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{path} has schema `{found}`; this wsbench reads `{SCHEMA}` and `{SCHEMA_V1}`")]
+    #[error(
+        "{path} has schema `{found}`; this wsbench reads `{}`",
+        READABLE.join("`, `")
+    )]
     Schema { path: PathBuf, found: String },
     #[error(transparent)]
     Plot(#[from] PlotError),

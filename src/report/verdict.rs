@@ -4,7 +4,7 @@
 //! ranked at all: its figures measure wsbench, not the transport.
 
 use super::doc::{Line, strong, text};
-use super::format;
+use crate::figures::{Unit, catalog, text as figure};
 use crate::results::TransportResult;
 
 /// A metric a verdict is given on; lower is better for all of them.
@@ -19,7 +19,6 @@ pub struct Metric {
     pub applies: fn(&TransportResult) -> bool,
     /// The figure; `None` when it was not measured.
     pub value: fn(&TransportResult) -> Option<f64>,
-    pub show: fn(f64) -> String,
 }
 
 pub const METRICS: [Metric; 6] = [
@@ -29,7 +28,6 @@ pub const METRICS: [Metric; 6] = [
         path: "bytes.per_event",
         applies: |t| t.events.received_in_window > 0,
         value: |t| t.bytes.per_event,
-        show: format::bytes,
     },
     Metric {
         name: "Bytes per delivered event on the wire (TCP/IP estimate)",
@@ -37,7 +35,6 @@ pub const METRICS: [Metric; 6] = [
         path: "tcp.wire_per_event_estimate",
         applies: |t| t.events.received_in_window > 0,
         value: |t| t.tcp.wire_per_event_estimate,
-        show: format::bytes,
     },
     Metric {
         name: "Server CPU per 1,000 delivered events",
@@ -46,7 +43,6 @@ pub const METRICS: [Metric; 6] = [
         applies: |t| t.events.delivered > 0,
         // µs per event are ms per 1,000 events.
         value: |t| t.cpu.server_us_per_event,
-        show: |v| format!("{v:.1} ms"),
     },
     Metric {
         name: "Server memory per connection",
@@ -54,23 +50,21 @@ pub const METRICS: [Metric; 6] = [
         path: "memory.server_rss_per_conn_bytes",
         applies: |t| t.clients > 0,
         value: |t| t.memory.server_rss_per_conn_bytes,
-        show: format::kib,
     },
     Metric {
         name: "Median latency (p50)",
         best: "fastest",
         path: "latency_us.p50",
-        applies: |t| t.latency_us.count > 0,
-        value: |t| Some(t.latency_us.p50),
-        show: format::latency,
+        // Older records wrote zeros for an entry that delivered nothing.
+        applies: |t| t.latency_us.as_ref().is_some_and(|l| l.count > 0),
+        value: |t| t.latency_us.as_ref().map(|l| l.p50),
     },
     Metric {
         name: "Tail latency (p99)",
         best: "fastest",
         path: "latency_us.p99",
-        applies: |t| t.latency_us.count > 0,
-        value: |t| Some(t.latency_us.p99),
-        show: format::latency,
+        applies: |t| t.latency_us.as_ref().is_some_and(|l| l.count > 0),
+        value: |t| t.latency_us.as_ref().map(|l| l.p99),
     },
 ];
 
@@ -161,16 +155,17 @@ impl Verdict {
     /// `**Tail latency (p99)**: **ws** is cheapest at 1.74 ms; ws 1.0×, sse 1.2×, …`, then
     /// the transports left out as not measured.
     pub fn line(&self) -> Line {
-        let show = METRICS
+        let unit = METRICS
             .iter()
             .find(|m| m.name == self.metric)
-            .map_or(format::sig3 as fn(f64) -> String, |m| m.show);
+            .map_or(Unit::Number, |m| catalog::unit(m.path));
+        let show = |v: f64| figure(v, unit);
         let ranking: Vec<String> = self
             .ranking
             .iter()
             .map(|r| {
                 let flag = if r.saturated { " (saturated)" } else { "" };
-                format!("{} {}{flag}", r.transport, format::factor(r.factor))
+                format!("{} {}{flag}", r.transport, figure(r.factor, Unit::Multiple))
             })
             .collect();
         let mut line = vec![strong(self.metric)];
@@ -238,8 +233,11 @@ mod tests {
         t.events.received_in_window = 100;
         t.events.delivered = 100;
         t.bytes.per_event = Some(per_event);
-        t.latency_us.count = 100;
-        t.latency_us.p99 = p99;
+        t.latency_us = Some(crate::results::Latency {
+            count: 100,
+            p99,
+            ..Default::default()
+        });
         t
     }
 

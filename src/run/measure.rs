@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::entry::Delivery;
-use super::figures::{figure_warnings, histogram_log, publisher_warning, source_warnings};
+use hdrhistogram::Histogram;
+
 use super::observe::RunObserver;
 use super::shard::{RawEntry, Slot, instant_at};
 use super::{RunError, workers};
-use crate::client::Phase;
-use crate::client::{Plan, RunControl, request_headers};
+use crate::client::{Phase, Plan, Recorder, RunControl, request_headers};
 use crate::feed::{Semantics, wall_clock_ns};
+use crate::figures::{figure_warnings, publisher_warning, source_warnings};
 use crate::metrics::probe::{ProbeAnswers, Probes};
 use crate::metrics::receive_stamp::StampingOn;
 use crate::results::*;
@@ -309,12 +309,7 @@ async fn drive(
         stats,
         recorder: output.recorder,
     };
-    let result = super::entry::figures(
-        &raw,
-        scenario,
-        target.external(),
-        Delivery::Tallies(&output.tallies),
-    );
+    let result = raw.figures(scenario, target.external(), Some(&output.tallies));
     raw.events = result.events.clone();
     raw.event_reasons = result
         .not_measured
@@ -334,6 +329,18 @@ async fn drive(
         warnings,
         raw,
     })
+}
+
+/// The entry's per-second latency histograms as an HdrHistogram interval log.
+pub(super) fn histogram_log(started_unix_s: f64, recorder: &Recorder) -> Result<Vec<u8>, RunError> {
+    let intervals: Vec<(f64, f64, &Histogram<u64>)> = recorder
+        .timeline
+        .iter()
+        .map(|(second, histogram)| (second as f64, 1.0, histogram))
+        .collect();
+    let mut out = Vec::new();
+    crate::export::hlog::write_interval_log(&mut out, started_unix_s, &intervals)?;
+    Ok(out)
 }
 
 struct StopOnDrop(Arc<RunControl>);

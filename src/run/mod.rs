@@ -3,15 +3,10 @@
 
 mod disturbance;
 mod drain;
-mod echoes;
-mod entry;
-mod figures;
-mod idle;
 mod measure;
 mod observe;
 mod output;
 mod progress;
-mod seq_gaps;
 pub mod shard;
 mod sweep_stop;
 mod table;
@@ -22,7 +17,6 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 pub use crate::signals::StopSignal;
-pub use figures::{Collected, NO_WINDOW, fill as fill_figures};
 pub use table::render as render_table;
 
 use crate::ci;

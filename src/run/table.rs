@@ -1,6 +1,7 @@
 //! The side-by-side summary in the terminal: transports as rows.
 
-use crate::results::{ReceiveClock, Results};
+use crate::figures::{Style, Unit, catalog, show};
+use crate::results::{Latency, ReceiveClock, Results};
 
 pub fn render(results: &Results) -> String {
     let header = [
@@ -33,28 +34,33 @@ pub fn render(results: &Results) -> String {
             true => format!("{} [SATURATED]", t.transport),
             false => t.transport.to_string(),
         };
+        let latency =
+            |pick: fn(&Latency) -> f64| cell(t.latency_us.as_ref().map(pick), Unit::Micros);
+        let count = |v: Option<u64>| cell(v.map(|v| v as f64), Unit::Count);
         rows.push(vec![
             name,
             t.sweep_value
                 .map_or("-".into(), |v| crate::analysis::point_cell(parameter, v)),
             t.clients.to_string(),
-            measured(t.bytes.per_event, |v| format!("{v:.1}")),
-            measured(t.bytes.overhead_share, |v| format!("{:.0}%", v * 100.0)),
-            format!("{:.2}", t.latency_us.p50 / 1000.0),
-            format!("{:.2}", t.latency_us.p99 / 1000.0),
-            measured(t.generator_delay_us.as_ref(), |d| {
-                format!("{:.2}/{:.2}", d.p50 / 1000.0, d.p99 / 1000.0)
-            }),
-            measured(t.cpu.server_us_per_event, |v| format!("{v:.2}")),
-            measured(t.cpu.client_us_per_event, |v| format!("{v:.2}")),
-            measured(t.cpu.floor_multiple, |v| format!("{v:.1}×")),
-            measured(t.memory.server_rss_per_conn_bytes, |v| {
-                format!("{:.1} KiB", v / 1024.0)
-            }),
-            t.events.delivered.to_string(),
-            measured(t.events.lost, |v| v.to_string()),
-            measured(t.events.unread_at_stop, |v| v.to_string()),
-            errors.to_string(),
+            cell(t.bytes.per_event, Unit::Bytes),
+            cell(t.bytes.overhead_share, Unit::Share),
+            latency(|l| l.p50),
+            latency(|l| l.p99),
+            t.generator_delay_us.as_ref().map_or_else(
+                || cell(None, Unit::Micros),
+                |d| {
+                    let (p50, p99) = (Some(d.p50), Some(d.p99));
+                    format!("{}/{}", cell(p50, Unit::Micros), cell(p99, Unit::Micros))
+                },
+            ),
+            cell(t.cpu.server_us_per_event, Unit::CpuPerEvent),
+            cell(t.cpu.client_us_per_event, Unit::CpuPerEvent),
+            cell(t.cpu.floor_multiple, Unit::Multiple),
+            cell(t.memory.server_rss_per_conn_bytes, Unit::Memory),
+            count(Some(t.events.delivered)),
+            count(t.events.lost),
+            count(t.events.unread_at_stop),
+            count(Some(errors)),
         ]);
     }
     let mut out = aligned(&rows);
@@ -65,7 +71,7 @@ pub fn render(results: &Results) -> String {
         "unread: window events still in flight to a client when the drain gave up (not lost).\n",
     );
     out.push_str(&clock_note(results));
-    out.push_str(&super::idle::table_note(results));
+    out.push_str(&idle_note(results));
     out.push_str(&floor_note(results));
     out.push_str(&not_measured_note(results));
     out.push_str(&saturation_banner(results));
@@ -86,7 +92,7 @@ pub fn render(results: &Results) -> String {
 
 /// Rows as columns: a header row underlined, the first column left-aligned and the
 /// others (numbers) right-aligned. Widths are in bytes, as the table always had them.
-pub(super) fn aligned(rows: &[Vec<String>]) -> String {
+fn aligned(rows: &[Vec<String>]) -> String {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
@@ -111,6 +117,67 @@ pub(super) fn aligned(rows: &[Vec<String>]) -> String {
             out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (columns - 1)));
             out.push('\n');
         }
+    }
+    out
+}
+
+/// The idle cost and the login sessions per transport, as a small table under the run's
+/// table; nothing when no entry has an idle cost.
+fn idle_note(results: &Results) -> String {
+    let costed: Vec<_> = results
+        .transports
+        .iter()
+        .filter_map(|t| Some((t, t.idle_cost.as_ref()?)))
+        .collect();
+    if costed.is_empty() {
+        return String::new();
+    }
+    let header = [
+        "transport",
+        "notifications",
+        "client-s",
+        "B/notif",
+        "B/client-s",
+        "srv ms/notif",
+        "srv ms/client-s",
+        "logins done/started",
+        "timed out",
+        "1st event p50/p99 ms",
+    ];
+    let mut rows = vec![header.map(String::from).to_vec()];
+    for (t, cost) in costed {
+        let sessions = t.sessions.as_ref();
+        rows.push(vec![
+            t.transport.to_string(),
+            cell(Some(cost.notifications as f64), Unit::Count),
+            cell(Some(cost.client_seconds.round()), Unit::Number),
+            cell(cost.bytes_per_notification, Unit::Bytes),
+            cell(Some(cost.bytes_per_client_s), Unit::BytesPerSecond),
+            cell(cost.server_cpu_us_per_notification, Unit::Micros),
+            cell(cost.server_cpu_us_per_client_s, Unit::Micros),
+            sessions.map_or("-".into(), |s| format!("{}/{}", s.completed, s.started)),
+            sessions.map_or("-".into(), |s| s.timed_out.to_string()),
+            match sessions.map(|s| s.time_to_first_event_us.as_ref()) {
+                None => "-".into(),
+                Some(None) => cell(None, Unit::Micros),
+                Some(Some(l)) => format!(
+                    "{}/{}",
+                    cell(Some(l.p50), Unit::Micros),
+                    cell(Some(l.p99), Unit::Micros)
+                ),
+            },
+        ]);
+    }
+    let mut out = String::from(
+        "idle cost: the window's bytes (both directions, every client) and server CPU, per \
+         notification delivered and per client-second (clients x window s):\n",
+    );
+    out.push_str(&aligned(&rows));
+    if results.transports.iter().any(|t| t.sessions.is_some()) {
+        out.push_str(
+            "logins: sessions started in the window that got their one event; 1st event: \
+             from the session's connect to its event's receipt, the scan delay included.\n",
+        );
     }
     out
 }
@@ -145,9 +212,9 @@ pub fn saturation_banner(results: &Results) -> String {
     out
 }
 
-/// A figure, or `n/m` when it was not measured (the footnote says why).
-fn measured<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
-    value.map_or_else(|| "n/m".into(), show)
+/// A figure in its column's unit, or `n/m` when it was not measured (the footnote says why).
+fn cell(value: Option<f64>, unit: Unit) -> String {
+    show(value, unit, Style::Column)
 }
 
 /// Which instant the latency columns run to, in one line.
@@ -248,20 +315,22 @@ fn spread(t: &crate::results::TransportResult) -> String {
         return String::new();
     };
     let shown = [
-        ("latency_us.p99", "p99 ms", 1e-3),
-        ("bytes.per_event", "B/event", 1.0),
-        ("cpu.server_us_per_event", "srv ms/1k", 1.0),
-        ("cpu.client_us_per_event", "gen ms/1k", 1.0),
+        ("latency_us.p99", "p99 ms"),
+        ("bytes.per_event", "B/event"),
+        ("cpu.server_us_per_event", "srv ms/1k"),
+        ("cpu.client_us_per_event", "gen ms/1k"),
     ];
     shown
         .iter()
-        .filter_map(|(path, label, scale)| {
+        .filter_map(|(path, label)| {
             let range = spread.get(*path)?;
-            let (min, max) = (
-                range["min"].as_f64()? * scale,
-                range["max"].as_f64()? * scale,
-            );
-            Some(format!("{label} {min:.2}–{max:.2}"))
+            let unit = catalog::unit(path);
+            let (min, max) = (range["min"].as_f64()?, range["max"].as_f64()?);
+            Some(format!(
+                "{label} {}–{}",
+                cell(Some(min), unit),
+                cell(Some(max), unit)
+            ))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -334,6 +403,91 @@ mod tests {
         let untouched = render(&crate::export::fixture::results());
         let ws_row = untouched.lines().find(|l| l.starts_with("ws ")).unwrap();
         assert!(!ws_row.contains("n/m") && !untouched.contains("not measured"));
+    }
+
+    #[test]
+    fn the_idle_note_shows_each_transports_idle_cost_and_n_m_where_not_measured() {
+        use crate::results::{IdleCost, SessionFigures};
+        let mut results = crate::export::fixture::results();
+        let (ws, poll) = results.transports.split_at_mut(1);
+        poll[0].idle_cost = Some(IdleCost {
+            client_seconds: 1000.0,
+            notifications: 20,
+            bytes_per_notification: Some(500.0),
+            bytes_per_client_s: 10.0,
+            server_cpu_us_per_notification: Some(25_000.0),
+            server_cpu_us_per_client_s: Some(500.0),
+        });
+        poll[0].sessions = Some(SessionFigures {
+            started: 2,
+            completed: 1,
+            timed_out: 1,
+            time_to_first_event_us: ws[0].latency_us.clone(),
+            ..Default::default()
+        });
+        ws[0].idle_cost = Some(IdleCost {
+            client_seconds: 1000.0,
+            bytes_per_client_s: 10.0,
+            ..Default::default()
+        });
+        ws[0].sessions = Some(SessionFigures::default());
+        let note = idle_note(&results);
+        let rows: Vec<Vec<&str>> = note
+            .lines()
+            .skip(3)
+            .take(2)
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            rows[1],
+            [
+                "poll",
+                "20",
+                "1000",
+                "500.0",
+                "10.0",
+                "25.00",
+                "0.50",
+                "1/2",
+                "1",
+                "0.25/1.20"
+            ]
+        );
+        assert_eq!(
+            rows[0],
+            [
+                "ws", "0", "1000", "n/m", "10.0", "n/m", "n/m", "0/0", "0", "n/m"
+            ]
+        );
+        results
+            .transports
+            .iter_mut()
+            .for_each(|t| t.idle_cost = None);
+        assert_eq!(idle_note(&results), "");
+    }
+
+    #[test]
+    fn a_latency_not_measured_is_n_m_never_zero() {
+        let mut results = crate::export::fixture::results();
+        let ws = &mut results.transports[0];
+        ws.latency_us = None;
+        ws.generator_delay_us = None;
+        ws.not_measured.insert(
+            "latency_us".into(),
+            crate::figures::NOTHING_DELIVERED.into(),
+        );
+        let table = render(&results);
+        let cells: Vec<&str> = table
+            .lines()
+            .find(|l| l.starts_with("ws "))
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert_eq!(cells[5..8], ["n/m", "n/m", "n/m"], "{table}");
+        assert!(
+            table.contains("ws latency_us (no event was delivered in the window)"),
+            "{table}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! its URL, named and framed by a dialect, its process read from /proc only when the user
 //! names it (`--target-pid`). It has no control plane: the window is the events' own `ts`,
 //! nothing stops its publisher, and what it published is its `/stats` window if it serves
-//! the wsbench one, else not measured (loss is then judged by seq gaps: `run/seq_gaps.rs`).
+//! the wsbench one, else not measured (loss is then judged by seq gaps:
+//! `figures/seq_gaps.rs`).
 //! A target whose dialect names a publish path (a pub/sub server: Nchan) publishes nothing
 //! by itself: wsbench publishes the feed through it (`relay.rs`), and then knows, marks and
 //! stops its window exactly as the matched server's.

@@ -35,10 +35,13 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e.events.coalesced = Some(0);
     e.events.delivered = 5000;
     e.events.received_in_window = 5000;
-    e.latency_us.count = 5000;
-    e.latency_us.p50 = p99_us / 4.0;
-    e.latency_us.p99 = p99_us;
-    e.latency_us.max = p99_us * 2.0;
+    e.latency_us = Some(wsbench::results::Latency {
+        count: 5000,
+        p50: p99_us / 4.0,
+        p99: p99_us,
+        max: p99_us * 2.0,
+        ..Default::default()
+    });
     e.bytes.per_event = Some(per_event);
     e.bytes.down = (per_event * 5000.0) as u64;
     e.requests.total = 50;
@@ -52,7 +55,7 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e.timeline = vec![Second {
         t_s: 1.0,
         delivered: 1000,
-        p99_us,
+        p99_us: Some(p99_us),
         in_window: true,
     }];
     e.histogram_log = Some(format!("{transport}.hlog"));
@@ -83,11 +86,12 @@ pub fn results() -> Results {
         started_at: "2026-01-01T00:00:00Z".into(),
         finished_at: Some("2026-01-01T00:00:40Z".into()),
         machine: Machine {
-            cores: 2,
+            cores: Some(2),
             kernel: "6.1.0".into(),
             cpu_model: "test CPU".into(),
-            memory_bytes: 8 << 30,
+            memory_bytes: Some(8 << 30),
             hostname: "ci".into(),
+            not_measured: Default::default(),
         },
         scenario: serde_json::json!({"name": "ci", "duration": "5s", "clients": {"count": 50}}),
         overrides: Default::default(),

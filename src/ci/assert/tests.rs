@@ -436,3 +436,46 @@ fn a_metric_not_measured_fails_with_its_reason() {
         ]
     );
 }
+
+#[test]
+fn a_latency_gate_on_an_entry_that_delivered_nothing_fails_never_passes() {
+    let mut silent = entry("ws", 100.0, 62.0, 0);
+    silent.latency_us = None;
+    silent.not_measured.insert(
+        "latency_us".into(),
+        crate::figures::NOTHING_DELIVERED.into(),
+    );
+    let run = results(vec![silent, entry("poll", 400_000.0, 150.0, 0)]);
+    let asserts = [
+        bound(Some("ws"), "latency_us.p99", None, Some(5000.0)),
+        ratio("ws", "latency_us.p99", "poll", None, Some(1.0)),
+        ratio("poll", "latency_us.p99", "ws", Some(1.0), None),
+    ];
+    let reason = "ws latency_us.p99: no event was delivered in the window";
+    let outcomes = evaluate(&asserts, &run);
+    assert_eq!(
+        outcomes,
+        vec![
+            unmeasured("ws latency_us.p99 ≤ 5000", "ws", "latency_us.p99", reason),
+            unmeasured(
+                "ws latency_us.p99 ÷ poll ≤ 1",
+                "ws",
+                "latency_us.p99",
+                reason
+            ),
+            unmeasured(
+                "poll latency_us.p99 ÷ ws ≥ 1",
+                "poll",
+                "latency_us.p99",
+                reason
+            ),
+        ]
+    );
+    assert!(
+        render_text(&outcomes).starts_with(&format!(
+            "FAIL  ws latency_us.p99 ≤ 5000      not measured: {reason}\n"
+        )),
+        "{}",
+        render_text(&outcomes)
+    );
+}

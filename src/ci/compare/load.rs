@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::CompareError;
+use crate::figures::{Style, Unit, show};
 use crate::results::{Results, readable};
 
 /// A results directory (its `results.json`) or a results.json path, checked for its schema
@@ -60,7 +61,8 @@ pub fn notes(baseline: &Results, current: &Results) -> Vec<String> {
             } else {
                 m.cpu_model.as_str()
             };
-            format!("{} cores, {cpu}", m.cores)
+            let cores = show(m.cores.map(|c| c as f64), Unit::Count, Style::Text);
+            format!("{cores} cores, {cpu}")
         };
         notes.push(format!(
             "measured on different machines (baseline: {}; current: {}): \
@@ -121,7 +123,7 @@ mod tests {
         assert_eq!(notes(&baseline, &baseline), Vec::<String>::new());
         let mut current = baseline.clone();
         current.scenario = serde_json::json!({"name": "ci", "clients": {"count": 60}});
-        current.machine.cores = 4;
+        current.machine.cores = Some(4);
         current.machine.cpu_model = "EPYC".into();
         current.complete = false;
         assert_eq!(

@@ -2,7 +2,7 @@
 //! or JSON (`wsbench.compare.v1`).
 
 use super::{Comparison, Row, Verdict};
-use crate::ci::{format_value, pad, pad_left};
+use crate::ci::{bare, pad, pad_left};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -114,15 +114,15 @@ fn cells(c: &Comparison, r: &Row, swept: bool, verdict: &str) -> Vec<String> {
     let mut cells = vec![
         r.transport.clone(),
         r.metric.clone(),
-        value(r.baseline),
-        value(r.current),
+        value(r, r.baseline),
+        value(r, r.current),
         change(r),
     ];
     if swept {
         let point = match (r.sweep_value, c.sweep_parameter.as_deref()) {
-            (Some(v), Some("poll_interval")) => format!("{}s", format_value(v)),
-            (Some(v), Some("coalesce")) => format!("{}ms", format_value(v)),
-            (Some(v), _) => format_value(v),
+            (Some(v), Some("poll_interval")) => format!("{}s", bare(Some(v))),
+            (Some(v), Some("coalesce")) => format!("{}ms", bare(Some(v))),
+            (Some(v), _) => bare(Some(v)),
             (None, _) => "—".into(),
         };
         cells.insert(1, point);
@@ -144,7 +144,7 @@ fn notes(c: &Comparison) -> Vec<String> {
 }
 
 fn summary(c: &Comparison) -> String {
-    let threshold = format!("threshold {}%", format_value(c.threshold * 100.0));
+    let threshold = format!("threshold {}%", bare(Some(c.threshold * 100.0)));
     match c.regressions {
         0 => format!("no regression ({threshold})"),
         1 => format!("1 regression ({threshold})"),
@@ -152,8 +152,14 @@ fn summary(c: &Comparison) -> String {
     }
 }
 
-fn value(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".into(), format_value)
+/// A side's value: `n/m` when its entry is there but the figure was not measured, a dash
+/// when there is no entry to compare.
+fn value(r: &Row, v: Option<f64>) -> String {
+    match (v, r.verdict) {
+        (None, Verdict::NotMeasured) => bare(None),
+        (None, _) => "—".into(),
+        (Some(v), _) => bare(Some(v)),
+    }
 }
 
 fn change(r: &Row) -> String {
@@ -173,7 +179,7 @@ fn verdict_text(v: Verdict) -> &'static str {
         Verdict::Changed => "changed",
         Verdict::Missing => "MISSING",
         Verdict::New => "new",
-        Verdict::NotMeasured => "not measured",
+        Verdict::NotMeasured => "NOT MEASURED",
     }
 }
 
@@ -185,6 +191,6 @@ fn verdict_markdown(v: Verdict) -> &'static str {
         Verdict::Changed => "ℹ️ changed",
         Verdict::Missing => "❌ **MISSING**",
         Verdict::New => "🆕 new",
-        Verdict::NotMeasured => "⚪ not measured",
+        Verdict::NotMeasured => "❌ **NOT MEASURED**",
     }
 }

@@ -122,35 +122,6 @@ fn an_entry_on_one_side_only_is_missing_or_new() {
     );
 }
 
-#[test]
-fn every_metric_of_the_record_has_a_direction() {
-    for path in TransportResult::metric_paths() {
-        assert!(
-            Direction::classify(&path).is_some(),
-            "{path} has no direction: add it to direction.rs"
-        );
-    }
-    for (path, direction) in [
-        ("latency_us.p99", Direction::LowerIsBetter),
-        ("latency_us.count", Direction::Neutral),
-        ("bytes.per_event", Direction::LowerIsBetter),
-        ("tcp.segments_out", Direction::LowerIsBetter),
-        ("cpu.server_us_per_event", Direction::LowerIsBetter),
-        ("memory.server_rss_per_conn_bytes", Direction::LowerIsBetter),
-        ("requests.empty", Direction::LowerIsBetter),
-        ("requests.errors", Direction::LowerIsBetter),
-        ("errors.connect", Direction::LowerIsBetter),
-        ("events.duplicated", Direction::LowerIsBetter),
-        ("events.out_of_order", Direction::LowerIsBetter),
-        ("events.delivered", Direction::HigherIsBetter),
-        ("events.published", Direction::Neutral),
-        ("clients", Direction::Neutral),
-    ] {
-        assert_eq!(Direction::of(path), direction, "{path}");
-    }
-    assert_eq!(Direction::classify("nope.nothing"), None);
-}
-
 fn baseline() -> Results {
     results(vec![
         entry("poll", 250_000.0, 155.0, 0),
@@ -204,8 +175,8 @@ fn entries_are_matched_by_transport_and_judged_per_metric() {
     assert_eq!(c.notes, Vec::<String>::new());
 }
 
-#[test]
-fn a_metric_not_measured_on_either_side_is_no_regression() {
+/// The baseline, and a copy whose ws entry `unmeasure` changed.
+fn with_ws(unmeasure: impl Fn(&mut TransportResult)) -> (Results, Results) {
     let base = baseline();
     let mut current = base.clone();
     let ws = current
@@ -213,9 +184,17 @@ fn a_metric_not_measured_on_either_side_is_no_regression() {
         .iter_mut()
         .find(|t| t.transport == "ws")
         .unwrap();
-    ws.memory.server_rss_per_conn_bytes = None;
-    ws.not_measured
-        .insert("memory".into(), "no local server process".into());
+    unmeasure(ws);
+    (base, current)
+}
+
+#[test]
+fn a_metric_not_measured_on_either_side_fails_the_gate_saying_why() {
+    let (base, current) = with_ws(|ws| {
+        ws.memory.server_rss_per_conn_bytes = None;
+        ws.not_measured
+            .insert("memory".into(), "no local server process".into());
+    });
     let memory = metrics(&["memory.server_rss_per_conn_bytes"]);
     for (b, c, side) in [(&base, &current, "current"), (&current, &base, "baseline")] {
         let comparison = compare(b, c, 0.1, &memory);
@@ -230,7 +209,7 @@ fn a_metric_not_measured_on_either_side_is_no_regression() {
             row.reason.as_deref(),
             Some(format!("{side}: no local server process").as_str())
         );
-        assert_eq!(comparison.regressions, 0);
+        assert_eq!(comparison.regressions, 1, "a gate never passes on nothing");
         let text = comparison.render(Format::Text);
         assert!(
             text.contains(&format!(
@@ -238,8 +217,37 @@ fn a_metric_not_measured_on_either_side_is_no_regression() {
             )),
             "{text}"
         );
-        assert!(text.contains("not measured\n"), "{text}");
+        let ws_row = text.lines().find(|l| l.starts_with("ws ")).unwrap();
+        assert!(
+            ws_row.contains(" n/m ") && ws_row.ends_with("NOT MEASURED"),
+            "{text}"
+        );
+        assert!(text.ends_with("1 regression (threshold 10%)\n"), "{text}");
+        let markdown = comparison.render(Format::Markdown);
+        assert!(markdown.contains("| ❌ **NOT MEASURED** |"), "{markdown}");
     }
+}
+
+#[test]
+fn a_latency_not_measured_because_nothing_was_delivered_is_a_regression() {
+    let (base, current) = with_ws(|ws| {
+        ws.latency_us = None;
+        ws.not_measured.insert(
+            "latency_us".into(),
+            crate::figures::NOTHING_DELIVERED.into(),
+        );
+    });
+    let c = compare(&base, &current, 0.1, &metrics(&["latency_us.p99"]));
+    let row = c.rows.iter().find(|r| r.transport == "ws").unwrap();
+    assert_eq!(
+        (row.baseline, row.current, row.verdict),
+        (Some(1200.0), None, Verdict::NotMeasured)
+    );
+    assert_eq!(
+        row.reason.as_deref(),
+        Some("current: no event was delivered in the window")
+    );
+    assert_eq!(c.regressions, 1);
 }
 
 #[test]
@@ -479,11 +487,13 @@ mod loading {
         assert!(error(&p("nope")).starts_with(&format!("{}: not found", p("nope").display())));
         fs::write(&file, "{ not json").unwrap();
         assert!(error(&file).starts_with(&format!("{}: not JSON: ", file.display())));
-        fs::write(&file, r#"{"schema": "wsbench.results.v3"}"#).unwrap();
+        fs::write(&file, r#"{"schema": "wsbench.results.v4"}"#).unwrap();
+        let expected = "expected one of `wsbench.results.v3`, `wsbench.results.v2`, \
+                        `wsbench.results.v1`";
         assert_eq!(
             error(&file),
             format!(
-                "{}: schema is \"wsbench.results.v3\", expected `wsbench.results.v2` or `wsbench.results.v1`",
+                "{}: schema is \"wsbench.results.v4\", {expected}",
                 file.display()
             )
         );
@@ -491,7 +501,7 @@ mod loading {
         assert_eq!(
             error(&file),
             format!(
-                "{}: schema is missing (no `schema` field), expected `wsbench.results.v2` or `wsbench.results.v1`",
+                "{}: schema is missing (no `schema` field), {expected}",
                 file.display()
             )
         );

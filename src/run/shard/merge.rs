@@ -2,18 +2,18 @@
 //! bytes sum, histograms add (the merged one is the histogram of all the samples, to the
 //! bit), each process's CPU is its own: the shards' generators sum, the one server they
 //! shared is read once. Every figure is then computed from the sums by the run's own code
-//! (`entry::figures`), so no percentile or ratio is ever averaged.
+//! (`RawEntry::figures`), so no percentile or ratio is ever averaged.
 
 use std::path::{Path, PathBuf};
 
-use super::super::entry::{self, Delivery};
-use super::super::figures::{figure_warnings, histogram_log};
+use super::super::measure::histogram_log;
 use super::super::observe::RunObserver;
 use super::super::output::OutputDir;
 use super::super::{RunError, sweep_points};
 use super::agree::{check, check_out, names, window_difference};
 use super::record::{FORMAT, RawEntry, SHARD_FILE, ShardRecord};
 use crate::client::Recorder;
+use crate::figures::figure_warnings;
 use crate::metrics::cpu::CpuSample;
 use crate::metrics::probe::{Answer, ProbeAnswers, Segments};
 use crate::results::{Events, PublishedSource, Results};
@@ -91,7 +91,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, Merge
             .iter()
             .find(|(value, _)| *value == merged.sweep_value)
             .map_or(&scenario, |(_, s)| s);
-        let mut result = entry::figures(&merged, point, external, Delivery::Summed);
+        let mut result = merged.figures(point, external, None);
         crate::calibrate::apply(&mut result, results.calibration.as_ref());
         result.sweep_value = merged.sweep_value;
         result.histogram_log = Some(merged.log_name.clone());

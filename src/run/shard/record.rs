@@ -8,9 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::ShardSpec;
-use crate::client::Recorder;
+use crate::client::{Recorder, Tally};
+use crate::figures::{Delivery, Raw};
 use crate::metrics::probe::ProbeAnswers;
-use crate::results::{Drain, Events};
+use crate::results::{Drain, Events, TransportResult};
+use crate::scenario::Scenario;
 use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
@@ -76,6 +78,50 @@ pub struct RawEntry {
     /// Why its event figures that are null are (`not_measured`'s `events…` entries).
     pub event_reasons: BTreeMap<String, String>,
     pub recorder: Recorder,
+}
+
+impl RawEntry {
+    /// The entry's figures (`figures::entry`): from each client's `tallies` for an entry a
+    /// run just measured, or from `events` as summed over shards by `wsbench merge` when
+    /// there are none, so that both are computed by the one path. `external`: a target the
+    /// run did not start.
+    pub fn figures(
+        &self,
+        scenario: &Scenario,
+        external: bool,
+        tallies: Option<&[Tally]>,
+    ) -> TransportResult {
+        let head = TransportResult {
+            transport: self.transport,
+            clients: self.ids.1 - self.ids.0,
+            server_addr: self.server_addr.clone(),
+            header_profile: self.header_profile.clone(),
+            window_s: self.window_s,
+            window_start_s: self.window_start_s,
+            drain: self.drain.clone(),
+            ..Default::default()
+        };
+        let delivery = match tallies {
+            Some(tallies) => Delivery::Tallies(tallies),
+            None => Delivery::Summed(self.events.clone(), self.event_reasons.clone()),
+        };
+        let raw = Raw {
+            delivery,
+            external,
+            window_seconds: self.window_seconds.0..self.window_seconds.1,
+            threads: self.threads,
+            connected: self.connected,
+            window_bytes: self.window_bytes,
+            run_bytes: self.run_bytes,
+            stats: &self.stats,
+            final_state: self.final_state.as_ref(),
+            window_counted_by: self.window_counted_by,
+            emitted_in_window: self.emitted.map(|e| e.events_in_window),
+            recorder: &self.recorder,
+            probes: self.probes.clone(),
+        };
+        crate::figures::entry(head, raw, scenario)
+    }
 }
 
 impl ShardRecord {

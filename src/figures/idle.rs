@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use super::figures::NOTHING_DELIVERED;
+use super::gaps::NOTHING_DELIVERED;
 use crate::client::SessionCounts;
 use crate::metrics::latency;
-use crate::results::{IdleCost, Results, SessionFigures, TransportResult};
+use crate::results::{IdleCost, SessionFigures, TransportResult};
 
 /// Why a session's time to first event is `null`.
 pub const NO_SESSION_COMPLETED: &str = "no login session started in the window got its event";
@@ -22,7 +22,8 @@ pub fn fill(
     waiting: bool,
 ) {
     if let Some(limit) = session_limit {
-        let completed = counts.completed > 0;
+        let first = latency::summarize(&counts.time_to_first_event);
+        let completed = first.is_some();
         result.sessions = Some(SessionFigures {
             started: counts.started,
             completed: counts.completed,
@@ -31,8 +32,7 @@ pub fn fill(
             extra_events: counts.extra_events,
             events_in_window: counts.events_in_window,
             timeout_s: limit.as_secs_f64(),
-            time_to_first_event_us: completed
-                .then(|| latency::summarize(&counts.time_to_first_event)),
+            time_to_first_event_us: first,
         });
         if !completed {
             result.not_measured.insert(
@@ -85,64 +85,6 @@ fn idle_cost(result: &mut TransportResult) -> IdleCost {
     cost
 }
 
-/// The idle cost and the login sessions per transport, as a small table under the run's
-/// table; nothing when no entry has an idle cost.
-pub fn table_note(results: &Results) -> String {
-    let costed: Vec<_> = results
-        .transports
-        .iter()
-        .filter_map(|t| Some((t, t.idle_cost.as_ref()?)))
-        .collect();
-    if costed.is_empty() {
-        return String::new();
-    }
-    let header = [
-        "transport",
-        "notifications",
-        "client-s",
-        "B/notif",
-        "B/client-s",
-        "srv us/notif",
-        "srv us/client-s",
-        "logins done/started",
-        "timed out",
-        "1st event p50/p99 ms",
-    ];
-    let mut rows = vec![header.map(String::from).to_vec()];
-    let n_m = |v: Option<f64>| v.map_or_else(|| "n/m".into(), |v| format!("{v:.1}"));
-    for (t, cost) in costed {
-        let sessions = t.sessions.as_ref();
-        rows.push(vec![
-            t.transport.to_string(),
-            cost.notifications.to_string(),
-            format!("{:.0}", cost.client_seconds),
-            n_m(cost.bytes_per_notification),
-            format!("{:.1}", cost.bytes_per_client_s),
-            n_m(cost.server_cpu_us_per_notification),
-            n_m(cost.server_cpu_us_per_client_s),
-            sessions.map_or("-".into(), |s| format!("{}/{}", s.completed, s.started)),
-            sessions.map_or("-".into(), |s| s.timed_out.to_string()),
-            match sessions.map(|s| s.time_to_first_event_us.as_ref()) {
-                None => "-".into(),
-                Some(None) => "n/m".into(),
-                Some(Some(l)) => format!("{:.1}/{:.1}", l.p50 / 1e3, l.p99 / 1e3),
-            },
-        ]);
-    }
-    let mut out = String::from(
-        "idle cost: the window's bytes (both directions, every client) and server CPU, per \
-         notification delivered and per client-second (clients x window s):\n",
-    );
-    out.push_str(&super::table::aligned(&rows));
-    if results.transports.iter().any(|t| t.sessions.is_some()) {
-        out.push_str(
-            "logins: sessions started in the window that got their one event; 1st event: \
-             from the session's connect to its event's receipt, the scan delay included.\n",
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,62 +133,6 @@ mod tests {
         assert_eq!(sessions.timeout_s, 30.0);
         assert_eq!(sessions.time_to_first_event_us.map(|l| l.count), Some(1));
         assert!(result.not_measured.is_empty(), "{:?}", result.not_measured);
-    }
-
-    #[test]
-    fn the_table_note_shows_each_transports_idle_cost_and_n_m_where_not_measured() {
-        let mut counts = SessionCounts::default();
-        counts.record(Outcome::Completed {
-            first_us: 1_500_000,
-            extra: 0,
-        });
-        counts.record(Outcome::TimedOut);
-        let mut poll = entry(20, Some(0.5));
-        poll.transport = "poll".parse().unwrap();
-        fill(&mut poll, &counts, Some(Duration::from_secs(30)), true);
-        let mut ws = entry(0, None);
-        ws.transport = "ws".parse().unwrap();
-        fill(
-            &mut ws,
-            &SessionCounts::default(),
-            Some(Duration::from_secs(30)),
-            true,
-        );
-        let mut results = crate::export::fixture::results();
-        results.transports = vec![poll, ws];
-        let note = table_note(&results);
-        let rows: Vec<Vec<&str>> = note
-            .lines()
-            .skip(3)
-            .take(2)
-            .map(|l| l.split_whitespace().collect())
-            .collect();
-        assert_eq!(
-            rows[0],
-            [
-                "poll",
-                "20",
-                "1000",
-                "500.0",
-                "10.0",
-                "25000.0",
-                "500.0",
-                "1/2",
-                "1",
-                "1500.2/1500.2"
-            ]
-        );
-        assert_eq!(
-            rows[1],
-            [
-                "ws", "0", "1000", "n/m", "10.0", "n/m", "n/m", "0/0", "0", "n/m"
-            ]
-        );
-        results
-            .transports
-            .iter_mut()
-            .for_each(|t| t.idle_cost = None);
-        assert_eq!(table_note(&results), "");
     }
 
     #[test]

@@ -5,8 +5,11 @@
 
 use std::fmt;
 
-use super::{CPU_SATURATION, thousands};
 use crate::results::TransportResult;
+use crate::units::thousands;
+
+/// Share of the machine's cores above which a process counts as saturating it.
+pub const CPU_SATURATION: f64 = 0.9;
 
 /// Share of the window's scheduled polls that may go out late before the generator counts
 /// as unable to keep its schedule (one late poll is a hiccup, not a verdict).

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use super::gaps::{Gaps, NOTHING_DELIVERED};
 use crate::client::{Recorder, Tally};
-use crate::emit::Emitted;
 use crate::metrics::sequence::DeliveryCounts;
 use crate::results::{Events, PublishedSource};
 
@@ -40,17 +40,16 @@ pub fn judged(tallies: &[Tally]) -> Option<DeliveryCounts> {
     judged
 }
 
-/// The events of a target with a publisher per connection: `emitted` is what they all
-/// wrote in the window (each event owed to the one client on its connection); duplicates
-/// and order are the clients' own streams'. `reasons` gets why a figure is null, by path.
+/// The events of a target with a publisher per connection: `published` is the events they
+/// all wrote in the window (each owed to the one client on its connection); duplicates and
+/// order are the clients' own streams'. `reasons` gets why a figure is null, by path.
 pub fn per_connection(
     tallies: &[Tally],
-    emitted: Emitted,
+    published: u64,
     recorder: &Recorder,
     reasons: &mut BTreeMap<String, String>,
 ) -> Events {
     let judged = judged(tallies).unwrap_or_default();
-    let published = emitted.events_in_window;
     let lost = published.checked_sub(judged.delivered);
     if lost.is_none() {
         reasons.insert("events.lost".into(), RECORDS_SHORT.into());
@@ -71,6 +70,39 @@ pub fn per_connection(
         coalesced: Some(0),
         received_in_window: recorder.received_in_window,
         published_source: PublishedSource::PerConnection,
+    }
+}
+
+/// A target without a window: what it published is not measured; loss, duplicates and
+/// order are its clients' seq gaps (see `seq_gaps`).
+pub fn gap_judged(tallies: &[Tally], recorder: &Recorder, gaps: &mut Gaps) -> Events {
+    let judged = judged(tallies);
+    let mut unknown = |path: &str| {
+        gaps.0.insert(path.into(), NOT_PUBLISHED_BY_TARGET.into());
+        None
+    };
+    let published = unknown("events.published");
+    let expected = unknown("events.expected");
+    let unread_at_stop = unknown("events.unread_at_stop");
+    let coalesced = unknown("events.coalesced");
+    let mut judged_figure = |path: &str, value: fn(&DeliveryCounts) -> u64| match &judged {
+        Some(counts) => Some(value(counts)),
+        None => {
+            gaps.0.insert(path.into(), NOTHING_DELIVERED.into());
+            None
+        }
+    };
+    Events {
+        published,
+        expected,
+        delivered: judged.map_or(0, |c| c.delivered),
+        lost: judged_figure("events.lost", |c| c.lost),
+        unread_at_stop,
+        duplicated: judged_figure("events.duplicated", |c| c.duplicated),
+        out_of_order: judged_figure("events.out_of_order", |c| c.out_of_order),
+        coalesced,
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::NotMeasured,
     }
 }
 
@@ -111,12 +143,8 @@ mod tests {
         // A: its stream 1..=6, 4 missing, 6 never came (a cut-off tail); B: 1..=3 whole.
         let a = tally(&[1, 2, 3, 5], Some((1, 5)));
         let b = tally(&[1, 2, 3, 3], Some((1, 3)));
-        let emitted = Emitted {
-            connections: 2,
-            events_in_window: 6 + 3,
-        };
         let mut reasons = BTreeMap::new();
-        let events = per_connection(&[a, b], emitted, &Recorder::default(), &mut reasons);
+        let events = per_connection(&[a, b], 6 + 3, &Recorder::default(), &mut reasons);
         assert_eq!(
             (events.published, events.expected, events.delivered),
             (Some(9), Some(9), 4 + 3)
@@ -130,14 +158,10 @@ mod tests {
             ["events.unread_at_stop"]
         );
         // Records that say less than was received are incomplete: lost is not measured.
-        let short = Emitted {
-            connections: 1,
-            events_in_window: 2,
-        };
         let mut reasons = BTreeMap::new();
         let events = per_connection(
             &[tally(&[1, 2, 3], Some((1, 3)))],
-            short,
+            2,
             &Recorder::default(),
             &mut reasons,
         );

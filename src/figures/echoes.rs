@@ -4,8 +4,9 @@
 //! server we did not write: echoed, lost (no echo by the end of the drain), unread (still
 //! in the client's socket when the drain gave up), duplicated, out of order.
 
-use crate::client::Tally;
+use crate::client::{Recorder, Tally};
 use crate::metrics::sequence::DeliveryCounts;
+use crate::results::{Events, PublishedSource};
 
 /// Messages sent in the window and their echoes' delivery, summed over the clients.
 pub fn accounted(tallies: &[Tally]) -> (u64, DeliveryCounts) {
@@ -19,6 +20,23 @@ pub fn accounted(tallies: &[Tally]) -> (u64, DeliveryCounts) {
         counts += DeliveryCounts::window(&tally.seqs, first, last, tally.behind_at_stop);
     }
     (sent, counts)
+}
+
+/// An echo: the clients' own messages are the events, each owed back to its sender.
+pub fn echo_events(tallies: &[Tally], recorder: &Recorder) -> Events {
+    let (sent, counts) = accounted(tallies);
+    Events {
+        published: Some(sent),
+        expected: Some(sent),
+        delivered: counts.delivered,
+        lost: Some(counts.lost),
+        unread_at_stop: Some(counts.unread),
+        duplicated: Some(counts.duplicated),
+        out_of_order: Some(counts.out_of_order),
+        coalesced: Some(0),
+        received_in_window: recorder.received_in_window,
+        published_source: PublishedSource::Clients,
+    }
 }
 
 #[cfg(test)]
