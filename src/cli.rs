@@ -300,9 +300,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn merge(args: &MergeArgs) -> u8 {
-    match crate::run::shard::merge(&args.dirs, &args.out, args.force) {
+    match crate::shard::merge(&args.dirs, &args.out, args.force) {
         Ok(results) => {
-            print!("{}", crate::run::render_table(&results));
+            print!("{}", crate::console::render(&results));
             println!("merged into {}", args.out.display());
             exit::OK
         }
@@ -319,8 +319,8 @@ fn merge(args: &MergeArgs) -> u8 {
 /// `--shard`, `--shard-from-env` and `--window-start`, checked.
 fn shard_flags(
     args: &RunArgs,
-) -> Result<(Option<crate::run::shard::ShardSpec>, Option<u64>), crate::run::shard::ShardError> {
-    use crate::run::shard::{ShardSpec, parse_window_start};
+) -> Result<(Option<crate::shard::ShardSpec>, Option<u64>), crate::shard::ShardError> {
+    use crate::shard::{ShardSpec, parse_window_start};
     let shard = match (&args.shard, args.shard_from_env) {
         (Some(given), _) => Some(ShardSpec::parse(given)?),
         (None, Some(count)) => Some(ShardSpec::from_env(count)?),
@@ -482,7 +482,7 @@ fn run_command(args: RunArgs) -> u8 {
         Ok(outcome) => outcome,
         Err(
             error @ (crate::run::RunError::Scenario(_)
-            | crate::run::RunError::InUse(_)
+            | crate::run::RunError::Output(crate::output::OutputError::InUse(_))
             | crate::run::RunError::Shard(_)),
         ) => {
             eprintln!("wsbench run: {error}");

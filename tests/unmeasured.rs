@@ -214,7 +214,7 @@ fn nothing_received_leaves_bytes_per_event_null_with_the_reason() {
     );
     let mut results = common::results();
     results.transports = vec![entry];
-    let table = wsbench::run::render_table(&results);
+    let table = wsbench::console::render(&results);
     let row = table.lines().find(|l| l.starts_with("ws")).unwrap();
     assert!(row.contains("n/m"), "{table}");
 }

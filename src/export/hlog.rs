@@ -14,6 +14,20 @@ use super::ExportError;
 const LEGEND: &str =
     "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
 
+/// An entry's per-second latency histograms (its timeline) as an interval log.
+pub fn interval_log(
+    start_unix_s: f64,
+    timeline: &crate::metrics::latency::Timeline,
+) -> Result<Vec<u8>, ExportError> {
+    let intervals: Vec<Interval<'_>> = timeline
+        .iter()
+        .map(|(second, histogram)| (second as f64, 1.0, histogram))
+        .collect();
+    let mut out = Vec::new();
+    write_interval_log(&mut out, start_unix_s, &intervals)?;
+    Ok(out)
+}
+
 /// One interval: start in seconds after `start_unix_s`, length in seconds, histogram.
 pub type Interval<'a> = (f64, f64, &'a Histogram<u64>);
 

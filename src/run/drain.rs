@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::RunError;
-use super::observe::RunObserver;
 use crate::client::RunControl;
+use crate::console::RunObserver;
 use crate::metrics::probe::Probes;
 use crate::results::Drain;
 use crate::scenario::Scenario;
@@ -34,7 +34,7 @@ pub async fn drain(
     let started = Instant::now();
     let period = scenario.drain_period(transport);
     let limit = started + period.max(scenario.drain_limit);
-    super::measure::sleep_observed(period, observer, control, clients).await;
+    super::phases::sleep_observed(period, observer, control, clients).await;
     let (from_ns, to_ns) = control.window_ns();
     loop {
         let stats = target.stats(from_ns, to_ns).await?;

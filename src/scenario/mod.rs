@@ -148,6 +148,36 @@ pub struct AssertSpec {
 pub const REFERENCES: &[&str] = &["lubbers-greco"];
 
 impl Scenario {
+    /// The scenario at each sweep point (or once, without a sweep).
+    pub fn sweep_points(&self) -> Vec<(Option<f64>, Scenario)> {
+        let Some(sweep) = &self.sweep else {
+            return vec![(None, self.clone())];
+        };
+        sweep
+            .values
+            .iter()
+            .map(|&value| {
+                let mut point = self.clone();
+                match sweep.parameter {
+                    SweepParameter::Clients => point.clients.count = value as u64,
+                    SweepParameter::Rate => {
+                        if let Ok(feed) = point.feed.with_rate(value) {
+                            point.feed = feed;
+                        }
+                    }
+                    SweepParameter::PollInterval => {
+                        let interval = Duration::from_secs_f64(value);
+                        point.transport.set_flat(sweep.parameter.name(), interval);
+                    }
+                    SweepParameter::Coalesce => {
+                        point.server.coalesce = Duration::from_nanos((value * 1e6).round() as u64);
+                    }
+                }
+                (Some(value), point)
+            })
+            .collect()
+    }
+
     /// What the matched server needs of this scenario.
     pub fn serving(&self) -> crate::server::Serving<'_> {
         crate::server::Serving {

@@ -50,6 +50,15 @@ pub struct WebsocketdLaunch {
 }
 
 impl WebsocketdLaunch {
+    /// Why it does not serve `transport`, if it does not: said once in the results, not an
+    /// error (its dialect has a path for WebSocket alone).
+    pub fn not_served(&self, transport: Transport) -> Option<String> {
+        dialect::Websocketd
+            .path(transport)
+            .is_none()
+            .then(|| format!("{transport}: not served: websocketd serves WebSocket only (ws)"))
+    }
+
     /// What results say of it: the command, with the port and paths chosen per transport
     /// left as words.
     pub fn record(&self) -> TargetRecord {

@@ -6,16 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::super::measure::histogram_log;
-use super::super::observe::RunObserver;
-use super::super::output::OutputDir;
-use super::super::{RunError, sweep_points};
 use super::agree::{check, check_out, names, window_difference};
 use super::record::{FORMAT, RawEntry, SHARD_FILE, ShardRecord};
 use crate::client::Recorder;
 use crate::figures::figure_warnings;
 use crate::metrics::cpu::CpuSample;
 use crate::metrics::probe::{Answer, ProbeAnswers, Segments};
+use crate::output::{OutputDir, OutputError};
 use crate::results::{Events, PublishedSource, Results};
 use crate::scenario::Scenario;
 
@@ -34,7 +31,9 @@ pub enum MergeError {
     )]
     OutIsShard { out: PathBuf, shard: PathBuf },
     #[error(transparent)]
-    Output(#[from] RunError),
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }
 
 impl MergeError {
@@ -45,7 +44,7 @@ impl MergeError {
             MergeError::Read { .. }
                 | MergeError::Refused(_)
                 | MergeError::OutIsShard { .. }
-                | MergeError::Output(RunError::InUse(_))
+                | MergeError::Output(OutputError::InUse(_))
         )
     }
 }
@@ -69,7 +68,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, Merge
     let first = &shards[0];
     let scenario: Scenario = serde_json::from_value(first.record.scenario.clone())
         .map_err(|e| read_error(&first.dir.join(SHARD_FILE), format!("scenario: {e}")))?;
-    let points = sweep_points(&scenario);
+    let points = scenario.sweep_points();
     let external = first.record.target.is_some();
     let mut results = first.results.clone();
     results.transports.clear();
@@ -97,7 +96,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, Merge
         result.histogram_log = Some(merged.log_name.clone());
         results.warnings.extend(figure_warnings(&result));
         results.transports.push(result);
-        let hlog = histogram_log(merged.started_unix_s, &merged.recorder)?;
+        let hlog =
+            crate::export::hlog::interval_log(merged.started_unix_s, &merged.recorder.timeline)?;
         logs.push((merged.log_name.clone(), hlog));
     }
     if results.complete {
@@ -105,7 +105,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Results, Merge
     }
     let dir = OutputDir::create(Some(out), &scenario.slug(), &results.started_at, force)?;
     dir.write(&results, &logs)?;
-    dir.finished(&results)?;
+    dir.finish(&results)?;
     Ok(results)
 }
 

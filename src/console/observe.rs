@@ -1,16 +1,12 @@
-//! Those who follow a run: the progress display, the results directory, the console
-//! summary. They listen to the run's phases (criterion's `Report`: no-op hooks and a
-//! composite), so that the loop that measures calls none of them by name.
+//! Those who follow a run on the console: the progress display and the summary at the
+//! end. They listen to the run's phases (criterion's `Report`: no-op hooks and a
+//! composite), so that the loop that measures calls none of them by name. Following
+//! cannot fail a run: what a run must write goes to its results directory, not here.
 
 use std::sync::Arc;
 
-use super::RunError;
-use crate::client::Phase;
-use crate::client::RunControl;
+use crate::client::{Phase, RunControl};
 use crate::results::Results;
-
-/// A histogram log made by one transport: its file name and bytes.
-pub type HistogramLog = (String, Vec<u8>);
 
 /// Hooks of one run, each a no-op unless an observer cares.
 pub trait RunObserver {
@@ -20,14 +16,8 @@ pub trait RunObserver {
     fn tick(&self, _control: &Arc<RunControl>, _clients: u64) {}
     /// The current transport is over, measured or not.
     fn transport_ended(&self) {}
-    /// The record so far: at the start, then after each transport with its histogram log.
-    fn recorded(&self, _results: &Results, _log: Option<&HistogramLog>) -> Result<(), RunError> {
-        Ok(())
-    }
     /// The run is over (finished, stopped or failed) and `results` is final.
-    fn finished(&self, _results: &Results) -> Result<(), RunError> {
-        Ok(())
-    }
+    fn finished(&self, _results: &Results) {}
 }
 
 /// Every observer of a run, told in order.
@@ -54,15 +44,7 @@ impl RunObserver for Observers {
         self.0.iter().for_each(|o| o.transport_ended());
     }
 
-    fn recorded(&self, results: &Results, log: Option<&HistogramLog>) -> Result<(), RunError> {
-        self.0.iter().try_for_each(|o| o.recorded(results, log))
-    }
-
-    /// Every observer hears the end, even after one of them failed; the first error is told.
-    fn finished(&self, results: &Results) -> Result<(), RunError> {
-        self.0
-            .iter()
-            .map(|o| o.finished(results))
-            .fold(Ok(()), Result::and)
+    fn finished(&self, results: &Results) {
+        self.0.iter().for_each(|o| o.finished(results));
     }
 }

@@ -6,7 +6,6 @@ mod lock;
 
 use std::path::{Path, PathBuf};
 
-use super::RunError;
 use crate::export;
 use crate::report::{CHARTS_DIR, HTML_FILE, MARKDOWN_FILE};
 use crate::results::Results;
@@ -36,6 +35,33 @@ pub enum OutputInUse {
     Locked { dir: PathBuf, holder: String },
 }
 
+/// A results directory that could not be made, checked or written: the file named, and
+/// what was written before it kept.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write results to {}: {source}", path.display())]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    InUse(#[from] OutputInUse),
+    /// A results file that could not be written whole (the file named).
+    #[error(transparent)]
+    Write(#[from] crate::files::WriteError),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
+    /// A chart or report that could not be drawn or written, named.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    /// A record that could not be made into its file's bytes.
+    #[error("cannot write {file}: {reason}")]
+    Encode { file: &'static str, reason: String },
+}
+
+/// The record a shard of a run keeps beside its results, for `wsbench merge`.
+pub const SHARD_FILE: &str = "shard.json";
+
 pub struct OutputDir {
     pub path: PathBuf,
     /// Released when the run ends, after the report is written.
@@ -50,7 +76,7 @@ impl OutputDir {
         slug: &str,
         started: &str,
         force: bool,
-    ) -> Result<Self, RunError> {
+    ) -> Result<Self, OutputError> {
         Self::create_in(Path::new(RESULTS_ROOT), out, slug, started, force)
     }
 
@@ -60,7 +86,7 @@ impl OutputDir {
         slug: &str,
         started: &str,
         force: bool,
-    ) -> Result<Self, RunError> {
+    ) -> Result<Self, OutputError> {
         let path = match out {
             Some(path) => {
                 std::fs::create_dir_all(path).map_err(io_error(path))?;
@@ -95,21 +121,31 @@ impl OutputDir {
         Ok(Self { path, _lock: lock })
     }
 
-    /// Writes results.json, summary.csv and the histogram logs given, each whole or not at
-    /// all (a failure keeps the version written after the transport before).
-    pub fn write(&self, results: &Results, logs: &[(String, Vec<u8>)]) -> Result<(), RunError> {
+    /// Writes results.json, summary.csv and the files given (a transport's histogram log,
+    /// a shard's record), each whole or not at all (a failure keeps the version written
+    /// after the transport before). Called after every transport: an interrupted run keeps
+    /// what it measured.
+    pub fn write(&self, results: &Results, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
         for exporter in export::exporters() {
             export::write(&self.path, exporter.as_ref(), results)?;
         }
-        for (name, bytes) in logs {
+        for (name, bytes) in files {
             crate::files::write(&self.path.join(name), bytes)?;
         }
         Ok(())
     }
+
+    /// The record is final: written, then its charts and reports. Those come last: one that
+    /// cannot be written costs not the figures, but the run's success (exit 3, naming it).
+    pub fn finish(&self, results: &Results) -> Result<(), OutputError> {
+        self.write(results, &[])?;
+        crate::report::render(results, &self.path, crate::report::ReportFormat::Both)?;
+        Ok(())
+    }
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::OutputDir {
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Dir {
         path: path.to_owned(),
         source,
     }
@@ -126,7 +162,7 @@ fn default_name(slug: &str, started: &str) -> String {
 
 /// Creates `root/name`, or `root/name-2`, `-3`...: `create_dir` fails on an existing
 /// directory, so two runs started in the same second never share one.
-fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
+fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, OutputError> {
     std::fs::create_dir_all(root).map_err(io_error(root))?;
     for n in 1..=MAX_SUFFIX {
         let path = match n {
@@ -150,7 +186,7 @@ pub const FEED_STDERR_SUFFIX: &str = ".stderr.log";
 
 /// The files `wsbench run` and `wsbench report` write that are present in `dir`; the lock
 /// is not among them (the caller holds it).
-fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
+fn own_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     let exported: Vec<String> = export::exporters()
         .iter()
         .map(|e| e.file_name().to_owned())
@@ -160,7 +196,7 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
             || crate::files::is_temporary(name)
             || name.ends_with(".hlog")
             || name.ends_with(FEED_STDERR_SUFFIX)
-            || name == super::shard::SHARD_FILE
+            || name == SHARD_FILE
             || [MARKDOWN_FILE, HTML_FILE].contains(&name)
     };
     let chart = |name: &str| {
@@ -175,7 +211,7 @@ fn own_files(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
 }
 
 /// Regular files in `dir` whose name matches, sorted; none when `dir` does not exist.
-fn files_matching(dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, RunError> {
+fn files_matching(dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, OutputError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -203,25 +239,6 @@ fn listing(dir: &Path, files: &[PathBuf]) -> String {
     match files.len().saturating_sub(NAMED_FILES) {
         0 => names.join(", "),
         more => format!("{} and {more} more", names.join(", ")),
-    }
-}
-
-impl super::observe::RunObserver for OutputDir {
-    fn recorded(
-        &self,
-        results: &Results,
-        log: Option<&super::observe::HistogramLog>,
-    ) -> Result<(), RunError> {
-        // Written after every transport: an interrupted run keeps what it measured.
-        self.write(results, log.map(std::slice::from_ref).unwrap_or_default())
-    }
-
-    fn finished(&self, results: &Results) -> Result<(), RunError> {
-        self.write(results, &[])?;
-        // Charts and reports come last: one that cannot be written costs not the figures,
-        // but the run's success (exit 3, naming the file).
-        crate::report::render(results, &self.path, crate::report::ReportFormat::Both)?;
-        Ok(())
     }
 }
 
@@ -282,7 +299,7 @@ mod tests {
         let create = |force| OutputDir::create_in(dir.path(), Some(&out), "x", STARTED, force);
         let refused = create(false).err().expect("refused");
         assert!(
-            matches!(&refused, RunError::InUse(OutputInUse::Occupied { found, .. }) if found == "results.json"),
+            matches!(&refused, OutputError::InUse(OutputInUse::Occupied { found, .. }) if found == "results.json"),
             "{refused}"
         );
         assert!(refused.to_string().contains("--force"), "{refused}");
@@ -298,7 +315,7 @@ mod tests {
         );
         let busy = create(true).err().expect("a live lock is never forced");
         assert!(
-            matches!(busy, RunError::InUse(OutputInUse::Locked { .. })),
+            matches!(busy, OutputError::InUse(OutputInUse::Locked { .. })),
             "{busy}"
         );
         drop(taken);

@@ -344,17 +344,19 @@ pub struct ConsoleSummary {
 }
 
 impl super::observe::RunObserver for ConsoleSummary {
-    fn finished(&self, results: &Results) -> Result<(), super::RunError> {
+    fn finished(&self, results: &Results) {
         use crate::export::Exporter;
         if self.json {
-            let bytes = crate::export::json::JsonExporter.serialize(results)?;
-            print!("{}", String::from_utf8_lossy(&bytes));
+            match crate::export::json::JsonExporter.serialize(results) {
+                Ok(bytes) => print!("{}", String::from_utf8_lossy(&bytes)),
+                // Its results.json, written the same way, says the same; the run goes on.
+                Err(error) => eprintln!("wsbench run: the summary on stdout: {error}"),
+            }
         } else {
             print!("{}", render(results));
             print!("{}", crate::ci::render_text(&results.assertions));
             println!("results: {}", self.dir.display());
         }
-        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@ use crate::transport_kind::Transport;
 use crate::wire::StatsReply;
 
 /// The record's file in a results directory.
-pub const SHARD_FILE: &str = "shard.json";
+pub use crate::output::SHARD_FILE;
 /// Its format; `wsbench merge` refuses another.
 pub const FORMAT: &str = "wsbench.shard.v1";
 
