@@ -88,7 +88,7 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
     let names: Vec<&str> = results
         .transports
         .iter()
-        .map(|t| t.transport.as_str())
+        .map(|t| t.transport.name())
         .collect();
     assert_eq!(names, ["poll", "longpoll", "sse", "ws"]);
     for t in &results.transports {
@@ -127,7 +127,7 @@ fn four_transports_keep_their_invariants_and_the_documented_shape() {
         results
             .transports
             .iter()
-            .find(|t| t.transport == name)
+            .find(|t| t.transport.name() == name)
             .unwrap()
     };
     for name in ["sse", "ws"] {

@@ -39,7 +39,10 @@ fn ws_deflate_delivers_every_event_in_fewer_bytes_than_ws() {
     let outcome = run(&options).expect("the run succeeds");
     let results = &outcome.results;
     let by = |name: &str| {
-        let found = results.transports.iter().find(|t| t.transport == name);
+        let found = results
+            .transports
+            .iter()
+            .find(|t| t.transport.name() == name);
         found.unwrap_or_else(|| panic!("{name} ran"))
     };
     for name in ["ws", "ws-deflate"] {

@@ -10,6 +10,7 @@ pub use crate::figures::generator::{
 
 use crate::figures::{Style, Unit, show};
 use crate::results::{Results, TransportResult};
+use crate::transport_kind::Transport;
 
 /// Why a measurement describes the machine's limits rather than the transport's cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,15 +116,15 @@ pub fn largest_sweep_value(results: &Results) -> Option<f64> {
         })
 }
 
-/// Transport names in the order they first appear in the record (the scenario's order).
-pub fn transport_names(results: &Results) -> Vec<&str> {
-    let mut names: Vec<&str> = Vec::new();
+/// The transports in the order they first appear in the record (the scenario's order).
+pub fn transports_in_order(results: &Results) -> Vec<Transport> {
+    let mut transports: Vec<Transport> = Vec::new();
     for t in &results.transports {
-        if !names.contains(&t.transport.as_str()) {
-            names.push(&t.transport);
+        if !transports.contains(&t.transport) {
+            transports.push(t.transport);
         }
     }
-    names
+    transports
 }
 
 /// A swept value in words: `10,000 clients`, `20 events/s`, `2 s poll interval`.
@@ -239,7 +240,11 @@ mod tests {
             names,
             vec![("poll".into(), Some(10000.0)), ("ws".into(), Some(10000.0))]
         );
-        assert_eq!(transport_names(&results), vec!["poll", "ws"]);
+        let names: Vec<_> = transports_in_order(&results)
+            .into_iter()
+            .map(Transport::name)
+            .collect();
+        assert_eq!(names, ["poll", "ws"]);
     }
 
     #[test]

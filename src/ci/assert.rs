@@ -29,7 +29,7 @@ pub fn evaluate(asserts: &[AssertSpec], results: &Results) -> Vec<AssertionOutco
                 None => outcomes.extend(
                     entries
                         .iter()
-                        .map(|e| check(spec, &e.transport, &entries, point)),
+                        .map(|e| check(spec, e.transport.name(), &entries, point)),
                 ),
             }
         }
@@ -190,7 +190,7 @@ fn lookup(
 ) -> Result<f64, String> {
     let entry = entries
         .iter()
-        .find(|e| e.transport == transport)
+        .find(|e| e.transport.name() == transport)
         .ok_or_else(|| format!("{transport} is not in this run{}", point.suffix()))?;
     entry
         .metric(metric)

@@ -223,7 +223,7 @@ fn clock_note(results: &Results) -> String {
         .transports
         .iter()
         .filter(|t| t.receive_clock == ReceiveClock::Application)
-        .map(|t| t.transport.as_str())
+        .map(|t| t.transport.name())
         .collect();
     // A chat's events carry their sender's send instant, not a publish instant; an echo's
     // come back to their sender.
@@ -368,7 +368,7 @@ mod tests {
     fn unmeasured_figures_print_as_n_m_with_the_reason_below() {
         let mut results = crate::export::fixture::results();
         let ws = &mut results.transports[0];
-        assert_eq!(ws.transport, "ws");
+        assert_eq!(ws.transport.name(), "ws");
         ws.memory = Default::default();
         ws.events.lost = None;
         ws.events.unread_at_stop = None;

@@ -21,7 +21,7 @@ type Column = (&'static str, fn(&TransportResult) -> Cell<'_>);
 
 /// Header and value side by side, so the two can never drift apart.
 const COLUMNS: &[Column] = &[
-    ("transport", |t| Cell::Text(&t.transport)),
+    ("transport", |t| Cell::Text(t.transport.name())),
     ("sweep_value", |t| {
         t.sweep_value.map_or(Cell::Blank, Cell::Number)
     }),

@@ -83,7 +83,7 @@ impl Chart for BytesChart<'_> {
                 let tcp_ip = tcp_ip.map_or("TCP/IP not measured".into(), |v| format!("+{v:.0}"));
                 Some(Slot {
                     name: label.clone(),
-                    colour: colour(&t.transport),
+                    colour: colour(t.transport),
                     bars: vec![Bar {
                         segments,
                         label: format!("{socket:.0} B ({tcp_ip})"),

@@ -65,7 +65,7 @@ impl Chart for CostChart<'_> {
                 .iter()
                 .map(|(t, label)| Slot {
                     name: label.clone(),
-                    colour: colour(&t.transport),
+                    colour: colour(t.transport),
                     bars: bars(t),
                 })
                 .collect()

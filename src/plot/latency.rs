@@ -58,7 +58,7 @@ impl Chart for LatencyChart<'_> {
             .focus
             .entries
             .iter()
-            .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(&t.transport))))
+            .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(t.transport))))
             .collect();
         let plot = frame(area, &self.title(), &legend)?;
         let mut chart = ChartBuilder::on(&plot)
@@ -78,7 +78,7 @@ impl Chart for LatencyChart<'_> {
             .light_line_style(FAINT_GRID)
             .draw()?;
         for entry in self.focus.results() {
-            let c = colour(&entry.transport);
+            let c = colour(entry.transport);
             chart.draw_series(LineSeries::new(Self::points(entry), c.stroke_width(3)))?;
         }
         Ok(())

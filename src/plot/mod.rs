@@ -24,6 +24,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 use crate::results::{Results, TransportResult};
+use crate::transport_kind::Transport;
 
 /// House chart size in pixels; charts with several panels ask for more.
 pub const SIZE: (u32, u32) = (1000, 600);
@@ -269,14 +270,9 @@ fn focus_note(results: &Results) -> String {
 
 /// One fixed colour per transport, the transport's own (from the Okabe–Ito palette, safe
 /// for the common forms of colour blindness), the same on every chart.
-pub fn colour(transport: &str) -> RGBColor {
-    match crate::transport_kind::Transport::named(transport) {
-        Some(t) => {
-            let (r, g, b) = t.kind().colour();
-            RGBColor(r, g, b)
-        }
-        None => RGBColor(120, 120, 120),
-    }
+pub fn colour(transport: Transport) -> RGBColor {
+    let (r, g, b) = transport.kind().colour();
+    RGBColor(r, g, b)
 }
 
 /// A transport's colour washed towards white, for the second series of a pair.
@@ -306,11 +302,9 @@ mod tests {
 
     #[test]
     fn every_transport_has_its_own_colour() {
-        let names = crate::transport_kind::Transport::names();
-        let colours: Vec<_> = names.iter().map(|name| colour(name)).collect();
+        let colours: Vec<_> = Transport::all().iter().map(|&t| colour(t)).collect();
         for (i, c) in colours.iter().enumerate() {
             assert!(!colours[..i].contains(c), "{c:?} used twice");
-            assert_ne!(*c, colour("other"));
         }
         assert_eq!(light(RGBColor(0, 0, 0)), RGBColor(140, 140, 140));
     }

@@ -9,8 +9,9 @@ use plotters::prelude::*;
 use super::axis::{TickedLogAxis, log_range, short_number};
 use super::frame::{LegendEntry, Swatch, frame};
 use super::{Chart, DrawError, FAINT_GRID, GRID, axis_font, colour, label_font};
-use crate::analysis::{saturation, transport_names};
+use crate::analysis::{saturation, transports_in_order};
 use crate::results::{Results, TransportResult};
+use crate::transport_kind::Transport;
 
 pub struct SweepChart<'a> {
     parameter: &'a str,
@@ -18,7 +19,7 @@ pub struct SweepChart<'a> {
     /// a step left of the smallest delay, labelled `off`.
     off_at: Option<f64>,
     /// Per transport, its points in increasing swept value.
-    lines: Vec<(&'a str, Vec<Point<'a>>)>,
+    lines: Vec<(Transport, Vec<Point<'a>>)>,
 }
 
 struct Point<'a> {
@@ -31,13 +32,13 @@ impl<'a> SweepChart<'a> {
     pub fn build(results: &'a Results) -> Option<Self> {
         let sweep = results.sweep.as_ref()?;
         let cores = results.machine.cores;
-        let lines: Vec<_> = transport_names(results)
+        let lines: Vec<_> = transports_in_order(results)
             .into_iter()
-            .map(|name| {
+            .map(|transport| {
                 let mut points: Vec<_> = results
                     .transports
                     .iter()
-                    .filter(|t| t.transport == name)
+                    .filter(|t| t.transport == transport)
                     .filter_map(|t| {
                         let saturated = !saturation(t, cores).is_empty();
                         Some(Point {
@@ -48,7 +49,7 @@ impl<'a> SweepChart<'a> {
                     })
                     .collect();
                 points.sort_by(|a, b| a.value.total_cmp(&b.value));
-                (name, points)
+                (transport, points)
             })
             .filter(|(_, points)| !points.is_empty())
             .collect();
@@ -159,7 +160,9 @@ impl Chart for SweepChart<'_> {
         let mut legend: Vec<_> = self
             .lines
             .iter()
-            .map(|(name, _)| LegendEntry::new(*name, Swatch::Line(colour(name))))
+            .map(|(transport, _)| {
+                LegendEntry::new(transport.name(), Swatch::Line(colour(*transport)))
+            })
             .collect();
         if self.any_saturated() {
             let grey = RGBColor(90, 90, 90);
@@ -212,8 +215,8 @@ impl SweepChart<'_> {
             .bold_line_style(GRID)
             .light_line_style(FAINT_GRID)
             .draw()?;
-        for (name, points) in &self.lines {
-            let c = colour(name);
+        for (transport, points) in &self.lines {
+            let c = colour(*transport);
             // Zeros cannot sit on a log axis; they are in the report's table instead, as
             // are the points not measured.
             let points: Vec<_> = points

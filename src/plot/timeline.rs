@@ -84,7 +84,7 @@ impl Chart for TimelineChart<'_> {
             .focus
             .entries
             .iter()
-            .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(&t.transport))))
+            .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(t.transport))))
             .collect();
         let window = self.window();
         if window.is_some() {
@@ -113,7 +113,7 @@ impl Chart for TimelineChart<'_> {
             let points = t.timeline.iter().map(|s| (s.t_s, s.delivered as f64));
             chart.draw_series(LineSeries::new(
                 points,
-                colour(&t.transport).stroke_width(self.stroke(i)),
+                colour(t.transport).stroke_width(self.stroke(i)),
             ))?;
         }
 
@@ -143,10 +143,7 @@ impl Chart for TimelineChart<'_> {
                 .iter()
                 .filter_map(|s| Some((s.t_s, s.p99_us.filter(|us| *us > 0.0)?)))
                 .map(|(t_s, us)| (t_s, us / 1000.0));
-            chart.draw_series(LineSeries::new(
-                points,
-                colour(&t.transport).stroke_width(3),
-            ))?;
+            chart.draw_series(LineSeries::new(points, colour(t.transport).stroke_width(3)))?;
         }
         Ok(())
     }

@@ -244,7 +244,11 @@ fn header(results: &Results) -> Vec<Block> {
             |placement| placement.to_string(),
         ),
     );
-    let names = crate::analysis::transport_names(results).join(", ");
+    let names = crate::analysis::transports_in_order(results)
+        .into_iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     row(
         "Transports",
         if names.is_empty() {
@@ -446,7 +450,7 @@ fn clock_sentence(entries: &[(&TransportResult, bool)]) -> String {
     let on_app: Vec<&str> = entries
         .iter()
         .filter(|(t, _)| t.receive_clock == ReceiveClock::Application)
-        .map(|(t, _)| t.transport.as_str())
+        .map(|(t, _)| t.transport.name())
         .collect();
     // A chat's events carry their sender's send instant, not a publish instant; an echo's
     // come back to their sender, so its latency is a round trip.

@@ -84,7 +84,7 @@ pub fn section(results: &Results) -> Vec<Block> {
     for t in results
         .transports
         .iter()
-        .filter(|t| t.transport == "poll" && t.requests.total > 0)
+        .filter(|t| t.transport.name() == "poll" && t.requests.total > 0)
     {
         let ours = t.bytes.overhead as f64 / t.requests.total as f64;
         polls.row(vec![
@@ -140,7 +140,7 @@ fn bandwidth_table(results: &Results, saturated: &dyn Fn(&TransportResult) -> bo
             let measured = results
                 .transports
                 .iter()
-                .find(|t| t.transport == transport && t.clients == clients);
+                .find(|t| t.transport.name() == transport && t.clients == clients);
             let their_cell = theirs.map_or("—".into(), |(v, published)| {
                 // Published figures exactly as printed.
                 if published {
@@ -187,7 +187,7 @@ fn representative<'a>(
     let entries = results
         .transports
         .iter()
-        .filter(|t| t.transport == transport && t.events.received_in_window > 0);
+        .filter(|t| t.transport.name() == transport && t.events.received_in_window > 0);
     let largest = |a: &&TransportResult, b: &&TransportResult| a.clients.cmp(&b.clients);
     entries
         .clone()

@@ -179,33 +179,6 @@ impl Default for Transport {
     }
 }
 
-// Kept while the code that reads a transport as its name moves to `name()`: removed at
-// the end of this change.
-impl std::ops::Deref for Transport {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.name()
-    }
-}
-
-impl PartialEq<str> for Transport {
-    fn eq(&self, other: &str) -> bool {
-        self.name() == other
-    }
-}
-
-impl PartialEq<&str> for Transport {
-    fn eq(&self, other: &&str) -> bool {
-        self.name() == *other
-    }
-}
-
-impl Transport {
-    pub fn as_str(&self) -> &'static str {
-        self.name()
-    }
-}
-
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

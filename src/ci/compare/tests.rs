@@ -182,7 +182,7 @@ fn with_ws(unmeasure: impl Fn(&mut TransportResult)) -> (Results, Results) {
     let ws = current
         .transports
         .iter_mut()
-        .find(|t| t.transport == "ws")
+        .find(|t| t.transport.name() == "ws")
         .unwrap();
     unmeasure(ws);
     (base, current)

@@ -41,7 +41,7 @@ fn odd_counts_take_the_middle_and_keep_the_rest_of_the_first_run() {
     assert_eq!((latency.p99, latency.p50), (200.0, 100.0));
     assert_eq!(result.bytes.per_event, Some(63.0));
     assert_eq!(result.events.lost, Some(1));
-    assert_eq!(result.transport, "ws");
+    assert_eq!(result.transport.name(), "ws");
     assert_eq!(result.header_profile, "browser");
     assert_eq!(result.histogram_log.as_deref(), Some("ws-1.hlog"));
 }
