@@ -1,10 +1,12 @@
 //! wsbench: measures what it costs to push real-time data to clients over short polling,
-//! long polling, Server-Sent Events and WebSocket, against a matched server that serves
-//! the same feed over all four.
+//! long polling, Server-Sent Events and WebSocket (the transports of `transport`), against
+//! a matched server that serves the same feed over every one.
 //!
-//! The data flows through the modules in this order: `cli` → `scenario` → `feed` →
-//! `server` / `client` → `metrics` → `results` → `export` / `plot` / `report`; then `ci`
-//! (assertions, baseline comparison, repeats) once a run is over.
+//! The data flows `cli` → `run` → `scenario` → `feed` → `server` / `client` (each
+//! transport's side from `transport`) → `metrics` → `figures` → `results` → `output`
+//! (`export`, `plot`, `report`) and `console`; `ci` judges a run once it is over.
+//! Dependencies run the same way down to the leaves (`transport_kind`, `wire`, `units`),
+//! with no cycle between top-level modules (README, "Layout").
 
 pub mod analysis;
 pub mod calibrate;

@@ -152,7 +152,7 @@ pub struct SweepInfo {
 /// What one transport cost and delivered over the measurement window.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TransportResult {
-    /// `poll`, `longpoll`, `sse` or `ws`.
+    /// The transport measured, by its name in the registry (`poll`, `ws`, ...).
     pub transport: Transport,
     /// The swept parameter's value at this point, when the scenario sweeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
