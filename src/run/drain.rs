@@ -34,7 +34,7 @@ pub async fn drain(
     let started = Instant::now();
     let period = scenario.drain_period(transport);
     let limit = started + period.max(scenario.drain_limit);
-    super::phases::sleep_observed(period, observer, control, clients).await;
+    sleep_observed(period, observer, control, clients).await;
     let (from_ns, to_ns) = control.window_ns();
     loop {
         let stats = target.stats(from_ns, to_ns).await?;
@@ -53,6 +53,20 @@ pub async fn drain(
             });
         }
         tokio::time::sleep(CHECK_EVERY.min(limit - Instant::now())).await;
+        observer.tick(control, clients);
+    }
+}
+
+/// Sleeps `span`, telling the observer about four times a second.
+pub(super) async fn sleep_observed(
+    span: Duration,
+    observer: &dyn RunObserver,
+    control: &Arc<RunControl>,
+    clients: u64,
+) {
+    let end = Instant::now() + span;
+    while Instant::now() < end {
+        tokio::time::sleep_until((Instant::now() + Duration::from_millis(250)).min(end)).await;
         observer.tick(control, clients);
     }
 }

@@ -1,10 +1,9 @@
 //! One transport, measured: a fresh server, clients ramped, warm-up, the window, a drain.
 
-use std::net::IpAddr;
-use std::ops::Range;
 use std::time::Duration;
 
 use super::RunError;
+pub use super::phases::Part;
 use super::phases::{Running, StopOnDrop, Window};
 use super::workers::WorkerOutput;
 use crate::client::Tally;
@@ -15,7 +14,7 @@ use crate::metrics::probe::{Answer, ProbeAnswers, Probes, ServerBytes};
 use crate::metrics::receive_stamp::StampingOn;
 use crate::results::{Drain, TransportResult};
 use crate::scenario::Scenario;
-use crate::shard::{RawEntry, Slot};
+use crate::shard::RawEntry;
 use crate::signals::StopSignals;
 use crate::transport_kind::Transport;
 use crate::under_test::{Target, TargetError};
@@ -28,26 +27,6 @@ pub struct Measured {
     pub warnings: Vec<String>,
     /// What the clients counted, raw, for a shard's record.
     pub raw: RawEntry,
-}
-
-/// Which of the run's clients this process drives, from which address, and when: the
-/// whole run at once, or a shard's part on the schedule the shards share.
-#[derive(Debug, Clone)]
-pub struct Part {
-    pub ids: Range<u64>,
-    pub slot: Option<Slot>,
-    pub bind: Option<IpAddr>,
-}
-
-impl Part {
-    /// Every client of `scenario`, as soon as the target is ready.
-    pub fn whole(scenario: &Scenario) -> Self {
-        Self {
-            ids: 0..scenario.clients.count,
-            slot: None,
-            bind: None,
-        }
-    }
 }
 
 /// Measures one transport against a fresh target. A stop signal or the target's death

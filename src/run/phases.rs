@@ -1,6 +1,7 @@
 //! One entry's clients through its phases: started, ramped until connected, warmed up, the
 //! window measured, drained and joined. Each phase is a step of `measure::drive`.
 
+use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -8,9 +9,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::measure::Part;
+use super::RunError;
+use super::drain::{self, sleep_observed};
 use super::workers::{self, WorkerOutput, Workers};
-use super::{RunError, drain};
 use crate::client::{Phase, Plan, RunControl, request_headers};
 use crate::console::RunObserver;
 use crate::feed::wall_clock_ns;
@@ -18,7 +19,7 @@ use crate::metrics::cpu::CpuSample;
 use crate::metrics::probe::{Answer, Probes};
 use crate::results::Drain;
 use crate::scenario::Scenario;
-use crate::shard::instant_at;
+use crate::shard::{Slot, instant_at};
 use crate::transport_kind::{RequestStyle, Transport};
 use crate::under_test::Target;
 
@@ -33,6 +34,26 @@ pub struct Running {
     pub threads: usize,
     /// Clients this process drives.
     pub clients: u64,
+}
+
+/// Which of the run's clients this process drives, from which address, and when: the
+/// whole run at once, or a shard's part on the schedule the shards share.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub ids: Range<u64>,
+    pub slot: Option<Slot>,
+    pub bind: Option<IpAddr>,
+}
+
+impl Part {
+    /// Every client of `scenario`, as soon as the target is ready.
+    pub fn whole(scenario: &Scenario) -> Self {
+        Self {
+            ids: 0..scenario.clients.count,
+            slot: None,
+            bind: None,
+        }
+    }
 }
 
 /// What the window measured, read together the moment it closed.
@@ -237,18 +258,5 @@ pub struct StopOnDrop(pub Arc<RunControl>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.0.stop();
-    }
-}
-
-pub(super) async fn sleep_observed(
-    span: Duration,
-    observer: &dyn RunObserver,
-    control: &Arc<RunControl>,
-    clients: u64,
-) {
-    let end = Instant::now() + span;
-    while Instant::now() < end {
-        tokio::time::sleep_until((Instant::now() + Duration::from_millis(250)).min(end)).await;
-        observer.tick(control, clients);
     }
 }
