@@ -467,9 +467,21 @@ pub struct Cpu {
     /// Load generator CPU as a share of one core over the window (1.0 = a full core).
     pub client_cores: Option<f64>,
     pub server_cores: Option<f64>,
-    /// `(server_us_per_event + client_us_per_event) / calibration.floor_us_per_message`:
-    /// a delivery's CPU, both sides, as a multiple of this machine's loopback floor.
-    /// Absent in older records.
+    /// Deliveries per server socket write: the server's bytes per write over the run over
+    /// the clients' bytes down per event in the window (a poll's answer carries every event
+    /// since the last poll). `null` when the server counts no writes (a target, an older
+    /// server). Absent in older records.
+    #[serde(default)]
+    pub events_per_write: Option<f64>,
+    /// The loopback floor this entry is compared with, CPU µs per message: the
+    /// calibration's, taken at `events_per_write` (one per write at 1 or fewer, or when not
+    /// measured; the batched floor from its batch up; linear in 1/k between). `null` without
+    /// a calibration. Absent in older records.
+    #[serde(default)]
+    pub floor_us_per_event: Option<f64>,
+    /// `(server_us_per_event + client_us_per_event) / floor_us_per_event`: a delivery's
+    /// CPU, both sides, as a multiple of this machine's loopback floor for writes like its
+    /// own. Absent in older records (whose multiple divided by the one-per-write floor).
     #[serde(default)]
     pub floor_multiple: Option<f64>,
 }
@@ -492,6 +504,10 @@ pub struct CrossCheck {
     pub client_up: u64,
     pub server_written: Option<u64>,
     pub server_read: Option<u64>,
+    /// The server's socket writes that moved bytes, whole run (`/stats` `writes`); `null`
+    /// when it does not count them. Absent in older records.
+    #[serde(default)]
+    pub server_writes: Option<u64>,
     /// `(client_down - server_written) / server_written`, percent.
     pub down_diff_pct: Option<f64>,
     pub up_diff_pct: Option<f64>,

@@ -155,6 +155,7 @@ fn measured_entry() -> TransportResult {
         server_bytes: Ok(ServerBytes {
             written: 30_000,
             read: 500,
+            writes: 120,
         }),
     };
     let stats = StatsReply {
@@ -183,6 +184,7 @@ fn nothing_received_entry() -> TransportResult {
         server_bytes: Ok(ServerBytes {
             written: 24_000,
             read: 400,
+            writes: 200,
         }),
     };
     let stats = StatsReply {
@@ -253,6 +255,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
                 "client_system_s",
                 "client_us_per_event",
                 "client_cores",
+                "events_per_write",
                 "floor_multiple",
             ][..],
         ),
@@ -279,6 +282,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             &[
                 "server_written",
                 "server_read",
+                "server_writes",
                 "down_diff_pct",
                 "up_diff_pct",
             ],
@@ -320,11 +324,13 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             "cpu.client_system_s": "the load generator's CPU clock is unreadable",
             "cpu.client_us_per_event": "the load generator's CPU clock is unreadable",
             "cpu.client_cores": "the load generator's CPU clock is unreadable",
+            "cpu.events_per_write": NO_COUNTERS,
             "cpu.floor_multiple": wsbench::calibrate::NO_CPU,
             "memory": NO_PROCESS,
             "tcp": "TCP_INFO is not available",
             "cross_check.server_written": NO_COUNTERS,
             "cross_check.server_read": NO_COUNTERS,
+            "cross_check.server_writes": NO_COUNTERS,
             "cross_check.down_diff_pct": NO_COUNTERS,
             "cross_check.up_diff_pct": NO_COUNTERS,
             "events.published": NO_WINDOW,

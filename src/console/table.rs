@@ -257,11 +257,28 @@ fn clock_note(results: &Results) -> String {
 /// What `×floor` divides by, or why the column is empty.
 fn floor_note(results: &Results) -> String {
     match &results.calibration {
-        Some(c) => format!(
-            "×floor: server + generator CPU per delivery over this machine's loopback floor, \
-             {:.2} µs per {}-byte message one per write ({}, {}; wsbench calibrate).\n",
-            c.floor_us_per_message, c.message_bytes, c.source, c.date
-        ),
+        Some(c) => {
+            let used: Vec<String> = crate::analysis::focus(results)
+                .into_iter()
+                .filter(|t| t.cpu.floor_multiple.is_some())
+                .map(|t| crate::figures::floor::floor_used(t, c))
+                .collect();
+            let used = match used.is_empty() {
+                true => String::new(),
+                false => format!("; used: {}", used.join("; ")),
+            };
+            format!(
+                "×floor: server + generator CPU per delivery over this machine's loopback \
+                 floor for writes like its own: {:.2} µs per {}-byte message one per write, \
+                 {:.2} µs at {} per write ({}, {}; wsbench calibrate){used}.\n",
+                c.floor_us_per_message,
+                c.message_bytes,
+                c.batched_us_per_message,
+                c.messages_per_write,
+                c.source,
+                c.date,
+            )
+        }
         None => format!(
             "×floor: n/m, {} (wsbench calibrate; WSBENCH_CALIBRATION).\n",
             crate::calibrate::NO_CALIBRATION

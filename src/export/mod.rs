@@ -112,6 +112,8 @@ pub(crate) mod fixture {
         ws.cpu.client_s = Some(2.25);
         ws.cpu.server_us_per_event = Some(5.0);
         ws.cpu.client_us_per_event = Some(7.5);
+        ws.cpu.events_per_write = Some(1.0);
+        ws.cpu.floor_us_per_event = Some(10.0);
         ws.cpu.floor_multiple = Some(1.25);
         ws.memory.server_peak_rss_bytes = Some(52_428_800);
         ws.memory.server_rss_per_conn_bytes = Some(12_288.5);

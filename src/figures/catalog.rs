@@ -56,6 +56,11 @@ pub fn classify(path: &str) -> Option<(Direction, Unit)> {
         ("cpu", "server_us_per_event" | "client_us_per_event") => (LowerIsBetter, CpuPerEvent),
         ("cpu", "server_cores" | "client_cores") => (LowerIsBetter, Cores),
         ("cpu", "floor_multiple") => (LowerIsBetter, Multiple),
+        // How the transport writes, and the machine's floor for writes like those: they
+        // describe, they do not judge.
+        ("cpu", "events_per_write") => (Neutral, Number),
+        ("cpu", "floor_us_per_event") => (Neutral, Micros),
+        ("cross_check", "server_writes") => (Neutral, Count),
         ("cpu", _) => (LowerIsBetter, Seconds),
         ("memory", _) => (LowerIsBetter, Memory),
         ("errors", _) => (LowerIsBetter, Count),

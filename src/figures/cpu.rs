@@ -34,7 +34,10 @@ pub fn figures(
         client_us_per_event: gaps.figure("cpu.client_us_per_event", per_event(client_s.clone())),
         client_cores: gaps.figure("cpu.client_cores", client_s.map(cores)),
         server_cores: gaps.figure("cpu.server_cores", server_s.map(cores)),
+        // Set from the server's writes and the clients' bytes, which CPU does not see.
+        events_per_write: None,
         // Set by the run against its calibration, which one transport's figures lack.
+        floor_us_per_event: None,
         floor_multiple: None,
     }
 }

@@ -47,12 +47,18 @@ pub fn cross_check(
         _ => Ok((ours as f64 - theirs as f64) * 100.0 / theirs as f64),
     };
     let written = server.clone().map(|s| s.written);
-    let read = server.map(|s| s.read);
+    let read = server.clone().map(|s| s.read);
+    // A server that moved bytes but counted no write does not count writes at all.
+    let writes = server.and_then(|s| match (s.writes, s.written) {
+        (0, 1..) => Err(ProbeError::Absent(super::floor::WRITES_NOT_COUNTED.into())),
+        (writes, _) => Ok(writes),
+    });
     CrossCheck {
         client_down,
         client_up,
         server_written: gaps.figure("cross_check.server_written", written.clone()),
         server_read: gaps.figure("cross_check.server_read", read.clone()),
+        server_writes: gaps.figure("cross_check.server_writes", writes),
         down_diff_pct: gaps.figure(
             "cross_check.down_diff_pct",
             written.and_then(|w| diff(client_down, w)),
@@ -122,25 +128,41 @@ mod tests {
         let reasons = gaps.folded(&result);
         assert_eq!(
             reasons.len(),
-            4,
+            5,
             "client side measured: not folded: {reasons:?}"
         );
         let measured = Ok(ServerBytes {
             written: 800,
             read: 200,
+            writes: 8,
         });
         let check = cross_check(measured, (1000, 200), &mut Gaps::default());
         assert_eq!(
             (check.down_diff_pct, check.up_diff_pct),
             (Some(25.0), Some(0.0))
         );
+        assert_eq!(check.server_writes, Some(8));
         let mut gaps = Gaps::default();
         let silent = Ok(ServerBytes {
             written: 0,
             read: 0,
+            writes: 0,
         });
         let check = cross_check(silent, (1000, 0), &mut gaps);
         assert_eq!((check.down_diff_pct, check.up_diff_pct), (None, Some(0.0)));
         assert_eq!(gaps.0["cross_check.down_diff_pct"], NO_SERVER_BYTES);
+        assert_eq!(check.server_writes, Some(0), "nothing written, no write");
+        let mut gaps = Gaps::default();
+        let older = Ok(ServerBytes {
+            written: 800,
+            read: 200,
+            writes: 0,
+        });
+        let check = cross_check(older, (1000, 200), &mut gaps);
+        assert_eq!(check.server_writes, None);
+        assert_eq!(
+            gaps.0["cross_check.server_writes"],
+            super::super::floor::WRITES_NOT_COUNTED
+        );
     }
 }

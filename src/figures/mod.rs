@@ -154,6 +154,14 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
         connected,
         &mut gaps,
     );
+    result.cpu.events_per_write = gaps.figure(
+        "cpu.events_per_write",
+        floor::events_per_write(
+            probes.server_bytes.clone(),
+            result.bytes.down,
+            result.events.received_in_window,
+        ),
+    );
     result.cross_check = memory::cross_check(probes.server_bytes, run_bytes, &mut gaps);
     result.not_measured = gaps.folded(result);
     floor::apply(result, None);

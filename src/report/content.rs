@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
+use super::floor::{floor_cell, floor_text, floors_used, swept_floor_cell};
 use super::{chat, compression, echo, lubbers, verdict};
 use crate::analysis::{
     error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
@@ -64,6 +65,7 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
          growth per connected client.",
         clock_sentence(&entries)
     ))]));
+    blocks.extend(floors_used(results, &entries));
     blocks.extend(not_measured(&entries));
     blocks.extend(super::idle::section(&entries, &at));
 
@@ -318,34 +320,6 @@ fn header(results: &Results) -> Vec<Block> {
     blocks
 }
 
-/// What "CPU vs loopback floor" divides by: the machine's own cost of moving a message.
-fn floor_text(results: &Results) -> String {
-    let Some(c) = &results.calibration else {
-        return format!(
-            "not measured ({}): run `wsbench calibrate`",
-            crate::calibrate::NO_CALIBRATION
-        );
-    };
-    let source = if c.source == "cache" {
-        "cached"
-    } else {
-        "measured at the start of the run"
-    };
-    format!(
-        "{:.2} µs of CPU per {}-byte message written and read one per syscall over {} \
-         loopback connections ({} messages/s), {:.2} µs at {} per write; {source}, {}. \
-         \"CPU vs loopback floor\" is the server's and the load generator's CPU per \
-         delivered event together, over the first figure.",
-        c.floor_us_per_message,
-        c.message_bytes,
-        figure(c.connections as f64, Unit::Count),
-        figure(c.floor_messages_per_s.round(), Unit::Count),
-        c.batched_us_per_message,
-        c.messages_per_write,
-        c.date
-    )
-}
-
 /// The scenario file's description, and, when flags changed the run, which: the file's
 /// "1,000 clients" must not stand for a run of 5.
 fn description(results: &Results) -> Vec<Block> {
@@ -585,7 +559,7 @@ fn sweep_table(results: &Results) -> Table {
             figure(t.bytes.per_second * 8.0 / 1e6, Unit::Number),
             measured(t.cpu.server_cores, Unit::Cores),
             measured(t.cpu.client_cores, Unit::Cores),
-            floor_cell(t, results.calibration.is_some()),
+            swept_floor_cell(t, results.calibration.is_some()),
             latency(t.latency_us.as_ref(), |l| l.p50),
             latency(t.latency_us.as_ref(), |l| l.p99),
             measured(t.bytes.per_event, Unit::Bytes),
@@ -626,15 +600,6 @@ fn generator_saturated(results: &Results) -> Option<Block> {
         .collect();
     line.push(text(format!("{}.", entries.join(", "))));
     Some(Block::Note(line))
-}
-
-/// `1.4×`; a dash for a run without a loopback floor (the header says why).
-fn floor_cell(t: &TransportResult, calibrated: bool) -> String {
-    if calibrated {
-        measured(t.cpu.floor_multiple, Unit::Multiple)
-    } else {
-        "—".into()
-    }
 }
 
 fn deliveries_per_s(t: &TransportResult) -> String {

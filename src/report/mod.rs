@@ -10,6 +10,7 @@ mod compression;
 mod content;
 mod doc;
 mod echo;
+mod floor;
 mod hlog;
 mod html;
 mod idle;

@@ -7,9 +7,14 @@ use super::{Answer, CounterProbe, ProbeError};
 pub struct ServerBytes {
     pub written: u64,
     pub read: u64,
+    /// Socket writes that moved bytes; 0 from a server that does not count them (older
+    /// servers, and shard records written before they were kept).
+    #[serde(default)]
+    pub writes: u64,
 }
 
-/// `transports.<name>.bytes_written` and `bytes_read` of the matched server's `/stats`.
+/// `transports.<name>.bytes_written`, `bytes_read` and `writes` of the matched server's
+/// `/stats`.
 #[derive(Debug, Clone, Copy)]
 pub struct StatsCounters;
 
@@ -23,6 +28,7 @@ impl CounterProbe for StatsCounters {
         Ok(ServerBytes {
             written: slot.bytes_written,
             read: slot.bytes_read,
+            writes: slot.writes,
         })
     }
 }
@@ -34,14 +40,15 @@ mod tests {
     #[test]
     fn reads_the_transports_counters_or_names_the_missing_one() {
         let stats: crate::wire::StatsReply = serde_json::from_value(
-            serde_json::json!({"transports": {"ws": {"bytes_written": 10, "bytes_read": 2}}}),
+            serde_json::json!({"transports": {"ws": {"bytes_written": 10, "bytes_read": 2, "writes": 3}}}),
         )
         .unwrap();
         assert_eq!(
             StatsCounters.bytes(&stats, "ws"),
             Ok(ServerBytes {
                 written: 10,
-                read: 2
+                read: 2,
+                writes: 3,
             })
         );
         assert_eq!(
