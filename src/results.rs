@@ -63,6 +63,11 @@ pub struct Results {
     #[serde(default = "one")]
     pub repeat: u32,
     pub transports: Vec<TransportResult>,
+    /// `[frontier]` entries: a transport measured alone at another value of its frontier
+    /// setting (each with its `frontier`), for the latency–cost frontier. Not ranked,
+    /// asserted or compared: `transports` holds the run's entries. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frontier: Vec<TransportResult>,
     /// `[[assert]]` outcomes, in scenario order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assertions: Vec<AssertionOutcome>,
@@ -142,6 +147,15 @@ pub struct Machine {
     pub not_measured: BTreeMap<String, String>,
 }
 
+/// What a `[frontier]` entry was measured at.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FrontierSetting {
+    /// Its transport's frontier setting, flat: `poll_interval`, `longpoll_timeout`.
+    pub setting: String,
+    /// The value it was measured at, seconds.
+    pub value_s: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SweepInfo {
     /// `clients`, `rate`, `poll_interval` (seconds) or `coalesce` (milliseconds, 0: off).
@@ -157,6 +171,9 @@ pub struct TransportResult {
     /// The swept parameter's value at this point, when the scenario sweeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep_value: Option<f64>,
+    /// A `[frontier]` entry's setting and value; absent from the run's own entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontier: Option<FrontierSetting>,
     /// Clients that took part.
     pub clients: u64,
     /// Address the server of this transport listened on (to match a packet capture).

@@ -156,6 +156,18 @@ pub fn point_cell(parameter: &str, value: f64) -> String {
     show(Some(value), unit, Style::Column)
 }
 
+/// A `[frontier]` entry's point in a table cell: `interval 100ms`, its setting's key and
+/// value.
+pub fn frontier_cell(f: &crate::results::FrontierSetting) -> String {
+    let key = f
+        .setting
+        .split_once('_')
+        .map_or(f.setting.as_str(), |(_, k)| k);
+    let value = std::time::Duration::try_from_secs_f64(f.value_s)
+        .map_or_else(|_| format!("{}s", f.value_s), crate::units::format_duration);
+    format!("{key} {value}")
+}
+
 pub use crate::units::thousands;
 
 #[cfg(test)]

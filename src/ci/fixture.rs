@@ -52,6 +52,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         sweep: None,
         repeat: 1,
         transports,
+        frontier: Vec::new(),
         assertions: Vec::new(),
         warnings: Vec::new(),
         calibration: None,

@@ -24,7 +24,8 @@ pub fn render(results: &Results) -> String {
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
     let parameter = results.sweep.as_ref().map_or("", |s| s.parameter.as_str());
-    for t in &results.transports {
+    // The frontier's entries under the run's own, their point their setting's value.
+    for t in results.transports.iter().chain(&results.frontier) {
         let errors = t.requests.errors
             + t.errors.connect
             + t.errors.timeout
@@ -39,8 +40,11 @@ pub fn render(results: &Results) -> String {
         let count = |v: Option<u64>| cell(v.map(|v| v as f64), Unit::Count);
         rows.push(vec![
             name,
-            t.sweep_value
-                .map_or("-".into(), |v| crate::analysis::point_cell(parameter, v)),
+            match (t.sweep_value, &t.frontier) {
+                (Some(v), _) => crate::analysis::point_cell(parameter, v),
+                (None, Some(f)) => crate::analysis::frontier_cell(f),
+                (None, None) => "-".into(),
+            },
             t.clients.to_string(),
             cell(t.bytes.per_event, Unit::Bytes),
             cell(t.bytes.overhead_share, Unit::Share),

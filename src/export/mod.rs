@@ -135,6 +135,7 @@ pub(crate) mod fixture {
             sweep: None,
             repeat: 1,
             transports: vec![ws, poll],
+            frontier: Vec::new(),
             assertions: Vec::new(),
             warnings: Vec::new(),
             calibration: Some(crate::results::CalibrationRecord {

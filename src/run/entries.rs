@@ -13,8 +13,8 @@ use super::{RunError, RunOptions, RunOutcome};
 use crate::ci;
 use crate::console::{ConsoleSummary, Observers, Progress, RunObserver};
 use crate::output::{FEED_STDERR_SUFFIX, OutputDir, OutputError, SHARD_FILE};
-use crate::results::{CalibrationRecord, Results, SweepInfo, TransportResult};
-use crate::scenario::Scenario;
+use crate::results::{CalibrationRecord, FrontierSetting, Results, SweepInfo, TransportResult};
+use crate::scenario::{FrontierPoint, Scenario};
 use crate::shard::{self, Schedule, ShardRecord, ShardSpec};
 use crate::signals::StopSignals;
 use crate::transport_kind::Transport;
@@ -34,7 +34,12 @@ enum UnderTest<'a> {
 pub(super) struct Run<'a> {
     options: &'a RunOptions,
     scenario: &'a Scenario,
+    /// The sweep's points (or the one run), then one per `[frontier]` point.
     points: Vec<(Option<f64>, Scenario)>,
+    /// The `[frontier]` points, after the run's own in `points`, in order.
+    frontier: Vec<FrontierPoint>,
+    /// How many of `points` are the run's own.
+    own_points: usize,
     repeat: u32,
     under_test: UnderTest<'a>,
     results: Results,
@@ -54,6 +59,8 @@ pub(super) struct Run<'a> {
 struct Entry<'p> {
     index: usize,
     value: Option<f64>,
+    /// A `[frontier]` entry's point; `None` for the run's own.
+    frontier: Option<FrontierPoint>,
     point: &'p Scenario,
     transport: Transport,
     round: u32,
@@ -67,7 +74,11 @@ impl<'a> Run<'a> {
         scenario: &'a Scenario,
         calibration: (Option<CalibrationRecord>, Option<String>),
     ) -> Result<Self, RunError> {
-        let points = scenario.sweep_points();
+        let Points {
+            points,
+            frontier,
+            warning: frontier_warning,
+        } = points_of(scenario, options);
         let most_clients = options
             .shard
             .unwrap_or(ShardSpec::WHOLE)
@@ -83,7 +94,9 @@ impl<'a> Run<'a> {
         )?;
         let under_test = under_test(options)?;
         let repeat = options.repeat.unwrap_or(1).max(1);
-        let results = first_record(options, scenario, &under_test, started, repeat, calibration);
+        let mut results =
+            first_record(options, scenario, &under_test, started, repeat, calibration);
+        results.warnings.extend(frontier_warning);
         let observers = observers(options, &points, repeat, &dir);
         dir.write(&results, &[])?;
         Ok(Self {
@@ -97,7 +110,9 @@ impl<'a> Run<'a> {
             ),
             options,
             scenario,
+            own_points: points.len() - frontier.len(),
             points,
+            frontier,
             repeat,
             under_test,
             results,
@@ -118,6 +133,7 @@ impl<'a> Run<'a> {
                 let entry = Entry {
                     index,
                     value: *value,
+                    frontier: index.checked_sub(self.own_points).map(|k| self.frontier[k]),
                     point,
                     transport,
                     round,
@@ -208,6 +224,10 @@ impl<'a> Run<'a> {
         }
         crate::calibrate::apply(&mut result, self.results.calibration.as_ref());
         result.sweep_value = entry.value;
+        result.frontier = entry.frontier.map(|p| FrontierSetting {
+            setting: p.setting(),
+            value_s: p.value.as_secs_f64(),
+        });
         self.sweep_stop.record(&result);
         result.histogram_log = Some(log_name.clone());
         self.results.warnings.extend(measured.warnings);
@@ -221,11 +241,19 @@ impl<'a> Run<'a> {
             .entry((entry.index, order))
             .or_default()
             .push(result);
-        self.results.transports = self
+        // The run's own entries, then the frontier's: theirs are not the run's to rank.
+        let (own, frontier): (Vec<_>, Vec<_>) = self
             .rounds
-            .values()
-            .map(|r| ci::repeat::median(r))
-            .collect();
+            .iter()
+            .partition(|((index, _), _)| *index < self.own_points);
+        let medians = |rounds: Vec<(_, &Vec<TransportResult>)>| {
+            rounds
+                .into_iter()
+                .map(|(_, r)| ci::repeat::median(r))
+                .collect()
+        };
+        self.results.transports = medians(own);
+        self.results.frontier = medians(frontier);
         let mut files = vec![(log_name.clone(), measured.hlog)];
         if let Some(record) = &mut self.record {
             let mut raw = measured.raw;
@@ -243,7 +271,14 @@ impl<'a> Run<'a> {
     }
 
     fn log_name(&self, entry: &Entry<'_>) -> String {
-        log_name(entry.transport, entry.value, entry.round, self.repeat)
+        let value = entry.value.map(|v| v.to_string());
+        // `poll-interval-0.1.hlog` for a frontier entry of poll at 100 ms.
+        let value = value.or_else(|| {
+            let p = entry.frontier?;
+            let key = p.transport.kind().frontier_setting()?.key;
+            Some(format!("{key}-{}", p.value.as_secs_f64()))
+        });
+        log_name(entry.transport, value, entry.round, self.repeat)
     }
 
     /// The record made final (complete, with its assertions, unless the run was cut short)
@@ -282,6 +317,41 @@ impl<'a> Run<'a> {
             stopped_by,
             failure: self.failure,
         }
+    }
+}
+
+/// What a run measures, point by point.
+struct Points {
+    /// The sweep's points (or the run once), then one per `[frontier]` point.
+    points: Vec<(Option<f64>, Scenario)>,
+    /// The `[frontier]` points, after the run's own in `points`.
+    frontier: Vec<FrontierPoint>,
+    /// Why the frontier is left out, when it is.
+    warning: Option<String>,
+}
+
+/// The points of the run: the sweep's (or the run once), then each `[frontier]` point of a
+/// transport it measures; a shard leaves the frontier out, and says so.
+fn points_of(scenario: &Scenario, options: &RunOptions) -> Points {
+    let mut points = scenario.sweep_points();
+    let extra = scenario.frontier_points();
+    // `wsbench merge` rebuilds a run's entries from its shards' records, which know
+    // nothing of a frontier: measuring it would spend the time and keep nothing.
+    if !extra.is_empty() && options.records_shard() {
+        let warning = "[frontier]: not measured in a sharded run (wsbench merge keeps the run's \
+                       own entries only); run the scenario whole for the frontier";
+        return Points {
+            points,
+            frontier: Vec::new(),
+            warning: Some(warning.into()),
+        };
+    }
+    let frontier = extra.iter().map(|(p, _)| *p).collect();
+    points.extend(extra.into_iter().map(|(_, scenario)| (None, scenario)));
+    Points {
+        points,
+        frontier,
+        warning: None,
     }
 }
 
@@ -331,6 +401,7 @@ fn first_record(
         }),
         repeat,
         transports: Vec::new(),
+        frontier: Vec::new(),
         assertions: Vec::new(),
         warnings: scenario
             .warnings()
@@ -378,7 +449,7 @@ fn shard_record(options: &RunOptions, results: &Results) -> ShardRecord {
     }
 }
 
-fn log_name(transport: Transport, value: Option<f64>, round: u32, repeat: u32) -> String {
+fn log_name(transport: Transport, value: Option<String>, round: u32, repeat: u32) -> String {
     let mut name = transport.name().to_string();
     if let Some(value) = value {
         name.push_str(&format!("-{value}"));

@@ -189,15 +189,18 @@ fn prepare_machine(
     Ok(calibration)
 }
 
-/// The entries whose load generator was saturated, named with their sweep point.
+/// The entries whose load generator was saturated, named with their sweep point, and the
+/// `[frontier]` entries with their setting.
 pub fn saturated_entries(results: &Results) -> Vec<String> {
     results
         .transports
         .iter()
+        .chain(&results.frontier)
         .filter(|t| t.generator_saturated)
-        .map(|t| match t.sweep_value {
-            Some(value) => format!("{} at {value}", t.transport),
-            None => t.transport.to_string(),
+        .map(|t| match (t.sweep_value, &t.frontier) {
+            (Some(value), _) => format!("{} at {value}", t.transport),
+            (None, Some(f)) => format!("{} at {} {}s", t.transport, f.setting, f.value_s),
+            (None, None) => t.transport.to_string(),
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! A scenario file (TOML) turned into a validated description of one benchmark.
 
 mod error;
+mod frontier;
 mod locate;
 mod overrides;
 mod raw;
@@ -19,6 +20,7 @@ pub use crate::server::{
     WINDOW_LOG_DEFAULT_SPAN,
 };
 pub use error::ScenarioError;
+pub use frontier::{FrontierPoint, flat_name as frontier_setting_name};
 pub use overrides::Overrides;
 
 use crate::feed::FeedSpec;
@@ -61,6 +63,10 @@ pub struct Scenario {
     pub server: ServerSettings,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<Sweep>,
+    /// `[frontier]`: more values of a transport's frontier setting, each measured as one
+    /// more entry of that transport alone (`frontier_points`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub frontier: Vec<FrontierPoint>,
     /// CPU placement of the server child and the load generator (`[cpus]`, `--cpus`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpus: Option<crate::placement::Placement>,

@@ -24,6 +24,7 @@ pub struct RawScenario {
     pub transport: Option<RawTransports>,
     pub server: Option<RawServer>,
     pub sweep: Option<RawSweep>,
+    pub frontier: Option<super::frontier::RawFrontier>,
     pub cpus: Option<RawCpus>,
     #[serde(rename = "assert", default)]
     pub asserts: Vec<RawAssert>,

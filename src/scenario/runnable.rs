@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Sweep, SweepParameter};
+use super::{FrontierPoint, Sweep, SweepParameter};
 use crate::feed::FeedSpec;
 use crate::issue::Issue;
 use crate::transport_kind::{Transport, TransportSettings};
@@ -15,11 +15,11 @@ pub(super) fn check(
     feed: &FeedSpec,
     (transports, settings): (&[Transport], &TransportSettings),
     clients: u64,
-    sweep: Option<&Sweep>,
+    (sweep, frontier): (Option<&Sweep>, &[FrontierPoint]),
     run: (Duration, Duration),
 ) -> Result<(), Issue> {
     check_event_rate(feed, clients, sweep, run)?;
-    check_first_requests(transports, settings, sweep, run)?;
+    check_first_requests(transports, settings, (sweep, frontier), run)?;
     check_message_size(feed, transports)
 }
 
@@ -117,11 +117,12 @@ fn check_event_rate(
 fn check_first_requests(
     transports: &[Transport],
     settings: &TransportSettings,
-    sweep: Option<&Sweep>,
+    (sweep, frontier): (Option<&Sweep>, &[FrontierPoint]),
     (warmup, duration): (Duration, Duration),
 ) -> Result<(), Issue> {
-    // Each point the run measures: the file's settings, or each swept value in place.
-    let points: Vec<(Option<String>, TransportSettings)> =
+    // Each point the run measures: the file's settings, or each swept value in place, and
+    // each `[frontier]` value in place.
+    let mut points: Vec<(Option<String>, TransportSettings)> =
         match swept(sweep, SweepParameter::PollInterval) {
             Some(values) => values
                 .map(|(i, s)| {
@@ -133,6 +134,11 @@ fn check_first_requests(
                 .collect(),
             None => vec![(None, settings.clone())],
         };
+    points.extend(
+        super::frontier::settings_at_points(frontier, settings)
+            .into_iter()
+            .map(|(key, at)| (Some(key), at)),
+    );
     let too_long = points.iter().find_map(|(key, point)| {
         transports.iter().find_map(|&t| {
             let (setting, span) = t.kind().first_request_within(point.of(t))?;

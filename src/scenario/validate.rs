@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::raw::{self, RawScenario};
 use super::*;
 use crate::server::settings::{CONNECTIONS_MAX, memory_problem};
-use crate::transport_kind::{RawTransports, Value};
+use crate::transport_kind::{RawTransports, Setting, Value};
 use crate::units::{HumanDuration, thousands};
 
 pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
@@ -71,6 +71,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         ));
     }
     let sweep = raw.sweep.map(validate_sweep).transpose()?;
+    let frontier = super::frontier::validate(raw.frontier, &transport, sweep.as_ref())?;
     let cpus = raw.cpus.map(validate_cpus).transpose()?;
     if let Some(sweep) = sweep
         .as_ref()
@@ -85,7 +86,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         &feed,
         (&transports, &transport),
         clients.count,
-        sweep.as_ref(),
+        (sweep.as_ref(), &frontier),
         (warmup, duration),
     )?;
     let drain_limit = raw.drain_limit.map_or(super::DEFAULT_DRAIN_LIMIT, |d| d.0);
@@ -125,6 +126,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
         transport,
         server,
         sweep,
+        frontier,
         cpus,
         asserts,
         feed_stderr: None,
@@ -222,20 +224,27 @@ fn validate_transports(raw: RawTransports) -> Result<TransportSettings, Issue> {
         for setting in transport.kind().settings() {
             let key = format!("transport.{transport}.{}", setting.key);
             let value = raw.get(transport, setting).unwrap_or(setting.default);
-            let value = match value {
-                _ if !value.same_kind(setting.default) => {
-                    return Err(Issue::new(&key, value.mismatch(setting.default)));
-                }
-                Value::Duration(d) if !setting.accepts_zero => {
-                    Value::Duration(positive(&key, Some(HumanDuration(d)), Duration::ZERO)?)
-                }
-                other => other,
-            };
-            (setting.check)(value).map_err(|message| Issue::new(&key, message))?;
+            let value = check_setting(&key, setting, value)?;
             settings.set(transport, setting.key, value);
         }
     }
     Ok(settings)
+}
+
+/// A transport setting's value, as its table or `[frontier]` gives it: of its kind, longer
+/// than 0s unless 0s means something, and what the transport accepts.
+pub(super) fn check_setting(key: &str, setting: &Setting, value: Value) -> Result<Value, Issue> {
+    let value = match value {
+        _ if !value.same_kind(setting.default) => {
+            return Err(Issue::new(key, value.mismatch(setting.default)));
+        }
+        Value::Duration(d) if !setting.accepts_zero => {
+            Value::Duration(positive(key, Some(HumanDuration(d)), Duration::ZERO)?)
+        }
+        other => other,
+    };
+    (setting.check)(value).map_err(|message| Issue::new(key, message))?;
+    Ok(value)
 }
 
 fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue> {

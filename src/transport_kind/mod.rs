@@ -74,6 +74,13 @@ pub trait TransportKind: Sync {
     fn first_request_within(&self, _settings: &Settings) -> Option<(&'static Setting, Duration)> {
         None
     }
+
+    /// The duration setting a latency–cost frontier measures it over (`[frontier]`, as
+    /// `<name>_<key>`): a poll's interval trades freshness for requests, a long poll's hold
+    /// empty answers for held connections. `None` for a transport with no such knob.
+    fn frontier_setting(&self) -> Option<&'static Setting> {
+        None
+    }
 }
 
 /// A transport as registered: what it is, and its URL path on the matched server (the

@@ -103,6 +103,7 @@ pub fn results() -> Results {
             entry("sse", 2000.0, 70.0),
             entry("ws", 1800.0, 62.0),
         ],
+        frontier: Vec::new(),
         assertions: vec![AssertionOutcome {
             description: "ws bytes.per_event ÷ poll ≤ 0.5".into(),
             transport: "ws".into(),

@@ -25,7 +25,7 @@ pub enum Kind {
 use Kind::*;
 
 /// Every numeric key by its path: `table.key`, `transport.<name>.key`, `feed.<kind>.key`,
-/// `assert.key` (in an `[[assert]]`), `sweep.key` (a list of one value).
+/// `assert.key` (in an `[[assert]]`), `sweep.key` and `frontier.key` (a list of one value).
 pub const NUMERIC: &[(&str, Kind)] = &[
     ("duration", Duration),
     ("warmup", Duration),
@@ -50,6 +50,8 @@ pub const NUMERIC: &[(&str, Kind)] = &[
     ("sweep.rate", Number),
     ("sweep.poll_interval", Duration),
     ("sweep.coalesce", Duration),
+    ("frontier.poll_interval", Duration),
+    ("frontier.longpoll_timeout", Duration),
     ("assert.min", Number),
     ("assert.max", Number),
     ("assert.min_ratio", Number),
@@ -99,6 +101,7 @@ pub const NOT_NUMERIC: &[&str] = &[
     "transport",
     "server",
     "sweep",
+    "frontier",
     "cpus",
     "assert",
     "clients.headers",
@@ -140,7 +143,7 @@ pub fn accepted_keys() -> Vec<String> {
             format!("{feed}[[assert]]\nzz_unknown = 1"),
         ),
     ];
-    for table in ["clients", "server", "sweep", "cpus"] {
+    for table in ["clients", "server", "sweep", "frontier", "cpus"] {
         tables.push((
             format!("{table}."),
             format!("{feed}[{table}]\nzz_unknown = 1"),

@@ -1,6 +1,6 @@
 //! A fuzz pass over every numeric key of the scenario format (top level, `[clients]`,
-//! `[server]`, each `[transport.*]`, `[feed]` for each kind, `[sweep]`, `[[assert]]`,
-//! `[cpus]`): each hostile value (`values::hostile`, and the greatest value each key's
+//! `[server]`, each `[transport.*]`, `[feed]` for each kind, `[sweep]`, `[frontier]`,
+//! `[[assert]]`, `[cpus]`): each hostile value (`values::hostile`, and the greatest value each key's
 //! refusal names as accepted) through `wsbench validate`; then, for each key, the least
 //! and the greatest value it accepted (and any accepted value that is not a number)
 //! through one-second `wsbench run`s of two clients over one transport, as many keys to a

@@ -53,6 +53,11 @@ pub fn slot_of(key: &str, index: usize) -> Slot {
         ["transport", transport, _] => SLOTS.iter().find(|s| s.transport == *transport),
         // A rate needs a feed with one, in the run and in a sweep.
         ["sweep", "rate"] => Some(&SLOTS[0]),
+        // A frontier point is measured only for a transport of the run.
+        ["frontier", setting] => {
+            let transport = setting.split_once('_').map(|(t, _)| t);
+            SLOTS.iter().find(|s| Some(s.transport) == transport)
+        }
         _ => None,
     };
     *found.unwrap_or(&SLOTS[index % 4])
@@ -92,10 +97,10 @@ pub fn set(scenario: &mut Table, key: &str, value: &Value) {
             }
             return;
         }
-        ["sweep", name] => {
+        [table @ ("sweep" | "frontier"), name] => {
             let list = Value::Array(vec![value.clone()]);
             scenario.insert(
-                "sweep".into(),
+                table.to_string(),
                 Table::from_iter([(name.to_string(), list)]).into(),
             );
             return;

@@ -60,6 +60,10 @@ impl TransportKind for Longpoll {
         }
     }
 
+    fn frontier_setting(&self) -> Option<&'static Setting> {
+        Some(&TIMEOUT)
+    }
+
     fn arrival(&self, settings: &Settings) -> Arrival {
         Arrival::LongPoll {
             timeout: settings.get(&TIMEOUT),

@@ -55,6 +55,10 @@ impl TransportKind for Poll {
         }
     }
 
+    fn frontier_setting(&self) -> Option<&'static Setting> {
+        Some(&INTERVAL)
+    }
+
     /// Each client polls first at a random point of its first interval.
     fn first_request_within(&self, settings: &Settings) -> Option<(&'static Setting, Duration)> {
         Some((&INTERVAL, settings.get(&INTERVAL)))
