@@ -92,13 +92,13 @@ fn check(dir: &Path, results: &Results, expected: &[&str], transports: &[&str]) 
 }
 
 #[test]
-fn single_run_draws_four_charts() {
+fn single_run_draws_five_charts() {
     let results = fixture("results.json");
     let dir = tempfile::tempdir().expect("tempdir");
     let files = check(
         dir.path(),
         &results,
-        &["latency", "bytes", "cost", "timeline"],
+        &["latency", "bytes", "cost", "frontier", "timeline"],
         &["poll", "longpoll", "sse", "ws"],
     );
     let (texts, _) = svg_texts(&files[0]);
@@ -122,7 +122,7 @@ fn sweep_adds_the_sweep_chart_and_flags_the_saturated_point() {
     let files = check(
         dir.path(),
         &results,
-        &["latency", "bytes", "cost", "timeline", "sweep"],
+        &["latency", "bytes", "cost", "frontier", "timeline", "sweep"],
         &["poll", "ws"],
     );
     let text = |stem: &str| {
@@ -145,6 +145,43 @@ fn sweep_adds_the_sweep_chart_and_flags_the_saturated_point() {
             "no {tick} tick in {sweep}"
         );
     }
+}
+
+#[test]
+fn the_frontier_traces_each_transport_over_its_setting_and_flags_the_saturated_point() {
+    let results = fixture("frontier/results.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    check(
+        dir.path(),
+        &results,
+        &["latency", "bytes", "cost", "frontier", "timeline"],
+        &["poll", "longpoll", "sse", "ws"],
+    );
+    let (frontier, size) = svg_texts(&dir.path().join("charts/frontier.svg"));
+    assert_eq!(size, (1400, 620));
+    // Poll's four intervals, each labelled on its line in both panels; nothing else is.
+    for label in ["50ms", "100ms", "250ms", "1s"] {
+        let count = frontier.lines().filter(|l| *l == label).count();
+        assert_eq!(count, 2, "{label} in\n{frontier}");
+    }
+    assert!(frontier.lines().any(|l| l == "saturated:"), "{frontier}");
+    for axis in [
+        "Bytes per delivered event",
+        "Server CPU per delivered event",
+        "p99 latency, publish to receive (ms, log scale)",
+    ] {
+        assert!(frontier.contains(axis), "{axis} in\n{frontier}");
+    }
+    // A single run's chart: one point per transport, no setting labels.
+    check(
+        dir.path(),
+        &fixture("results.json"),
+        &["latency", "bytes", "cost", "frontier", "timeline"],
+        &["poll", "longpoll", "sse", "ws"],
+    );
+    let (single, _) = svg_texts(&dir.path().join("charts/frontier.svg"));
+    assert!(!single.lines().any(|l| l == "1s"), "{single}");
+    assert!(!single.contains("saturated"), "{single}");
 }
 
 #[test]

@@ -40,13 +40,15 @@ fn markdown_report_of_a_single_run() {
             "charts/bytes.png",
             "charts/cost.svg",
             "charts/cost.png",
+            "charts/frontier.svg",
+            "charts/frontier.png",
             "charts/timeline.svg",
             "charts/timeline.png",
             "report.md",
         ]
     );
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
-    for chart in ["latency", "bytes", "cost", "timeline"] {
+    for chart in ["latency", "bytes", "cost", "frontier", "timeline"] {
         assert!(
             md.contains(&format!("](charts/{chart}.png)")),
             "{chart} not linked"
@@ -62,6 +64,15 @@ fn markdown_report_of_the_lubbers_sweep() {
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
     assert!(md.contains("](charts/sweep.png)"));
     insta::assert_snapshot!("lubbers_sweep_md", md);
+}
+
+#[test]
+fn markdown_report_of_a_run_with_a_frontier() {
+    let dir = results_dir("frontier/results.json");
+    report::render_dir(dir.path(), ReportFormat::Md).expect("report renders");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.contains("](charts/frontier.png)"));
+    insta::assert_snapshot!("frontier_md", md);
 }
 
 /// `http://` or `https://` addresses, except the SVG namespace, which names the
@@ -114,7 +125,7 @@ fn html_report_is_self_contained() {
                 "{fixture}: `{forbidden}` in the HTML"
             );
         }
-        let charts = if fixture == "results.json" { 4 } else { 5 };
+        let charts = if fixture == "results.json" { 5 } else { 6 };
         assert_eq!(
             html.matches("<svg ").count(),
             charts,
@@ -173,6 +184,7 @@ fn the_fixtures_follow_the_results_schema() {
     for fixture in [
         "tests/fixtures/results.json",
         "tests/fixtures/sweep/results.json",
+        "tests/fixtures/frontier/results.json",
     ] {
         let errors: Vec<String> = validator
             .iter_errors(&read(fixture))

@@ -2,7 +2,11 @@
 //! headline, and which measurements not to trust because the machine, not the transport,
 //! was the bottleneck.
 
+mod frontier;
+
 use std::fmt;
+
+pub use frontier::{Frontier, Point as FrontierPoint, Series as FrontierSeries};
 
 pub use crate::figures::generator::{
     CPU_SATURATION, GeneratorLimit, LATE_POLL_SHARE, generator_limits,
@@ -101,6 +105,14 @@ pub fn focus(results: &Results) -> Vec<&TransportResult> {
             .filter(|t| t.sweep_value == Some(largest))
             .collect(),
         None => results.transports.iter().collect(),
+    }
+}
+
+/// What a headline shows of a sweep: ` at 10,000 clients`, or nothing.
+pub fn focus_note(results: &Results) -> String {
+    match (&results.sweep, largest_sweep_value(results)) {
+        (Some(sweep), Some(value)) => format!(" at {}", point_label(&sweep.parameter, value)),
+        _ => String::new(),
     }
 }
 

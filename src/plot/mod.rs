@@ -10,6 +10,7 @@ mod bars;
 mod bytes;
 mod cost;
 mod frame;
+mod frontier;
 mod latency;
 mod png;
 mod sweep;
@@ -119,6 +120,9 @@ const REGISTRY: &[(&str, Render)] = &[
     }),
     ("bytes", |r, dir| render(bytes::BytesChart::build(r), dir)),
     ("cost", |r, dir| render(cost::CostChart::build(r), dir)),
+    ("frontier", |r, dir| {
+        render(frontier::FrontierChart::build(r), dir)
+    }),
     ("timeline", |r, dir| {
         render(timeline::TimelineChart::build(r), dir)
     }),
@@ -243,28 +247,12 @@ impl<'a> Focus<'a> {
             .collect();
         (!entries.is_empty()).then(|| Self {
             entries,
-            note: focus_note(results),
+            note: crate::analysis::focus_note(results),
         })
     }
 
     pub fn results(&self) -> impl Iterator<Item = &'a TransportResult> + '_ {
         self.entries.iter().map(|(t, _)| *t)
-    }
-}
-
-/// What a single-run chart shows of a sweep: ` at 10,000 clients`, or nothing.
-fn focus_note(results: &Results) -> String {
-    match (
-        &results.sweep,
-        crate::analysis::largest_sweep_value(results),
-    ) {
-        (Some(sweep), Some(value)) => {
-            format!(
-                " at {}",
-                crate::analysis::point_label(&sweep.parameter, value)
-            )
-        }
-        _ => String::new(),
     }
 }
 

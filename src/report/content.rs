@@ -6,9 +6,7 @@ use serde_json::Value;
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::floor::{floor_cell, floor_text, floors_used, swept_floor_cell};
 use super::{chat, compression, echo, lubbers, verdict};
-use crate::analysis::{
-    error_count, focus, largest_sweep_value, point_cell, point_label, saturation,
-};
+use crate::analysis::{error_count, focus, focus_note, point_cell, point_label, saturation};
 use crate::figures::{NOT_MEASURED, Style, Unit, show, text as figure};
 use crate::plot::RenderedChart;
 use crate::results::{Latency, ReceiveClock, Results, TransportResult};
@@ -75,6 +73,8 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
         blocks.push(Block::List(
             verdicts.iter().map(verdict::Verdict::line).collect(),
         ));
+        // Each ranking above is one metric; the reader's choice weighs them.
+        blocks.extend(super::weighed::section(results));
     }
 
     let saturated = saturated_lines(results);
@@ -148,14 +148,6 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
         ));
     }
     blocks
-}
-
-/// ` at 10,000 clients` for a sweep's headline sections, or nothing.
-fn focus_note(results: &Results) -> String {
-    match (&results.sweep, largest_sweep_value(results)) {
-        (Some(sweep), Some(v)) => format!(" at {}", point_label(&sweep.parameter, v)),
-        _ => String::new(),
-    }
 }
 
 fn scenario_str<'a>(results: &'a Results, pointer: &str) -> Option<&'a str> {

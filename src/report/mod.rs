@@ -17,6 +17,7 @@ mod idle;
 mod lubbers;
 mod markdown;
 mod verdict;
+mod weighed;
 
 use std::path::{Path, PathBuf};
 
