@@ -159,8 +159,9 @@ fn the_frontier_traces_each_transport_over_its_setting_and_flags_the_saturated_p
     );
     let (frontier, size) = svg_texts(&dir.path().join("charts/frontier.svg"));
     assert_eq!(size, (1400, 620));
-    // Poll's four intervals, each labelled on its line in both panels; nothing else is.
-    for label in ["50ms", "100ms", "250ms", "1s"] {
+    // Poll's four intervals, each labelled on its line in both panels, the saturated one
+    // named so; nothing else is.
+    for label in ["50ms, saturated", "100ms", "250ms", "1s"] {
         let count = frontier.lines().filter(|l| *l == label).count();
         assert_eq!(count, 2, "{label} in\n{frontier}");
     }

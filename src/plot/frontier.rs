@@ -2,8 +2,8 @@
 //! in bytes and in server CPU, log-log. A transport measured at several values of its
 //! frontier setting (a poll's interval, a long poll's hold) is a line through them, each
 //! point labelled with its value: the curve is what reaching a given freshness costs. A
-//! saturated point is a cross at the end of a dashed segment (a bound, as on the sweep
-//! chart); a figure not measured leaves its point off, never at 0.
+//! saturated point is a cross labelled saturated, at the end of a dashed segment (a bound,
+//! as on the sweep chart); a figure not measured leaves its point off, never at 0.
 
 use std::time::Duration;
 
@@ -68,13 +68,18 @@ fn place(p: &FrontierPoint, cost: fn(&FrontierPoint) -> Option<f64>) -> Option<(
     (x > 0.0 && y > 0.0).then_some((x, y))
 }
 
-/// A point's label: its setting's value (`100ms`), on a line of several.
+/// A point's label: its setting's value (`100ms`) on a line of several, and `saturated` on
+/// a saturated point, so that a bound is named where it is drawn.
 fn label(series: &FrontierSeries, p: &FrontierPoint) -> Option<String> {
-    if series.points.len() < 2 {
-        return None;
+    let value = (series.points.len() > 1)
+        .then(|| Duration::try_from_secs_f64(p.setting_s?).ok())
+        .flatten()
+        .map(crate::units::format_duration);
+    match (value, p.saturated) {
+        (Some(value), true) => Some(format!("{value}, saturated")),
+        (None, true) => Some("saturated".into()),
+        (value, false) => value,
     }
-    let value = Duration::try_from_secs_f64(p.setting_s?).ok()?;
-    Some(crate::units::format_duration(value))
 }
 
 impl Chart for FrontierChart<'_> {
@@ -87,9 +92,9 @@ impl Chart for FrontierChart<'_> {
          and server CPU (right), log-log: lower left is fresher and cheaper. A transport \
          measured at several values of its frontier setting (a poll's interval, a long \
          poll's hold: the scenario's frontier table, or a sweep of poll_interval) is a line \
-         through them, each point labelled with its value. A cross at the end of a dashed \
-         line marks a saturated point: a bound, not a measurement. A missing figure leaves \
-         its point off, never at 0."
+         through them, each point labelled with its value. A cross labelled saturated (on a \
+         line, at the end of a dashed segment) is a bound, not a measurement. A point whose \
+         p99 or cost is null (in results.json) is left off its panel, never drawn at 0."
     }
 
     fn title(&self) -> String {

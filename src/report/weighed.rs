@@ -211,21 +211,29 @@ fn curve(
     let meets = points[at];
     let key = series.setting.unwrap_or("setting");
     let value = |p: &FrontierPoint| setting_value(p).unwrap_or_else(|| "its".into());
-    let next = points[at + 1..].first();
-    let evidence = match next {
+    // The next longer setting measured is the evidence that a longer one misses the bound.
+    let evidence = match points[at + 1..].first() {
         Some(n) => format!(
-            "p99 {}; at {} it was {}",
+            "p99 {} at {}; {} at {}",
             show_us(meets.p99_us()),
-            value(n),
-            show_us(n.p99_us())
+            value(meets),
+            show_us(n.p99_us()),
+            value(n)
         ),
         None => format!(
-            "p99 {}; the longest {key} measured",
-            show_us(meets.p99_us())
+            "p99 {} at {}, the longest {key} measured",
+            show_us(meets.p99_us()),
+            value(meets)
         ),
     };
+    // "or less" only where every shorter setting measured met the bound too.
+    let or_less = if points[..at].iter().all(|p| p99(p) <= bound) {
+        " or less"
+    } else {
+        ""
+    };
     let mut words = format!(
-        "To keep p99 under {}, {name} needs its {} {key} ({evidence}), costing {}.",
+        "To keep p99 under {}, {name} needs its {key} at {}{or_less} ({evidence}), costing {}.",
         show_bound(bound),
         value(meets),
         costs(meets, reference)
