@@ -62,6 +62,11 @@ pub enum Command {
     },
     /// Run a scenario over every transport it lists and report what each costs.
     Run(Box<RunArgs>),
+    /// Record a baseline for `wsbench compare`: the scenario run as `run` runs it, each
+    /// transport several times interleaved (--repeat, 5 unless given, at least 3), so that
+    /// its timed figures (latency, CPU, memory) keep their rounds and can be gated; --out
+    /// names the directory to commit. Compare on the machine it was made on.
+    Baseline(Box<RunArgs>),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
     /// Measure this machine's loopback floor (CPU per message of the kernel's TCP path) and
@@ -292,6 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Emit(args) => emit(&args),
         Command::Validate { files } => Ok(validate(&files)),
         Command::Run(args) => Ok(run_command(*args)),
+        Command::Baseline(args) => Ok(baseline(*args)),
         Command::Compare(args) => Ok(compare(&args)),
         Command::Calibrate(args) => calibrate(&args),
         Command::Merge(args) => Ok(merge(&args)),
@@ -419,6 +425,44 @@ fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// Rounds a baseline's timed figures are recorded over unless `--repeat` says otherwise:
+/// enough for a change that orders every round to be significant at `compare`'s default.
+pub const BASELINE_REPEAT: u32 = 5;
+
+/// `wsbench baseline`: `run` with repeats and a named directory.
+fn baseline(mut args: RunArgs) -> u8 {
+    let minimum = crate::ci::compare::MIN_ROUNDS as u32;
+    match args.repeat {
+        None => args.repeat = Some(BASELINE_REPEAT),
+        Some(n) if n < minimum => {
+            eprintln!(
+                "wsbench baseline: --repeat {n}: a baseline needs at least {minimum} rounds, \
+                 or compare cannot gate its timed figures; give {BASELINE_REPEAT}, or more"
+            );
+            return exit::USAGE;
+        }
+        Some(_) => {}
+    }
+    let Some(out) = args.out.clone() else {
+        eprintln!(
+            "wsbench baseline: --out DIR is required: the directory to commit and compare with \
+             (`wsbench compare DIR RUN`)"
+        );
+        return exit::USAGE;
+    };
+    let status = run_command(args);
+    if status == exit::OK {
+        eprintln!(
+            "wsbench baseline: recorded in {}; compare a run with it: wsbench compare {} RUN \
+             (made on {}: timed figures compare on this machine only)",
+            out.display(),
+            out.display(),
+            crate::metrics::machine::machine().hostname
+        );
+    }
+    status
 }
 
 fn run_command(args: RunArgs) -> u8 {

@@ -67,7 +67,7 @@ fn a_run_like_its_baseline_passes_and_says_so() {
     let (status, summary) = setup.run(0);
     assert_eq!(status, 0, "{summary}");
     assert!(
-        summary.starts_with("### wsbench compare: no regression (threshold 10%)\n"),
+        summary.starts_with("### wsbench compare: no regression (counted figures within 1%"),
         "{summary}"
     );
     assert!(setup.path("out/results.json").exists());
@@ -77,12 +77,12 @@ fn a_run_like_its_baseline_passes_and_says_so() {
 fn a_regression_fails_the_job_and_reaches_the_summary() {
     let setup = Setup::new(&common::results());
     let mut better = common::results();
-    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
+    better.transports[3].bytes.per_event = Some(31.0);
     common::write(&setup.path("baseline"), &better);
     let (status, summary) = setup.run(0);
     assert_eq!(status, 1, "{summary}");
     assert!(
-        summary.contains("| ws | latency_us.p99 | 900 | 1800 | +100.0% | ❌ **REGRESSED** |"),
+        summary.contains("| ws | bytes.per_event | 31 | 62 | +100.0% | ❌ **REGRESSED** |"),
         "{summary}"
     );
 }

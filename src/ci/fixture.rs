@@ -56,6 +56,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         warnings: Vec::new(),
         calibration: None,
         target: None,
+        provenance: None,
     }
 }
 

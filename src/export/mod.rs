@@ -147,6 +147,7 @@ pub(crate) mod fixture {
                 batched_messages_per_s: 1_500_000.0,
             }),
             target: None,
+            provenance: None,
         }
     }
 }

@@ -115,6 +115,7 @@ pub fn results() -> Results {
         warnings: Vec::new(),
         calibration: None,
         target: None,
+        provenance: None,
     }
 }
 
