@@ -54,6 +54,9 @@ pub enum Command {
     /// the program a process-per-connection server runs for each connection
     /// (`websocketd --port=8080 wsbench emit ticker`; `wsbench run --launch websocketd`).
     Emit(EmitArgs),
+    /// List the scenarios that ship with wsbench (built in: `wsbench run NAME` from any
+    /// directory), one line each.
+    Scenarios,
     /// Check scenario files without running anything.
     Validate {
         /// Scenario files (TOML), or names of ones under scenarios/.
@@ -296,6 +299,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => serve(args),
         Command::Emit(args) => emit(&args),
         Command::Validate { files } => Ok(validate(&files)),
+        Command::Scenarios => Ok(list_scenarios()),
         Command::Run(args) => Ok(run_command(*args)),
         Command::Baseline(args) => Ok(baseline(*args)),
         Command::Compare(args) => Ok(compare(&args)),
@@ -378,6 +382,19 @@ fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow:
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn list_scenarios() -> u8 {
+    let shipped = scenario::shipped::SHIPPED;
+    let width = shipped.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for scenario in shipped {
+        println!("{:width$}  {}", scenario.name, scenario.description());
+    }
+    println!(
+        "\nRun one with `wsbench run NAME` from any directory; a file of your own is a path \
+         (start from a copy: docs/SCENARIOS.md)."
+    );
+    exit::OK
 }
 
 fn validate(files: &[PathBuf]) -> u8 {
