@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::figures::Direction;
 pub use load::load;
-pub use render::Format;
+pub use render::{Format, row_in_words};
 
 use crate::results::{Results, TransportResult, check_metric_path};
 
@@ -39,6 +39,10 @@ pub struct CompareArgs {
     /// Output: an aligned table, a GitHub table (for $GITHUB_STEP_SUMMARY), or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write one JUnit test case per compared row to FILE, failing where the row counts
+    /// as a regression (GitLab, Jenkins and GitHub test reports read it).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +131,29 @@ pub enum Verdict {
     /// The entry is on both sides (or one) but the metric was not measured (`null`) on a
     /// side: nothing to judge, which fails the gate like a regression (`reason` says why).
     NotMeasured,
+}
+
+impl Verdict {
+    /// Whether the row fails the gate: worse beyond the threshold, or nothing to compare.
+    pub fn fails(self) -> bool {
+        matches!(
+            self,
+            Verdict::Regressed | Verdict::Missing | Verdict::NotMeasured
+        )
+    }
+
+    /// As `--format json` writes it: `regressed`, `not_measured`...
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Changed => "changed",
+            Verdict::Missing => "missing",
+            Verdict::New => "new",
+            Verdict::NotMeasured => "not_measured",
+        }
+    }
 }
 
 /// Parses `10%` or `0.1`; a bare number must be a fraction (0 to 1), so that `10` is not
@@ -218,15 +245,7 @@ pub fn compare(
     Comparison {
         schema: SCHEMA.into(),
         threshold,
-        regressions: rows
-            .iter()
-            .filter(|r| {
-                matches!(
-                    r.verdict,
-                    Verdict::Regressed | Verdict::Missing | Verdict::NotMeasured
-                )
-            })
-            .count(),
+        regressions: rows.iter().filter(|r| r.verdict.fails()).count(),
         sweep_parameter: current
             .sweep
             .as_ref()
