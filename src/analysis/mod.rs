@@ -91,6 +91,50 @@ pub fn saturation(r: &TransportResult, cores: Option<usize>) -> Vec<Saturation> 
     reasons
 }
 
+/// What an entry in `limited` means, in the words of both the report and the console.
+pub const LIMITED_MEANS: &str = "Where a transport saturated the machine, its figures \
+                                 describe this machine's limit, not the transport's cost";
+
+/// An entry whose figures the machine limited, as the report's Saturation section and the
+/// console's note both name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limited<'a> {
+    pub entry: &'a TransportResult,
+    /// `ws`, or `ws at 1,000 clients` in a sweep.
+    pub name: String,
+    /// `server + load generator at 1.95 of 2 cores`, reasons joined by commas.
+    pub reasons: String,
+}
+
+/// Every entry whose figures describe the machine's limit rather than the transport's cost
+/// (`saturation` not empty), in record order.
+pub fn limited(results: &Results) -> Vec<Limited<'_>> {
+    results
+        .transports
+        .iter()
+        .filter_map(|t| {
+            let reasons = saturation(t, results.machine.cores);
+            if reasons.is_empty() {
+                return None;
+            }
+            let reasons: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
+            Some(Limited {
+                entry: t,
+                name: entry_name(results, t),
+                reasons: reasons.join(", "),
+            })
+        })
+        .collect()
+}
+
+/// An entry in words: `ws`, or `ws at 1,000 clients` in a sweep.
+pub fn entry_name(results: &Results, t: &TransportResult) -> String {
+    match (&results.sweep, t.sweep_value) {
+        (Some(s), Some(v)) => format!("{} at {}", t.transport, point_label(&s.parameter, v)),
+        _ => t.transport.to_string(),
+    }
+}
+
 /// The entries that single-run charts and tables headline: every entry, or for a sweep the
 /// entries at the largest swept value (the point where transports differ most).
 pub fn focus(results: &Results) -> Vec<&TransportResult> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::figures::{Direction, Stability};
 pub use load::load;
-pub use render::Format;
+pub use render::{Format, row_in_words};
 
 use crate::results::{Results, TransportResult, check_metric_path};
 
@@ -53,6 +53,10 @@ pub struct CompareArgs {
     /// Output: an aligned table, a GitHub table (for $GITHUB_STEP_SUMMARY), or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write one JUnit test case per compared row to FILE, failing where the row counts
+    /// as a regression (GitLab, Jenkins and GitHub test reports read it).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +196,32 @@ pub enum Verdict {
     /// A timed figure measured on different machines: it does not travel, and is not
     /// compared (`reason` names the difference).
     Skipped,
+}
+
+impl Verdict {
+    /// Whether the row fails the gate: worse beyond the threshold, or nothing to compare.
+    pub fn fails(self) -> bool {
+        matches!(
+            self,
+            Verdict::Regressed | Verdict::Missing | Verdict::NotMeasured
+        )
+    }
+
+    /// As `--format json` writes it: `regressed`, `not_measured`...
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Changed => "changed",
+            Verdict::Missing => "missing",
+            Verdict::New => "new",
+            Verdict::NotMeasured => "not_measured",
+            Verdict::WithinNoise => "within_noise",
+            Verdict::NotGated => "not_gated",
+            Verdict::Skipped => "skipped",
+        }
+    }
 }
 
 /// Parses `10%` or `0.1`; a bare number must be a fraction (0 to 1), so that `10` is not
@@ -409,17 +439,6 @@ fn change_pct(baseline: Option<f64>, current: Option<f64>) -> Option<f64> {
         (true, true) => Some(0.0),
         (true, false) => None,
         _ => Some((c - b) / b.abs() * 100.0),
-    }
-}
-
-impl Verdict {
-    /// Whether the row fails the gate: worse, gone, or not measured (a gate never passes on
-    /// a figure it could not compare).
-    pub fn fails(self) -> bool {
-        matches!(
-            self,
-            Verdict::Regressed | Verdict::Missing | Verdict::NotMeasured
-        )
     }
 }
 

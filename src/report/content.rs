@@ -78,11 +78,11 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
     let saturated = saturated_lines(results);
     if !saturated.is_empty() {
         blocks.push(Block::Heading(2, "Saturation".into()));
-        blocks.push(Block::Note(vec![text(
-            "Where a transport saturated the machine, its figures describe this machine's limit, \
-             not the transport's cost. The charts flag these entries (a cross on the sweep \
-             chart); read them as bounds.",
-        )]));
+        blocks.push(Block::Note(vec![text(format!(
+            "{}. The charts flag these entries (a cross on the sweep chart); read them as \
+             bounds.",
+            crate::analysis::LIMITED_MEANS
+        ))]));
         blocks.push(Block::List(saturated));
     }
 
@@ -613,13 +613,9 @@ fn generator_saturated(results: &Results) -> Option<Block> {
     let entries: Vec<String> = saturated
         .iter()
         .map(|t| {
-            let point = match (&results.sweep, t.sweep_value) {
-                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
-                _ => String::new(),
-            };
             format!(
-                "{}{point} ({})",
-                t.transport,
+                "{} ({})",
+                crate::analysis::entry_name(results, t),
                 t.generator_saturation.join("; ")
             )
         })
@@ -649,24 +645,9 @@ fn deliveries_per_s(t: &TransportResult) -> String {
 }
 
 fn saturated_lines(results: &Results) -> Vec<Line> {
-    results
-        .transports
-        .iter()
-        .filter_map(|t| {
-            let reasons = saturation(t, results.machine.cores);
-            if reasons.is_empty() {
-                return None;
-            }
-            let point = match (&results.sweep, t.sweep_value) {
-                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
-                _ => String::new(),
-            };
-            let reasons: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
-            Some(vec![
-                strong(format!("{}{point}", t.transport)),
-                text(format!(": {}.", reasons.join(", "))),
-            ])
-        })
+    crate::analysis::limited(results)
+        .into_iter()
+        .map(|l| vec![strong(l.name), text(format!(": {}.", l.reasons))])
         .collect()
 }
 

@@ -11,8 +11,8 @@ pub enum ScenarioError {
     },
     /// A name that is neither a file nor a shipped scenario.
     #[error(
-        "no scenario `{name}`: no such file, and no shipped scenario of that name{}; shipped: \
-         {} (`wsbench scenarios` says what each is)",
+        "no scenario `{name}`: no file `{name}` or `scenarios/{name}.toml`, and no shipped \
+         scenario of that name{}; shipped: {} (`wsbench scenarios` says what each is)",
         nearest.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default(),
         super::shipped::names()
     )]

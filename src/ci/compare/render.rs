@@ -187,6 +187,20 @@ fn change(r: &Row) -> String {
     }
 }
 
+/// `ws latency_us.p99: baseline 900, current 1800, change +100.0%: regressed`: one row in
+/// a line, as its JUnit test case says it.
+pub fn row_in_words(r: &Row) -> String {
+    format!(
+        "{} {}: baseline {}, current {}, change {}: {}",
+        r.transport,
+        r.metric,
+        value(r, r.baseline),
+        value(r, r.current),
+        change(r),
+        r.verdict.name()
+    )
+}
+
 fn verdict_text(r: &Row) -> String {
     match r.verdict {
         Verdict::Regressed => "REGRESSED".into(),
