@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The commands of .github/workflows/transports.yml, kept here so that .ci/run and anyone
 # at a terminal run exactly what the example workflow runs: build, run scenarios/ci.toml,
-# compare with the committed baseline, and write the comparison as Markdown to the job
-# summary.
+# compare with the committed baseline, write the comparison as Markdown to the job summary,
+# and both verdicts as JUnit XML beside the results (OUT/junit-run.xml: the assertions and
+# each entry's load generator; OUT/junit-compare.xml: one test case per compared row).
 #
 # Usage:   scripts/ci-compare.sh [OUT]        OUT: results directory (default results/ci)
-# Env:     GITHUB_STEP_SUMMARY   where the Markdown goes (default: stdout)
+# Env:     GITHUB_STEP_SUMMARY   a file the Markdown is appended to (default: stdout)
 #          WSBENCH_BASELINE      baseline results directory (default results/baseline)
 #          WSBENCH_BIN           a wsbench to use instead of building one (tests use it)
 #          WSBENCH_COMPARE       extra `wsbench compare` options, e.g. '--metrics bytes.per_event'
@@ -17,8 +18,18 @@ cd "$(dirname "$0")/.."
 
 out="${1:-results/ci}"
 baseline="${WSBENCH_BASELINE:-results/baseline}"
-summary="${GITHUB_STEP_SUMMARY:-/dev/stdout}"
 wsbench="${WSBENCH_BIN:-target/release/wsbench}"
+
+# The job summary. Without GITHUB_STEP_SUMMARY, stdout itself: appending to /dev/stdout
+# would reopen it, and a stdout redirected to a file (a CI log) would be written from its
+# start again, over what the run printed.
+summary() {
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    cat >>"$GITHUB_STEP_SUMMARY"
+  else
+    cat
+  fi
+}
 
 if [ -z "${WSBENCH_BIN:-}" ]; then
   cargo build --release --locked
@@ -27,7 +38,10 @@ fi
 # A failed assertion (exit 1) still leaves results to compare: keep going, report both.
 # --force: OUT (results/ci by default) is this script's own, reused from one run to the next.
 run_status=0
-"$wsbench" run scenarios/ci.toml --out "$out" --quiet --force || run_status=$?
+# The JUnit files of the run before must not pass for this one's.
+rm -f "$out/junit-run.xml" "$out/junit-compare.xml"
+"$wsbench" run scenarios/ci.toml --out "$out" --quiet --force --junit "$out/junit-run.xml" ||
+  run_status=$?
 if [ "$run_status" -eq 4 ]; then
   echo "wsbench run: the load generator was saturated (exit 4); a gate does not compare figures wsbench itself limited" >&2
   exit 4
@@ -43,11 +57,12 @@ if [ ! -e "$baseline/results.json" ]; then
     echo "### wsbench compare: no baseline"
     echo
     echo "No \`$baseline/results.json\` yet. To start one: \`cp -r $out $baseline\` and commit it."
-  } >>"$summary"
+  } | summary
   exit "$run_status"
 fi
 
 compare_status=0
 # shellcheck disable=SC2086 # WSBENCH_COMPARE is a list of options
-"$wsbench" compare "$baseline" "$out" --format markdown ${WSBENCH_COMPARE:-} >>"$summary" || compare_status=$?
+"$wsbench" compare "$baseline" "$out" --format markdown --junit "$out/junit-compare.xml" \
+  ${WSBENCH_COMPARE:-} | summary || compare_status=$?
 exit $(( run_status > compare_status ? run_status : compare_status ))

@@ -15,6 +15,9 @@ cargo clippy --all-targets --locked -- -D warnings
 scripts/targets/install.sh tornado node pywebsocket3 nchan websocketd
 # Headless Chromium for tests/browser, before the tests that need it run side by side.
 scripts/chromium.sh >/dev/null
+# The Python packages tests read outputs with (websockets, kubernetes-validate, junitparser,
+# prometheus-client), in target/python; tests that only read outputs never install them.
+scripts/python-env.sh >/dev/null
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"

@@ -13,6 +13,8 @@ use crate::server::ControlToken;
 use crate::server::control::Handover;
 use crate::transport_kind::Transport;
 
+mod run_command;
+
 /// Exit codes, part of the documented contract.
 pub mod exit {
     /// All good.
@@ -54,6 +56,9 @@ pub enum Command {
     /// the program a process-per-connection server runs for each connection
     /// (`websocketd --port=8080 wsbench emit ticker`; `wsbench run --launch websocketd`).
     Emit(EmitArgs),
+    /// List the scenarios that ship with wsbench (built in: `wsbench run NAME` from any
+    /// directory), one line each.
+    Scenarios,
     /// Check scenario files without running anything.
     Validate {
         /// Scenario files (TOML), or names of ones under scenarios/.
@@ -62,6 +67,11 @@ pub enum Command {
     },
     /// Run a scenario over every transport it lists and report what each costs.
     Run(Box<RunArgs>),
+    /// Record a baseline for `wsbench compare`: the scenario run as `run` runs it, each
+    /// transport several times interleaved (--repeat, 5 unless given, at least 3), so that
+    /// its timed figures (latency, CPU, memory) keep their rounds and can be gated; --out
+    /// names the directory to commit. Compare on the machine it was made on.
+    Baseline(Box<RunArgs>),
     /// Compare a run with a baseline; exits 1 when a metric regressed beyond the threshold.
     Compare(crate::ci::compare::CompareArgs),
     /// Measure this machine's loopback floor (CPU per message of the kernel's TCP path) and
@@ -172,12 +182,17 @@ pub struct RunArgs {
     /// (results, logs, charts, reports); other files stay. A running run's is never taken.
     #[arg(long)]
     pub force: bool,
-    /// Print results.json to stdout instead of the table.
+    /// Print results.json to stdout instead of the table, with `results_dir` added (progress
+    /// stays on stderr unless --quiet).
     #[arg(long)]
     pub json: bool,
     /// No progress display.
     #[arg(long)]
     pub quiet: bool,
+    /// Write the assertions' outcomes and each entry's load-generator verdict as JUnit XML
+    /// to FILE (GitLab, Jenkins and GitHub test reports read it).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -291,7 +306,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => serve(args),
         Command::Emit(args) => emit(&args),
         Command::Validate { files } => Ok(validate(&files)),
-        Command::Run(args) => Ok(run_command(*args)),
+        Command::Scenarios => Ok(list_scenarios()),
+        Command::Run(args) => Ok(run_command::run_command(*args)),
+        Command::Baseline(args) => Ok(baseline(*args)),
         Command::Compare(args) => Ok(compare(&args)),
         Command::Calibrate(args) => calibrate(&args),
         Command::Merge(args) => Ok(merge(&args)),
@@ -314,24 +331,6 @@ fn merge(args: &MergeArgs) -> u8 {
             }
         }
     }
-}
-
-/// `--shard`, `--shard-from-env` and `--window-start`, checked.
-fn shard_flags(
-    args: &RunArgs,
-) -> Result<(Option<crate::shard::ShardSpec>, Option<u64>), crate::shard::ShardError> {
-    use crate::shard::{ShardSpec, parse_window_start};
-    let shard = match (&args.shard, args.shard_from_env) {
-        (Some(given), _) => Some(ShardSpec::parse(given)?),
-        (None, Some(count)) => Some(ShardSpec::from_env(count)?),
-        (None, None) => None,
-    };
-    let window_start = args
-        .window_start
-        .as_deref()
-        .map(parse_window_start)
-        .transpose()?;
-    Ok((shard, window_start))
 }
 
 fn calibrate(args: &CalibrateArgs) -> anyhow::Result<u8> {
@@ -374,6 +373,19 @@ fn report(dir: &std::path::Path, format: crate::report::ReportFormat) -> anyhow:
     }
 }
 
+fn list_scenarios() -> u8 {
+    let shipped = scenario::shipped::SHIPPED;
+    let width = shipped.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for scenario in shipped {
+        println!("{:width$}  {}", scenario.name, scenario.description());
+    }
+    println!(
+        "\nRun one with `wsbench run NAME` from any directory; a file of your own is a path \
+         (start from a copy: docs/SCENARIOS.md)."
+    );
+    exit::OK
+}
+
 fn validate(files: &[PathBuf]) -> u8 {
     let mut code = exit::OK;
     for file in files {
@@ -405,135 +417,63 @@ fn validate(files: &[PathBuf]) -> u8 {
 }
 
 fn compare(args: &crate::ci::compare::CompareArgs) -> u8 {
-    match crate::ci::compare::run(args) {
-        Ok(comparison) => {
-            print!("{}", comparison.render(args.format));
-            if comparison.regressions > 0 {
-                exit::FAILED_CHECK
-            } else {
-                exit::OK
-            }
-        }
+    let comparison = match crate::ci::compare::run(args) {
+        Ok(comparison) => comparison,
         Err(error) => {
             eprintln!("wsbench compare: {error}");
-            exit::USAGE
+            return exit::USAGE;
         }
+    };
+    print!("{}", comparison.render(args.format));
+    if let Some(path) = &args.junit {
+        let suite = crate::ci::junit::compare_suite(&comparison, &args.baseline, &args.current);
+        if let Err(error) = crate::ci::junit::write(path, &[suite]) {
+            eprintln!("wsbench compare: --junit: {error}");
+            return exit::USAGE;
+        }
+    }
+    match comparison.regressions {
+        0 => exit::OK,
+        _ => exit::FAILED_CHECK,
     }
 }
 
-fn run_command(args: RunArgs) -> u8 {
-    let scenario = match scenario::resolve_path(&args.scenario) {
-        Ok(path) => path,
-        Err(error) => {
-            eprintln!("wsbench run: {error}");
-            return exit::USAGE;
-        }
-    };
-    let target = match &args.target {
-        None => None,
-        Some(url) => {
-            match crate::under_test::TargetSpec::parse(
-                url,
-                args.dialect.as_deref(),
-                args.target_pid,
-            ) {
-                Ok(spec) => Some(spec),
-                Err(error) => {
-                    eprintln!("wsbench run: {error}");
-                    return exit::USAGE;
-                }
-            }
-        }
-    };
-    let (shard, window_start_ns) = match shard_flags(&args) {
-        Ok(flags) => flags,
-        Err(error) => {
-            eprintln!("wsbench run: {error}");
-            return exit::USAGE;
-        }
-    };
-    let options = crate::run::RunOptions {
-        shard,
-        window_start_ns,
-        bind: args.bind,
-        scenario,
-        target,
-        launch: args.launch.map(crate::under_test::LaunchSpec::new),
-        overrides: scenario::Overrides {
-            duration: args.duration,
-            warmup: args.warmup,
-            ramp: args.ramp,
-            clients: args.clients,
-            transports: args.transports,
-            seed: args.seed,
-            cpus: args.cpus,
-            ..Default::default()
-        },
-        repeat: args.repeat,
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet || args.json,
-        summary: Some(args.json),
-        server_exe: None,
-        sweep_past_saturation: args.sweep_past_saturation,
-        calibration: crate::calibrate::Policy::from_env(),
-    };
-    let outcome = match crate::run::run(&options) {
-        Ok(outcome) => outcome,
-        Err(
-            error @ (crate::run::RunError::Scenario(_)
-            | crate::run::RunError::Output(crate::output::OutputError::InUse(_))
-            | crate::run::RunError::Shard(_)),
-        ) => {
-            eprintln!("wsbench run: {error}");
-            return exit::USAGE;
-        }
-        Err(error) => {
-            eprintln!("wsbench run: {error}");
-            return exit::RUN_FAILED;
-        }
-    };
-    run_status(&outcome, args.allow_saturated)
-}
+/// Rounds a baseline's timed figures are recorded over unless `--repeat` says otherwise:
+/// enough for a change that orders every round to be significant at `compare`'s default.
+pub const BASELINE_REPEAT: u32 = 5;
 
-/// The exit status of a run that returned, saying on stderr why it is not 0: a signal, a
-/// failure part-way, a saturated load generator (unless accepted), a failed assertion.
-fn run_status(outcome: &crate::run::RunOutcome, allow_saturated: bool) -> u8 {
-    let results = &outcome.results;
-    if let Some(signal) = outcome.stopped_by {
-        eprintln!(
-            "wsbench run: stopped by {}; {} keeps what was measured",
-            signal.name(),
-            outcome.dir.display()
-        );
-        return exit::stopped_by(signal);
-    }
-    if let Some(error) = &outcome.failure {
-        eprintln!(
-            "wsbench run: {error}; {} keeps what was measured",
-            outcome.dir.display()
-        );
-        return exit::RUN_FAILED;
-    }
-    let saturated = crate::run::saturated_entries(results);
-    if !saturated.is_empty() {
-        let verdict = match allow_saturated {
-            true => "accepted with --allow-saturated",
-            false => "exit status 4; --allow-saturated accepts it",
-        };
-        eprintln!(
-            "wsbench run: the load generator was saturated on {}: those figures measure \
-             wsbench on this machine, not the transport ({verdict})",
-            saturated.join(", ")
-        );
-        if !allow_saturated {
-            return exit::GENERATOR_SATURATED;
+/// `wsbench baseline`: `run` with repeats and a named directory.
+fn baseline(mut args: RunArgs) -> u8 {
+    let minimum = crate::ci::compare::MIN_ROUNDS as u32;
+    match args.repeat {
+        None => args.repeat = Some(BASELINE_REPEAT),
+        Some(n) if n < minimum => {
+            eprintln!(
+                "wsbench baseline: --repeat {n}: a baseline needs at least {minimum} rounds, \
+                 or compare cannot gate its timed figures; give {BASELINE_REPEAT}, or more"
+            );
+            return exit::USAGE;
         }
+        Some(_) => {}
     }
-    if results.assertions.iter().any(|a| !a.passed) {
-        return exit::FAILED_CHECK;
+    let Some(out) = args.out.clone() else {
+        eprintln!(
+            "wsbench baseline: --out DIR is required: the directory to commit and compare with \
+             (`wsbench compare DIR RUN`)"
+        );
+        return exit::USAGE;
+    };
+    let status = run_command::run_command(args);
+    if status == exit::OK {
+        eprintln!(
+            "wsbench baseline: recorded in {}; compare a run with it: wsbench compare {} RUN \
+             (made on {}: timed figures compare on this machine only)",
+            out.display(),
+            out.display(),
+            crate::metrics::machine::machine().hostname
+        );
     }
-    exit::OK
+    status
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<u8> {
@@ -726,45 +666,4 @@ fn transports_help() -> String {
         "Transports to run, comma-separated: {}.",
         Transport::names().join(",")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outcome(saturated: bool, assertion_failed: bool) -> crate::run::RunOutcome {
-        let mut results = crate::export::fixture::results();
-        results.transports[0].generator_saturated = saturated;
-        results.assertions = vec![crate::results::AssertionOutcome {
-            description: "ws lost ≤ 0".into(),
-            transport: "ws".into(),
-            metric: "events.lost".into(),
-            sweep_value: None,
-            measured: Some(0.0),
-            passed: !assertion_failed,
-            reason: None,
-        }];
-        crate::run::RunOutcome {
-            results,
-            dir: "results/x".into(),
-            stopped_by: None,
-            failure: None,
-        }
-    }
-
-    #[test]
-    fn a_saturated_generator_exits_4_unless_accepted() {
-        assert_eq!(run_status(&outcome(false, false), false), exit::OK);
-        assert_eq!(
-            run_status(&outcome(true, false), false),
-            exit::GENERATOR_SATURATED
-        );
-        assert_eq!(run_status(&outcome(true, false), true), exit::OK);
-        // Assertions on a saturated generator's figures say nothing: saturation comes first.
-        assert_eq!(
-            run_status(&outcome(true, true), false),
-            exit::GENERATOR_SATURATED
-        );
-        assert_eq!(run_status(&outcome(true, true), true), exit::FAILED_CHECK);
-    }
 }

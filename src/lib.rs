@@ -23,6 +23,7 @@ pub mod figures;
 pub mod files;
 pub mod internal_error;
 pub mod issue;
+pub mod markup;
 pub mod metrics;
 pub mod output;
 pub mod placement;

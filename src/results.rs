@@ -82,6 +82,31 @@ pub struct Results {
     /// of the matched server. Absent for a run against the matched server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetRecord>,
+    /// How the record was made, for a baseline that says where it came from. Absent in
+    /// records before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// The command that made a record, and the wsbench it ran.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    /// The command line as given (`wsbench baseline scenarios/ci.toml --out results/baseline`).
+    pub command: String,
+    /// The commit wsbench was built from (`git rev-parse --short=12 HEAD` at build time);
+    /// absent when it was not built from a git checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_commit: Option<String>,
+}
+
+impl Provenance {
+    /// This process's command line and build.
+    pub fn of_this_process() -> Self {
+        Self {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            source_commit: option_env!("WSBENCH_SOURCE_COMMIT").map(str::to_string),
+        }
+    }
 }
 
 /// A server we did not write: already running (`wsbench run --target URL`) or started by

@@ -14,8 +14,9 @@ struct Setup {
 }
 
 impl Setup {
-    /// A stand-in wsbench: `run` copies current.json to --out and exits RUN_STATUS;
-    /// everything else goes to the real binary.
+    /// A stand-in wsbench: `run` prints a line as the real one prints its table, copies
+    /// current.json to --out, writes its --junit file and exits RUN_STATUS; everything else
+    /// goes to the real binary.
     fn new(current: &wsbench::results::Results) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -27,7 +28,10 @@ impl Setup {
             "#!/usr/bin/env bash\n\
              if [ \"$1\" = run ]; then\n\
                [ \"$2 $3 $5\" = 'scenarios/ci.toml --out --quiet' ] || exit 99\n\
+               [ \"$7 $8\" = \"--junit $4/junit-run.xml\" ] || exit 98\n\
+               echo 'the run table'\n\
                mkdir -p \"$4\" && cp '{current}' \"$4/results.json\"\n\
+               echo '<testsuites/>' > \"$8\"\n\
                exit \"${{RUN_STATUS:-0}}\"\n\
              fi\n\
              exec '{real}' \"$@\"\n",
@@ -67,7 +71,7 @@ fn a_run_like_its_baseline_passes_and_says_so() {
     let (status, summary) = setup.run(0);
     assert_eq!(status, 0, "{summary}");
     assert!(
-        summary.starts_with("### wsbench compare: no regression (threshold 10%)\n"),
+        summary.starts_with("### wsbench compare: no regression (counted figures within 1%"),
         "{summary}"
     );
     assert!(setup.path("out/results.json").exists());
@@ -77,12 +81,12 @@ fn a_run_like_its_baseline_passes_and_says_so() {
 fn a_regression_fails_the_job_and_reaches_the_summary() {
     let setup = Setup::new(&common::results());
     let mut better = common::results();
-    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
+    better.transports[3].bytes.per_event = Some(31.0);
     common::write(&setup.path("baseline"), &better);
     let (status, summary) = setup.run(0);
     assert_eq!(status, 1, "{summary}");
     assert!(
-        summary.contains("| ws | latency_us.p99 | 900 | 1800 | +100.0% | ❌ **REGRESSED** |"),
+        summary.contains("| ws | bytes.per_event | 31 | 62 | +100.0% | ❌ **REGRESSED** |"),
         "{summary}"
     );
 }
@@ -119,6 +123,79 @@ fn without_a_baseline_it_says_how_to_make_one() {
 }
 
 #[test]
+fn a_summary_on_stdout_redirected_to_a_file_stays_whole() {
+    let setup = Setup::new(&common::results());
+    common::write(&setup.path("baseline"), &common::results());
+    // A CI log: stdout truncated into a file, written again after the script by its caller
+    // (scripts/test.sh prints where the results are).
+    let log = std::fs::File::create(setup.path("log")).unwrap();
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg("bash \"$0\" \"$1\"; echo after the script")
+        .arg(Path::new(ROOT).join("scripts/ci-compare.sh"))
+        .arg(setup.path("out"))
+        .env("WSBENCH_BIN", setup.path("wsbench"))
+        .env("WSBENCH_BASELINE", setup.path("baseline"))
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(log)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let log = std::fs::read_to_string(setup.path("log")).unwrap();
+    assert!(
+        log.starts_with(
+            "the run table\n### wsbench compare: no regression (counted figures within 1%, timed \
+             ones beyond 10% at p < 0.01)\n\n| Transport |"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.ends_with("(wsbench run --repeat 5; wsbench baseline)\nafter the script\n"),
+        "{log}"
+    );
+}
+
+#[test]
+fn the_verdicts_are_junit_files_beside_the_results() {
+    let setup = Setup::new(&common::results());
+    let mut better = common::results();
+    better.transports[3].bytes.per_event = Some(31.0);
+    common::write(&setup.path("baseline"), &better);
+    // A file of the run before is never taken for this one's.
+    std::fs::create_dir_all(setup.path("out")).unwrap();
+    std::fs::write(setup.path("out/junit-compare.xml"), "stale").unwrap();
+    let (status, _) = setup.run(0);
+    assert_eq!(status, 1);
+    assert_eq!(
+        std::fs::read_to_string(setup.path("out/junit-run.xml")).unwrap(),
+        "<testsuites/>\n"
+    );
+    let xml = std::fs::read_to_string(setup.path("out/junit-compare.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let root = doc.root_element();
+    // Four transports by the six default metrics; one row regressed.
+    assert_eq!(root.attribute("tests"), Some("24"), "{xml}");
+    assert_eq!(root.attribute("failures"), Some("1"), "{xml}");
+    let failed = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(failed.attribute("type"), Some("regressed"));
+    assert!(
+        failed
+            .attribute("message")
+            .unwrap()
+            .starts_with("ws bytes.per_event: baseline 31, current 62, change +100.0%"),
+        "{xml}"
+    );
+
+    // A run that failed leaves no comparison to be read as this run's.
+    std::fs::write(setup.path("out/junit-compare.xml"), "stale").unwrap();
+    assert_eq!(setup.run(3).0, 3);
+    assert!(!setup.path("out/junit-compare.xml").exists());
+}
+
+#[test]
 fn the_workflow_runs_the_script_and_uploads_what_it_wrote() {
     let workflow =
         std::fs::read_to_string(Path::new(ROOT).join(".github/workflows/transports.yml")).unwrap();
@@ -127,6 +204,12 @@ fn the_workflow_runs_the_script_and_uploads_what_it_wrote() {
         "{workflow}"
     );
     assert!(workflow.contains("path: results/ci\n"), "{workflow}");
+    assert!(
+        workflow.contains("report_paths: results/ci/junit-*.xml\n"),
+        "{workflow}"
+    );
+    // Exactly compare's defaults: the example narrows no metric and sets no threshold.
+    assert!(!workflow.contains("WSBENCH_COMPARE"), "{workflow}");
     let script = std::fs::read_to_string(Path::new(ROOT).join("scripts/ci-compare.sh")).unwrap();
     assert!(script.contains("\nset -euo pipefail\n"));
     assert!(script.contains("cargo build --release --locked"));

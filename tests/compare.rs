@@ -20,19 +20,34 @@ fn a_run_compared_with_itself_exits_0() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert_eq!(stdout.lines().count(), 1 + 4 * 6 + 1, "{stdout}");
+    // A header, 4 transports × 6 metrics, why one run's timed figures are not gated, the end.
+    assert_eq!(stdout.lines().count(), 1 + 4 * 6 + 1 + 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.ends_with("unchanged")).count(),
+        4 * 2
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.ends_with("not gated (1 run)"))
+            .count(),
+        4 * 4
+    );
     assert!(
-        stdout.ends_with("no regression (threshold 10%)\n"),
+        stdout.ends_with(&format!("no regression ({GATES})\n")),
         "{stdout}"
     );
 }
 
+/// How the defaults gate, as every summary line says it.
+const GATES: &str = "counted figures within 1%, timed ones beyond 10% at p < 0.01";
+
 #[test]
-fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
+fn a_baseline_with_fewer_bytes_per_event_makes_a_regression_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let (baseline, current) = (dir.path().join("baseline"), dir.path().join("current"));
     let mut better = common::results();
-    better.transports[3].latency_us.as_mut().unwrap().p99 = 900.0;
+    better.transports[3].bytes.per_event = Some(31.0);
     common::write(&baseline, &better);
     common::write(&current, &common::results());
     let output = wsbench()
@@ -48,22 +63,21 @@ fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
     let words: Vec<&str> = regressed[0].split_whitespace().collect();
     assert_eq!(
         words,
-        [
-            "ws",
-            "latency_us.p99",
-            "900",
-            "1800",
-            "+100.0%",
-            "REGRESSED"
-        ]
+        ["ws", "bytes.per_event", "31", "62", "+100.0%", "REGRESSED"]
     );
     assert!(
-        stdout.ends_with("1 regression (threshold 10%)\n"),
+        stdout.ends_with(&format!("1 regression ({GATES})\n")),
         "{stdout}"
     );
 
     let json = wsbench()
-        .args(["compare", "--format", "json", "--metrics", "latency_us.p99"])
+        .args([
+            "compare",
+            "--format",
+            "json",
+            "--metrics",
+            "bytes.per_event",
+        ])
         .arg(&baseline)
         .arg(current.join("results.json"))
         .output()
@@ -74,7 +88,7 @@ fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
     assert_eq!(value["rows"].as_array().unwrap().len(), 4);
 
     let loose = wsbench()
-        .args(["compare", "--threshold", "150%", "--format", "markdown"])
+        .args(["compare", "--tolerance", "150%", "--format", "markdown"])
         .arg(&baseline)
         .arg(&current)
         .output()
@@ -82,13 +96,77 @@ fn a_baseline_with_a_better_p99_makes_a_regression_and_exits_1() {
     let markdown = String::from_utf8(loose.stdout).unwrap();
     assert_eq!(loose.status.code(), Some(0), "{markdown}");
     assert!(
-        markdown.starts_with("### wsbench compare: no regression (threshold 150%)\n"),
+        markdown.starts_with(
+            "### wsbench compare: no regression (counted figures within 150%, timed ones \
+             beyond 10% at p < 0.01)\n"
+        ),
         "{markdown}"
     );
     assert!(
-        markdown.contains("| ws | latency_us.p99 | 900 | 1800 | +100.0% | ✅ unchanged |\n"),
+        markdown.contains("| ws | bytes.per_event | 31 | 62 | +100.0% | ✅ unchanged |\n"),
         "{markdown}"
     );
+}
+
+/// `results` with server CPU per delivery measured in five rounds on every entry.
+fn with_cpu_rounds(rounds: [f64; 5]) -> wsbench::results::Results {
+    let mut results = common::results();
+    for entry in &mut results.transports {
+        let median = {
+            let mut sorted = rounds;
+            sorted.sort_by(f64::total_cmp);
+            sorted[2]
+        };
+        entry.cpu.server_us_per_event = Some(median);
+        let mut spread = serde_json::Map::new();
+        let values = serde_json::json!({"min": 0.0, "max": 0.0, "values": rounds});
+        spread.insert("cpu.server_us_per_event".into(), values);
+        entry.spread = Some(spread);
+    }
+    results
+}
+
+#[test]
+fn repeated_rounds_gate_cpu_on_a_significant_change_and_say_the_noise_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (baseline, same, worse) = (
+        dir.path().join("baseline"),
+        dir.path().join("same"),
+        dir.path().join("worse"),
+    );
+    common::write(&baseline, &with_cpu_rounds([10.0, 10.4, 9.8, 10.2, 9.9]));
+    common::write(&same, &with_cpu_rounds([10.3, 9.7, 10.1, 10.5, 9.9]));
+    common::write(&worse, &with_cpu_rounds([13.1, 13.0, 12.9, 13.4, 12.8]));
+    let compare = |current: &std::path::Path| {
+        let output = wsbench()
+            .args(["compare", "--metrics", "cpu.server_us_per_event"])
+            .arg(&baseline)
+            .arg(current)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (status, stdout) = compare(&same);
+    assert_eq!(status, Some(0), "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.ends_with("within noise (±4% at 5 rounds)"))
+            .count(),
+        4,
+        "{stdout}"
+    );
+    let (status, stdout) = compare(&worse);
+    assert_eq!(status, Some(1), "{stdout}");
+    let regressed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.ends_with("REGRESSED"))
+        .collect();
+    assert_eq!(regressed.len(), 4, "{stdout}");
+    assert!(regressed[0].contains("+30.0%"), "{stdout}");
 }
 
 #[test]
@@ -167,7 +245,8 @@ fn a_v1_baseline_still_loads_and_compares() {
     );
     let metrics = "bytes.per_event,events.lost,memory.server_rss_per_conn_bytes";
     let unchanged = unchanged_rows(&v1, &fixtures.join("results.json"), &["--metrics", metrics]);
-    assert_eq!(unchanged, 3 * baseline.transports.len());
+    // Counted figures compared; memory, a timed one from one run a side, not gated.
+    assert_eq!(unchanged, 2 * baseline.transports.len());
 }
 
 /// `wsbench compare baseline current extra...`, which must find no regression: how many of
@@ -183,7 +262,7 @@ fn unchanged_rows(baseline: &std::path::Path, current: &std::path::Path, extra: 
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with("no regression (threshold 10%)\n"),
+        stdout.ends_with(&format!("no regression ({GATES})\n")),
         "{stdout}"
     );
     stdout.lines().filter(|l| l.ends_with("unchanged")).count()
@@ -199,7 +278,8 @@ fn a_v2_baseline_still_loads_and_compares_on_every_default_metric() {
     // v2 always wrote a latency summary: it reads as measured.
     assert!(baseline.transports.iter().all(|t| t.latency_us.is_some()));
     assert_eq!(baseline.machine.cores, Some(2));
-    // The same figures written as v3: nothing changed, nothing fails.
+    // The same figures written as v3: nothing changed, nothing fails; the counted ones
+    // (bytes per event, loss) compared, the timed ones of one run a side not gated.
     let unchanged = unchanged_rows(&v2, &fixtures.join("results.json"), &[]);
-    assert_eq!(unchanged, 6 * baseline.transports.len());
+    assert_eq!(unchanged, 2 * baseline.transports.len());
 }

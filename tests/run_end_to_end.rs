@@ -217,7 +217,7 @@ fn exit_code_1_names_the_failed_assertion_with_its_measured_value() {
 }
 
 #[test]
-fn exit_code_0_and_json_output_identical_to_results_json() {
+fn exit_code_0_and_json_output_is_results_json_naming_its_directory() {
     wsbench::transport::install();
     let dir = tempfile::tempdir().unwrap();
     let text =
@@ -237,7 +237,13 @@ fn exit_code_0_and_json_output_identical_to_results_json() {
         String::from_utf8_lossy(&output.stderr)
     );
     let file = std::fs::read_to_string(out.join("results.json")).unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), file);
+    let mut printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let dir = printed.as_object_mut().unwrap().remove("results_dir");
+    assert_eq!(dir, Some(out.display().to_string().into()));
+    assert_eq!(
+        printed,
+        serde_json::from_str::<serde_json::Value>(&file).unwrap()
+    );
     let written: Results = serde_json::from_str(&file).unwrap();
     assert_eq!(written.overrides, [("seed".into(), 7.into())].into());
 }

@@ -27,6 +27,10 @@ fn full_record() -> Value {
         launched: Some("websocketd --port=PORT --address=127.0.0.1 wsbench emit".into()),
     });
     results.overrides = [("clients".to_string(), json!(50))].into();
+    results.provenance = Some(wsbench::results::Provenance {
+        command: "wsbench baseline scenarios/ci.toml --out results/baseline".into(),
+        source_commit: Some("46afdb2e3f1a".into()),
+    });
     // A machine whose memory could not be read.
     results.machine.memory_bytes = None;
     results.machine.not_measured = [(
@@ -72,7 +76,7 @@ fn full_record() -> Value {
             server_cpu_us_per_notification: Some(12.5),
             ..Default::default()
         });
-        let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0}});
+        let spread = json!({"latency_us.p99": {"min": 1.0, "max": 2.0, "values": [1.0, 2.0, 1.5]}});
         entry.spread = spread.as_object().cloned();
         // Figures not measured: null, with the reason.
         entry.memory = Default::default();
@@ -89,7 +93,10 @@ fn full_record() -> Value {
         });
     }
     results.frontier = vec![results.transports[0].clone()];
-    serde_json::to_value(&results).unwrap()
+    let mut record = serde_json::to_value(&results).unwrap();
+    // As `wsbench run --json` prints it: results.json's fields and where they were written.
+    record["results_dir"] = json!("results/ci");
+    record
 }
 
 fn errors(instance: &Value) -> Vec<String> {

@@ -42,16 +42,8 @@ print(json.dumps({
     "completions": job["spec"].get("completions"),
 }))
 "#;
-    let out = Command::new(python)
-        .args(["-c", script, &format!("{MANIFESTS}/{manifest}")])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = format!("{MANIFESTS}/{manifest}");
+    let value = common::python_json(python, script, &[path.as_ref()]);
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .unwrap()

@@ -68,6 +68,7 @@ fn entry(
     recorder: &Recorder,
     tallies: &[Tally],
 ) -> TransportResult {
+    wsbench::transport::install();
     let mut result = TransportResult {
         transport: wsbench::transport_kind::Transport::named(name).unwrap(),
         clients: 2,

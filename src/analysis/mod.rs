@@ -95,6 +95,70 @@ pub fn saturation(r: &TransportResult, cores: Option<usize>) -> Vec<Saturation> 
     reasons
 }
 
+/// What an entry in `limited` means, in the words of both the report and the console.
+pub const LIMITED_MEANS: &str = "Where a transport saturated the machine, its figures \
+                                 describe this machine's limit, not the transport's cost";
+
+/// An entry whose figures the machine limited, as the report's Saturation section and the
+/// console's note both name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limited<'a> {
+    pub entry: &'a TransportResult,
+    /// `ws`, or `ws at 1,000 clients` in a sweep.
+    pub name: String,
+    /// `server + load generator at 1.95 of 2 cores`, reasons joined by commas.
+    pub reasons: String,
+}
+
+/// Every entry whose figures describe the machine's limit rather than the transport's cost
+/// (`saturation` not empty), in record order.
+pub fn limited(results: &Results) -> Vec<Limited<'_>> {
+    entries(results)
+        .filter_map(|t| {
+            let reasons = saturation(t, results.machine.cores);
+            if reasons.is_empty() {
+                return None;
+            }
+            let reasons: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
+            Some(Limited {
+                entry: t,
+                name: entry_name(results, t),
+                reasons: reasons.join(", "),
+            })
+        })
+        .collect()
+}
+
+/// The entries whose load generator was saturated, each named as the run's messages name
+/// it: `ws at 1000` (a sweep point's raw value), else as `entry_name`.
+pub fn generator_saturated(results: &Results) -> Vec<(&TransportResult, String)> {
+    entries(results)
+        .filter(|t| t.generator_saturated)
+        .map(|t| match t.sweep_value {
+            Some(value) => (t, format!("{} at {value}", t.transport)),
+            None => (t, entry_name(results, t)),
+        })
+        .collect()
+}
+
+/// Every entry the run measured: its own, then its `[frontier]` entries.
+pub fn entries(results: &Results) -> impl Iterator<Item = &TransportResult> {
+    results.transports.iter().chain(&results.frontier)
+}
+
+/// An entry in words: `ws`, `ws at 1,000 clients` in a sweep, `poll at 100ms interval` for
+/// a `[frontier]` entry.
+pub fn entry_name(results: &Results, t: &TransportResult) -> String {
+    match (&results.sweep, t.sweep_value, &t.frontier) {
+        (Some(s), Some(v), _) => format!("{} at {}", t.transport, point_label(&s.parameter, v)),
+        (_, _, Some(f)) => {
+            let (key, value) = frontier_parts(f);
+            format!("{} at {value} {key}", t.transport)
+        }
+        _ => t.transport.to_string(),
+    }
+}
+
 /// The entries that single-run charts and tables headline: every entry, or for a sweep the
 /// entries at the largest swept value (the point where transports differ most).
 pub fn focus(results: &Results) -> Vec<&TransportResult> {
@@ -171,13 +235,19 @@ pub fn point_cell(parameter: &str, value: f64) -> String {
 /// A `[frontier]` entry's point in a table cell: `interval 100ms`, its setting's key and
 /// value.
 pub fn frontier_cell(f: &crate::results::FrontierSetting) -> String {
+    let (key, value) = frontier_parts(f);
+    format!("{key} {value}")
+}
+
+/// A `[frontier]` entry's setting key (`interval`) and value (`100ms`).
+fn frontier_parts(f: &crate::results::FrontierSetting) -> (&str, String) {
     let key = f
         .setting
         .split_once('_')
         .map_or(f.setting.as_str(), |(_, k)| k);
     let value = std::time::Duration::try_from_secs_f64(f.value_s)
         .map_or_else(|_| format!("{}s", f.value_s), crate::units::format_duration);
-    format!("{key} {value}")
+    (key, value)
 }
 
 pub use crate::units::thousands;

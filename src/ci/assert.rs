@@ -54,10 +54,7 @@ pub fn render_text(outcomes: &[AssertionOutcome]) -> String {
         out.push_str(&format!(
             "{verdict}  {}  {}\n",
             pad(&o.description, width),
-            match o.measured {
-                Some(_) => format!("measured {}", measured(o)),
-                None => measured(o),
-            }
+            measured_in_words(o)
         ));
     }
     let total = outcomes.len();
@@ -89,6 +86,21 @@ pub fn render_markdown(outcomes: &[AssertionOutcome]) -> String {
         ));
     }
     out
+}
+
+/// `measured 0.413`, or `not measured: poll is not in this run`: an outcome's figure in
+/// words, as the terminal's line ends.
+pub(super) fn measured_in_words(o: &AssertionOutcome) -> String {
+    match o.measured {
+        Some(_) => format!("measured {}", measured(o)),
+        None => measured(o),
+    }
+}
+
+/// ` at clients = 1000`: where in a sweep an outcome or a comparison row applies; empty
+/// when the run does not sweep.
+pub(super) fn at_point(parameter: Option<&str>, value: Option<f64>) -> String {
+    Point { parameter, value }.suffix()
 }
 
 /// The measured value, or why there is none.

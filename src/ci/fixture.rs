@@ -57,6 +57,7 @@ pub fn results(transports: Vec<TransportResult>) -> Results {
         warnings: Vec::new(),
         calibration: None,
         target: None,
+        provenance: None,
     }
 }
 

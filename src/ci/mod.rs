@@ -1,9 +1,11 @@
 //! What a CI job needs from wsbench once a run has finished: `[[assert]]` entries checked
 //! against the results (`assert`), a run compared with a committed baseline (`compare`),
-//! and the medians of repeated runs that both of those read (`repeat`).
+//! the medians of repeated runs that both of those read (`repeat`), and what a CI system
+//! shows of them as tests (`junit`).
 
 pub mod assert;
 pub mod compare;
+pub mod junit;
 pub mod repeat;
 
 #[cfg(test)]

@@ -7,13 +7,15 @@ use serde_json::{Map, Value};
 use crate::results::TransportResult;
 use crate::transport_kind::Transport;
 
-/// Metrics whose min and max over the runs go into `spread`.
-pub const HEADLINE_METRICS: [&str; 6] = [
+/// Metrics whose rounds go into `spread` (each round's value, and their min and max): what
+/// `wsbench compare` can test for a change beyond the noise.
+pub const HEADLINE_METRICS: [&str; 7] = [
     "latency_us.p50",
     "latency_us.p99",
     "bytes.per_event",
     "cpu.server_us_per_event",
     "cpu.client_us_per_event",
+    "cpu.floor_multiple",
     "memory.server_rss_per_conn_bytes",
 ];
 
@@ -31,7 +33,8 @@ pub fn interleaved_order(transports: &[Transport], n: u32) -> Vec<(Transport, u3
 /// measured (`null`) in some runs is the median of the others, `null` if none measured
 /// it. Arrays whose lengths differ (a timeline a second longer), strings and booleans come
 /// from the first run.
-/// With more than one run, `spread` holds the min and max of each headline metric.
+/// With more than one run, `spread` holds each headline metric's rounds (the runs that
+/// measured it, in round order), their min and their max.
 /// No runs give an empty (default) entry.
 pub fn median(runs: &[TransportResult]) -> TransportResult {
     let Some(first) = runs.first() else {
@@ -123,7 +126,7 @@ fn spread(runs: &[TransportResult]) -> Map<String, Value> {
         if let (Some(min), Some(max)) = (min, max) {
             spread.insert(
                 metric.to_string(),
-                serde_json::json!({"min": min, "max": max}),
+                serde_json::json!({"min": min, "max": max, "values": values}),
             );
         }
     }

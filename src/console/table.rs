@@ -1,5 +1,6 @@
 //! The side-by-side summary in the terminal: transports as rows.
 
+use super::saturation::{GENERATOR_MARK, MACHINE_MARK, limited_note, saturation_banner};
 use crate::figures::{Style, Unit, catalog, show};
 use crate::results::{Latency, ReceiveClock, Results};
 
@@ -24,16 +25,21 @@ pub fn render(results: &Results) -> String {
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
     let parameter = results.sweep.as_ref().map_or("", |s| s.parameter.as_str());
+    let limited = crate::analysis::limited(results);
     // The frontier's entries under the run's own, their point their setting's value.
-    for t in results.transports.iter().chain(&results.frontier) {
+    for t in crate::analysis::entries(results) {
         let errors = t.requests.errors
             + t.errors.connect
             + t.errors.timeout
             + t.errors.disconnect
             + t.errors.protocol;
-        let name = match t.generator_saturated {
-            true => format!("{} [SATURATED]", t.transport),
-            false => t.transport.to_string(),
+        let name = match (
+            t.generator_saturated,
+            limited.iter().any(|l| std::ptr::eq(l.entry, t)),
+        ) {
+            (true, _) => format!("{} {GENERATOR_MARK}", t.transport),
+            (false, true) => format!("{} {MACHINE_MARK}", t.transport),
+            (false, false) => t.transport.to_string(),
         };
         let latency =
             |pick: fn(&Latency) -> f64| cell(t.latency_us.as_ref().map(pick), Unit::Micros);
@@ -78,6 +84,7 @@ pub fn render(results: &Results) -> String {
     out.push_str(&idle_note(results));
     out.push_str(&floor_note(results));
     out.push_str(&not_measured_note(results));
+    out.push_str(&limited_note(&limited));
     out.push_str(&saturation_banner(results));
     if let Some(placement) = results.placement() {
         out.push_str(&format!("placement: {placement}.\n"));
@@ -183,36 +190,6 @@ fn idle_note(results: &Results) -> String {
              from the session's connect to its event's receipt, the scan delay included.\n",
         );
     }
-    out
-}
-
-/// The entries whose load generator was saturated, in words nobody can miss; nothing when
-/// it kept up everywhere.
-pub fn saturation_banner(results: &Results) -> String {
-    let saturated: Vec<_> = results
-        .transports
-        .iter()
-        .filter(|t| t.generator_saturated)
-        .collect();
-    if saturated.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from(
-        "!!! LOAD GENERATOR SATURATED: these figures describe wsbench's limit on this machine, \
-         not the transport's cost, and are not ranked:\n",
-    );
-    for t in saturated {
-        let point = t.sweep_value.map_or(String::new(), |v| format!(" at {v}"));
-        out.push_str(&format!(
-            "!!!   {}{point}: {}\n",
-            t.transport,
-            t.generator_saturation.join("; ")
-        ));
-    }
-    out.push_str(
-        "!!! Use fewer clients or a lower rate, --cpus to give the generator its own cores, \
-         or accept the run with --allow-saturated.\n",
-    );
     out
 }
 
@@ -357,33 +334,20 @@ fn spread(t: &crate::results::TransportResult) -> String {
         .join(", ")
 }
 
-/// Prints the run's summary on stdout at its end: the table, the assertions and where the
-/// results are, or with `--json` the results record itself.
-pub struct ConsoleSummary {
-    pub json: bool,
-    pub dir: std::path::PathBuf,
-}
-
-impl super::observe::RunObserver for ConsoleSummary {
-    fn finished(&self, results: &Results) {
-        use crate::export::Exporter;
-        if self.json {
-            match crate::export::json::JsonExporter.serialize(results) {
-                Ok(bytes) => print!("{}", String::from_utf8_lossy(&bytes)),
-                // Its results.json, written the same way, says the same; the run goes on.
-                Err(error) => eprintln!("wsbench run: the summary on stdout: {error}"),
-            }
-        } else {
-            print!("{}", render(results));
-            print!("{}", crate::ci::render_text(&results.assertions));
-            println!("results: {}", self.dir.display());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cells of `transport`'s row, its saturation mark left out.
+    fn row<'a>(table: &'a str, transport: &str) -> Vec<&'a str> {
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(transport))
+            .unwrap_or_else(|| panic!("no {transport} row in {table}"));
+        line.split_whitespace()
+            .filter(|cell| *cell != MACHINE_MARK)
+            .collect()
+    }
 
     #[test]
     fn unmeasured_figures_print_as_n_m_with_the_reason_below() {
@@ -500,12 +464,7 @@ mod tests {
             crate::figures::NOTHING_DELIVERED.into(),
         );
         let table = render(&results);
-        let cells: Vec<&str> = table
-            .lines()
-            .find(|l| l.starts_with("ws "))
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let cells = row(&table, "ws");
         assert_eq!(cells[5..8], ["n/m", "n/m", "n/m"], "{table}");
         assert!(
             table.contains("ws latency_us (no event was delivered in the window)"),
@@ -533,6 +492,41 @@ mod tests {
     }
 
     #[test]
+    fn a_machine_limited_entry_is_marked_and_said_as_the_report_says_it() {
+        let mut results = crate::export::fixture::results();
+        results.machine.cores = Some(2);
+        let ws = &mut results.transports[0];
+        (ws.cpu.client_cores, ws.cpu.server_cores) = (Some(1.0), Some(0.95));
+        (ws.events.lost, ws.requests.errors) = (Some(0), 0);
+        let table = render(&results);
+        assert!(
+            table.lines().any(|l| l.starts_with("ws (saturated) ")),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "saturated: where a transport saturated the machine, its figures describe this \
+                 machine's limit, not the transport's cost; read them as bounds:\n  ws: server + \
+                 load generator at 1.95 of 2 cores.\n(saturated): the exit status is not changed"
+            ),
+            "{table}"
+        );
+        assert!(
+            !table.contains("ws [SATURATED]") && !table.contains("!!!"),
+            "{table}"
+        );
+        // The report names the same entry with the same words.
+        let dir = tempfile::tempdir().unwrap();
+        crate::report::render(&results, dir.path(), crate::report::ReportFormat::Md).unwrap();
+        let md = std::fs::read_to_string(dir.path().join(crate::report::MARKDOWN_FILE)).unwrap();
+        assert!(
+            md.contains("ws (saturated)")
+                && md.contains("**ws**: server + load generator at 1.95 of 2 cores."),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn the_generator_delay_and_the_clock_are_shown_per_transport() {
         let mut results = crate::export::fixture::results();
         let table = render(&results);
@@ -543,11 +537,10 @@ mod tests {
                 .filter(|c| !c.trim().is_empty())
                 .position(|c| c.trim() == "gen delay ms")
                 .unwrap();
-            let row = table.lines().find(|l| l.starts_with(name)).unwrap();
-            row.split_whitespace().nth(at).unwrap().to_string()
+            row(table, name)[at].to_string()
         };
-        assert_eq!(column(&table, "ws "), "0.04/0.31");
-        assert_eq!(column(&table, "poll "), "n/m");
+        assert_eq!(column(&table, "ws"), "0.04/0.31");
+        assert_eq!(column(&table, "poll"), "n/m");
         assert!(
             table.contains(
                 "p50/p99: publish to the kernel's receive timestamp; gen delay: the load \

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod hlog;
 pub mod json;
+pub mod openmetrics;
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +31,11 @@ pub trait Exporter {
 
 /// Every format written after each transport; a new format is one file and one line here.
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(json::JsonExporter), Box::new(csv::CsvExporter)]
+    vec![
+        Box::new(json::JsonExporter),
+        Box::new(csv::CsvExporter),
+        Box::new(openmetrics::OpenMetricsExporter),
+    ]
 }
 
 /// Writes one format into `dir`, whole or not at all, returning the file's path.
@@ -150,6 +155,7 @@ pub(crate) mod fixture {
                 batched_messages_per_s: 1_500_000.0,
             }),
             target: None,
+            provenance: None,
         }
     }
 }

@@ -109,6 +109,31 @@ impl Direction {
     }
 }
 
+/// How far a figure moves between two runs of the same scenario and seed on one machine:
+/// what a comparison may gate it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stability {
+    /// Counted, not timed: bytes per event, the overhead's share, lost, duplicated and
+    /// out-of-order events, errors. The same workload gives the same figure within a hair
+    /// (the digits of a seq or a timestamp), on any machine: gated at a small tolerance.
+    Exact,
+    /// Timed: latency, CPU, memory, segments. A shared machine moves them 10–100% from run
+    /// to run, and another machine more: gated only from repeated runs on one machine.
+    Noisy,
+}
+
+/// Whether a metric path is counted or timed.
+pub fn stability(path: &str) -> Stability {
+    let (section, field) = path.split_once('.').unwrap_or((path, ""));
+    match (section, field) {
+        ("bytes", "per_event" | "payload_per_event" | "overhead_share") => Stability::Exact,
+        ("events", "lost" | "duplicated" | "out_of_order") => Stability::Exact,
+        ("errors", _) | ("requests", "errors") => Stability::Exact,
+        _ => Stability::Noisy,
+    }
+}
+
 /// The unit of a metric path; a plain number for one not classified.
 pub fn unit(path: &str) -> Unit {
     classify(path).map_or(Unit::Number, |(_, unit)| unit)

@@ -38,6 +38,26 @@ pub enum Unit {
     Cores,
 }
 
+impl Unit {
+    /// The record's unit in words, as a metric's description names it (`metrics.prom`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Number => "number",
+            Unit::Micros => "microseconds",
+            Unit::CpuPerEvent => "CPU microseconds per delivered event",
+            Unit::Bytes | Unit::Memory => "bytes",
+            Unit::BytesPerSecond => "bytes per second",
+            Unit::Share => "share, 0 to 1",
+            Unit::Percent => "percent",
+            Unit::Multiple => "multiple",
+            Unit::Seconds => "seconds",
+            Unit::Millis => "milliseconds",
+            Unit::Cores => "cores: CPU seconds per second",
+        }
+    }
+}
+
 /// Where a figure is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

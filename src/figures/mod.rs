@@ -30,7 +30,7 @@ mod warnings;
 use std::collections::{BTreeMap, HashMap};
 
 pub use bytes::NO_BYTES;
-pub use catalog::Direction;
+pub use catalog::{Direction, Stability, stability};
 pub use delivery::NO_WINDOW;
 pub use entry::{Delivery, Raw, entry};
 pub use format::{NOT_MEASURED, Style, Unit, show, text};

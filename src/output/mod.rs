@@ -121,7 +121,7 @@ impl OutputDir {
         Ok(Self { path, _lock: lock })
     }
 
-    /// Writes results.json, summary.csv and the files given (a transport's histogram log,
+    /// Writes results.json, summary.csv, metrics.prom and the files given (a transport's histogram log,
     /// a shard's record), each whole or not at all (a failure keeps the version written
     /// after the transport before). Called after every transport: an interrupted run keeps
     /// what it measured.
@@ -266,6 +266,7 @@ mod tests {
         for name in [
             "results.json",
             "summary.csv",
+            "metrics.prom",
             "ws-r2.hlog",
             "report.md",
             "notes.md",
@@ -281,10 +282,10 @@ mod tests {
         // A temporary file a killed run left is its; a hidden file of the user's is not.
         assert_eq!(
             listing(dir.path(), &found),
-            ".results.json.4242-0.tmp, report.md, results.json, summary.csv and 3 more"
+            ".results.json.4242-0.tmp, metrics.prom, report.md, results.json and 4 more"
         );
         assert_eq!(
-            found[5..],
+            found[6..],
             [charts.join("latency.svg"), charts.join("timeline.png")]
         );
     }

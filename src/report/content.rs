@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::doc::{Block, Figure, Line, Table, code, strong, text};
 use super::floor::{floor_cell, floor_text, floors_used, swept_floor_cell};
 use super::{chat, compression, echo, lubbers, verdict};
-use crate::analysis::{error_count, focus, focus_note, point_cell, point_label, saturation};
+use crate::analysis::{error_count, focus, focus_note, point_cell, saturation};
 use crate::figures::{NOT_MEASURED, Style, Unit, show, text as figure};
 use crate::plot::RenderedChart;
 use crate::results::{Latency, ReceiveClock, Results, TransportResult};
@@ -80,11 +80,11 @@ pub fn build(results: &Results, charts: &[ChartRef]) -> Vec<Block> {
     let saturated = saturated_lines(results);
     if !saturated.is_empty() {
         blocks.push(Block::Heading(2, "Saturation".into()));
-        blocks.push(Block::Note(vec![text(
-            "Where a transport saturated the machine, its figures describe this machine's limit, \
-             not the transport's cost. The charts flag these entries (a cross on the sweep \
-             chart); read them as bounds.",
-        )]));
+        blocks.push(Block::Note(vec![text(format!(
+            "{}. The charts flag these entries (a cross on the sweep chart); read them as \
+             bounds.",
+            crate::analysis::LIMITED_MEANS
+        ))]));
         blocks.push(Block::List(saturated));
     }
 
@@ -564,9 +564,7 @@ fn sweep_table(results: &Results) -> Table {
 /// Before the results, where no reader can miss it: the entries whose load generator was
 /// saturated, and why.
 fn generator_saturated(results: &Results) -> Option<Block> {
-    let saturated: Vec<&TransportResult> = results
-        .transports
-        .iter()
+    let saturated: Vec<&TransportResult> = crate::analysis::entries(results)
         .filter(|t| t.generator_saturated)
         .collect();
     if saturated.is_empty() {
@@ -579,13 +577,9 @@ fn generator_saturated(results: &Results) -> Option<Block> {
     let entries: Vec<String> = saturated
         .iter()
         .map(|t| {
-            let point = match (&results.sweep, t.sweep_value) {
-                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
-                _ => String::new(),
-            };
             format!(
-                "{}{point} ({})",
-                t.transport,
+                "{} ({})",
+                crate::analysis::entry_name(results, t),
                 t.generator_saturation.join("; ")
             )
         })
@@ -606,24 +600,9 @@ fn deliveries_per_s(t: &TransportResult) -> String {
 }
 
 fn saturated_lines(results: &Results) -> Vec<Line> {
-    results
-        .transports
-        .iter()
-        .filter_map(|t| {
-            let reasons = saturation(t, results.machine.cores);
-            if reasons.is_empty() {
-                return None;
-            }
-            let point = match (&results.sweep, t.sweep_value) {
-                (Some(s), Some(v)) => format!(" at {}", point_label(&s.parameter, v)),
-                _ => String::new(),
-            };
-            let reasons: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
-            Some(vec![
-                strong(format!("{}{point}", t.transport)),
-                text(format!(": {}.", reasons.join(", "))),
-            ])
-        })
+    crate::analysis::limited(results)
+        .into_iter()
+        .map(|l| vec![strong(l.name), text(format!(": {}.", l.reasons))])
         .collect()
 }
 

@@ -69,17 +69,7 @@ pub fn render(blocks: &[Block], svgs: &[(String, String)]) -> String {
 }
 
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markup::escape(text, true)
 }
 
 fn inline(line: &Line) -> String {

@@ -414,6 +414,7 @@ fn first_record(
             UnderTest::Launched(launch) => Some(launch.record()),
             UnderTest::Matched(_) => None,
         },
+        provenance: Some(crate::results::Provenance::of_this_process()),
     }
 }
 

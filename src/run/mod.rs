@@ -192,15 +192,8 @@ fn prepare_machine(
 /// The entries whose load generator was saturated, named with their sweep point, and the
 /// `[frontier]` entries with their setting.
 pub fn saturated_entries(results: &Results) -> Vec<String> {
-    results
-        .transports
-        .iter()
-        .chain(&results.frontier)
-        .filter(|t| t.generator_saturated)
-        .map(|t| match (t.sweep_value, &t.frontier) {
-            (Some(value), _) => format!("{} at {value}", t.transport),
-            (None, Some(f)) => format!("{} at {} {}s", t.transport, f.setting, f.value_s),
-            (None, None) => t.transport.to_string(),
-        })
+    crate::analysis::generator_saturated(results)
+        .into_iter()
+        .map(|(_, name)| name)
         .collect()
 }

@@ -9,9 +9,17 @@ pub enum ScenarioError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A bare name that is neither a file nor a scenario under `scenarios/`.
-    #[error("no scenario `{name}`: none of {} exists", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
-    NotFound { name: String, tried: Vec<PathBuf> },
+    /// A name that is neither a file nor a shipped scenario.
+    #[error(
+        "no scenario `{name}`: no file `{name}` or `scenarios/{name}.toml`, and no shipped \
+         scenario of that name{}; shipped: {} (`wsbench scenarios` says what each is)",
+        nearest.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default(),
+        super::shipped::names()
+    )]
+    NotFound {
+        name: String,
+        nearest: Option<&'static str>,
+    },
     /// A command-line override that the file's validation refuses.
     #[error("{flag}: {key}: {message}")]
     Flag {

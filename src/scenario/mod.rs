@@ -6,6 +6,7 @@ mod locate;
 mod overrides;
 mod raw;
 mod runnable;
+pub mod shipped;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -199,8 +200,14 @@ impl Scenario {
         Self::load_with(path, &Overrides::default())
     }
 
-    /// Loads a file with command-line overrides applied before validation.
+    /// Loads a file, or a shipped scenario by name when no such file exists, with
+    /// command-line overrides applied before validation.
     pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Self, ScenarioError> {
+        if !path.exists()
+            && let Some(shipped) = shipped::named(path)
+        {
+            return Self::parse_with(shipped.text, &shipped.shown_path(), overrides);
+        }
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             path: path.to_owned(),
             source,
@@ -307,21 +314,30 @@ fn default_schedule_margin() -> Duration {
     DEFAULT_SCHEDULE_MARGIN
 }
 
-/// Finds a scenario given as a path, or as a bare name under `scenarios/`
-/// (`ticker` is `scenarios/ticker.toml`).
+/// Finds a scenario given as a path, or as a bare name: `scenarios/NAME.toml` under the
+/// current directory when there is one (a checkout, where it may have been edited), else
+/// the shipped scenario of that name, built in (`load` reads it). An unknown name is
+/// refused with the nearest shipped one.
 pub fn resolve_path(path: &Path) -> Result<PathBuf, ScenarioError> {
-    if path.exists() || path.components().count() > 1 {
+    if path.exists() {
         return Ok(path.to_owned());
     }
-    let mut tried = vec![path.to_owned(), Path::new("scenarios").join(path)];
-    if path.extension().is_none() {
-        tried.push(Path::new("scenarios").join(path).with_extension("toml"));
+    let under_scenarios = Path::new("scenarios").join(path);
+    let candidates = [under_scenarios.with_extension("toml"), under_scenarios];
+    if path.components().count() == 1
+        && let Some(found) = candidates.iter().find(|c| c.is_file())
+    {
+        return Ok(found.clone());
     }
-    match tried.iter().find(|candidate| candidate.is_file()) {
-        Some(found) => Ok(found.clone()),
+    match shipped::named(path) {
+        Some(_) => Ok(path.to_owned()),
+        None if path.components().count() > 1 || path.extension().is_some_and(|e| e != "toml") => {
+            // A path that is not there: reading it says so, naming it.
+            Ok(path.to_owned())
+        }
         None => Err(ScenarioError::NotFound {
             name: path.display().to_string(),
-            tried,
+            nearest: shipped::nearest(&path.display().to_string()),
         }),
     }
 }

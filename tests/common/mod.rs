@@ -116,6 +116,7 @@ pub fn results() -> Results {
         warnings: Vec::new(),
         calibration: None,
         target: None,
+        provenance: None,
     }
 }
 
@@ -130,14 +131,46 @@ pub fn write(dir: &std::path::Path, results: &Results) {
 /// scripts/python-requirements.txt on first use); panics with the script's reason if it
 /// cannot be installed.
 pub fn python_env() -> std::path::PathBuf {
+    python_env_script(&[])
+}
+
+/// The Python of the project's virtual environment as scripts/python-env.sh made it, for a
+/// test that installs nothing itself: panics saying to run the script when it is not made
+/// or not up to date.
+pub fn python_env_installed() -> std::path::PathBuf {
+    python_env_script(&["--check"])
+}
+
+fn python_env_script(args: &[&str]) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new(root.join("scripts/python-env.sh"))
+        .args(args)
         .output()
         .expect("scripts/python-env.sh runs");
     assert!(
         out.status.success(),
-        "scripts/python-env.sh could not install the test's Python packages: {}",
+        "scripts/python-env.sh: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().into()
+}
+
+/// Runs `program`, Python source, with `python` on `args`, and reads what it prints as JSON.
+pub fn python_json(
+    python: &std::path::Path,
+    program: &str,
+    args: &[&std::ffi::OsStr],
+) -> serde_json::Value {
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(program)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

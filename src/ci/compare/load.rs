@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::CompareError;
 use crate::figures::{Style, Unit, show};
-use crate::results::{Results, readable};
+use crate::results::{Machine, Results, readable};
 
 /// A results directory (its `results.json`) or a results.json path, checked for its schema
 /// before it is read as a record, so that a wrong file is named as such.
@@ -45,30 +45,45 @@ pub fn load(path: &Path) -> Result<Results, CompareError> {
     })
 }
 
+/// What differs between the machines that measured the two sides (host, CPU model,
+/// kernel, cores), in words; `None` when they are one machine. A timed figure measured on
+/// two machines says more about the machines than about the change.
+pub fn machines_differ(baseline: &Results, current: &Results) -> Option<String> {
+    let (b, c) = (&baseline.machine, &current.machine);
+    let cores = |m: &Machine| show(m.cores.map(|c| c as f64), Unit::Count, Style::Text);
+    let differing: Vec<String> = [
+        ("host", b.hostname.clone(), c.hostname.clone()),
+        ("CPU", b.cpu_model.clone(), c.cpu_model.clone()),
+        ("kernel", b.kernel.clone(), c.kernel.clone()),
+        ("cores", cores(b), cores(c)),
+    ]
+    .into_iter()
+    .filter(|(_, before, after)| before != after)
+    .map(|(what, before, after)| format!("{what} {} against {}", known(&before), known(&after)))
+    .collect();
+    (!differing.is_empty()).then(|| differing.join(", "))
+}
+
+fn known(text: &str) -> &str {
+    if text.is_empty() { "unknown" } else { text }
+}
+
 /// Differences that make absolute figures hard to compare.
 pub fn notes(baseline: &Results, current: &Results) -> Vec<String> {
     let mut notes = Vec::new();
     let mut differing = Vec::new();
     differences(&baseline.scenario, &current.scenario, "", &mut differing);
     if !differing.is_empty() {
-        notes.push(format!("the scenarios differ in {}", differing.join(", ")));
-    }
-    let (b, c) = (&baseline.machine, &current.machine);
-    if b.cores != c.cores || b.cpu_model != c.cpu_model {
-        let describe = |m: &crate::results::Machine| {
-            let cpu = if m.cpu_model.is_empty() {
-                "unknown CPU"
-            } else {
-                m.cpu_model.as_str()
-            };
-            let cores = show(m.cores.map(|c| c as f64), Unit::Count, Style::Text);
-            format!("{cores} cores, {cpu}")
-        };
         notes.push(format!(
-            "measured on different machines (baseline: {}; current: {}): \
-             ratios between transports compare better than absolute figures",
-            describe(b),
-            describe(c)
+            "the scenarios differ in {}: the workloads are not the same",
+            differing.join(", ")
+        ));
+    }
+    if let Some(differ) = machines_differ(baseline, current) {
+        notes.push(format!(
+            "measured on different machines ({differ}): counted figures (bytes per event, \
+             loss) are compared, timed ones (latency, CPU, memory) skipped; to gate those, \
+             make the baseline on the machine the comparison runs on (wsbench baseline)"
         ));
     }
     for (side, run) in [("baseline", baseline), ("current", current)] {
@@ -79,14 +94,13 @@ pub fn notes(baseline: &Results, current: &Results) -> Vec<String> {
     notes
 }
 
-/// Paths (`clients.count`) whose values differ between two JSON values.
+/// Paths (`clients.count`) whose values differ between two scenarios as run. A key only
+/// one side has was added by a later version (its value then was the default): it is not a
+/// difference of workload, and is not named.
 fn differences(a: &Value, b: &Value, prefix: &str, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x
-                .keys()
-                .chain(y.keys().filter(|k| !x.contains_key(*k)))
-                .collect();
+            let mut keys: Vec<&String> = x.keys().filter(|k| y.contains_key(*k)).collect();
             keys.sort();
             for key in keys {
                 let path = if prefix.is_empty() {
@@ -94,13 +108,7 @@ fn differences(a: &Value, b: &Value, prefix: &str, out: &mut Vec<String>) {
                 } else {
                     format!("{prefix}.{key}")
                 };
-                let missing = Value::Null;
-                differences(
-                    x.get(key).unwrap_or(&missing),
-                    y.get(key).unwrap_or(&missing),
-                    &path,
-                    out,
-                );
+                differences(&x[key], &y[key], &path, out);
             }
         }
         _ if a != b => out.push(if prefix.is_empty() {
@@ -122,16 +130,18 @@ mod tests {
         let baseline = results(vec![entry("ws", 1.0, 1.0, 0)]);
         assert_eq!(notes(&baseline, &baseline), Vec::<String>::new());
         let mut current = baseline.clone();
-        current.scenario = serde_json::json!({"name": "ci", "clients": {"count": 60}});
+        current.scenario = serde_json::json!({"name": "other", "clients": {"count": 60}});
         current.machine.cores = Some(4);
         current.machine.cpu_model = "EPYC".into();
         current.complete = false;
         assert_eq!(
             notes(&baseline, &current),
             vec![
-                "the scenarios differ in clients",
-                "measured on different machines (baseline: 2 cores, unknown CPU; current: 4 cores, EPYC): \
-                 ratios between transports compare better than absolute figures",
+                "the scenarios differ in name: the workloads are not the same",
+                "measured on different machines (CPU unknown against EPYC, cores 2 against 4): \
+                 counted figures (bytes per event, loss) are compared, timed ones (latency, \
+                 CPU, memory) skipped; to gate those, make the baseline on the machine the \
+                 comparison runs on (wsbench baseline)",
                 "the current run is incomplete",
             ]
         );
@@ -140,9 +150,11 @@ mod tests {
         let mut b = a.clone();
         b.scenario["clients"]["count"] = 60.into();
         b.scenario["duration"] = "10s".into();
+        // A key only one side has came with a later version: not a difference.
+        b.scenario["drain_limit"] = "10s".into();
         assert_eq!(
             notes(&a, &b),
-            vec!["the scenarios differ in clients.count, duration"]
+            vec!["the scenarios differ in clients.count, duration: the workloads are not the same"]
         );
     }
 }

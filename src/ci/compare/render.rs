@@ -1,5 +1,5 @@
 //! A comparison as a terminal table, a GitHub Markdown table (for `$GITHUB_STEP_SUMMARY`)
-//! or JSON (`wsbench.compare.v1`).
+//! or JSON (`wsbench.compare.v2`).
 
 use super::{Comparison, Row, Verdict};
 use crate::ci::{bare, pad, pad_left};
@@ -10,7 +10,7 @@ pub enum Format {
     Text,
     /// A GitHub table with ✅ / ❌, ready for a CI job summary.
     Markdown,
-    /// A `wsbench.compare.v1` object.
+    /// A `wsbench.compare.v2` object.
     Json,
 }
 
@@ -47,11 +47,7 @@ fn text(c: &Comparison) -> String {
         numeric.insert(1, true);
     }
     let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
-    table.extend(
-        c.rows
-            .iter()
-            .map(|r| cells(c, r, swept, verdict_text(r.verdict))),
-    );
+    table.extend(c.rows.iter().map(|r| cells(c, r, swept, &verdict_text(r))));
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             table
@@ -101,7 +97,7 @@ fn markdown(c: &Comparison) -> String {
     for row in &c.rows {
         out.push_str(&format!(
             "| {} |\n",
-            cells(c, row, swept, verdict_markdown(row.verdict)).join(" | ")
+            cells(c, row, swept, &verdict_markdown(row)).join(" | ")
         ));
     }
     for note in notes(c) {
@@ -131,20 +127,40 @@ fn cells(c: &Comparison, r: &Row, swept: bool, verdict: &str) -> Vec<String> {
     cells
 }
 
-/// The comparison's notes, then why each row not measured is so.
+/// The comparison's notes, then why each row not measured is so, and once why timed
+/// figures were not gated (every such row has the same reason).
 fn notes(c: &Comparison) -> Vec<String> {
     let unmeasured = c.rows.iter().filter_map(|r| {
-        let reason = r.reason.as_ref()?;
+        let reason = r
+            .reason
+            .as_ref()
+            .filter(|_| r.verdict == Verdict::NotMeasured)?;
         Some(format!(
             "{} {} not measured: {reason}",
             r.transport, r.metric
         ))
     });
-    c.notes.iter().cloned().chain(unmeasured).collect()
+    let not_gated = c
+        .rows
+        .iter()
+        .find(|r| r.verdict == Verdict::NotGated)
+        .and_then(|r| r.reason.clone())
+        .map(|reason| format!("not gated: {reason}"));
+    c.notes
+        .iter()
+        .cloned()
+        .chain(unmeasured)
+        .chain(not_gated)
+        .collect()
 }
 
 fn summary(c: &Comparison) -> String {
-    let threshold = format!("threshold {}%", bare(Some(c.threshold * 100.0)));
+    let threshold = format!(
+        "counted figures within {}%, timed ones beyond {}% at p < {}",
+        bare(Some(c.tolerance * 100.0)),
+        bare(Some(c.threshold * 100.0)),
+        bare(Some(c.alpha))
+    );
     match c.regressions {
         0 => format!("no regression ({threshold})"),
         1 => format!("1 regression ({threshold})"),
@@ -171,26 +187,61 @@ fn change(r: &Row) -> String {
     }
 }
 
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Regressed => "REGRESSED",
-        Verdict::Improved => "improved",
-        Verdict::Unchanged => "unchanged",
-        Verdict::Changed => "changed",
-        Verdict::Missing => "MISSING",
-        Verdict::New => "new",
-        Verdict::NotMeasured => "NOT MEASURED",
+/// `ws latency_us.p99: baseline 900, current 1800, change +100.0%: regressed`: one row in
+/// a line, as its JUnit test case says it.
+pub fn row_in_words(r: &Row) -> String {
+    format!(
+        "{} {}: baseline {}, current {}, change {}: {}",
+        r.transport,
+        r.metric,
+        value(r, r.baseline),
+        value(r, r.current),
+        change(r),
+        r.verdict.name()
+    )
+}
+
+fn verdict_text(r: &Row) -> String {
+    match r.verdict {
+        Verdict::Regressed => "REGRESSED".into(),
+        Verdict::Improved => "improved".into(),
+        Verdict::Unchanged => "unchanged".into(),
+        Verdict::Changed => "changed".into(),
+        Verdict::Missing => "MISSING".into(),
+        Verdict::New => "new".into(),
+        Verdict::NotMeasured => "NOT MEASURED".into(),
+        Verdict::WithinNoise => within_noise(r),
+        Verdict::NotGated => "not gated (1 run)".into(),
+        Verdict::Skipped => "skipped (machines differ)".into(),
     }
 }
 
-fn verdict_markdown(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Regressed => "❌ **REGRESSED**",
-        Verdict::Improved => "✅ improved",
-        Verdict::Unchanged => "✅ unchanged",
-        Verdict::Changed => "ℹ️ changed",
-        Verdict::Missing => "❌ **MISSING**",
-        Verdict::New => "🆕 new",
-        Verdict::NotMeasured => "❌ **NOT MEASURED**",
+fn verdict_markdown(r: &Row) -> String {
+    match r.verdict {
+        Verdict::Regressed => "❌ **REGRESSED**".into(),
+        Verdict::Improved => "✅ improved".into(),
+        Verdict::Unchanged => "✅ unchanged".into(),
+        Verdict::Changed => "ℹ️ changed".into(),
+        Verdict::Missing => "❌ **MISSING**".into(),
+        Verdict::New => "🆕 new".into(),
+        Verdict::NotMeasured => "❌ **NOT MEASURED**".into(),
+        Verdict::WithinNoise => format!("✅ {}", within_noise(r)),
+        Verdict::NotGated => "➖ not gated (1 run)".into(),
+        Verdict::Skipped => "➖ skipped (machines differ)".into(),
+    }
+}
+
+/// `within noise (±12% at 5 rounds)`.
+fn within_noise(r: &Row) -> String {
+    match (r.noise_pct, r.rounds) {
+        (Some(noise), Some([b, c])) => {
+            let rounds = if b == c {
+                b.to_string()
+            } else {
+                format!("{b}/{c}")
+            };
+            format!("within noise (±{noise:.0}% at {rounds} rounds)")
+        }
+        _ => "within noise".into(),
     }
 }

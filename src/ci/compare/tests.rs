@@ -20,13 +20,39 @@ fn row(
         sweep_value: None,
         metric: metric.into(),
         direction: Direction::of(metric),
+        stability: crate::figures::stability(metric),
         baseline: b,
         current: c,
         change_pct: pct,
+        rounds: None,
+        p_value: None,
+        noise_pct: None,
         verdict,
         reason: None,
     }
 }
+
+/// A timed figure of one run a side: shown, not judged.
+fn not_gated(transport: &str, metric: &str, b: f64, c: f64, pct: f64) -> Row {
+    Row {
+        rounds: Some([1, 1]),
+        reason: Some(
+            "a timed figure from 1 and 1 round(s): gated from 3 rounds a side (wsbench run \
+             --repeat 5; wsbench baseline)"
+                .into(),
+        ),
+        ..row(
+            transport,
+            metric,
+            Some(b),
+            Some(c),
+            Some(pct),
+            Verdict::NotGated,
+        )
+    }
+}
+
+const GATES: Gates = Gates::DEFAULT;
 
 #[test]
 fn lower_is_better_metrics_regress_beyond_the_threshold_only() {
@@ -141,7 +167,7 @@ fn entries_are_matched_by_transport_and_judged_per_metric() {
     let c = compare(
         &baseline(),
         &current(),
-        0.1,
+        GATES,
         &metrics(&["latency_us.p99", "events.lost"]),
     );
     use Verdict::*;
@@ -157,21 +183,14 @@ fn entries_are_matched_by_transport_and_judged_per_metric() {
                 Missing
             ),
             row("poll", "events.lost", Some(0.0), None, None, Missing),
-            row(
-                "ws",
-                "latency_us.p99",
-                Some(1200.0),
-                Some(1800.0),
-                Some(50.0),
-                Regressed
-            ),
+            not_gated("ws", "latency_us.p99", 1200.0, 1800.0, 50.0),
             row("ws", "events.lost", Some(0.0), Some(1.0), None, Regressed),
             row("sse", "latency_us.p99", None, Some(1500.0), None, New),
             row("sse", "events.lost", None, Some(0.0), None, New),
         ]
     );
-    assert_eq!(c.regressions, 4);
-    assert_eq!(c.schema, "wsbench.compare.v1");
+    assert_eq!(c.regressions, 3);
+    assert_eq!(c.schema, "wsbench.compare.v2");
     assert_eq!(c.notes, Vec::<String>::new());
 }
 
@@ -197,7 +216,7 @@ fn a_metric_not_measured_on_either_side_fails_the_gate_saying_why() {
     });
     let memory = metrics(&["memory.server_rss_per_conn_bytes"]);
     for (b, c, side) in [(&base, &current, "current"), (&current, &base, "baseline")] {
-        let comparison = compare(b, c, 0.1, &memory);
+        let comparison = compare(b, c, GATES, &memory);
         let row = comparison
             .rows
             .iter()
@@ -222,7 +241,12 @@ fn a_metric_not_measured_on_either_side_fails_the_gate_saying_why() {
             ws_row.contains(" n/m ") && ws_row.ends_with("NOT MEASURED"),
             "{text}"
         );
-        assert!(text.ends_with("1 regression (threshold 10%)\n"), "{text}");
+        assert!(
+            text.ends_with(
+                "1 regression (counted figures within 1%, timed ones beyond 10% at p < 0.01)\n"
+            ),
+            "{text}"
+        );
         let markdown = comparison.render(Format::Markdown);
         assert!(markdown.contains("| ❌ **NOT MEASURED** |"), "{markdown}");
     }
@@ -237,7 +261,7 @@ fn a_latency_not_measured_because_nothing_was_delivered_is_a_regression() {
             crate::figures::NOTHING_DELIVERED.into(),
         );
     });
-    let c = compare(&base, &current, 0.1, &metrics(&["latency_us.p99"]));
+    let c = compare(&base, &current, GATES, &metrics(&["latency_us.p99"]));
     let row = c.rows.iter().find(|r| r.transport == "ws").unwrap();
     assert_eq!(
         (row.baseline, row.current, row.verdict),
@@ -253,9 +277,18 @@ fn a_latency_not_measured_because_nothing_was_delivered_is_a_regression() {
 #[test]
 fn a_run_compared_with_itself_has_no_regression() {
     let defaults: Vec<&str> = DEFAULT_METRICS.split(',').collect();
-    let c = compare(&baseline(), &baseline(), 0.1, &metrics(&defaults));
+    let c = compare(&baseline(), &baseline(), GATES, &metrics(&defaults));
     assert_eq!(c.rows.len(), 12);
-    assert!(c.rows.iter().all(|r| r.verdict == Verdict::Unchanged));
+    for r in &c.rows {
+        let expected = match r.stability {
+            Stability::Exact => Verdict::Unchanged,
+            Stability::Noisy => Verdict::NotGated,
+        };
+        assert_eq!(
+            (r.metric.as_str(), r.verdict),
+            (r.metric.as_str(), expected)
+        );
+    }
     assert_eq!(c.regressions, 0);
 }
 
@@ -291,10 +324,10 @@ fn the_default_metrics_parse_and_show_as_metrics_takes_them() {
 
 #[test]
 fn sweep_points_are_matched_by_value() {
-    let make = |p99: f64| move |clients: f64| vec![entry("ws", p99 * clients, 62.0, 0)];
+    let make = |bytes: f64| move |clients: f64| vec![entry("ws", 1000.0, bytes * clients, 0)];
     let b = swept("clients", &[10.0, 100.0], make(10.0));
     let c = swept("clients", &[100.0, 10.0], make(12.0));
-    let cmp = compare(&b, &c, 0.1, &metrics(&["latency_us.p99"]));
+    let cmp = compare(&b, &c, GATES, &metrics(&["bytes.per_event"]));
     let at = |v: f64, r: Row| Row {
         sweep_value: Some(v),
         ..r
@@ -306,7 +339,7 @@ fn sweep_points_are_matched_by_value() {
                 10.0,
                 row(
                     "ws",
-                    "latency_us.p99",
+                    "bytes.per_event",
                     Some(100.0),
                     Some(120.0),
                     Some(20.0),
@@ -317,7 +350,7 @@ fn sweep_points_are_matched_by_value() {
                 100.0,
                 row(
                     "ws",
-                    "latency_us.p99",
+                    "bytes.per_event",
                     Some(1000.0),
                     Some(1200.0),
                     Some(20.0),
@@ -367,7 +400,7 @@ fn sample() -> Comparison {
     let mut c = compare(
         &b,
         &current(),
-        0.1,
+        GATES,
         &metrics(&["latency_us.p99", "bytes.per_event"]),
     );
     c.notes.push("the current run is incomplete".into());
@@ -382,12 +415,13 @@ fn text_is_an_aligned_table() {
 transport  metric           baseline  current  change  verdict
 poll       latency_us.p99     250000        —       —  MISSING
 poll       bytes.per_event       155        —       —  MISSING
-ws         latency_us.p99       1200     1800  +50.0%  REGRESSED
+ws         latency_us.p99       1200     1800  +50.0%  not gated (1 run)
 ws         bytes.per_event        80       62  -22.5%  improved
 sse        latency_us.p99          —     1500       —  new
 sse        bytes.per_event         —       70       —  new
 note: the current run is incomplete
-3 regressions (threshold 10%)
+note: not gated: a timed figure from 1 and 1 round(s): gated from 3 rounds a side (wsbench run --repeat 5; wsbench baseline)
+2 regressions (counted figures within 1%, timed ones beyond 10% at p < 0.01)
 "
     );
 }
@@ -397,18 +431,20 @@ fn markdown_is_a_github_table() {
     assert_eq!(
         sample().render(Format::Markdown),
         "\
-### wsbench compare: 3 regressions (threshold 10%)
+### wsbench compare: 2 regressions (counted figures within 1%, timed ones beyond 10% at p < 0.01)
 
 | Transport | Metric | Baseline | Current | Change | Verdict |
 | --- | --- | ---: | ---: | ---: | --- |
 | poll | latency_us.p99 | 250000 | — | — | ❌ **MISSING** |
 | poll | bytes.per_event | 155 | — | — | ❌ **MISSING** |
-| ws | latency_us.p99 | 1200 | 1800 | +50.0% | ❌ **REGRESSED** |
+| ws | latency_us.p99 | 1200 | 1800 | +50.0% | ➖ not gated (1 run) |
 | ws | bytes.per_event | 80 | 62 | -22.5% | ✅ improved |
 | sse | latency_us.p99 | — | 1500 | — | 🆕 new |
 | sse | bytes.per_event | — | 70 | — | 🆕 new |
 
 > **Note:** the current run is incomplete
+
+> **Note:** not gated: a timed figure from 1 and 1 round(s): gated from 3 rounds a side (wsbench run --repeat 5; wsbench baseline)
 "
     );
 }
@@ -418,12 +454,12 @@ fn a_sweep_adds_a_column() {
     let run = swept("poll_interval", &[0.5], |_| {
         vec![entry("poll", 100.0, 150.0, 0)]
     });
-    let c = compare(&run, &run, 0.1, &metrics(&["events.lost"]));
+    let c = compare(&run, &run, GATES, &metrics(&["events.lost"]));
     assert_eq!(
         c.render(Format::Text),
         "transport  poll_interval  metric       baseline  current  change  verdict\n\
          poll                0.5s  events.lost         0        0    0.0%  unchanged\n\
-         no regression (threshold 10%)\n"
+         no regression (counted figures within 1%, timed ones beyond 10% at p < 0.01)\n"
     );
     assert!(
         c.render(Format::Markdown)
@@ -433,26 +469,158 @@ fn a_sweep_adds_a_column() {
 
 #[test]
 fn json_is_the_documented_object() {
-    let c = compare(&baseline(), &current(), 0.1, &metrics(&["latency_us.p99"]));
+    let c = compare(
+        &baseline(),
+        &current(),
+        GATES,
+        &metrics(&["latency_us.p99"]),
+    );
     let json: serde_json::Value = serde_json::from_str(&c.render(Format::Json)).unwrap();
     assert_eq!(
         json,
         json!({
-            "schema": "wsbench.compare.v1",
+            "schema": "wsbench.compare.v2",
             "threshold": 0.1,
-            "regressions": 2,
+            "tolerance": 0.01,
+            "alpha": 0.01,
+            "regressions": 1,
             "notes": [],
             "rows": [
                 {"transport": "poll", "metric": "latency_us.p99", "direction": "lower_is_better",
-                 "baseline": 250000.0, "current": null, "change_pct": null, "verdict": "missing"},
+                 "stability": "noisy", "baseline": 250000.0, "current": null, "change_pct": null,
+                 "verdict": "missing"},
                 {"transport": "ws", "metric": "latency_us.p99", "direction": "lower_is_better",
-                 "baseline": 1200.0, "current": 1800.0, "change_pct": 50.0, "verdict": "regressed"},
+                 "stability": "noisy", "baseline": 1200.0, "current": 1800.0, "change_pct": 50.0,
+                 "rounds": [1, 1], "verdict": "not_gated",
+                 "reason": "a timed figure from 1 and 1 round(s): gated from 3 rounds a side (wsbench run --repeat 5; wsbench baseline)"},
                 {"transport": "sse", "metric": "latency_us.p99", "direction": "lower_is_better",
-                 "baseline": null, "current": 1500.0, "change_pct": null, "verdict": "new"},
+                 "stability": "noisy", "baseline": null, "current": 1500.0, "change_pct": null,
+                 "verdict": "new"},
             ]
         })
     );
     assert_eq!(serde_json::from_value::<Comparison>(json).unwrap(), c);
+}
+
+/// `entry` with `metric` measured in `rounds` (its `spread`, as `--repeat` keeps them).
+fn with_rounds(metric: &str, rounds: &[f64]) -> TransportResult {
+    let mut e = entry("ws", 1000.0, 62.0, 0);
+    let median = super::stats::median(rounds).unwrap();
+    let mut value = serde_json::to_value(&e).unwrap();
+    let (section, field) = metric.split_once('.').unwrap();
+    value[section][field] = match value[section][field].is_u64() {
+        true => (median.round() as u64).into(),
+        false => median.into(),
+    };
+    e = serde_json::from_value(value).unwrap();
+    let mut spread = serde_json::Map::new();
+    spread.insert(
+        metric.into(),
+        json!({"min": 0.0, "max": 0.0, "values": rounds}),
+    );
+    e.spread = Some(spread);
+    e
+}
+
+fn judged(metric: &str, before: &[f64], after: &[f64]) -> Row {
+    let b = results(vec![with_rounds(metric, before)]);
+    let c = results(vec![with_rounds(metric, after)]);
+    let cmp = compare(&b, &c, GATES, &metrics(&[metric]));
+    cmp.rows.into_iter().next().unwrap()
+}
+
+#[test]
+fn timed_figures_regress_only_on_a_significant_change_beyond_the_threshold() {
+    let cpu = "cpu.server_us_per_event";
+    let before = [10.0, 10.4, 9.8, 10.2, 9.9];
+    // 30% more CPU, every round above every baseline round: 1 ordering in 252.
+    let worse = judged(cpu, &before, &[13.1, 13.0, 12.9, 13.4, 12.8]);
+    assert_eq!(worse.verdict, Verdict::Regressed);
+    assert_eq!(worse.rounds, Some([5, 5]));
+    assert!((worse.p_value.unwrap() - 1.0 / 252.0).abs() < 1e-12);
+    assert!((worse.change_pct.unwrap() - 30.0).abs() < 1e-9);
+    let better = judged(cpu, &before, &[7.1, 7.0, 6.9, 7.4, 7.2]);
+    assert_eq!(better.verdict, Verdict::Improved);
+    // Significant but small: within the noise a reader should expect.
+    let small = judged(cpu, &before, &[10.6, 10.7, 10.5, 10.9, 10.8]);
+    assert_eq!(small.verdict, Verdict::WithinNoise);
+    // Large but not significant: one wild round.
+    let wild = judged(cpu, &before, &[10.1, 9.9, 30.0, 10.3, 10.0]);
+    assert_eq!(wild.verdict, Verdict::WithinNoise);
+    assert!(wild.p_value.unwrap() > 0.2);
+    let text = results(vec![with_rounds(cpu, &before)]);
+    let cmp = compare(
+        &text,
+        &results(vec![with_rounds(cpu, &[10.1, 9.9, 30.0, 10.3, 10.0])]),
+        GATES,
+        &metrics(&[cpu]),
+    );
+    assert!(
+        cmp.render(Format::Text)
+            .contains("within noise (±100% at 5 rounds)"),
+        "{}",
+        cmp.render(Format::Text)
+    );
+    assert_eq!(cmp.regressions, 0);
+}
+
+#[test]
+fn higher_is_better_figures_regress_when_they_fall() {
+    let delivered = "events.delivered";
+    let row = judged(
+        delivered,
+        &[100.0, 101.0, 99.0, 102.0, 98.0],
+        &[70.0, 71.0, 69.0, 72.0, 68.0],
+    );
+    assert_eq!(row.verdict, Verdict::Regressed);
+}
+
+#[test]
+fn timed_figures_of_other_machines_are_skipped_and_counted_ones_compared() {
+    let mut b = baseline();
+    b.machine.hostname = "ci".into();
+    let mut c = b.clone();
+    c.machine.hostname = "runner-2".into();
+    c.transports[1].bytes.per_event = Some(70.0);
+    let cmp = compare(
+        &b,
+        &c,
+        GATES,
+        &metrics(&["cpu.server_us_per_event", "bytes.per_event"]),
+    );
+    let ws: Vec<_> = cmp.rows.iter().filter(|r| r.transport == "ws").collect();
+    assert_eq!(ws[0].verdict, Verdict::Skipped);
+    assert_eq!(
+        ws[0].reason.as_deref(),
+        Some(
+            "a timed figure measured on different machines (host ci against runner-2) does \
+             not compare"
+        )
+    );
+    assert_eq!(
+        ws[1].verdict,
+        Verdict::Regressed,
+        "62 → 70 bytes: counted, compared"
+    );
+    assert_eq!(cmp.regressions, 1);
+    assert!(cmp.notes[0].starts_with("measured on different machines (host ci against runner-2)"));
+}
+
+#[test]
+fn counted_figures_move_within_their_tolerance_only() {
+    let mut b = baseline();
+    let mut c = baseline();
+    b.transports[1].bytes.per_event = Some(61.76);
+    c.transports[1].bytes.per_event = Some(61.80);
+    let cmp = compare(&b, &c, GATES, &metrics(&["bytes.per_event"]));
+    assert_eq!(cmp.rows[1].verdict, Verdict::Unchanged);
+    c.transports[1].bytes.per_event = Some(62.5);
+    let cmp = compare(&b, &c, GATES, &metrics(&["bytes.per_event"]));
+    assert_eq!(
+        cmp.rows[1].verdict,
+        Verdict::Regressed,
+        "1.2% over a 1% tolerance"
+    );
 }
 
 mod loading {

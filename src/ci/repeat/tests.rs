@@ -97,7 +97,7 @@ fn a_figure_not_measured_in_some_runs_is_the_median_of_the_others() {
 }
 
 #[test]
-fn spread_holds_min_and_max_of_the_headline_metrics() {
+fn spread_holds_the_rounds_min_and_max_of_the_headline_metrics() {
     let mut runs = vec![
         entry("ws", 300.0, 62.0, 0),
         entry("ws", 100.0, 64.0, 5),
@@ -112,12 +112,15 @@ fn spread_holds_min_and_max_of_the_headline_metrics() {
     assert_eq!(
         Value::Object(spread),
         json!({
-            "latency_us.p50": {"min": 50.0, "max": 150.0},
-            "latency_us.p99": {"min": 100.0, "max": 300.0},
-            "bytes.per_event": {"min": 62.0, "max": 64.0},
-            "cpu.server_us_per_event": {"min": 10.0, "max": 12.0},
-            "cpu.client_us_per_event": {"min": 18.0, "max": 20.0},
-            "memory.server_rss_per_conn_bytes": {"min": 4096.0, "max": 4096.0},
+            "latency_us.p50": {"min": 50.0, "max": 150.0, "values": [150.0, 50.0, 100.0]},
+            "latency_us.p99": {"min": 100.0, "max": 300.0, "values": [300.0, 100.0, 200.0]},
+            "bytes.per_event": {"min": 62.0, "max": 64.0, "values": [62.0, 64.0, 63.0]},
+            "cpu.server_us_per_event": {"min": 10.0, "max": 12.0, "values": [10.0, 11.0, 12.0]},
+            "cpu.client_us_per_event": {"min": 18.0, "max": 20.0, "values": [20.0, 19.0, 18.0]},
+            "cpu.floor_multiple": {"min": 0.0, "max": 0.0, "values": [0.0, 0.0, 0.0]},
+            "memory.server_rss_per_conn_bytes": {
+                "min": 4096.0, "max": 4096.0, "values": [4096.0, 4096.0, 4096.0]
+            },
         })
     );
 }
