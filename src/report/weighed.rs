@@ -153,7 +153,7 @@ fn weigh(series: &FrontierSeries, reference: Option<FrontierPoint>) -> Option<Li
         }
         [only] => {
             line.push(text(one_point(series, only, reference)));
-            if let Some(hint) = trace_hint(series) {
+            if let Some(hint) = trace_hint(series, only) {
                 line.push(text(" "));
                 line.extend(hint);
             }
@@ -259,10 +259,21 @@ fn curve(
     words
 }
 
-/// How to measure more points of a transport measured at one value of its setting.
-fn trace_hint(series: &FrontierSeries) -> Option<Line> {
+/// How to measure more points of a transport measured at one value of its setting, or why
+/// another value would measure the same (a hold that never ran out).
+fn trace_hint(series: &FrontierSeries, p: &FrontierPoint) -> Option<Line> {
     let flat = crate::scenario::frontier_setting_name(series.transport)?;
     let key = series.setting?;
+    let requests = &p.result.requests;
+    if series.transport.kind().frontier_acts_when_idle()
+        && requests.total > 0
+        && requests.empty == 0
+    {
+        return Some(vec![text(format!(
+            "Its {key} never ran out here (no answer was empty: an event always came first), \
+             so another {key} would measure the same on this feed."
+        ))]);
+    }
     let sweep = match flat.as_str() {
         "poll_interval" => " (or a sweep of poll_interval)",
         _ => "",

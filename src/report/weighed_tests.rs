@@ -235,3 +235,27 @@ fn a_poll_interval_sweep_is_weighed_like_a_frontier_against_ws_at_the_headline_p
         ]
     );
 }
+
+#[test]
+fn a_hold_that_never_ran_out_is_said_to_change_nothing_rather_than_worth_tracing() {
+    let mut transports = ticker();
+    transports[1].requests.total = 6000;
+    let lines = words(&section(&results(transports.clone(), vec![])));
+    assert_eq!(
+        lines[2],
+        "longpoll: At its 30s timeout, longpoll costs 13.6× ws's bytes per event and 8.2× its \
+         server CPU per delivery, and its p99 is 3.1× ws's (5.40 ms against 1.74 ms). Its \
+         timeout never ran out here (no answer was empty: an event always came first), so \
+         another timeout would measure the same on this feed."
+    );
+    // Some holds ran out: the hold changes what a client asks, and is worth tracing.
+    transports[1].requests.empty = 40;
+    let lines = words(&section(&results(transports, vec![])));
+    assert!(
+        lines[2].ends_with(
+            "list more values in `[frontier] longpoll_timeout` to trace what each costs."
+        ),
+        "{}",
+        lines[2]
+    );
+}

@@ -81,6 +81,13 @@ pub trait TransportKind: Sync {
     fn frontier_setting(&self) -> Option<&'static Setting> {
         None
     }
+
+    /// Whether its frontier setting acts only through empty answers (a long poll's hold
+    /// runs out only when no event came in it): where no answer was empty, another value
+    /// would have measured the same.
+    fn frontier_acts_when_idle(&self) -> bool {
+        false
+    }
 }
 
 /// A transport as registered: what it is, and its URL path on the matched server (the

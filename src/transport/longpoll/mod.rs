@@ -64,6 +64,10 @@ impl TransportKind for Longpoll {
         Some(&TIMEOUT)
     }
 
+    fn frontier_acts_when_idle(&self) -> bool {
+        true
+    }
+
     fn arrival(&self, settings: &Settings) -> Arrival {
         Arrival::LongPoll {
             timeout: settings.get(&TIMEOUT),
