@@ -95,7 +95,12 @@ impl<'a> Frontier<'a> {
             .collect();
         (!series.is_empty()).then(|| Self {
             series,
-            note: focus_note(results),
+            // A poll_interval sweep is traced whole: no one point to name.
+            note: if poll_swept {
+                String::new()
+            } else {
+                focus_note(results)
+            },
         })
     }
 
@@ -228,11 +233,12 @@ mod tests {
             [("poll", vec![Some(0.1), Some(1.0)]), ("ws", vec![None])]
         );
         assert_eq!(f.series[1].points[0].result.sweep_value, Some(1.0));
-        assert_eq!(f.note, " at 1 s poll interval");
+        assert_eq!(f.note, "");
         // Another sweep: the headline point only.
         r.sweep.as_mut().unwrap().parameter = "clients".into();
         let f = Frontier::of(&r).unwrap();
         assert_eq!(shape(&f), [("poll", vec![Some(1.0)]), ("ws", vec![None])]);
+        assert_eq!(f.note, " at 1 clients");
     }
 
     fn wsbench_install() {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{log_range, short_number};
 use super::frame::{LegendEntry, Swatch, frame};
@@ -172,15 +173,23 @@ impl FrontierChart<'_> {
                     chart.draw_series(LineSeries::new(segment, c.stroke_width(3)))?;
                 }
             }
-            for (at, saturated, text) in points {
+            let last = points.len().saturating_sub(1);
+            for (i, (at, saturated, text)) in points.into_iter().enumerate() {
                 if saturated {
                     chart.draw_series([Cross::new(at, 8, c.stroke_width(3))])?;
                 } else {
                     chart.draw_series([Circle::new(at, 6, c.filled())])?;
                 }
                 if let Some(text) = text {
-                    let font = label_font().color(&c);
-                    chart.draw_series([EmptyElement::at(at) + Text::new(text, (9, -20), font)])?;
+                    // The last point is the rightmost (the longest setting, the stalest):
+                    // its label goes below to its left, inside the panel and off the line
+                    // that comes down to it.
+                    let (offset, pos) = match i == last && i > 0 {
+                        true => ((-9, 10), Pos::new(HPos::Right, VPos::Top)),
+                        false => ((9, -20), Pos::new(HPos::Left, VPos::Top)),
+                    };
+                    let font = label_font().color(&c).pos(pos);
+                    chart.draw_series([EmptyElement::at(at) + Text::new(text, offset, font)])?;
                 }
             }
         }
