@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the path of a headless-capable Chromium, installing Debian's `chromium` when it is
 # missing (the browser test needs it; a clean machine has none). Idempotent; as root, or
-# with sudo. $WSBENCH_CHROMIUM names another browser to use instead.
+# with sudo. $WSBENCH_CHROMIUM names another browser to use instead. With --check, installs
+# nothing: a missing browser exits 1 naming the setup command (the tests use it).
 set -euo pipefail
 if [[ -n "${WSBENCH_CHROMIUM:-}" ]]; then
   echo "$WSBENCH_CHROMIUM"
@@ -17,6 +18,10 @@ installed() {
   return 1
 }
 installed && exit 0
+if [[ "${1:-}" == --check ]]; then
+  echo "scripts/chromium.sh: no Chromium at /usr/bin/chromium: run scripts/setup.sh (or scripts/chromium.sh) to install Debian's chromium" >&2
+  exit 1
+fi
 # The browser tests run side by side, each asking for the browser: one installs while the
 # others wait for it, rather than all fighting over apt's lock (scripts/targets/install.sh
 # takes the same lock).

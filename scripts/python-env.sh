@@ -15,7 +15,7 @@ if [[ "${1:-}" == --check ]]; then
     echo "$venv/bin/python"
     exit 0
   fi
-  echo "the test's Python packages are not installed or not up to date in $venv: run scripts/python-env.sh (it installs scripts/python-requirements.txt from PyPI)" >&2
+  echo "the test's Python packages are not installed or not up to date in $venv: run scripts/setup.sh (or scripts/python-env.sh: it installs scripts/python-requirements.txt from PyPI)" >&2
   exit 1
 fi
 # Tests running at once share one environment: the first makes it, the others wait.

@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
 # The project's test command: what a developer runs and what .ci/run calls.
-# Lints, the test suite, then wsbench dogfooding itself: scenarios/ci.toml over all four
-# transports with its assertions, compared with results/baseline on the figures that do
-# not depend on how busy the machine is (bytes per event, lost events).
+#
+#   scripts/test.sh           the full tier: lints, the setup step (scripts/setup.sh: the
+#                             third-party servers, Chromium and the Python packages some tests
+#                             use), every test, then wsbench dogfooding itself:
+#                             scripts/ci-compare.sh, exactly as the example workflow runs it
+#                             (scenarios/ci.toml over four transports, repeated, compared with
+#                             results/baseline at compare's defaults).
+#   scripts/test.sh --quick   lints, the unit tests and the integration tests that need nothing
+#                             from the setup step and run in seconds: under 2 minutes on a warm
+#                             build. Installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+quick=false
+case "${1:-}" in
+  --quick) quick=true ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
+
+# The quick tier's integration tests: none needs a tool from outside, none runs long.
+QUICK_TESTS=(
+  schema compare overrides scenario_errors ci_compare_script report_cli shipped_scenarios
+  charts handshake cors control_plane coalescing page ws_protocol_errors internal_error
+  unmeasured nothing_delivered topic_memory server_transports publisher_ceiling ci_scenario
+  lubbers_scenario unrunnable_settings progress_log setup_step
+)
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-# The third-party servers the tests measure (tests/external_servers.rs, tests/echo.rs,
-# tests/nchan_target.rs, tests/websocketd.rs): Tornado and pywebsocket3 in a venv, Node's ws
-# in an npm prefix, all under target/external/, and Debian's nginx with Nchan and
-# websocketd; quiet when already there.
-scripts/targets/install.sh tornado node pywebsocket3 nchan websocketd
-# Headless Chromium for tests/browser, before the tests that need it run side by side.
-scripts/chromium.sh >/dev/null
-# The Python packages tests read outputs with (websockets, kubernetes-validate, junitparser,
-# prometheus-client), in target/python; tests that only read outputs never install them.
-scripts/python-env.sh >/dev/null
+if $quick; then
+  cargo test --locked --lib $(printf -- '--test %s ' "${QUICK_TESTS[@]}")
+  exit 0
+fi
+# Everything the full tier needs from outside, installed before the tests: they only check.
+scripts/setup.sh
 cargo test --locked
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/wsbench-ci.XXXXXX")"
-WSBENCH_COMPARE="${WSBENCH_COMPARE:---metrics bytes.per_event,events.lost --threshold 15%}" \
-  scripts/ci-compare.sh "$out"
+scripts/ci-compare.sh "$out"
 echo "ci scenario results: $out"

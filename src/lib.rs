@@ -6,7 +6,7 @@
 //! transport's side from `transport`) → `metrics` → `figures` → `results` → `output`
 //! (`export`, `plot`, `report`) and `console`; `ci` judges a run once it is over.
 //! Dependencies run the same way down to the leaves (`transport_kind`, `wire`, `units`),
-//! with no cycle between top-level modules (README, "Layout").
+//! with no cycle between top-level modules (docs/ARCHITECTURE.md).
 
 pub mod analysis;
 pub mod calibrate;

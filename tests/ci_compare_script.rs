@@ -14,7 +14,8 @@ struct Setup {
 }
 
 impl Setup {
-    /// A stand-in wsbench: `run` prints a line as the real one prints its table, copies
+    /// A stand-in wsbench: `run` checks its arguments (the scenario, --out, --junit, five
+    /// rounds), prints a line as the real one prints its table, copies
     /// current.json to --out, writes its --junit file and exits RUN_STATUS; everything else
     /// goes to the real binary.
     fn new(current: &wsbench::results::Results) -> Self {
@@ -29,6 +30,7 @@ impl Setup {
              if [ \"$1\" = run ]; then\n\
                [ \"$2 $3 $5\" = 'scenarios/ci.toml --out --quiet' ] || exit 99\n\
                [ \"$7 $8\" = \"--junit $4/junit-run.xml\" ] || exit 98\n\
+               [ \"$9 ${{10}}\" = '--repeat 5' ] || exit 97\n\
                echo 'the run table'\n\
                mkdir -p \"$4\" && cp '{current}' \"$4/results.json\"\n\
                echo '<testsuites/>' > \"$8\"\n\

@@ -16,11 +16,7 @@ const WSBENCH: &str = env!("CARGO_BIN_EXE_wsbench");
 /// Reads the file at `path` with a Python program of the project's environment (which
 /// has junitparser and prometheus-client), as the JSON it prints.
 fn python_json(program: &str, path: &Path) -> Value {
-    common::python_json(
-        &common::python_env_installed(),
-        program,
-        &[path.as_os_str()],
-    )
+    common::python_json(&common::python_env(), program, &[path.as_os_str()])
 }
 
 /// Every suite and case of a JUnit file as junitparser reads it.

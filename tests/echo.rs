@@ -1,9 +1,9 @@
 //! `kind = "echo"`: each client sends its own numbered messages on its WebSocket and the
 //! server sends each back to it alone; latency is the round trip. Run end to end against the
 //! matched server (`/ws` and `/ws-deflate` echo) and against pywebsocket3's standalone server
-//! with the echo handler this project ships (installed by scripts/targets/install.sh into the
-//! venv under target/external/, started on a free loopback port). A pywebsocket3 that cannot
-//! be installed or started fails its test with the reason.
+//! with the echo handler this project ships (installed by the setup step, scripts/setup.sh, into the
+//! venv under target/external/, started on a free loopback port). A pywebsocket3 that is not
+//! installed or does not start fails its test with the reason.
 
 #[path = "common/third_party.rs"]
 mod third_party;
@@ -14,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use third_party::{install, root, targets_dir};
+use third_party::{require, root, targets_dir};
 
 /// Few clients, a short window: every message sent in it must come back exactly once.
 const SCENARIO: &str = r#"
@@ -173,7 +173,7 @@ impl Pywebsocket3 {
     /// Installs it (bounded), starts it on a free loopback port with the shipped echo
     /// handler, and waits (bounded) until it accepts connections.
     fn start(dir: &Path) -> Self {
-        install("pywebsocket3");
+        require("pywebsocket3");
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .unwrap()

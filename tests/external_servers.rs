@@ -1,8 +1,8 @@
 //! `wsbench run --target` against servers we did not write, each speaking the wsbench
 //! protocol: Tornado (scripts/tornado_server.py) and Node's `ws` with a plain `http` server
-//! (scripts/node_server.mjs). Each is installed by scripts/targets/install.sh (a venv and an
-//! npm prefix under target/external/), started on a free loopback port, and measured over
-//! all four transports. A server that cannot be installed or started fails its test with
+//! (scripts/node_server.mjs). Each is installed by the setup step, scripts/setup.sh (a venv and
+//! an npm prefix under target/external/), started on a free loopback port, and measured over
+//! all four transports. A server that is not installed or does not start fails its test with
 //! the reason; it never passes silently.
 
 #[path = "common/third_party.rs"]
@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use third_party::{install, root, targets_dir};
+use third_party::{require, root, targets_dir};
 
 const SCENARIO: &str = r#"
 name = "external"
@@ -171,7 +171,7 @@ fn assert_sound(results: &Value, server: &Server) {
 
 #[test]
 fn tornado_serves_every_transport_without_loss() {
-    install("tornado");
+    require("tornado");
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(targets_dir().join("venv/bin/python"));
     command.args(["scripts/tornado_server.py", "--port", "0", "--rate", "20"]);
@@ -182,7 +182,7 @@ fn tornado_serves_every_transport_without_loss() {
 
 #[test]
 fn node_ws_serves_every_transport_without_loss() {
-    install("node");
+    require("node");
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new("node");
     command

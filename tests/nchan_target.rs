@@ -1,8 +1,8 @@
 //! `wsbench run --target URL --dialect nchan` against nginx with Nchan (Debian's nginx and
-//! libnginx-mod-nchan, installed by scripts/targets/install.sh nchan and started by
+//! libnginx-mod-nchan, installed by the setup step, scripts/setup.sh, and started by
 //! scripts/targets/nchan/start.sh on a free loopback port): wsbench publishes the feed to
-//! Nchan's /pub and subscribes over all four of its subscriber types. A machine where nginx
-//! or the module cannot be installed fails with the reason; it never passes silently.
+//! Nchan's /pub and subscribes over all four of its subscriber types. A machine without nginx
+//! or the module fails with the setup command to run; it never passes silently.
 
 #[path = "common/third_party.rs"]
 mod third_party;
@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use third_party::{install, root};
+use third_party::{require, root};
 
 const CLIENTS: u64 = 8;
 
@@ -91,7 +91,7 @@ fn start_script(prefix: &Path, env: &[(&str, &str)]) -> (Child, Vec<String>, Pat
 }
 
 fn start(prefix: &Path) -> Nchan {
-    install("nchan");
+    require("nchan");
     let (script, lines, log) = start_script(prefix, &[]);
     let field = |prefix: &str| {
         lines

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use futures_util::StreamExt;
 use serde_json::Value;
-use third_party::install;
+use third_party::require;
 use wsbench::under_test::{Target, Websocketd, WebsocketdLaunch};
 
 const CLIENTS: u64 = 4;
@@ -65,7 +65,7 @@ fn on_path(program: &str) -> std::path::PathBuf {
 
 #[test]
 fn websocketd_delivers_every_connections_events_and_serves_ws_only() {
-    install("websocketd");
+    require("websocketd");
     let dir = tempfile::tempdir().unwrap();
     let (output, results) = run(dir.path(), None);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -136,7 +136,7 @@ fn websocketd_delivers_every_connections_events_and_serves_ws_only() {
 
 #[test]
 fn each_connection_has_its_own_sequence_and_stop_ends_them_all() {
-    install("websocketd");
+    require("websocketd");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("websocketd.toml");
     std::fs::write(&path, SCENARIO).unwrap();

@@ -2,8 +2,11 @@
 # Installs what the third-party target servers need, into the project's own cache, and
 # says what it installs; quiet when everything is there already. Idempotent.
 #
-#   scripts/targets/install.sh [tornado] [node] [pywebsocket3] [nchan] [websocketd]
+#   scripts/targets/install.sh [--check] [tornado] [node] [pywebsocket3] [nchan] [websocketd]
 #                                                    (all when none is named)
+#
+#   --check: installs nothing; exits 1 naming what is missing and the setup command
+#            (scripts/setup.sh) that installs it. The tests use it: they never install.
 #
 #   tornado: PyPI `tornado` (6.x) into a venv at $WSBENCH_TARGETS_DIR/venv
 #            (python3 with its venv module; Debian's python3-venv via apt-get when missing)
@@ -30,7 +33,21 @@ flock 9
 
 say() { echo "scripts/targets/install.sh: $*" >&2; }
 
+check=false
+if [ "${1:-}" = --check ]; then
+  check=true
+  shift
+fi
+
+# In --check mode, what would be installed is missing: say so, with the command that
+# installs it, and fail.
+missing() {
+  say "$1 is not installed: run scripts/setup.sh (or scripts/targets/install.sh $target)"
+  return 1
+}
+
 apt_install() {
+  ! $check || missing "Debian packages $*"
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { say "cannot install $* (not root, no sudo)"; return 1; }
@@ -47,6 +64,7 @@ pip_install() {
   if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import $1" 2>/dev/null; then
     return 0
   fi
+  ! $check || missing "PyPI $2 (in $venv)"
   if [ ! -x "$venv/bin/python" ]; then
     if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
       apt_install python3-venv
@@ -70,6 +88,7 @@ install_node() {
   if [ -f "$prefix/node_modules/ws/package.json" ]; then
     return 0
   fi
+  ! $check || missing "npm ws (in $prefix/node_modules)"
   say "installing ws into $prefix/node_modules (npm)"
   mkdir -p "$prefix"
   [ -f "$prefix/package.json" ] || echo '{"private":true}' >"$prefix/package.json"
@@ -94,6 +113,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(tornado node pywebsocket3 nchan websocketd)
 for target in "${targets[@]}"; do
   case "$target" in
+    --check) say "--check goes first"; exit 2 ;;
     tornado) install_tornado ;;
     node) install_node ;;
     pywebsocket3) install_pywebsocket3 ;;

@@ -200,8 +200,9 @@ impl std::fmt::Debug for Transport {
 }
 
 impl std::fmt::Display for Transport {
+    /// Padded as a string is (`{:<9}`), so that names line up in columns.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -269,5 +270,12 @@ mod tests {
         );
         assert!(Transport::all().windows(2).all(|w| w[0] < w[1]));
         assert_eq!(Transport::count(), 5);
+    }
+
+    /// The console's spread lines and tables pad names into columns.
+    #[test]
+    fn a_name_pads_like_a_string() {
+        let ws: Transport = "ws".parse().unwrap();
+        assert_eq!(format!("[{ws:<6}][{ws:>4}]"), "[ws    ][  ws]");
     }
 }

@@ -21,6 +21,7 @@ const ENOUGH: u64 = 20;
 fn chromium() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new(root.join("scripts/chromium.sh"))
+        .arg("--check")
         .output()
         .expect("scripts/chromium.sh runs");
     assert!(

@@ -127,17 +127,10 @@ pub fn write(dir: &std::path::Path, results: &Results) {
     std::fs::write(dir.join("results.json"), text).unwrap();
 }
 
-/// The Python of the project's virtual environment (scripts/python-env.sh makes it from
-/// scripts/python-requirements.txt on first use); panics with the script's reason if it
-/// cannot be installed.
+/// The Python of the project's virtual environment as the setup step (scripts/setup.sh,
+/// through scripts/python-env.sh) made it: a test installs nothing, and panics saying to run
+/// the setup step when the environment is not made or not up to date.
 pub fn python_env() -> std::path::PathBuf {
-    python_env_script(&[])
-}
-
-/// The Python of the project's virtual environment as scripts/python-env.sh made it, for a
-/// test that installs nothing itself: panics saying to run the script when it is not made
-/// or not up to date.
-pub fn python_env_installed() -> std::path::PathBuf {
     python_env_script(&["--check"])
 }
 

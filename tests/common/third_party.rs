@@ -1,5 +1,5 @@
-//! What the tests of servers we did not write share: installing them with the project's
-//! own script, and where it puts them.
+//! What the tests of servers we did not write share: finding them where the project's
+//! setup step (scripts/setup.sh) installed them. A test never installs anything.
 
 #![allow(dead_code)]
 
@@ -18,18 +18,18 @@ pub fn targets_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target/external"))
 }
 
-/// Installs target `what` with scripts/targets/install.sh (bounded); a failure fails the
-/// test with the script's own words.
-pub fn install(what: &str) {
-    let output = Command::new("timeout")
-        .args(["600", "scripts/targets/install.sh", what])
+/// Checks that target `what` is installed (`scripts/targets/install.sh --check`, which
+/// installs nothing); a missing one fails the test with the setup command to run.
+pub fn require(what: &str) {
+    let output = Command::new("scripts/targets/install.sh")
+        .args(["--check", what])
         .current_dir(root())
         .stdin(Stdio::null())
         .output()
-        .expect("runs scripts/targets/install.sh");
+        .expect("runs scripts/targets/install.sh --check");
     assert!(
         output.status.success(),
-        "cannot install the {what} target ({}): {}",
+        "the {what} target is missing ({}): {}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );

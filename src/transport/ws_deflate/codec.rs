@@ -36,6 +36,7 @@ impl Deflater {
 
     /// Appends the compressed form of `message` to `out`, without its `00 00 FF FF` tail.
     pub fn compress(&mut self, message: &[u8], out: &mut Vec<u8>) -> Result<(), DeflateError> {
+        let start = out.len();
         let mut input = message;
         loop {
             out.reserve(input.len() / 2 + 64);
@@ -48,8 +49,14 @@ impl Deflater {
                 break;
             }
         }
-        if out.ends_with(&TAIL) {
+        if out.ends_with(&TAIL) && out.len() - start >= TAIL.len() {
             out.truncate(out.len() - TAIL.len());
+        }
+        // A sync flush with nothing new to flush writes nothing (zlib), and nothing with the
+        // tail put back does not inflate: an empty message is one empty stored block, `00`
+        // (RFC 7692 §7.2.3.6).
+        if out.len() == start {
+            out.push(0x00);
         }
         if self.reset_each {
             self.compress.reset();
@@ -126,6 +133,22 @@ mod tests {
             .decompress(&[0xf2, 0x00, 0x11, 0x00, 0x00], &mut out)
             .unwrap();
         assert_eq!(out, b"Hello");
+    }
+
+    /// The case proptest found: empty messages in a row with the window kept. The second
+    /// sync flush has nothing to flush; the message must still be one that inflates.
+    #[test]
+    fn empty_messages_in_a_row_inflate() {
+        let mut deflate = Deflater::new(9, false);
+        let mut inflate = Inflater::new(9, false, 1024);
+        let (mut wire, mut out) = (Vec::new(), vec![1]);
+        for _ in 0..3 {
+            wire.clear();
+            deflate.compress(b"", &mut wire).unwrap();
+            assert_eq!(wire, [0x00]);
+            inflate.decompress(&wire, &mut out).unwrap();
+            assert!(out.is_empty());
+        }
     }
 
     #[test]
