@@ -32,7 +32,7 @@ pub fn interleaved_order(transports: &[Transport], n: u32) -> Vec<(Transport, u3
 /// equal length (the percentile curve) are merged element by element; a figure not
 /// measured (`null`) in some runs is the median of the others, `null` if none measured
 /// it. Arrays whose lengths differ (a timeline a second longer), strings and booleans come
-/// from the first run.
+/// from the first run, but for the load generator's saturation: a majority of rounds.
 /// With more than one run, `spread` holds each headline metric's rounds (the runs that
 /// measured it, in round order), their min and their max.
 /// No runs give an empty (default) entry.
@@ -63,7 +63,29 @@ pub fn median(runs: &[TransportResult]) -> TransportResult {
         })
         .collect();
     result.not_measured = result.fold_reasons(reasons);
+    judge_saturation(&mut result, runs);
     result
+}
+
+/// The medians stand for most rounds, so the entry counts as saturated when most of its
+/// rounds were, with their reasons; one marginal round of five (its generator a few polls
+/// late while the machine was busy) is left to the medians, and said as a warning where
+/// the round ended.
+fn judge_saturation(result: &mut TransportResult, runs: &[TransportResult]) {
+    let saturated: Vec<&TransportResult> = runs.iter().filter(|r| r.generator_saturated).collect();
+    result.generator_saturated = saturated.len() * 2 > runs.len();
+    result.generator_saturation = if result.generator_saturated {
+        let mut reasons: Vec<String> = Vec::new();
+        for reason in saturated.iter().flat_map(|r| &r.generator_saturation) {
+            if !reasons.contains(reason) {
+                reasons.push(reason.clone());
+            }
+        }
+        let rounds = format!("in {} of {} rounds", saturated.len(), runs.len());
+        reasons.iter().map(|r| format!("{r} ({rounds})")).collect()
+    } else {
+        Vec::new()
+    };
 }
 
 fn merge(values: &[&Value]) -> Value {

@@ -229,6 +229,16 @@ impl<'a> Run<'a> {
             value_s: p.value.as_secs_f64(),
         });
         self.sweep_stop.record(&result);
+        if self.repeat > 1 && result.generator_saturated {
+            self.results.warnings.push(format!(
+                "{} (round {} of {}): the load generator was saturated ({}); the entry counts \
+                 as saturated if most of its rounds were",
+                result.transport,
+                entry.round,
+                self.repeat,
+                result.generator_saturation.join("; ")
+            ));
+        }
         result.histogram_log = Some(log_name.clone());
         self.results.warnings.extend(measured.warnings);
         let order = entry

@@ -203,3 +203,36 @@ proptest! {
         prop_assert_eq!(result.metric("latency_us.p99"), Some(lost[lost.len() / 2] as f64));
     }
 }
+
+/// One round of five whose generator sent a few polls late does not make the entry
+/// saturated (the medians stand for the other four); three of five do, with their reasons.
+#[test]
+fn saturation_is_the_rounds_majority_not_the_first_rounds() {
+    let saturated = |reason: &str| {
+        let mut r = entry("poll", 300.0, 156.0, 0);
+        r.generator_saturated = true;
+        r.generator_saturation = vec![reason.into()];
+        r
+    };
+    let kept_up = || entry("poll", 300.0, 156.0, 0);
+    let late = "6 of 500 polls went out more than 5 ms after they were due";
+    let one = median(&[saturated(late), kept_up(), kept_up(), kept_up(), kept_up()]);
+    assert!(!one.generator_saturated);
+    assert!(one.generator_saturation.is_empty());
+
+    let three = median(&[
+        kept_up(),
+        saturated(late),
+        saturated("its own delay p50 12 ms"),
+        kept_up(),
+        saturated(late),
+    ]);
+    assert!(three.generator_saturated);
+    assert_eq!(
+        three.generator_saturation,
+        [
+            format!("{late} (in 3 of 5 rounds)"),
+            "its own delay p50 12 ms (in 3 of 5 rounds)".to_string()
+        ]
+    );
+}
