@@ -61,10 +61,10 @@ impl PlotContext {
 /// A chart that could not be drawn or written, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
-    #[error("cannot create the chart directory {path}: {source}")]
+    #[error("cannot create the chart directory {path}: {error}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("cannot draw {path}: {message}")]
     Draw { path: PathBuf, message: String },
@@ -133,9 +133,9 @@ pub fn chart_names() -> impl Iterator<Item = &'static str> {
 /// Draws every chart the results have data for into `dir`, as SVG and PNG.
 pub fn render_charts(results: &Results, dir: &Path) -> Result<Vec<RenderedChart>, PlotError> {
     font()?;
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
+    std::fs::create_dir_all(dir).map_err(|error| PlotError::CreateDir {
         path: dir.to_owned(),
-        source,
+        error,
     })?;
     let mut charts = Vec::new();
     for (name, render) in REGISTRY {
