@@ -16,13 +16,20 @@ fn wsbench(args: &[&str]) -> Output {
         .unwrap()
 }
 
-#[test]
-fn a_port_in_use_is_said_once_with_its_address() {
+/// `wsbench serve` with `scenario` (the positional form, or `--scenario FILE`) on a port
+/// already taken: it gets as far as binding, so the scenario was read and accepted.
+fn serve_on_a_taken_port(scenario: &[&str]) -> (String, String) {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = wsbench(&["serve", "--scenario", "ticker", "--listen", &addr]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = wsbench(&[&["serve"], scenario, &["--listen", &addr]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(3), "{stderr}");
+    (addr, stderr)
+}
+
+#[test]
+fn a_port_in_use_is_said_once_with_its_address() {
+    let (addr, stderr) = serve_on_a_taken_port(&["ticker"]);
     assert_eq!(
         stderr.matches("Address already in use").count(),
         1,
@@ -32,6 +39,34 @@ fn a_port_in_use_is_said_once_with_its_address() {
         stderr.contains(&format!("cannot listen on {addr}: Address already in use")),
         "{stderr}"
     );
+}
+
+#[test]
+fn serve_takes_its_scenario_as_run_does_or_by_the_old_flag() {
+    for form in [&["ticker"][..], &["--scenario", "ticker"]] {
+        let (addr, stderr) = serve_on_a_taken_port(form);
+        assert_eq!(
+            stderr.lines().last().unwrap_or_default(),
+            format!("wsbench: cannot listen on {addr}: Address already in use (os error 98)"),
+            "{form:?}"
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_the_scenario_twice_naming_both() {
+    for args in [
+        ["serve", "ticker", "--scenario", "chat"],
+        ["serve", "--scenario", "chat", "ticker"],
+    ] {
+        let out = wsbench(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.contains("cannot be used with"), "{stderr}");
+        assert!(first.contains("'--scenario <FILE>'"), "{stderr}");
+        assert!(first.contains("'[SCENARIO]'"), "{stderr}");
+    }
 }
 
 #[test]
