@@ -84,6 +84,8 @@ pub enum Command {
     Report {
         /// A results directory written by `wsbench run`.
         dir: PathBuf,
+        /// Which reports to write into DIR: md (report.md), html (report.html) or both; the
+        /// charts under DIR/charts are redrawn in every case.
         #[arg(long, value_enum, default_value = "both")]
         format: crate::report::ReportFormat,
     },

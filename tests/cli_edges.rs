@@ -82,3 +82,32 @@ fn an_unreadable_scenario_says_why_once() {
         "{stderr}"
     );
 }
+
+/// `path` and the arguments of it and its subcommands that have no help line.
+fn without_help(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+    let path = format!("{path} {}", command.get_name());
+    if command.get_about().is_none() && command.get_long_about().is_none() {
+        found.push(format!("{path} (the command)"));
+    }
+    for arg in command.get_arguments() {
+        let id = arg.get_id().as_str();
+        if arg.get_help().is_none() && arg.get_long_help().is_none() {
+            found.push(format!("{path} {id}"));
+        }
+    }
+    for sub in command.get_subcommands() {
+        without_help(sub, &path, found);
+    }
+}
+
+#[test]
+fn every_argument_of_every_command_has_help() {
+    use clap::CommandFactory;
+    wsbench::transport::install();
+    let mut command = wsbench::cli::Cli::command();
+    // Help and version are generated in the build.
+    command.build();
+    let mut found = Vec::new();
+    without_help(&command, "", &mut found);
+    assert_eq!(found, Vec::<String>::new());
+}
