@@ -111,3 +111,52 @@ fn every_argument_of_every_command_has_help() {
     without_help(&command, "", &mut found);
     assert_eq!(found, Vec::<String>::new());
 }
+
+/// What `wsbench validate` says of a scenario whose `[section]` sets `key = value`, after
+/// the file's place; it exits 2.
+fn refusal(section: &str, key: &str, value: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    let text = format!(
+        "name = \"t\"\nduration = \"1s\"\ntransports = [\"ws\"]\n[feed]\nkind = \"ticker\"\n\
+         rate = 20\n[{section}]\n{key} = {value}\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = wsbench(&["validate", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let place = format!("{}:8:", file.display());
+    let after = stderr
+        .trim()
+        .strip_prefix(&place)
+        .unwrap_or_else(|| panic!("{place:?} does not start {stderr:?}"));
+    after[after.find(": ").unwrap_or(0) + 2..].to_string()
+}
+
+#[test]
+fn a_count_below_its_range_is_refused_with_the_range_negative_or_not() {
+    assert_eq!(
+        refusal("clients", "count", "-3"),
+        "clients.count: must be 1 to 2,147,483,647 clients (each holds a connection, a file \
+         descriptor: a C int), found -3"
+    );
+    for (section, key, low, high) in [
+        ("clients", "count", "0", "-3"),
+        ("server", "max_connections", "0", "-3"),
+        ("server", "processes", "0", "-3"),
+        ("server", "max_lag", "0", "-3"),
+        ("server", "history", "0", "-3"),
+        ("server", "window_log", "0", "-3"),
+        ("clients", "cookie_bytes", "4097", "-3"),
+        ("sweep", "clients", "[0]", "[-3]"),
+    ] {
+        let [one, other] = [low, high].map(|value| refusal(section, key, value));
+        let without_found = |m: &str| m[..m.rfind("found ").unwrap_or(m.len())].to_string();
+        assert_eq!(without_found(&one), without_found(&other), "{key}");
+        assert!(one.contains(" to "), "{one}");
+        assert!(
+            other.ends_with(&format!("found {}", high.trim_matches(['[', ']']))),
+            "{other}"
+        );
+    }
+}
