@@ -127,6 +127,9 @@ pub struct RunArgs {
     /// Number of clients, like 100 or 10k.
     #[arg(long, value_parser = parse_count)]
     pub clients: Option<u64>,
+    /// Override the feed's rate, events per second: `feed.rate`, checked as the file's is.
+    #[arg(long, value_name = "EVENTS_PER_S")]
+    pub rate: Option<f64>,
     // The accepted names come from the transport registry.
     #[arg(long, value_delimiter = ',', help = transports_help())]
     pub transports: Option<Vec<Transport>>,
