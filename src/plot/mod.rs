@@ -203,6 +203,20 @@ fn draw_on<C: Chart, DB: DrawingBackend>(
     Ok(())
 }
 
+/// `chart` drawn as SVG, for tests that read what was drawn.
+#[cfg(test)]
+pub fn svg_of<C: Chart>(chart: &C) -> String {
+    font().expect("the embedded font");
+    let (width, height) = chart.size();
+    let mut text = String::new();
+    draw_on(
+        chart,
+        SVGBackend::with_string(&mut text, (width, height)).into_drawing_area(),
+    )
+    .expect("the chart draws");
+    text
+}
+
 /// The embedded font, registered with plotters (which measures text with it) once per
 /// process, and handed to the PNG backend (which draws text with it).
 fn font() -> Result<FontRef<'static>, PlotError> {
@@ -245,6 +259,11 @@ impl<'a> Focus<'a> {
             entries,
             note: focus_note(results),
         })
+    }
+
+    /// The colours of the transports shown, in their order.
+    pub fn colours(&self) -> Vec<RGBColor> {
+        self.results().map(|t| colour(t.transport)).collect()
     }
 
     pub fn results(&self) -> impl Iterator<Item = &'a TransportResult> + '_ {
