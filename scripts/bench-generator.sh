@@ -111,7 +111,7 @@ print()
 #    wsbench clients mostly do (a 204 answer, the common case of fast polling).
 def wrk_row():
     port = free_port()
-    server = subprocess.Popen([*server_cpu, exe, "serve", "--scenario", f"{work}/poll.toml",
+    server = subprocess.Popen([*server_cpu, exe, "serve", f"{work}/poll.toml",
                                "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     server.stdout.readline()

@@ -31,10 +31,10 @@ pub enum EmitError {
     Behind(u64),
     #[error("cannot write stdout: {0}")]
     Stdout(std::io::Error),
-    #[error("cannot write the record {}: {source}", path.display())]
+    #[error("cannot write the record {}: {error}", path.display())]
     Record {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -138,7 +138,7 @@ fn write_record(dir: &Path, written: &[u64]) -> Result<(), EmitError> {
     let text: String = written.iter().map(|ts| format!("{ts}\n")).collect();
     crate::files::write(&path, text.as_bytes()).map_err(|e| EmitError::Record {
         path,
-        source: e.source,
+        error: e.error,
     })
 }
 
@@ -153,10 +153,10 @@ pub struct Emitted {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}, line {line}: `{text}` is not a ts in nanoseconds", path.display())]
     Parse {
@@ -168,9 +168,9 @@ pub enum RecordError {
 
 /// Sums the finished records in `dir` over `[from_ns, to_ns]`.
 pub fn emitted(dir: &Path, from_ns: u64, to_ns: u64) -> Result<Emitted, RecordError> {
-    let read_error = |path: &Path, source| RecordError::Read {
+    let read_error = |path: &Path, error| RecordError::Read {
         path: path.to_owned(),
-        source,
+        error,
     };
     let mut emitted = Emitted::default();
     for entry in std::fs::read_dir(dir).map_err(|e| read_error(dir, e))? {

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A file that could not be written, named by its final path.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
+#[error("cannot write {}: {error}", path.display())]
 pub struct WriteError {
     pub path: PathBuf,
-    pub source: std::io::Error,
+    pub error: std::io::Error,
 }
 
 /// Writes `bytes` to `path` whole, or leaves `path` as it was and no temporary file.
@@ -23,11 +23,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         // No fsync: a crash of the machine may lose the file, never half of it.
         std::fs::rename(&temporary, path)
     });
-    written.map_err(|source| {
+    written.map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
         WriteError {
             path: path.to_owned(),
-            source,
+            error,
         }
     })
 }

@@ -111,14 +111,16 @@ impl serde::Serialize for HumanDuration {
 }
 
 /// A count in a scenario file or on the command line: an integer or a string like `"10k"`.
+/// A negative one is kept, so that its key refuses it with the key's own range, as it does
+/// 0 or a count too large (one message a key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
-pub struct Count(pub u64);
+pub struct Count(pub i128);
 
 impl std::str::FromStr for Count {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_count(s).map(Count)
+        parse_count(s).map(|n| Count(n.into()))
     }
 }
 
@@ -131,11 +133,12 @@ impl<'de> serde::Deserialize<'de> for Count {
                 f.write_str("a whole number, or a string like \"10k\"")
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Count, E> {
-                u64::try_from(v)
-                    .map(Count)
-                    .map_err(|_| E::custom(format!("{v} is negative; a count is 0 or more")))
+                Ok(Count(v.into()))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(v.into()))
+            }
+            fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Count, E> {
                 Ok(Count(v))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Count, E> {

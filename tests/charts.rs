@@ -107,7 +107,7 @@ fn single_run_draws_five_charts() {
         "nothing saturated in this run:\n{texts}"
     );
     let (timeline, _) = svg_texts(&dir.path().join("charts/timeline.svg"));
-    for legend in ["warm-up", "measurement window"] {
+    for legend in ["warm-up", "measurement windows"] {
         assert!(
             timeline.lines().any(|l| l == legend),
             "{legend}: {timeline}"

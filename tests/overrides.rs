@@ -178,3 +178,42 @@ fn ramp_sets_the_clients_ramp_and_is_recorded_by_its_flag() {
     );
     assert_eq!(overrides.by_flag()["ramp"], "20s");
 }
+
+#[test]
+fn run_rate_zero() {
+    same_refusal(
+        &["run", "--rate=0"],
+        &["run"],
+        "--rate 0",
+        ("rate = 20", "rate = 0"),
+    );
+}
+
+#[test]
+fn run_rate_sets_the_feed_rate_and_is_recorded_by_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("good.toml");
+    std::fs::write(&file, base()).unwrap();
+    let out = dir.path().join("out");
+    let output = wsbench(
+        &[
+            "run",
+            "--quiet",
+            "--rate",
+            "40",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &file,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(results["scenario"]["feed"]["rate"], 40.0);
+    assert_eq!(results["overrides"], serde_json::json!({"rate": 40.0}));
+}

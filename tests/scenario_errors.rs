@@ -387,14 +387,14 @@ fn cookie_over_4096_bytes() {
         5,
         16,
         "clients.cookie_bytes",
-        "must be at most 4096",
+        "must be 0 to 4096 (browsers cap a cookie at 4096 bytes), found ",
     );
     refused(
         &text("\"5k\""),
         5,
         16,
         "clients.cookie_bytes",
-        "must be at most 4096",
+        "must be 0 to 4096 (browsers cap a cookie at 4096 bytes), found ",
     );
     assert_eq!(accepted(&text("4096")).clients.cookie_bytes, 4096);
 }

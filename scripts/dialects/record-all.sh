@@ -50,10 +50,10 @@ for server in "${@:-wsbench tornado node websocketd}"; do
     case "$server" in
       wsbench)
         cargo build --quiet
-        start "$wsbench" serve --scenario ticker --listen 127.0.0.1:0
+        start "$wsbench" serve ticker --listen 127.0.0.1:0
         wsbench_protocol wsbench
         stop
-        start "$wsbench" serve --scenario tickets --listen 127.0.0.1:0
+        start "$wsbench" serve tickets --listen 127.0.0.1:0
         python3 "$record" --out "$fixtures/wsbench" --url "$url" --dialect wsbench --key train \
           poll-tickets=/poll
         stop ;;

@@ -8,7 +8,7 @@
 shards_serve() {
   local bin=$1 scenario=$2 work=$3
   shift 3
-  "$bin" serve --scenario "$scenario" --listen 127.0.0.1:0 "$@" >"$work/serve.out" 2>"$work/serve.err" &
+  "$bin" serve "$scenario" --listen 127.0.0.1:0 "$@" >"$work/serve.out" 2>"$work/serve.err" &
   server=$!
   for _ in $(seq 300); do
     grep -q "listening on" "$work/serve.out" && break

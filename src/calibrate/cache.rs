@@ -51,33 +51,32 @@ fn default_path_from(var: &impl Fn(&str) -> Option<OsString>) -> Option<PathBuf>
 }
 
 pub fn read(path: &Path) -> Result<Calibration, CalibrateError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CalibrateError::Cache {
+    let text = std::fs::read_to_string(path).map_err(|error| CalibrateError::Cache {
         path: path.to_owned(),
-        source,
+        error,
     })?;
-    serde_json::from_str(&text).map_err(|source| CalibrateError::CacheFormat {
+    serde_json::from_str(&text).map_err(|error| CalibrateError::CacheFormat {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 
 /// Writes `calibration` to `path` whole or not at all (a run reading it at the same
 /// moment sees the old file or the new one).
 pub fn write(path: &Path, calibration: &Calibration) -> Result<(), CalibrateError> {
-    let fail = |source| CalibrateError::Cache {
+    let fail = |error| CalibrateError::Cache {
         path: path.to_owned(),
-        source,
+        error,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let text = serde_json::to_string_pretty(calibration).map_err(|source| {
-        CalibrateError::CacheFormat {
+    let text =
+        serde_json::to_string_pretty(calibration).map_err(|error| CalibrateError::CacheFormat {
             path: path.to_owned(),
-            source,
-        }
-    })? + "\n";
-    crate::files::write(path, text.as_bytes()).map_err(|e| fail(e.source))
+            error,
+        })? + "\n";
+    crate::files::write(path, text.as_bytes()).map_err(|e| fail(e.error))
 }
 
 /// Whether a cached calibration holds for machine `here` at `now`; `Err` says why not.

@@ -77,8 +77,9 @@ pub fn measure(shape: Shape) -> Result<Floor, CalibrateError> {
 
 /// `n` connected pairs over 127.0.0.1: (the side that writes, the side that reads).
 fn connect(n: usize) -> Result<Vec<(TcpStream, TcpStream)>, CalibrateError> {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    let addr = listener.local_addr()?;
+    let listener =
+        TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).map_err(CalibrateError::Io)?;
+    let addr = listener.local_addr().map_err(CalibrateError::Io)?;
     (0..n)
         .map(|_| {
             let writer = TcpStream::connect(addr)?;

@@ -33,22 +33,22 @@ pub const IN_RUN: (Duration, Duration) = (Duration::from_millis(150), Duration::
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrateError {
     #[error("loopback connections: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("cannot read this process's CPU time: {0}")]
     Cpu(String),
     #[error("no message moved during the measurement")]
     NothingMoved,
     #[error("{0}")]
     OpenFiles(String),
-    #[error("calibration cache {}: {source}", path.display())]
+    #[error("calibration cache {}: {error}", path.display())]
     Cache {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("calibration cache {}: {source}", path.display())]
+    #[error("calibration cache {}: {error}", path.display())]
     CacheFormat {
         path: std::path::PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 }
 

@@ -65,26 +65,26 @@ pub enum CompareError {
         "{path}: not found (expected a results directory holding results.json, or a results.json file)"
     )]
     Missing { path: PathBuf },
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: not JSON: {source}")]
+    #[error("{path}: not JSON: {error}")]
     NotJson {
         path: PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error(
         "{path}: schema is {found}, expected one of `{}`",
         crate::results::READABLE.join("`, `")
     )]
     WrongSchema { path: PathBuf, found: String },
-    #[error("{path}: not a valid `{schema}` record: {source}")]
+    #[error("{path}: not a valid `{schema}` record: {error}")]
     Malformed {
         path: PathBuf,
         schema: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 }
 

@@ -229,9 +229,9 @@ fn scenario_name(results: &Results) -> &str {
 /// Writes the suites to `path` whole (its directory made if need be), or says why not.
 pub fn write(path: &Path, suites: &[Suite]) -> Result<(), crate::files::WriteError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| crate::files::WriteError {
+        std::fs::create_dir_all(parent).map_err(|error| crate::files::WriteError {
             path: parent.to_owned(),
-            source,
+            error,
         })?;
     }
     crate::files::write(path, document(suites).as_bytes())

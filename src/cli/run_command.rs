@@ -88,6 +88,7 @@ fn run_judged(args: RunArgs) -> (u8, junit::Suite) {
             warmup: args.warmup,
             ramp: args.ramp,
             clients: args.clients,
+            rate: args.rate,
             transports: args.transports.clone(),
             seed: args.seed,
             cpus: args.cpus,

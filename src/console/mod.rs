@@ -5,6 +5,7 @@
 
 mod observe;
 mod progress;
+mod rate;
 mod saturation;
 mod summary;
 mod table;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::rate::RateWindow;
 use crate::analysis::thousands;
 use crate::client::RunControl;
 use crate::scenario::Scenario;
@@ -133,8 +134,10 @@ struct State {
     step: Option<usize>,
     phase: Phase,
     phase_started: Instant,
-    /// When and at which delivered count the last display was made, for the rate.
-    shown: Option<(Instant, u64)>,
+    /// When the last display was made.
+    shown: Option<Instant>,
+    /// The delivered counts of the phase's displays, for the rate.
+    rates: RateWindow,
 }
 
 pub struct Progress {
@@ -166,6 +169,7 @@ impl Progress {
                 phase: Phase::Connecting,
                 phase_started: Instant::now(),
                 shown: None,
+                rates: RateWindow::default(),
             }),
         }
     }
@@ -182,6 +186,7 @@ impl Progress {
             state.phase = phase;
             state.phase_started = Instant::now();
             state.shown = None;
+            state.rates.clear();
         }
         if let Display::Bar(bar) = &self.display {
             bar.reset();
@@ -198,7 +203,7 @@ impl Progress {
             Display::Lines => self
                 .lock()
                 .shown
-                .is_none_or(|(at, _)| at.elapsed() >= LINE_EVERY),
+                .is_none_or(|at| at.elapsed() >= LINE_EVERY),
         };
         if due {
             self.show(control, clients, true);
@@ -233,10 +238,8 @@ impl Progress {
         let delivered = control.delivered.load(Relaxed);
         let mut state = self.lock();
         let now = Instant::now();
-        let rate = state.shown.map(|(at, before)| {
-            delivered.saturating_sub(before) as f64 / now.duration_since(at).as_secs_f64().max(1e-3)
-        });
-        state.shown = Some((now, delivered));
+        let rate = state.rates.sample(now, delivered);
+        state.shown = Some(now);
         let step = state.step.unwrap_or(0);
         let elapsed = now.duration_since(state.phase_started);
         Snapshot {

@@ -13,13 +13,21 @@ use crate::results::Results;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("cannot serialise the results as JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("cannot write the histogram log: {0}")]
     HistogramLog(String),
     #[error("interval at {start_s} s lasting {duration_s} s is not a valid time span")]
     Interval { start_s: f64, duration_s: f64 },
     #[error(transparent)]
     Write(#[from] crate::files::WriteError),
+}
+
+// Not `#[from]`: the message holds the cause, so it is no `source()` too (`{:#}` would say it
+// twice).
+impl From<serde_json::Error> for ExportError {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Json(error)
+    }
 }
 
 /// One output format of the whole results record.

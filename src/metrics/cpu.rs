@@ -73,7 +73,7 @@ pub fn ticks_per_second() -> u64 {
 pub fn process_cpu_ns(pid: u32) -> Result<u64, ProcError> {
     let clock_error = |code: i32| ProcError::Clock {
         pid,
-        source: std::io::Error::from_raw_os_error(code),
+        error: std::io::Error::from_raw_os_error(code),
     };
     let mut clock: libc::clockid_t = 0;
     // SAFETY: `clock` is a valid place for the id; the call only writes there.

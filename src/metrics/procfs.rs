@@ -5,23 +5,23 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("cannot parse {}: {detail}", path.display())]
     Parse { path: PathBuf, detail: String },
-    #[error("cannot read the CPU clock of process {pid}: {source}")]
-    Clock { pid: u32, source: std::io::Error },
+    #[error("cannot read the CPU clock of process {pid}: {error}")]
+    Clock { pid: u32, error: std::io::Error },
 }
 
 /// The whole text of a `/proc` file.
 pub fn read(path: impl AsRef<Path>) -> Result<String, ProcError> {
     let path = path.as_ref();
-    std::fs::read_to_string(path).map_err(|source| ProcError::Read {
+    std::fs::read_to_string(path).map_err(|error| ProcError::Read {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 

@@ -39,10 +39,10 @@ pub enum OutputInUse {
 /// what was written before it kept.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("cannot write results to {}: {source}", path.display())]
+    #[error("cannot write results to {}: {error}", path.display())]
     Dir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     InUse(#[from] OutputInUse),
@@ -145,9 +145,9 @@ impl OutputDir {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Dir {
+    move |error| OutputError::Dir {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 

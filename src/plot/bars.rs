@@ -7,17 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{short_number, zero_range};
-use super::frame::hatch;
-use super::{DrawError, GRID, axis_font, label_font, light};
-
-/// How a segment is filled, from the slot's transport colour.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fill {
-    Solid,
-    Light,
-    /// An estimate rather than a measurement.
-    Hatched,
-}
+pub use super::frame::Fill;
+use super::frame::fill_rect;
+use super::{DrawError, GRID, axis_font, label_font};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
@@ -128,11 +120,7 @@ pub fn draw_bars<DB: DrawingBackend>(
                 let (_, y0) = to_plot(0, bottom);
                 let (_, y1) = to_plot(0, top);
                 let rect = [(x0, y1), (x1, y0)];
-                match segment.fill {
-                    Fill::Solid => plot.draw(&Rectangle::new(rect, slot.colour.filled()))?,
-                    Fill::Light => plot.draw(&Rectangle::new(rect, light(slot.colour).filled()))?,
-                    Fill::Hatched => hatch(&plot, rect, slot.colour)?,
-                }
+                fill_rect(&plot, rect, slot.colour, segment.fill)?;
                 bottom = top;
             }
             let (_, y_top) = to_plot(0, bottom);

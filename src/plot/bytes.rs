@@ -48,14 +48,11 @@ impl Chart for BytesChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let grey = RGBColor(110, 110, 110);
+        let swatch = |fill| Swatch::Bars(fill, self.focus.colours());
         let legend = [
-            LegendEntry::new("payload (event JSON)", Swatch::Block(grey)),
-            LegendEntry::new(
-                "HTTP / SSE / WS overhead",
-                Swatch::Block(super::light(grey)),
-            ),
-            LegendEntry::new("TCP/IP headers + ACKs", Swatch::Hatched(grey)),
+            LegendEntry::new("payload (event JSON)", swatch(Fill::Solid)),
+            LegendEntry::new("HTTP / SSE / WS overhead", swatch(Fill::Light)),
+            LegendEntry::new("TCP/IP headers + ACKs", swatch(Fill::Hatched)),
             LegendEntry::new("(estimated)", Swatch::Blank),
         ];
         let plot = frame(area, &self.title(), &legend)?;

@@ -52,10 +52,10 @@ impl Chart for CostChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let grey = RGBColor(110, 110, 110);
+        let swatch = |fill| Swatch::Bars(fill, self.focus.colours());
         let legend = [
-            LegendEntry::new("server", Swatch::Block(grey)),
-            LegendEntry::new("load generator", Swatch::Block(super::light(grey))),
+            LegendEntry::new("server", swatch(Fill::Solid)),
+            LegendEntry::new("load generator", swatch(Fill::Light)),
         ];
         let plot = frame(area, &self.title(), &legend)?;
         let panels = plot.split_evenly((1, 2));
@@ -115,6 +115,57 @@ mod tests {
             bar(Some(0.0), Fill::Light).segments.len(),
             1,
             "a real 0 is drawn"
+        );
+    }
+}
+
+#[cfg(test)]
+mod legend_tests {
+    use super::*;
+    use crate::transport_kind::Transport;
+
+    /// `(x, fill)` of each rectangle of the SVG as high as a legend swatch.
+    fn swatches(svg: &str) -> Vec<(u32, String)> {
+        let attr = |line: &str, name: &str| {
+            let from = line.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(line[from..from + line[from..].find('"')?].to_string())
+        };
+        svg.lines()
+            .filter(|l| l.starts_with("<rect") && attr(l, "height").as_deref() == Some("16"))
+            .filter_map(|l| Some((attr(l, "x")?.parse().ok()?, attr(l, "fill")?)))
+            .collect()
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    #[test]
+    fn legend_swatches_are_the_bars_colours_as_the_bars_are_filled() {
+        crate::transport::install();
+        let mut results = crate::export::fixture::results();
+        let mut sse = results.transports[0].clone();
+        sse.transport = Transport::named("sse").unwrap();
+        // The fixture's other entries delivered nothing: not on this chart.
+        results.transports.truncate(1);
+        results.transports.push(sse);
+        let chart = CostChart::build(&results).unwrap();
+        let [ws, sse] = [
+            results.transports[0].transport,
+            Transport::named("sse").unwrap(),
+        ]
+        .map(colour);
+        let legend: Vec<_> = swatches(&super::super::svg_of(&chart))
+            .into_iter()
+            // The legend is the column on the right.
+            .filter(|(x, _)| *x > chart.size().0 - 200)
+            .map(|(_, fill)| fill)
+            .collect();
+        let light = super::super::light;
+        assert_eq!(
+            legend,
+            [ws, sse, light(ws), light(sse)].map(hex),
+            "server solid, then load generator light, a stripe per transport"
         );
     }
 }

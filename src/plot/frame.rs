@@ -5,15 +5,25 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{DrawError, label_font, title_font};
+use super::{DrawError, label_font, light, title_font};
+
+/// How a segment is filled, from the slot's transport colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fill {
+    Solid,
+    Light,
+    /// An estimate rather than a measurement.
+    Hatched,
+}
 
 /// How a legend entry's swatch is drawn.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Swatch {
     Line(RGBColor),
     Block(RGBColor),
-    /// A block of the colour's wash crossed by diagonal lines of the colour.
-    Hatched(RGBColor),
+    /// A series of bars drawn in each transport's colour: a block of one stripe a colour,
+    /// each filled as the bars are, so the legend matches the bars it names.
+    Bars(Fill, Vec<RGBColor>),
     /// The marker of a point that is not a measurement.
     Cross(RGBColor),
     /// No swatch: the entry continues the one above.
@@ -58,7 +68,7 @@ pub fn frame<DB: DrawingBackend>(
     let top = 30;
     for (i, entry) in legend.iter().enumerate() {
         let y = top + i as i32 * ROW_HEIGHT;
-        draw_swatch(&side, entry.swatch, (4, y))?;
+        draw_swatch(&side, &entry.swatch, (4, y))?;
         side.draw_text(
             &entry.label,
             &font.pos(Pos::new(HPos::Left, VPos::Center)),
@@ -71,7 +81,7 @@ pub fn frame<DB: DrawingBackend>(
 /// A swatch centred vertically on `y`, starting at `x`.
 fn draw_swatch<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    swatch: Swatch,
+    swatch: &Swatch,
     (x, y): (i32, i32),
 ) -> Result<(), DrawError> {
     let (left, right) = (x, x + SWATCH_WIDTH);
@@ -82,11 +92,36 @@ fn draw_swatch<DB: DrawingBackend>(
             c.stroke_width(3),
         ))?,
         Swatch::Block(c) => area.draw(&Rectangle::new(block, c.filled()))?,
-        Swatch::Hatched(c) => hatch(area, block, c)?,
+        Swatch::Bars(fill, colours) => {
+            let n = colours.len().max(1) as i32;
+            for (i, c) in (0..).zip(colours) {
+                let stripe = [
+                    (left + SWATCH_WIDTH * i / n, y - 8),
+                    (left + SWATCH_WIDTH * (i + 1) / n, y + 8),
+                ];
+                fill_rect(area, stripe, *c, *fill)?;
+            }
+        }
         Swatch::Cross(c) => {
             area.draw(&Cross::new((x + SWATCH_WIDTH / 2, y), 7, c.stroke_width(3)))?
         }
         Swatch::Blank => {}
+    }
+    Ok(())
+}
+
+/// A pixel rectangle in `colour`, filled as `fill` says: the bars' fill and their
+/// legend's.
+pub fn fill_rect<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rect: [(i32, i32); 2],
+    colour: RGBColor,
+    fill: Fill,
+) -> Result<(), DrawError> {
+    match fill {
+        Fill::Solid => area.draw(&Rectangle::new(rect, colour.filled()))?,
+        Fill::Light => area.draw(&Rectangle::new(rect, light(colour).filled()))?,
+        Fill::Hatched => hatch(area, rect, colour)?,
     }
     Ok(())
 }
@@ -102,7 +137,7 @@ pub fn hatch<DB: DrawingBackend>(
     let (y0, y1) = (y0.min(y1), y0.max(y1));
     area.draw(&Rectangle::new(
         [(x0, y0), (x1, y1)],
-        super::light(colour).filled(),
+        light(colour).filled(),
     ))?;
     // Lines rising at 45°, every 7 px: u − v = c in coordinates from the bottom-left
     // corner (u right, v up), each clipped to the rectangle.

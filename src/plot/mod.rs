@@ -62,10 +62,10 @@ impl PlotContext {
 /// A chart that could not be drawn or written, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
-    #[error("cannot create the chart directory {path}: {source}")]
+    #[error("cannot create the chart directory {path}: {error}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("cannot draw {path}: {message}")]
     Draw { path: PathBuf, message: String },
@@ -137,9 +137,9 @@ pub fn chart_names() -> impl Iterator<Item = &'static str> {
 /// Draws every chart the results have data for into `dir`, as SVG and PNG.
 pub fn render_charts(results: &Results, dir: &Path) -> Result<Vec<RenderedChart>, PlotError> {
     font()?;
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
+    std::fs::create_dir_all(dir).map_err(|error| PlotError::CreateDir {
         path: dir.to_owned(),
-        source,
+        error,
     })?;
     let mut charts = Vec::new();
     for (name, render) in REGISTRY {
@@ -207,6 +207,20 @@ fn draw_on<C: Chart, DB: DrawingBackend>(
     Ok(())
 }
 
+/// `chart` drawn as SVG, for tests that read what was drawn.
+#[cfg(test)]
+pub fn svg_of<C: Chart>(chart: &C) -> String {
+    font().expect("the embedded font");
+    let (width, height) = chart.size();
+    let mut text = String::new();
+    draw_on(
+        chart,
+        SVGBackend::with_string(&mut text, (width, height)).into_drawing_area(),
+    )
+    .expect("the chart draws");
+    text
+}
+
 /// The embedded font, registered with plotters (which measures text with it) once per
 /// process, and handed to the PNG backend (which draws text with it).
 fn font() -> Result<FontRef<'static>, PlotError> {
@@ -249,6 +263,11 @@ impl<'a> Focus<'a> {
             entries,
             note: crate::analysis::focus_note(results),
         })
+    }
+
+    /// The colours of the transports shown, in their order.
+    pub fn colours(&self) -> Vec<RGBColor> {
+        self.results().map(|t| colour(t.transport)).collect()
     }
 
     pub fn results(&self) -> impl Iterator<Item = &'a TransportResult> + '_ {

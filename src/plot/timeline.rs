@@ -12,6 +12,7 @@ use super::axis::{log_range, short_number, zero_range};
 use super::frame::{LegendEntry, Swatch, frame};
 use super::{Chart, DrawError, FAINT_GRID, Focus, GRID, axis_font, colour, label_font};
 use crate::results::{Results, Second};
+use crate::transport_kind::Transport;
 
 pub struct TimelineChart<'a> {
     focus: Focus<'a>,
@@ -40,10 +41,10 @@ impl<'a> TimelineChart<'a> {
         2 + 3 * (self.focus.entries.len() - 1 - index) as u32 / 2
     }
 
-    /// The measurement window on the time axis, from the earliest start to the latest end
-    /// over the transports shown. Records without `window_start_s` (older runs) start it
-    /// at their first second inside the window.
-    fn window(&self) -> Option<Range<f64>> {
+    /// Each transport's measurement window on the time axis: each starts when its own
+    /// clients were ready (poll's later than ws's, say). Records without `window_start_s`
+    /// (older runs) start it at their first second inside the window.
+    fn windows(&self) -> Vec<(Transport, Range<f64>)> {
         self.focus
             .results()
             .filter_map(|t| {
@@ -54,8 +55,17 @@ impl<'a> TimelineChart<'a> {
                         .map(|s| s.t_s)
                         .reduce(f64::min)
                 })?;
-                Some(start..start + t.window_s)
+                Some((t.transport, start..start + t.window_s))
             })
+            .collect()
+    }
+
+    /// The span the windows cover together, from the earliest start to the latest end:
+    /// what is tinted, and what the warm-up's shade stops at.
+    fn window(&self) -> Option<Range<f64>> {
+        self.windows()
+            .into_iter()
+            .map(|(_, w)| w)
             .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
     }
 }
@@ -66,8 +76,8 @@ impl Chart for TimelineChart<'_> {
     }
 
     fn caption(&self) -> &'static str {
-        "Each second of the run, the warm-up shaded grey and the measurement window tinted \
-         between two lines: ramp-up, stalls and hiccups show here before they show in the \
+        "Each second of the run, the warm-up shaded grey and the measurement windows tinted, \
+         each transport's between two lines of its colour: ramp-up, stalls and hiccups show here before they show in the \
          percentiles."
     }
 
@@ -87,10 +97,11 @@ impl Chart for TimelineChart<'_> {
             .map(|(t, label)| LegendEntry::new(label, Swatch::Line(colour(t.transport))))
             .collect();
         let window = self.window();
+        let windows = self.windows();
         if window.is_some() {
             legend.push(LegendEntry::new("warm-up", Swatch::Block(WARMUP)));
             legend.push(LegendEntry::new(
-                "measurement window",
+                "measurement windows",
                 Swatch::Block(WINDOW),
             ));
         }
@@ -106,7 +117,7 @@ impl Chart for TimelineChart<'_> {
             .y_label_area_size(80)
             .build_cartesian_2d(x.clone(), y.clone())?;
         if let Some(window) = &window {
-            shade(&mut chart, x.start, &y, window)?;
+            shade(&mut chart, x.start, &y, window, &windows)?;
         }
         mesh(&mut chart, None, "Events delivered per second")?;
         for (i, t) in self.focus.results().enumerate() {
@@ -129,7 +140,7 @@ impl Chart for TimelineChart<'_> {
             .y_label_area_size(80)
             .build_cartesian_2d(x.clone(), y.clone().log_scale())?;
         if let Some(window) = &window {
-            shade(&mut chart, x.start, &y, window)?;
+            shade(&mut chart, x.start, &y, window, &windows)?;
         }
         mesh(
             &mut chart,
@@ -152,14 +163,15 @@ impl Chart for TimelineChart<'_> {
 const WARMUP: RGBColor = RGBColor(236, 236, 236);
 /// A pale yellow: apart from every transport's colour, and from the warm-up's grey.
 const WINDOW: RGBColor = RGBColor(255, 246, 204);
-const WINDOW_EDGE: RGBColor = RGBColor(150, 130, 60);
 
-/// The warm-up from `x_start` to the window, and the window with a line at each end.
+/// The warm-up from `x_start` to the earliest window, the windows' span tinted, and each
+/// transport's window with a line of its colour at each end.
 fn shade<DB: DrawingBackend, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     x_start: f64,
     y: &Range<f64>,
     window: &Range<f64>,
+    windows: &[(Transport, Range<f64>)],
 ) -> Result<(), DrawError>
 where
     X: Ranged<ValueType = f64>,
@@ -172,10 +184,14 @@ where
             WINDOW.filled(),
         ),
     ])?;
-    chart
-        .draw_series([window.start, window.end].map(|x| {
-            PathElement::new(vec![(x, y.start), (x, y.end)], WINDOW_EDGE.stroke_width(2))
-        }))?;
+    chart.draw_series(windows.iter().flat_map(|(transport, w)| {
+        [w.start, w.end].map(|x| {
+            PathElement::new(
+                vec![(x, y.start), (x, y.end)],
+                colour(*transport).stroke_width(2),
+            )
+        })
+    }))?;
     Ok(())
 }
 
@@ -241,6 +257,48 @@ mod tests {
                 entry("ws", Some(2.25), 2, 6)
             ]),
             Some(2.25..6.5)
+        );
+    }
+
+    #[test]
+    fn each_transport_has_its_own_window() {
+        let mut results = crate::export::fixture::results();
+        results.transports = vec![
+            entry("ws", Some(3.0), 3, 7),
+            entry("poll", Some(3.87), 4, 7),
+        ];
+        let chart = TimelineChart::build(&results).unwrap();
+        let ws = Transport::named("ws").unwrap();
+        let poll = Transport::named("poll").unwrap();
+        assert_eq!(
+            chart.windows(),
+            vec![(ws, 3.0..7.0), (poll, 3.87..7.87)],
+            "poll's window from its own start"
+        );
+        // Drawn: in each panel, a vertical line of the transport's colour at each end.
+        let svg = super::super::svg_of(&chart);
+        let edges = |transport| -> Vec<String> {
+            let c = colour(transport);
+            let stroke = format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+            svg.lines()
+                .filter(|l| l.starts_with("<polyline") && l.contains(&stroke))
+                .filter_map(|l| {
+                    let points = l.split("points=\"").nth(1)?.split('"').next()?;
+                    let xs: Vec<_> = points
+                        .split_whitespace()
+                        .filter_map(|p| p.split(',').next())
+                        .collect();
+                    (xs.len() == 2 && xs[0] == xs[1]).then(|| xs[0].to_string())
+                })
+                .collect()
+        };
+        let [ws_edges, poll_edges] = [ws, poll].map(edges);
+        assert_eq!(ws_edges.len(), 4, "{ws_edges:?}");
+        assert_eq!(poll_edges.len(), 4, "{poll_edges:?}");
+        assert_eq!(ws_edges[..2], ws_edges[2..], "the same in both panels");
+        assert!(
+            ws_edges.iter().all(|x| !poll_edges.contains(x)),
+            "{ws_edges:?} {poll_edges:?}"
         );
     }
 

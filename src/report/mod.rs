@@ -52,15 +52,15 @@ impl ReportFormat {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path} is not a wsbench results file: {source}")]
+    #[error("{path} is not a wsbench results file: {error}")]
     Parse {
         path: PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error(
         "{path} has schema `{found}`; this wsbench reads `{}`",
@@ -95,13 +95,13 @@ pub fn render_dir(dir: &Path, format: ReportFormat) -> Result<Vec<PathBuf>, Repo
 /// Reads and checks `dir/results.json`.
 pub fn load(dir: &Path) -> Result<Results, ReportError> {
     let path = dir.join(RESULTS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| ReportError::Read {
+    let text = std::fs::read_to_string(&path).map_err(|error| ReportError::Read {
         path: path.clone(),
-        source,
+        error,
     })?;
-    let results: Results = serde_json::from_str(&text).map_err(|source| ReportError::Parse {
+    let results: Results = serde_json::from_str(&text).map_err(|error| ReportError::Parse {
         path: path.clone(),
-        source,
+        error,
     })?;
     if !readable(&results.schema) {
         return Err(ReportError::Schema {
@@ -139,9 +139,9 @@ pub fn render(
     if format.html() {
         let mut svgs = Vec::new();
         for chart in &charts {
-            let svg = std::fs::read_to_string(&chart.svg).map_err(|source| ReportError::Read {
+            let svg = std::fs::read_to_string(&chart.svg).map_err(|error| ReportError::Read {
                 path: chart.svg.clone(),
-                source,
+                error,
             })?;
             svgs.push((chart.name.clone(), svg));
         }

@@ -208,9 +208,9 @@ impl Scenario {
         {
             return Self::parse_with(shipped.text, &shipped.shown_path(), overrides);
         }
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         Self::parse_with(&text, path, overrides)
     }

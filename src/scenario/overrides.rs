@@ -131,7 +131,7 @@ impl Overrides {
             raw.warmup = Some(HumanDuration(warmup));
         }
         if let Some(count) = self.clients {
-            raw.clients.get_or_insert_with(RawClients::default).count = Some(Count(count));
+            raw.clients.get_or_insert_with(RawClients::default).count = Some(Count(count.into()));
         }
         if let Some(ramp) = self.ramp {
             raw.clients.get_or_insert_with(RawClients::default).ramp = Some(HumanDuration(ramp));
@@ -157,10 +157,11 @@ impl Overrides {
         if let Some(max) = self.max_connections {
             raw.server
                 .get_or_insert_with(RawServer::default)
-                .max_connections = Some(Count(max));
+                .max_connections = Some(Count(max.into()));
         }
         if let Some(processes) = self.processes {
-            raw.server.get_or_insert_with(RawServer::default).processes = Some(Count(processes));
+            raw.server.get_or_insert_with(RawServer::default).processes =
+                Some(Count(processes.into()));
         }
     }
 }

@@ -135,7 +135,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Issue> {
 
 fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
     let count = raw.as_ref().and_then(|c| c.count).map_or(100, |c| c.0);
-    check_connections("clients.count", count, CLIENTS)?;
+    let count = check_connections("clients.count", count, CLIENTS)?;
     let headers = match raw.as_ref().and_then(|c| c.headers.as_deref()) {
         None | Some("minimal") => HeaderProfile::Minimal,
         Some("browser") => HeaderProfile::Browser,
@@ -150,12 +150,15 @@ fn validate_clients(raw: Option<raw::RawClients>) -> Result<Clients, Issue> {
         .as_ref()
         .and_then(|c| c.cookie_bytes)
         .map_or(256, |c| c.0);
-    if cookie_bytes > 4096 {
+    let Some(cookie_bytes) = u64::try_from(cookie_bytes).ok().filter(|b| *b <= 4096) else {
         return Err(Issue::new(
             "clients.cookie_bytes",
-            "must be at most 4096 (browsers cap a cookie at 4096 bytes)",
+            format!(
+                "must be 0 to 4096 (browsers cap a cookie at 4096 bytes), found {}",
+                thousands(cookie_bytes)
+            ),
         ));
-    }
+    };
     Ok(Clients {
         count,
         ramp: raw
@@ -257,7 +260,7 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
         .as_ref()
         .and_then(|s| s.history)
         .map_or(100_000, |c| c.0);
-    check_connections(
+    let max_connections = check_connections(
         "server.max_connections",
         max_connections,
         "connections (each is a file descriptor, a C int)",
@@ -272,18 +275,27 @@ fn validate_server(raw: Option<raw::RawServer>) -> Result<ServerSettings, Issue>
             return Err(Issue::new(format!("server.{key}"), problem));
         }
     }
+    // Each is 1 or more now: checked above.
+    let [max_lag, history] = [max_lag, history].map(|v| v as u64);
+    let window_log = window_log.map(|v| v as u64);
     let coalesce = raw
         .as_ref()
         .and_then(|s| s.coalesce)
         .map_or(Duration::ZERO, |d| d.0);
     check_coalesce(coalesce).map_err(|message| Issue::new("server.coalesce", message))?;
     let processes = raw.as_ref().and_then(|s| s.processes).map_or(1, |c| c.0);
-    if !(1..=PROCESSES_MAX).contains(&processes) {
+    let Some(processes) = u64::try_from(processes)
+        .ok()
+        .filter(|p| (1..=PROCESSES_MAX).contains(p))
+    else {
         return Err(Issue::new(
             "server.processes",
-            format!("must be 1 to {PROCESSES_MAX}, found {processes}"),
+            format!(
+                "must be 1 to {PROCESSES_MAX}, found {}",
+                thousands(processes)
+            ),
         ));
-    }
+    };
     let head_timeout = deadline(
         "server.head_timeout",
         raw.as_ref().and_then(|s| s.head_timeout),
@@ -354,9 +366,12 @@ const CLIENTS: &str = "clients (each holds a connection, a file descriptor: a C 
 /// A count of connections (`what`: their unit and why) that a process can hold: each is a
 /// file descriptor. What this machine's open-files limit allows is checked when a run or
 /// a server starts.
-fn check_connections(key: &str, value: u64, what: &str) -> Result<(), Issue> {
-    if (1..=CONNECTIONS_MAX).contains(&value) {
-        return Ok(());
+fn check_connections(key: &str, value: i128, what: &str) -> Result<u64, Issue> {
+    if let Some(value) = u64::try_from(value)
+        .ok()
+        .filter(|v| (1..=CONNECTIONS_MAX).contains(v))
+    {
+        return Ok(value);
     }
     Err(Issue::new(
         key,

@@ -52,10 +52,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The feed's source could not start (a program that cannot be run): nothing to serve.
     #[error("cannot start the feed: {0}")]
@@ -101,7 +101,7 @@ impl Server {
         addr: SocketAddr,
         control: Option<ControlToken>,
     ) -> Result<Self, ServeError> {
-        let listener = listen(addr, false).map_err(|source| ServeError::Bind { addr, source })?;
+        let listener = listen(addr, false).map_err(|error| ServeError::Bind { addr, error })?;
         Ok(Self::new(serving, sides, vec![listener], control, None))
     }
 
@@ -115,7 +115,7 @@ impl Server {
     ) -> Result<Self, ServeError> {
         let listeners = [member.shared, member.own_addr()]
             .into_iter()
-            .map(|addr| listen(addr, true).map_err(|source| ServeError::Bind { addr, source }))
+            .map(|addr| listen(addr, true).map_err(|error| ServeError::Bind { addr, error }))
             .collect::<Result<_, _>>()?;
         Ok(Self::new(serving, sides, listeners, control, Some(member)))
     }

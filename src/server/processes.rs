@@ -32,10 +32,10 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum GroupError {
-    #[error("cannot reserve {addr} for the server's processes: {source}")]
+    #[error("cannot reserve {addr} for the server's processes: {error}")]
     Reserve {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("cannot start server process {index}: {reason}")]
     Start { index: u32, reason: String },
@@ -70,13 +70,13 @@ pub async fn serve(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), GroupError> {
     let reserve = |addr: SocketAddr| {
-        super::reserve(addr, true).map_err(|source| GroupError::Reserve { addr, source })
+        super::reserve(addr, true).map_err(|error| GroupError::Reserve { addr, error })
     };
     // Held, not listening, until every process has bound: the ports stay ours meanwhile.
     let shared = reserve(plan.listen)?;
-    let shared_addr = shared.local_addr().map_err(|source| GroupError::Reserve {
+    let shared_addr = shared.local_addr().map_err(|error| GroupError::Reserve {
         addr: plan.listen,
-        source,
+        error,
     })?;
     let own: Vec<_> = (0..plan.processes)
         .map(|_| reserve(SocketAddr::new(plan.listen.ip(), 0)))

@@ -126,7 +126,7 @@ const fn prev_power_of_two(n: u64) -> u64 {
 
 /// Why `value` of `[server]`'s memory-bound `key` cannot be held, if it cannot: the range
 /// and what each unit takes.
-pub fn memory_problem(key: &str, value: u64) -> Option<String> {
+pub fn memory_problem(key: &str, value: i128) -> Option<String> {
     use crate::units::thousands;
     let (max, what) = match key {
         "max_lag" => (
@@ -147,7 +147,7 @@ pub fn memory_problem(key: &str, value: u64) -> Option<String> {
         ),
         _ => return None,
     };
-    (!(1..=max).contains(&value)).then(|| {
+    (!(1..=max.into()).contains(&value)).then(|| {
         format!(
             "must be 1 to {} events ({what}: at most {} GiB per server process), found {}",
             thousands(max),

@@ -19,13 +19,13 @@ pub fn load(path: &Path) -> Result<Results, CompareError> {
     if !file.exists() {
         return Err(CompareError::Missing { path: file });
     }
-    let text = std::fs::read_to_string(&file).map_err(|source| CompareError::Read {
+    let text = std::fs::read_to_string(&file).map_err(|error| CompareError::Read {
         path: file.clone(),
-        source,
+        error,
     })?;
-    let value: Value = serde_json::from_str(&text).map_err(|source| CompareError::NotJson {
+    let value: Value = serde_json::from_str(&text).map_err(|error| CompareError::NotJson {
         path: file.clone(),
-        source,
+        error,
     })?;
     let schema = match value.get("schema") {
         Some(Value::String(schema)) if readable(schema) => schema.clone(),
@@ -38,10 +38,10 @@ pub fn load(path: &Path) -> Result<Results, CompareError> {
             return Err(CompareError::WrongSchema { path: file, found });
         }
     };
-    serde_json::from_value(value).map_err(|source| CompareError::Malformed {
+    serde_json::from_value(value).map_err(|error| CompareError::Malformed {
         path: file,
         schema,
-        source,
+        error,
     })
 }
 

@@ -22,7 +22,7 @@ use crate::metrics::receive_stamp::{ReceiveStamp, StampedTcp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] io::Error),
     #[error("the server closed the connection mid-response")]
     Closed,

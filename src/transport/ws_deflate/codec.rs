@@ -11,9 +11,9 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
 #[derive(Debug, thiserror::Error)]
 pub enum DeflateError {
     #[error("deflate failed: {0}")]
-    Compress(#[from] flate2::CompressError),
+    Compress(flate2::CompressError),
     #[error("a compressed message that does not inflate: {0}")]
-    Decompress(#[from] flate2::DecompressError),
+    Decompress(flate2::DecompressError),
     #[error("a message that inflates past {0} bytes")]
     TooBig(usize),
 }
@@ -42,7 +42,8 @@ impl Deflater {
             out.reserve(input.len() / 2 + 64);
             let before = self.compress.total_in();
             self.compress
-                .compress_vec(input, out, FlushCompress::Sync)?;
+                .compress_vec(input, out, FlushCompress::Sync)
+                .map_err(DeflateError::Compress)?;
             input = &input[(self.compress.total_in() - before) as usize..];
             // A sync flush is complete once the compressor left room in the output.
             if input.is_empty() && out.len() < out.capacity() {
@@ -97,7 +98,8 @@ impl Inflater {
                 let before = self.decompress.total_in();
                 let status = self
                     .decompress
-                    .decompress_vec(input, out, FlushDecompress::Sync)?;
+                    .decompress_vec(input, out, FlushDecompress::Sync)
+                    .map_err(DeflateError::Decompress)?;
                 input = &input[(self.decompress.total_in() - before) as usize..];
                 let room_left = out.len() < out.capacity();
                 if (input.is_empty() && room_left) || status == Status::StreamEnd {
