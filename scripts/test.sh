@@ -25,7 +25,7 @@ QUICK_TESTS=(
   schema compare overrides scenario_errors ci_compare_script report_cli shipped_scenarios
   charts handshake cors control_plane coalescing page ws_protocol_errors internal_error
   unmeasured nothing_delivered topic_memory server_transports publisher_ceiling ci_scenario
-  lubbers_scenario unrunnable_settings progress_log setup_step
+  lubbers_scenario unrunnable_settings progress_log setup_step cli_edges
 )
 
 cargo fmt --check
