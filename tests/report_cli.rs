@@ -28,9 +28,9 @@ fn report_prints_the_files_it_wrote() {
     );
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     let files: Vec<&str> = stdout.lines().collect();
-    assert_eq!(files.len(), 9, "{stdout}");
+    assert_eq!(files.len(), 11, "{stdout}");
     assert!(files.iter().all(|f| Path::new(f).is_file()), "{stdout}");
-    assert!(files[8].ends_with("report.md"));
+    assert!(files[10].ends_with("report.md"));
     assert!(!dir.path().join("report.html").exists());
 }
 
