@@ -149,6 +149,8 @@ fn a_count_below_its_range_is_refused_with_the_range_negative_or_not() {
         ("server", "window_log", "0", "-3"),
         ("clients", "cookie_bytes", "4097", "-3"),
         ("sweep", "clients", "[0]", "[-3]"),
+        ("transport.ws-deflate", "server_max_window_bits", "0", "-3"),
+        ("transport.ws-deflate", "client_max_window_bits", "16", "-3"),
     ] {
         let [one, other] = [low, high].map(|value| refusal(section, key, value));
         let without_found = |m: &str| m[..m.rfind("found ").unwrap_or(m.len())].to_string();

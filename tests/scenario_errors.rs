@@ -829,7 +829,7 @@ fn ws_deflate_settings_are_checked_by_kind_and_range() {
         5,
         26,
         "transport.ws-deflate.server_max_window_bits",
-        "must be 9 to 15 (RFC 7692 allows 8, which zlib does not write), got 8",
+        "must be 9 to 15 (RFC 7692 allows 8, which zlib does not write), found 8",
     );
     refused(
         &text("server_no_context_takeover = \"yes\""),

@@ -247,6 +247,10 @@ pub(super) fn check_setting(key: &str, setting: &Setting, value: Value) -> Resul
         other => other,
     };
     (setting.check)(value).map_err(|message| Issue::new(key, message))?;
+    // A key whose own check has no lower bound still takes no negative number.
+    if let Value::Number(n @ ..0) = value {
+        return Err(Issue::new(key, format!("must be 0 or more, found {n}")));
+    }
     Ok(value)
 }
 

@@ -58,7 +58,7 @@ impl Settings {
     }
 
     /// A number setting's value.
-    pub fn number(&self, setting: &Setting) -> u64 {
+    pub fn number(&self, setting: &Setting) -> i64 {
         match self.value(setting) {
             Value::Number(n) => n,
             _ => 0,

@@ -13,7 +13,9 @@ use crate::units::{format_duration, parse_duration};
 pub enum Value {
     Duration(Duration),
     Flag(bool),
-    Number(u64),
+    /// Signed, so that a negative reaches the key's own range check and is refused in
+    /// the words a value too small is.
+    Number(i64),
 }
 
 impl Value {
@@ -44,7 +46,7 @@ impl Serialize for Value {
         match *self {
             Self::Duration(d) => serializer.serialize_str(&format_duration(d)),
             Self::Flag(flag) => serializer.serialize_bool(flag),
-            Self::Number(n) => serializer.serialize_u64(n),
+            Self::Number(n) => serializer.serialize_i64(n),
         }
     }
 }
@@ -73,13 +75,13 @@ impl Visitor<'_> for ValueVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v))
+        i64::try_from(v)
+            .map(Value::Number)
+            .map_err(|_| E::custom(format!("`{v}` is too large for any setting")))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        u64::try_from(v)
-            .map(Value::Number)
-            .map_err(|_| E::custom(format!("`{v}` is negative; a whole number is expected")))
+        Ok(Value::Number(v))
     }
 }
 
@@ -97,7 +99,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
         }
         let unexpected = match value {
             Value::Flag(flag) => Unexpected::Bool(flag),
-            Value::Number(n) => Unexpected::Unsigned(n),
+            Value::Number(n) => Unexpected::Signed(n),
             Value::Duration(_) => Unexpected::Other("a duration"),
         };
         Err(de::Error::invalid_type(unexpected, &KindVisitor(self.0)))
@@ -152,7 +154,11 @@ mod tests {
             assert_eq!(serde_json::to_string(&value).unwrap(), json);
             assert_eq!(serde_json::from_str::<Value>(json).unwrap(), value);
         }
-        assert!(serde_json::from_str::<Value>("-1").is_err());
+        assert_eq!(
+            serde_json::from_str::<Value>("-1").unwrap(),
+            Value::Number(-1)
+        );
+        assert!(serde_json::from_str::<Value>("18446744073709551615").is_err());
         assert!(Value::Flag(false).same_kind(Value::Flag(true)));
         assert!(!Value::Flag(false).same_kind(Value::Number(0)));
     }

@@ -49,7 +49,7 @@ const CLIENT_NO_CONTEXT_TAKEOVER: Setting = Setting {
 /// The server's LZ77 window, 2^bits bytes.
 const SERVER_MAX_WINDOW_BITS: Setting = Setting {
     key: "server_max_window_bits",
-    default: Value::Number(extension::MAX_BITS as u64),
+    default: Value::Number(extension::MAX_BITS as i64),
     accepts_zero: false,
     check: window_bits,
 };
@@ -57,7 +57,7 @@ const SERVER_MAX_WINDOW_BITS: Setting = Setting {
 /// The most the client's window may be.
 const CLIENT_MAX_WINDOW_BITS: Setting = Setting {
     key: "client_max_window_bits",
-    default: Value::Number(extension::MAX_BITS as u64),
+    default: Value::Number(extension::MAX_BITS as i64),
     accepts_zero: false,
     check: window_bits,
 };
@@ -66,7 +66,7 @@ const CLIENT_MAX_WINDOW_BITS: Setting = Setting {
 fn window_bits(value: Value) -> Result<(), String> {
     match value {
         Value::Number(bits) if !(9..=15).contains(&bits) => Err(format!(
-            "must be 9 to 15 (RFC 7692 allows 8, which zlib does not write), got {bits}"
+            "must be 9 to 15 (RFC 7692 allows 8, which zlib does not write), found {bits}"
         )),
         _ => Ok(()),
     }
