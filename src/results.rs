@@ -526,6 +526,13 @@ pub struct Cpu {
     /// own. Absent in older records (whose multiple divided by the one-per-write floor).
     #[serde(default)]
     pub floor_multiple: Option<f64>,
+    /// Cores the rest of the machine used over the window: every process's time and the
+    /// hypervisor's steal (`/proc/stat`) less the server's and the load generator's, as a
+    /// share of one core. Other work inflates CPU and latency alike: `compare` skips timed
+    /// figures when the two sides' other work differs. `null` when `/proc/stat` or a side's
+    /// CPU could not be read. Absent in older records.
+    #[serde(default)]
+    pub others_cores: Option<f64>,
 }
 
 /// The server process's resident memory; `null` where it could not be read.

@@ -105,7 +105,7 @@ fn unmeasured_entry() -> TransportResult {
     let rss_idle = probes.server_memory.read().map(|rss| rss.current);
     let rss_connected = probes.server_memory.read().map(|rss| rss.current);
     let cpu_window = probes.open_window();
-    let (server_cpu, client_cpu) = cpu_window.close(&probes);
+    let cpu = cpu_window.close(&probes);
     let rss_peak = probes.server_memory.read().map(|rss| rss.peak);
     let (mut recorder, tallies) = recorder_and_tallies(2);
     // One client socket, read through the bundle as the clients read theirs.
@@ -116,8 +116,9 @@ fn unmeasured_entry() -> TransportResult {
         rss_idle,
         rss_connected,
         rss_peak,
-        server_cpu,
-        client_cpu,
+        server_cpu: cpu.server,
+        client_cpu: cpu.client,
+        machine_cpu: cpu.machine,
         segments: recorder.segments.answer(),
         server_bytes,
     };
@@ -152,6 +153,10 @@ fn measured_entry() -> TransportResult {
         rss_peak: Ok(11_000_000),
         server_cpu: cpu(0.1),
         client_cpu: cpu(0.2),
+        machine_cpu: Ok(wsbench::metrics::machine_cpu::MachineCpu {
+            busy_s: 0.3,
+            steal_s: 0.0,
+        }),
         segments: recorder.segments.answer(),
         server_bytes: Ok(ServerBytes {
             written: 30_000,
@@ -179,6 +184,9 @@ fn nothing_received_entry() -> TransportResult {
             NO_PROCESS.into(),
         )),
         client_cpu: Err(wsbench::metrics::probe::ProbeError::Absent(
+            NO_PROCESS.into(),
+        )),
+        machine_cpu: Err(wsbench::metrics::probe::ProbeError::Absent(
             NO_PROCESS.into(),
         )),
         segments: recorder.segments.answer(),
@@ -320,6 +328,7 @@ fn the_results_hold_null_with_the_reason_not_zero() {
             "cpu.server_system_s": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
             "cpu.server_us_per_event": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
             "cpu.server_cores": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
+            "cpu.others_cores": format!("cannot read /proc/{GONE}/stat: No such file or directory (os error 2)"),
             "cpu.client_s": "the load generator's CPU clock is unreadable",
             "cpu.client_user_s": "the load generator's CPU clock is unreadable",
             "cpu.client_system_s": "the load generator's CPU clock is unreadable",

@@ -350,13 +350,17 @@ fn judge_row((b, c): Pair<'_>, metric: &str, gates: Gates, machines: Option<&str
         verdict: Verdict::Unchanged,
         reason: unmeasured(metric, [("baseline", b), ("current", c)]),
     };
-    match (stability, machines, &row.reason) {
-        (Stability::Noisy, Some(differ), _) => {
+    let skip = match machines {
+        Some(differ) => Some(format!(
+            "a timed figure measured on different machines ({differ}) does not compare"
+        )),
+        None => b.zip(c).and_then(|(b, c)| load::other_work_differs(b, c)),
+    };
+    match (stability, skip, &row.reason) {
+        (Stability::Noisy, Some(why), _) => {
             row.change_pct = change_pct(row.baseline, row.current);
             row.verdict = Verdict::Skipped;
-            row.reason = Some(format!(
-                "a timed figure measured on different machines ({differ}) does not compare"
-            ));
+            row.reason = Some(why);
         }
         (_, _, Some(_)) => row.verdict = Verdict::NotMeasured,
         (Stability::Exact, _, None) => {

@@ -60,6 +60,8 @@ pub fn classify(path: &str) -> Option<(Direction, Unit)> {
         // describe, they do not judge.
         ("cpu", "events_per_write") => (Neutral, Number),
         ("cpu", "floor_us_per_event") => (Neutral, Micros),
+        // The machine's other work: it describes the conditions, it does not judge.
+        ("cpu", "others_cores") => (Neutral, Cores),
         ("cross_check", "server_writes") => (Neutral, Count),
         ("cpu", _) => (LowerIsBetter, Seconds),
         ("memory", _) => (LowerIsBetter, Memory),

@@ -145,6 +145,7 @@ pub fn fill(result: &mut TransportResult, collected: Collected) {
     result.cpu = cpu::figures(
         probes.server_cpu,
         probes.client_cpu,
+        probes.machine_cpu,
         delivered,
         window_s,
         &mut gaps,

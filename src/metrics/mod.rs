@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod histogram_codec;
 pub mod latency;
 pub mod machine;
+pub mod machine_cpu;
 pub mod memory;
 pub mod probe;
 pub mod procfs;

@@ -201,6 +201,7 @@ impl Gathered {
                 rss_peak,
                 server_cpu: self.window.server_cpu,
                 client_cpu: self.window.client_cpu,
+                machine_cpu: self.window.machine_cpu,
                 segments: self.output.recorder.segments.answer(),
                 server_bytes,
             },

@@ -16,6 +16,7 @@ use crate::client::{Phase, Plan, RunControl, request_headers};
 use crate::console::RunObserver;
 use crate::feed::wall_clock_ns;
 use crate::metrics::cpu::CpuSample;
+use crate::metrics::machine_cpu::MachineCpu;
 use crate::metrics::probe::{Answer, Probes};
 use crate::results::Drain;
 use crate::scenario::Scenario;
@@ -62,6 +63,7 @@ pub struct Window {
     pub bytes: [(u64, u64); 2],
     pub server_cpu: Answer<CpuSample>,
     pub client_cpu: Answer<CpuSample>,
+    pub machine_cpu: Answer<MachineCpu>,
     /// Its length, seconds, and its bounds on the wall clock, ns.
     pub seconds: f64,
     pub ns: (u64, u64),
@@ -191,7 +193,7 @@ impl Running {
         };
         sleep_observed(duration, observer, control, self.clients).await;
         let bytes1 = control.bytes.snapshot();
-        let (server_cpu, client_cpu) = cpu_window.close(probes);
+        let cpu = cpu_window.close(probes);
         let (seconds, end_ns) = match &part.slot {
             Some(slot) => (
                 (slot.window_end_ns - slot.window_start_ns) as f64 / 1e9,
@@ -205,8 +207,9 @@ impl Running {
         target.stop_publishing().await?;
         Ok(Window {
             bytes: [bytes0, bytes1],
-            server_cpu,
-            client_cpu,
+            server_cpu: cpu.server,
+            client_cpu: cpu.client,
+            machine_cpu: cpu.machine,
             seconds,
             ns: (control.window_ns().0, end_ns),
             start_s: started.duration_since(control.started).as_secs_f64(),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::CompareError;
 use crate::figures::{Style, Unit, show};
-use crate::results::{Machine, Results, readable};
+use crate::results::{Machine, Results, TransportResult, readable};
 
 /// A results directory (its `results.json`) or a results.json path, checked for its schema
 /// before it is read as a record, so that a wrong file is named as such.
@@ -62,6 +62,23 @@ pub fn machines_differ(baseline: &Results, current: &Results) -> Option<String> 
     .map(|(what, before, after)| format!("{what} {} against {}", known(&before), known(&after)))
     .collect();
     (!differing.is_empty()).then(|| differing.join(", "))
+}
+
+/// Cores of other work by which two entries' conditions may differ before their timed
+/// figures stop comparing: other work inflates CPU per event and latency alike (caches,
+/// run queues, the hypervisor's steal), and no number of rounds in one session sees it.
+pub const OTHER_WORK_CORES: f64 = 0.25;
+
+/// Why two entries' timed figures do not compare when the rest of the machine was busier
+/// on one side than the other (`cpu.others_cores`, median of the rounds), or `None`.
+pub fn other_work_differs(baseline: &TransportResult, current: &TransportResult) -> Option<String> {
+    let (b, c) = (baseline.cpu.others_cores?, current.cpu.others_cores?);
+    ((b - c).abs() > OTHER_WORK_CORES).then(|| {
+        format!(
+            "a timed figure does not compare when the machine's other work differed: {b:.2} \
+             against {c:.2} cores beside the server and load generator (baseline, current)"
+        )
+    })
 }
 
 fn known(text: &str) -> &str {

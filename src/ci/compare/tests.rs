@@ -606,6 +606,39 @@ fn timed_figures_of_other_machines_are_skipped_and_counted_ones_compared() {
     assert!(cmp.notes[0].starts_with("measured on different machines (host ci against runner-2)"));
 }
 
+/// A baseline made on a quiet machine and a run beside a compiler: the rounds moved
+/// together, significantly, and say nothing of the change. Timed figures are skipped;
+/// counted ones still gate. Within a quarter core of each other, both are judged.
+#[test]
+fn timed_figures_are_skipped_when_the_machines_other_work_differed() {
+    let cpu = "cpu.server_us_per_event";
+    let busy_by = |others: f64, rounds: &[f64]| {
+        let mut e = with_rounds(cpu, rounds);
+        e.cpu.others_cores = Some(others);
+        results(vec![e])
+    };
+    let quiet = busy_by(0.02, &[10.0, 10.4, 9.8, 10.2, 9.9]);
+    let slower = [13.1, 13.0, 12.9, 13.4, 12.8];
+    let cmp = compare(
+        &quiet,
+        &busy_by(0.9, &slower),
+        GATES,
+        &metrics(&[cpu, "bytes.per_event"]),
+    );
+    assert_eq!(cmp.rows[0].verdict, Verdict::Skipped);
+    assert_eq!(
+        cmp.rows[0].reason.as_deref(),
+        Some(
+            "a timed figure does not compare when the machine's other work differed: 0.02 \
+             against 0.90 cores beside the server and load generator (baseline, current)"
+        )
+    );
+    assert_eq!(cmp.rows[1].verdict, Verdict::Unchanged);
+    assert_eq!(cmp.regressions, 0);
+    let alike = compare(&quiet, &busy_by(0.2, &slower), GATES, &metrics(&[cpu]));
+    assert_eq!(alike.rows[0].verdict, Verdict::Regressed);
+}
+
 #[test]
 fn counted_figures_move_within_their_tolerance_only() {
     let mut b = baseline();

@@ -22,6 +22,7 @@ pub use segments::{SegmentSum, Segments, TcpInfo};
 pub use tree::{TreeCpu, TreeMemory};
 
 use super::cpu::CpuSample;
+use super::machine_cpu::MachineCpu;
 use super::procfs::ProcError;
 
 /// Why a target's byte counters are not read (so the drain is the scenario's fixed `drain`).
@@ -145,33 +146,57 @@ impl Probes {
         }
     }
 
-    /// CPU of the server and of the load generator, read together as the window opens.
+    /// CPU of the server, of the load generator and of the whole machine, read together
+    /// as the window opens.
     pub fn open_window(&self) -> CpuWindow {
         CpuWindow {
             server: self.server_cpu.read(),
             client: self.client_cpu.read(),
+            machine: machine_cpu(),
         }
     }
+}
+
+fn machine_cpu() -> Answer<MachineCpu> {
+    MachineCpu::read().map_err(|e| ProbeError::Failed(e.to_string()))
 }
 
 /// CPU readings at the start of the window, closed into what the window used.
 pub struct CpuWindow {
     server: Answer<CpuSample>,
     client: Answer<CpuSample>,
+    machine: Answer<MachineCpu>,
+}
+
+/// CPU used over the window: the server's, the load generator's, the machine's.
+pub struct WindowCpu {
+    pub server: Answer<CpuSample>,
+    pub client: Answer<CpuSample>,
+    pub machine: Answer<MachineCpu>,
 }
 
 impl CpuWindow {
-    /// `(server, client)` CPU used since the window opened.
-    pub fn close(self, probes: &Probes) -> (Answer<CpuSample>, Answer<CpuSample>) {
+    /// What each used since the window opened.
+    pub fn close(self, probes: &Probes) -> WindowCpu {
         let since = |start: Answer<CpuSample>, end: Answer<CpuSample>| {
             let start = start?;
             end.map(|end| end.since(&start))
         };
-        (
-            since(self.server, probes.server_cpu.read()),
-            since(self.client, probes.client_cpu.read()),
-        )
+        let machine = machine_cpu();
+        WindowCpu {
+            server: since(self.server, probes.server_cpu.read()),
+            client: since(self.client, probes.client_cpu.read()),
+            machine: self
+                .machine
+                .and_then(|start| machine.map(|end| end.since(&start))),
+        }
     }
+}
+
+fn not_recorded() -> Answer<MachineCpu> {
+    Err(ProbeError::Absent(
+        "not recorded by the wsbench that measured it".into(),
+    ))
 }
 
 /// What the probes answered over one transport's run, phase by phase.
@@ -186,6 +211,9 @@ pub struct ProbeAnswers {
     /// CPU used over the window.
     pub server_cpu: Answer<CpuSample>,
     pub client_cpu: Answer<CpuSample>,
+    /// The whole machine's CPU over the window (absent from shards of older versions).
+    #[serde(default = "not_recorded")]
+    pub machine_cpu: Answer<MachineCpu>,
     /// TCP segments of the client sockets over the window.
     pub segments: Answer<Segments>,
     /// The server's byte counters over the whole run, for the cross-check.
@@ -200,7 +228,7 @@ mod tests {
     fn an_absent_bundle_answers_its_reason_everywhere() {
         let probes = Probes::absent("no local server process");
         let reason = ProbeError::Absent("no local server process".into());
-        let (server, client) = probes.open_window().close(&probes);
+        let WindowCpu { server, client, .. } = probes.open_window().close(&probes);
         assert_eq!(server, Err(reason.clone()));
         assert_eq!(client, Err(reason.clone()));
         assert_eq!(probes.server_memory.read(), Err(reason.clone()));
@@ -213,7 +241,7 @@ mod tests {
     fn the_local_bundle_measures_our_own_process() {
         let probes = Probes::local_server(std::process::id());
         let window = probes.open_window();
-        let (server, client) = window.close(&probes);
+        let WindowCpu { server, client, .. } = window.close(&probes);
         assert!(server.is_ok() && client.is_ok(), "{server:?} {client:?}");
         let rss = probes.server_memory.read().unwrap();
         assert!(rss.current > 0 && rss.peak >= rss.current);
@@ -223,7 +251,7 @@ mod tests {
     fn a_window_whose_end_cannot_be_read_says_why() {
         // Above the kernel's pid_max limit (2^22), so never a live process.
         let probes = Probes::local_server(4_194_305);
-        let (server, _) = probes.open_window().close(&probes);
+        let WindowCpu { server, .. } = probes.open_window().close(&probes);
         let reason = server.unwrap_err().to_string();
         assert!(
             reason.starts_with("cannot read /proc/4194305/stat: "),
