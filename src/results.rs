@@ -167,6 +167,11 @@ pub struct Machine {
     /// `MemTotal` of `/proc/meminfo`; `null` when it could not be read.
     pub memory_bytes: Option<u64>,
     pub hostname: String,
+    /// `/proc/sys/kernel/random/boot_id`: one boot of one machine. VMs of one image share
+    /// a host name; a reboot changes what timed figures depend on. Absent in older records
+    /// and where it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
     /// Why `cores` or `memory_bytes` is `null`, by field. Absent when both were read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_measured: BTreeMap<String, String>,

@@ -23,6 +23,8 @@ pub fn machine() -> Machine {
         cpu_model: parse_cpu_model(&read("/proc/cpuinfo")).unwrap_or_default(),
         memory_bytes,
         hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
+        boot_id: Some(read("/proc/sys/kernel/random/boot_id").trim().to_string())
+            .filter(|id| !id.is_empty()),
         not_measured,
     }
 }

@@ -91,6 +91,7 @@ pub fn results() -> Results {
             cpu_model: "test CPU".into(),
             memory_bytes: Some(8 << 30),
             hostname: "ci".into(),
+            boot_id: Some("0b0e5a7e-1d2c-4c3b-9a8f-6e5d4c3b2a10".into()),
             not_measured: Default::default(),
         },
         scenario: serde_json::json!({"name": "ci", "duration": "5s", "clients": {"count": 50}}),

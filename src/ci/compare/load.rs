@@ -58,6 +58,13 @@ pub fn machines_differ(baseline: &Results, current: &Results) -> Option<String> 
         ("cores", cores(b), cores(c)),
     ]
     .into_iter()
+    // One boot of one machine: only where both records name theirs (older ones do not).
+    .chain(
+        b.boot_id
+            .clone()
+            .zip(c.boot_id.clone())
+            .map(|(before, after)| ("boot", short(&before), short(&after))),
+    )
     .filter(|(_, before, after)| before != after)
     .map(|(what, before, after)| format!("{what} {} against {}", known(&before), known(&after)))
     .collect();
@@ -79,6 +86,11 @@ pub fn other_work_differs(baseline: &TransportResult, current: &TransportResult)
              against {c:.2} cores beside the server and load generator (baseline, current)"
         )
     })
+}
+
+/// A boot id's first 8 hex digits: enough to tell two boots apart in a sentence.
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
 }
 
 fn known(text: &str) -> &str {

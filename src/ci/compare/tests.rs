@@ -606,6 +606,30 @@ fn timed_figures_of_other_machines_are_skipped_and_counted_ones_compared() {
     assert!(cmp.notes[0].starts_with("measured on different machines (host ci against runner-2)"));
 }
 
+/// VMs of one image share a host name, CPU and kernel; their boots tell them apart. An
+/// older record without a boot id is judged by the rest.
+#[test]
+fn timed_figures_of_another_boot_are_skipped() {
+    let cpu = "cpu.server_us_per_event";
+    let mut b = results(vec![with_rounds(cpu, &[10.0, 10.4, 9.8, 10.2, 9.9])]);
+    let mut c = results(vec![with_rounds(cpu, &[13.1, 13.0, 12.9, 13.4, 12.8])]);
+    b.machine.boot_id = Some("1c2f3e4d-aaaa-bbbb-cccc-000000000001".into());
+    c.machine.boot_id = Some("9ab0c1d2-aaaa-bbbb-cccc-000000000002".into());
+    let row = &compare(&b, &c, GATES, &metrics(&[cpu])).rows[0];
+    assert_eq!(row.verdict, Verdict::Skipped);
+    assert_eq!(
+        row.reason.as_deref(),
+        Some(
+            "a timed figure measured on different machines (boot 1c2f3e4d against 9ab0c1d2) does not compare"
+        )
+    );
+    c.machine.boot_id = None;
+    assert_eq!(
+        compare(&b, &c, GATES, &metrics(&[cpu])).rows[0].verdict,
+        Verdict::Regressed
+    );
+}
+
 /// A baseline made on a quiet machine and a run beside a compiler: the rounds moved
 /// together, significantly, and say nothing of the change. Timed figures are skipped;
 /// counted ones still gate. Within a quarter core of each other, both are judged.
