@@ -233,7 +233,7 @@ fn a_comparison_writes_a_junit_file_a_ci_system_reads() {
     let read = python_json(READ_JUNIT, &junit);
     assert_eq!(
         (read["tests"].clone(), read["failures"].clone()),
-        (24.into(), 2.into())
+        (28.into(), 2.into())
     );
     let failures: Vec<(&str, &str, &str)> = read["suites"][0]["cases"]
         .as_array()

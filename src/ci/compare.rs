@@ -25,8 +25,8 @@ pub const MIN_ROUNDS: usize = 3;
 /// Compared when `--metrics` is not given; comma-separated, as `--metrics` takes them and
 /// as `--help` shows them.
 pub const DEFAULT_METRICS: &str = "latency_us.p50,latency_us.p99,bytes.per_event,\
-                                   cpu.server_us_per_event,memory.server_rss_per_conn_bytes,\
-                                   events.lost";
+                                   cpu.events_per_write,cpu.server_us_per_event,\
+                                   memory.server_rss_per_conn_bytes,events.lost";
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -46,6 +46,12 @@ pub struct CompareArgs {
     /// the rounds of each side, `--repeat`), like 0.01.
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_alpha)]
     pub alpha: f64,
+    /// Gate timed figures (latency, CPU, memory) too, from the rounds of each side (at least
+    /// 3, `--repeat`) on one machine and boot. Off by default: between two runs of unchanged
+    /// code they moved by more than any change worth catching on the machines this was
+    /// measured on (docs/CI.md, "How sensitive the gate is"); they are shown, not gated.
+    #[arg(long)]
+    pub gate_timed: bool,
     /// Metrics to compare, comma-separated results.json paths.
     #[arg(long, value_delimiter = ',', value_parser = parse_metric,
           default_value = DEFAULT_METRICS)]
@@ -101,6 +107,8 @@ pub struct Gates {
     pub tolerance: f64,
     /// Timed figures: the one-sided p-value a change needs.
     pub alpha: f64,
+    /// Whether timed figures are gated at all (`--gate-timed`).
+    pub timed: bool,
 }
 
 impl Gates {
@@ -109,8 +117,14 @@ impl Gates {
         threshold: 0.1,
         tolerance: 0.01,
         alpha: DEFAULT_ALPHA,
+        timed: false,
     };
 }
+
+/// Why a timed figure is shown and not gated without `--gate-timed`.
+pub const TIMED_NOT_GATED: &str = "timed figures are shown, not gated: between runs of \
+     unchanged code they move by more than a change worth catching (docs/CI.md, \
+     \"How sensitive the gate is\"); --gate-timed gates them from rounds of one machine";
 
 /// The whole comparison, as `--format json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +137,9 @@ pub struct Comparison {
     pub tolerance: f64,
     /// Timed figures: the one-sided p-value a change needs.
     pub alpha: f64,
+    /// Whether timed figures were gated (`--gate-timed`); absent (false) in older output.
+    #[serde(default)]
+    pub gate_timed: bool,
     /// Rows whose verdict is `regressed`, `missing` or `not_measured`: a gate never
     /// passes on a figure it could not compare.
     pub regressions: usize,
@@ -272,6 +289,7 @@ pub fn run(args: &CompareArgs) -> Result<Comparison, CompareError> {
         threshold: args.threshold,
         tolerance: args.tolerance,
         alpha: args.alpha,
+        timed: args.gate_timed,
     };
     Ok(compare(&baseline, &current, gates, &args.metrics))
 }
@@ -299,6 +317,7 @@ pub fn compare(
         threshold: gates.threshold,
         tolerance: gates.tolerance,
         alpha: gates.alpha,
+        gate_timed: gates.timed,
         regressions: rows.iter().filter(|r| r.verdict.fails()).count(),
         sweep_parameter: current
             .sweep
@@ -366,6 +385,11 @@ fn judge_row((b, c): Pair<'_>, metric: &str, gates: Gates, machines: Option<&str
         (Stability::Exact, _, None) => {
             (row.change_pct, row.verdict) =
                 judge(row.direction, row.baseline, row.current, gates.tolerance);
+        }
+        (Stability::Noisy, None, None) if !gates.timed => {
+            row.change_pct = change_pct(row.baseline, row.current);
+            row.verdict = Verdict::NotGated;
+            row.reason = Some(TIMED_NOT_GATED.into());
         }
         (Stability::Noisy, None, None) => {
             let rounds = |side: Option<&TransportResult>| side.map(|e| rounds(e, metric));

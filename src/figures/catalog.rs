@@ -56,9 +56,10 @@ pub fn classify(path: &str) -> Option<(Direction, Unit)> {
         ("cpu", "server_us_per_event" | "client_us_per_event") => (LowerIsBetter, CpuPerEvent),
         ("cpu", "server_cores" | "client_cores") => (LowerIsBetter, Cores),
         ("cpu", "floor_multiple") => (LowerIsBetter, Multiple),
-        // How the transport writes, and the machine's floor for writes like those: they
-        // describe, they do not judge.
-        ("cpu", "events_per_write") => (Neutral, Number),
+        // Deliveries per server write: the counted stand-in for CPU (a write is a syscall
+        // and a TCP segment), fewer writes per event costing less.
+        ("cpu", "events_per_write") => (HigherIsBetter, Number),
+        // The machine's floor for writes like this entry's: it describes, it does not judge.
         ("cpu", "floor_us_per_event") => (Neutral, Micros),
         // The machine's other work: it describes the conditions, it does not judge.
         ("cpu", "others_cores") => (Neutral, Cores),
@@ -116,8 +117,8 @@ impl Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stability {
-    /// Counted, not timed: bytes per event, the overhead's share, lost, duplicated and
-    /// out-of-order events, errors. The same workload gives the same figure within a hair
+    /// Counted, not timed: bytes per event, the overhead's share, events per server write,
+    /// lost, duplicated and out-of-order events, errors. The same workload gives the same figure within a hair
     /// (the digits of a seq or a timestamp), on any machine: gated at a small tolerance.
     Exact,
     /// Timed: latency, CPU, memory, segments. A shared machine moves them 10–100% from run
@@ -132,6 +133,9 @@ pub fn stability(path: &str) -> Stability {
         ("bytes", "per_event" | "payload_per_event" | "overhead_share") => Stability::Exact,
         ("events", "lost" | "duplicated" | "out_of_order") => Stability::Exact,
         ("errors", _) | ("requests", "errors") => Stability::Exact,
+        // A ratio of byte counts: what the server wrote per write over what each event
+        // took, as deterministic as bytes per event.
+        ("cpu", "events_per_write") => Stability::Exact,
         _ => Stability::Noisy,
     }
 }

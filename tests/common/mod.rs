@@ -46,6 +46,7 @@ pub fn entry(transport: &str, p99_us: f64, per_event: f64) -> TransportResult {
     e.bytes.down = (per_event * 5000.0) as u64;
     e.requests.total = 50;
     e.cpu.server_us_per_event = Some(12.5);
+    e.cpu.events_per_write = Some(1.0);
     e.cpu.client_us_per_event = Some(20.25);
     e.memory.server_rss_per_conn_bytes = Some(8192.0);
     e.percentiles = vec![PercentilePoint {

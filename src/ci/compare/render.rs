@@ -155,12 +155,18 @@ fn notes(c: &Comparison) -> Vec<String> {
 }
 
 fn summary(c: &Comparison) -> String {
-    let threshold = format!(
-        "counted figures within {}%, timed ones beyond {}% at p < {}",
-        bare(Some(c.tolerance * 100.0)),
-        bare(Some(c.threshold * 100.0)),
-        bare(Some(c.alpha))
+    let counted = format!(
+        "counted figures within {}%",
+        bare(Some(c.tolerance * 100.0))
     );
+    let threshold = match c.gate_timed {
+        true => format!(
+            "{counted}, timed ones beyond {}% at p < {}",
+            bare(Some(c.threshold * 100.0)),
+            bare(Some(c.alpha))
+        ),
+        false => format!("{counted}; timed ones shown, not gated"),
+    };
     match c.regressions {
         0 => format!("no regression ({threshold})"),
         1 => format!("1 regression ({threshold})"),
@@ -211,7 +217,7 @@ fn verdict_text(r: &Row) -> String {
         Verdict::New => "new".into(),
         Verdict::NotMeasured => "NOT MEASURED".into(),
         Verdict::WithinNoise => within_noise(r),
-        Verdict::NotGated => "not gated (1 run)".into(),
+        Verdict::NotGated => "not gated".into(),
         Verdict::Skipped => "skipped (machines differ)".into(),
     }
 }
@@ -226,7 +232,7 @@ fn verdict_markdown(r: &Row) -> String {
         Verdict::New => "🆕 new".into(),
         Verdict::NotMeasured => "❌ **NOT MEASURED**".into(),
         Verdict::WithinNoise => format!("✅ {}", within_noise(r)),
-        Verdict::NotGated => "➖ not gated (1 run)".into(),
+        Verdict::NotGated => "➖ not gated".into(),
         Verdict::Skipped => "➖ skipped (machines differ)".into(),
     }
 }

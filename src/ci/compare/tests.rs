@@ -52,7 +52,11 @@ fn not_gated(transport: &str, metric: &str, b: f64, c: f64, pct: f64) -> Row {
     }
 }
 
-const GATES: Gates = Gates::DEFAULT;
+/// The defaults with timed figures gated (`--gate-timed`): most tests judge them.
+const GATES: Gates = Gates {
+    timed: true,
+    ..Gates::DEFAULT
+};
 
 #[test]
 fn lower_is_better_metrics_regress_beyond_the_threshold_only() {
@@ -278,7 +282,7 @@ fn a_latency_not_measured_because_nothing_was_delivered_is_a_regression() {
 fn a_run_compared_with_itself_has_no_regression() {
     let defaults: Vec<&str> = DEFAULT_METRICS.split(',').collect();
     let c = compare(&baseline(), &baseline(), GATES, &metrics(&defaults));
-    assert_eq!(c.rows.len(), 12);
+    assert_eq!(c.rows.len(), 14);
     for r in &c.rows {
         let expected = match r.stability {
             Stability::Exact => Verdict::Unchanged,
@@ -305,6 +309,7 @@ fn the_default_metrics_parse_and_show_as_metrics_takes_them() {
             "latency_us.p50",
             "latency_us.p99",
             "bytes.per_event",
+            "cpu.events_per_write",
             "cpu.server_us_per_event",
             "memory.server_rss_per_conn_bytes",
             "events.lost"
@@ -415,7 +420,7 @@ fn text_is_an_aligned_table() {
 transport  metric           baseline  current  change  verdict
 poll       latency_us.p99     250000        —       —  MISSING
 poll       bytes.per_event       155        —       —  MISSING
-ws         latency_us.p99       1200     1800  +50.0%  not gated (1 run)
+ws         latency_us.p99       1200     1800  +50.0%  not gated
 ws         bytes.per_event        80       62  -22.5%  improved
 sse        latency_us.p99          —     1500       —  new
 sse        bytes.per_event         —       70       —  new
@@ -437,7 +442,7 @@ fn markdown_is_a_github_table() {
 | --- | --- | ---: | ---: | ---: | --- |
 | poll | latency_us.p99 | 250000 | — | — | ❌ **MISSING** |
 | poll | bytes.per_event | 155 | — | — | ❌ **MISSING** |
-| ws | latency_us.p99 | 1200 | 1800 | +50.0% | ➖ not gated (1 run) |
+| ws | latency_us.p99 | 1200 | 1800 | +50.0% | ➖ not gated |
 | ws | bytes.per_event | 80 | 62 | -22.5% | ✅ improved |
 | sse | latency_us.p99 | — | 1500 | — | 🆕 new |
 | sse | bytes.per_event | — | 70 | — | 🆕 new |
@@ -483,6 +488,7 @@ fn json_is_the_documented_object() {
             "threshold": 0.1,
             "tolerance": 0.01,
             "alpha": 0.01,
+            "gate_timed": true,
             "regressions": 1,
             "notes": [],
             "rows": [
@@ -562,6 +568,36 @@ fn timed_figures_regress_only_on_a_significant_change_beyond_the_threshold() {
         cmp.render(Format::Text)
     );
     assert_eq!(cmp.regressions, 0);
+}
+
+/// By default a timed figure is shown with its change and not gated, however it moved;
+/// counted figures gate as ever.
+#[test]
+fn by_default_timed_figures_are_shown_not_gated() {
+    let cpu = "cpu.server_us_per_event";
+    let b = results(vec![with_rounds(cpu, &[10.0, 10.4, 9.8, 10.2, 9.9])]);
+    let c = results(vec![with_rounds(cpu, &[13.1, 13.0, 12.9, 13.4, 12.8])]);
+    let cmp = compare(&b, &c, Gates::DEFAULT, &metrics(&[cpu, "bytes.per_event"]));
+    assert_eq!(cmp.rows[0].verdict, Verdict::NotGated);
+    assert_eq!(cmp.rows[0].reason.as_deref(), Some(super::TIMED_NOT_GATED));
+    assert!((cmp.rows[0].change_pct.unwrap() - 30.0).abs() < 1.0);
+    assert_eq!(cmp.rows[1].verdict, Verdict::Unchanged);
+    assert_eq!((cmp.regressions, cmp.gate_timed), (0, false));
+}
+
+/// Fewer deliveries per server write is more syscalls per delivery: counted, gated.
+#[test]
+fn events_per_write_is_a_counted_stand_in_for_cpu() {
+    let mut b = results(vec![entry("sse", 1000.0, 81.0, 0)]);
+    b.transports[0].cpu.events_per_write = Some(1.0);
+    let mut c = b.clone();
+    c.transports[0].cpu.events_per_write = Some(0.25);
+    let cmp = compare(&b, &c, Gates::DEFAULT, &metrics(&["cpu.events_per_write"]));
+    assert_eq!(cmp.rows[0].stability, Stability::Exact);
+    assert_eq!(cmp.rows[0].verdict, Verdict::Regressed);
+    c.transports[0].cpu.events_per_write = Some(0.995);
+    let cmp = compare(&b, &c, Gates::DEFAULT, &metrics(&["cpu.events_per_write"]));
+    assert_eq!(cmp.rows[0].verdict, Verdict::Unchanged);
 }
 
 #[test]
