@@ -20,11 +20,11 @@ fn a_run_compared_with_itself_exits_0() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    // A header, 4 transports × 6 metrics, why one run's timed figures are not gated, the end.
-    assert_eq!(stdout.lines().count(), 1 + 4 * 6 + 1 + 1, "{stdout}");
+    // A header, 4 transports × 7 metrics, why timed figures are not gated, the end.
+    assert_eq!(stdout.lines().count(), 1 + 4 * 7 + 1 + 1, "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.ends_with("unchanged")).count(),
-        4 * 2
+        4 * 3
     );
     assert_eq!(
         stdout.lines().filter(|l| l.ends_with("not gated")).count(),
@@ -37,7 +37,7 @@ fn a_run_compared_with_itself_exits_0() {
 }
 
 /// How the defaults gate, as every summary line says it.
-const GATES: &str = "counted figures within 1%, timed ones beyond 10% at p < 0.01";
+const GATES: &str = "counted figures within 1%; timed ones shown, not gated";
 
 #[test]
 fn a_baseline_with_fewer_bytes_per_event_makes_a_regression_and_exits_1() {
@@ -94,8 +94,8 @@ fn a_baseline_with_fewer_bytes_per_event_makes_a_regression_and_exits_1() {
     assert_eq!(loose.status.code(), Some(0), "{markdown}");
     assert!(
         markdown.starts_with(
-            "### wsbench compare: no regression (counted figures within 150%, timed ones \
-             beyond 10% at p < 0.01)\n"
+            "### wsbench compare: no regression (counted figures within 150%; timed ones \
+             shown, not gated)\n"
         ),
         "{markdown}"
     );
@@ -136,7 +136,12 @@ fn repeated_rounds_gate_cpu_on_a_significant_change_and_say_the_noise_otherwise(
     common::write(&worse, &with_cpu_rounds([13.1, 13.0, 12.9, 13.4, 12.8]));
     let compare = |current: &std::path::Path| {
         let output = wsbench()
-            .args(["compare", "--metrics", "cpu.server_us_per_event"])
+            .args([
+                "compare",
+                "--gate-timed",
+                "--metrics",
+                "cpu.server_us_per_event",
+            ])
             .arg(&baseline)
             .arg(current)
             .output()
@@ -276,7 +281,23 @@ fn a_v2_baseline_still_loads_and_compares_on_every_default_metric() {
     assert!(baseline.transports.iter().all(|t| t.latency_us.is_some()));
     assert_eq!(baseline.machine.cores, Some(2));
     // The same figures written as v3: nothing changed, nothing fails; the counted ones
-    // (bytes per event, loss) compared, the timed ones of one run a side not gated.
+    // (bytes per event, loss) compared, the timed ones not gated, events per write (which
+    // neither fixture records) skipped.
     let unchanged = unchanged_rows(&v2, &fixtures.join("results.json"), &[]);
     assert_eq!(unchanged, 2 * baseline.transports.len());
+    let output = wsbench()
+        .arg("compare")
+        .arg(&v2)
+        .arg(fixtures.join("results.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("cpu.events_per_write") && l.ends_with("skipped"))
+            .count(),
+        baseline.transports.len(),
+        "{stdout}"
+    );
 }

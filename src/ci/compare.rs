@@ -369,6 +369,24 @@ fn judge_row((b, c): Pair<'_>, metric: &str, gates: Gates, machines: Option<&str
         verdict: Verdict::Unchanged,
         reason: unmeasured(metric, [("baseline", b), ("current", c)]),
     };
+    // A figure newer than a record (null without a reason: its wsbench did not know it) is
+    // what the newer side adds, not a gap to fail on.
+    let predates = |side: Option<&TransportResult>| {
+        side.is_some_and(|e| e.metric(metric).is_none() && e.not_measured_reason(metric).is_none())
+    };
+    match (predates(b), predates(c), row.current.is_some()) {
+        (true, _, true) => {
+            row.verdict = Verdict::New;
+            row.reason = Some("the baseline's record predates this figure".into());
+            return row;
+        }
+        (true, true, _) => {
+            row.verdict = Verdict::Skipped;
+            row.reason = Some("both records predate this figure".into());
+            return row;
+        }
+        _ => {}
+    }
     let skip = match machines {
         Some(differ) => Some(format!(
             "a timed figure measured on different machines ({differ}) does not compare"

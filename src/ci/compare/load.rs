@@ -11,6 +11,8 @@ use crate::results::{Machine, Results, TransportResult, readable};
 /// A results directory (its `results.json`) or a results.json path, checked for its schema
 /// before it is read as a record, so that a wrong file is named as such.
 pub fn load(path: &Path) -> Result<Results, CompareError> {
+    // A record names its transports: an entry point of the library, it installs them.
+    crate::transport::install();
     let file = if path.is_dir() {
         path.join("results.json")
     } else {

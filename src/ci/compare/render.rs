@@ -146,11 +146,20 @@ fn notes(c: &Comparison) -> Vec<String> {
         .find(|r| r.verdict == Verdict::NotGated)
         .and_then(|r| r.reason.clone())
         .map(|reason| format!("not gated: {reason}"));
+    // Each reason for skipping once: machines, other work, records older than a figure.
+    let mut skipped: Vec<String> = Vec::new();
+    for reason in c.rows.iter().filter(|r| r.verdict == Verdict::Skipped) {
+        let note = format!("skipped: {}", reason.reason.as_deref().unwrap_or("—"));
+        if !skipped.contains(&note) {
+            skipped.push(note);
+        }
+    }
     c.notes
         .iter()
         .cloned()
         .chain(unmeasured)
         .chain(not_gated)
+        .chain(skipped)
         .collect()
 }
 
@@ -218,7 +227,7 @@ fn verdict_text(r: &Row) -> String {
         Verdict::NotMeasured => "NOT MEASURED".into(),
         Verdict::WithinNoise => within_noise(r),
         Verdict::NotGated => "not gated".into(),
-        Verdict::Skipped => "skipped (machines differ)".into(),
+        Verdict::Skipped => "skipped".into(),
     }
 }
 
@@ -233,7 +242,7 @@ fn verdict_markdown(r: &Row) -> String {
         Verdict::NotMeasured => "❌ **NOT MEASURED**".into(),
         Verdict::WithinNoise => format!("✅ {}", within_noise(r)),
         Verdict::NotGated => "➖ not gated".into(),
-        Verdict::Skipped => "➖ skipped (machines differ)".into(),
+        Verdict::Skipped => "➖ skipped".into(),
     }
 }
 
