@@ -153,6 +153,10 @@ impl FrontierChart<'_> {
             .y_desc(panel.y_desc)
             .x_label_formatter(&short_number)
             .y_label_formatter(&short_number)
+            // plotters' log axis, asked for its default ten labels over less than two
+            // decades, steps inside a decade, labels 10 twice and draws a band of light
+            // lines there; fewer labels keep to the decades.
+            .y_labels(5)
             .label_style(label_font())
             .axis_desc_style(axis_font())
             .bold_line_style(GRID)
