@@ -205,7 +205,7 @@ fn a_missing_nchan_module_stops_the_start_script_with_the_reason() {
     assert_eq!(
         std::fs::read_to_string(log).unwrap(),
         "scripts/targets/nchan/start.sh: no Nchan module at /nonexistent/ngx_nchan_module.so \
-         (scripts/targets/install.sh nchan installs it)\n"
+         (scripts/setup.sh installs it)\n"
     );
 }
 

@@ -10,8 +10,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 fn a_missing_target_names_the_setup_command_and_installs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for target in ["tornado", "pywebsocket3", "node"] {
-        let output = Command::new(Path::new(ROOT).join("scripts/targets/install.sh"))
-            .args(["--check", target])
+        let output = Command::new(Path::new(ROOT).join("scripts/setup-check.sh"))
+            .arg(target)
             .env("WSBENCH_TARGETS_DIR", dir.path())
             .output()
             .unwrap();
@@ -30,8 +30,8 @@ fn a_missing_target_names_the_setup_command_and_installs_nothing() {
 #[test]
 fn a_missing_python_environment_names_the_setup_command() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(Path::new(ROOT).join("scripts/python-env.sh"))
-        .arg("--check")
+    let output = Command::new(Path::new(ROOT).join("scripts/setup-check.sh"))
+        .arg("python")
         .env("WSBENCH_PYTHON_ENV", dir.path().join("venv"))
         .output()
         .unwrap();
@@ -40,8 +40,9 @@ fn a_missing_python_environment_names_the_setup_command() {
     assert!(!dir.path().join("venv").exists());
 }
 
-/// Every test that needs a tool from outside calls its script with `--check`: grep the
-/// test sources for a call of an installing script without it, or for a package manager.
+/// Every test that needs a tool from outside asks scripts/setup-check.sh, which installs
+/// nothing: grep the test sources for a call of a script that can install, or for a
+/// package manager.
 #[test]
 fn no_test_installs_anything() {
     let mut offenders = Vec::new();
@@ -63,14 +64,14 @@ fn no_test_installs_anything() {
                 "\"npm\"",
                 "pip install",
                 "npm install",
+                "install.sh",
+                "chromium.sh",
+                "python-env.sh",
+                "setup.sh\"",
             ]
             .iter()
             .any(|word| code.contains(word));
-            let unchecked = ["install.sh\"", "chromium.sh\"", "python-env.sh\""]
-                .iter()
-                .any(|script| code.contains(script))
-                && !text.contains("\"--check\"");
-            if installs || unchecked {
+            if installs {
                 offenders.push(format!("{}:{}: {line}", path.display(), n + 1));
             }
         }

@@ -1,9 +1,9 @@
-//! `wsbench run --launch websocketd`: websocketd (Debian's, installed by
-//! scripts/targets/install.sh) started by the run on a free loopback port with `wsbench
+//! `wsbench run --launch websocketd`: websocketd (Debian's, installed by the setup step,
+//! scripts/setup.sh) started by the run on a free loopback port with `wsbench
 //! emit` as its program, one process per connection. A run over ws loses nothing and its
 //! bytes add up; each connection has a sequence of its own; the transports websocketd does
 //! not serve are said to be not served; a websocketd that is not installed fails the run
-//! with that reason. When websocketd cannot be installed, these tests fail with why.
+//! with that reason. When websocketd is not there, these tests fail with why.
 
 #[path = "common/third_party.rs"]
 mod third_party;
@@ -191,7 +191,7 @@ fn a_missing_websocketd_fails_the_run_with_the_reason() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     let reason = "websocketd did not start: `websocketd` is not installed (not found on PATH); \
-                  scripts/targets/install.sh websocketd installs Debian's websocketd";
+                  scripts/setup.sh installs Debian's websocketd";
     assert!(stderr.contains(reason), "{stderr}");
     assert_eq!(results["complete"], false);
     assert!(

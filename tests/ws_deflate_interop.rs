@@ -1,5 +1,5 @@
 //! `ws-deflate` against a client nobody here wrote: Python's `websockets` (RFC 7692),
-//! installed in a virtual environment by scripts/python-env.sh. It connects with
+//! installed in a virtual environment by the setup step (scripts/setup.sh). It connects with
 //! compression, and the test checks what it saw: the extension agreed with the scenario's
 //! parameters, every event frame with RSV1 set, and the decoded events' seq and ts exact.
 

@@ -137,8 +137,8 @@ impl Websocketd {
             let _ = std::fs::remove_dir_all(&records);
             launch_failed(match e.kind() {
                 std::io::ErrorKind::NotFound => format!(
-                    "`{}` is not installed (not found on PATH); scripts/targets/install.sh \
-                     websocketd installs Debian's websocketd",
+                    "`{}` is not installed (not found on PATH); scripts/setup.sh installs \
+                     Debian's websocketd",
                     launch.program.display()
                 ),
                 _ => format!("cannot run `{}`: {e}", launch.program.display()),

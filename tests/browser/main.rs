@@ -1,5 +1,5 @@
 //! The browser page (`GET /`) in a real browser: Debian's headless Chromium, installed by
-//! scripts/chromium.sh when missing, driven over the DevTools protocol against the matched
+//! the setup step (scripts/setup.sh), driven over the DevTools protocol against the matched
 //! server on 127.0.0.1. Every transport must show events, none lost or repeated, no error;
 //! a screenshot of the page is saved (target/browser-test/page.png, or in
 //! $WSBENCH_BROWSER_OUT).
@@ -20,13 +20,13 @@ const ENOUGH: u64 = 20;
 
 fn chromium() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(root.join("scripts/chromium.sh"))
-        .arg("--check")
+    let out = std::process::Command::new(root.join("scripts/setup-check.sh"))
+        .arg("chromium")
         .output()
-        .expect("scripts/chromium.sh runs");
+        .expect("scripts/setup-check.sh runs");
     assert!(
         out.status.success(),
-        "scripts/chromium.sh failed: {}",
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())

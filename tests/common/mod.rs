@@ -130,21 +130,18 @@ pub fn write(dir: &std::path::Path, results: &Results) {
 }
 
 /// The Python of the project's virtual environment as the setup step (scripts/setup.sh,
-/// through scripts/python-env.sh) made it: a test installs nothing, and panics saying to run
+/// through scripts/python-env.sh) made it, found by scripts/setup-check.sh: a test installs
+/// nothing, and panics saying to run
 /// the setup step when the environment is not made or not up to date.
 pub fn python_env() -> std::path::PathBuf {
-    python_env_script(&["--check"])
-}
-
-fn python_env_script(args: &[&str]) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(root.join("scripts/python-env.sh"))
-        .args(args)
+    let out = std::process::Command::new(root.join("scripts/setup-check.sh"))
+        .arg("python")
         .output()
-        .expect("scripts/python-env.sh runs");
+        .expect("scripts/setup-check.sh runs");
     assert!(
         out.status.success(),
-        "scripts/python-env.sh: {}",
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().into()

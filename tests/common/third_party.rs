@@ -11,22 +11,22 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Where scripts/targets/install.sh puts the venv and the npm prefix.
+/// Where the setup step puts the venv and the npm prefix.
 pub fn targets_dir() -> PathBuf {
     std::env::var_os("WSBENCH_TARGETS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/external"))
 }
 
-/// Checks that target `what` is installed (`scripts/targets/install.sh --check`, which
-/// installs nothing); a missing one fails the test with the setup command to run.
+/// Checks that target `what` is there (scripts/setup-check.sh, which installs nothing); a
+/// missing one fails the test with the setup command to run.
 pub fn require(what: &str) {
-    let output = Command::new("scripts/targets/install.sh")
-        .args(["--check", what])
+    let output = Command::new("scripts/setup-check.sh")
+        .arg(what)
         .current_dir(root())
         .stdin(Stdio::null())
         .output()
-        .expect("runs scripts/targets/install.sh --check");
+        .expect("runs scripts/setup-check.sh");
     assert!(
         output.status.success(),
         "the {what} target is missing ({}): {}",

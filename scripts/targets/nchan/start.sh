@@ -25,8 +25,8 @@ while [ $# -gt 0 ]; do
 done
 say() { echo "scripts/targets/nchan/start.sh: $*" >&2; }
 module="${WSBENCH_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}"
-[ -f "$module" ] || { say "no Nchan module at $module (scripts/targets/install.sh nchan installs it)"; exit 3; }
-command -v nginx >/dev/null || { say "no nginx (scripts/targets/install.sh nchan installs it)"; exit 3; }
+[ -f "$module" ] || { say "no Nchan module at $module (scripts/setup.sh installs it)"; exit 3; }
+command -v nginx >/dev/null || { say "no nginx (scripts/setup.sh installs it)"; exit 3; }
 if [ "$port" = 0 ]; then
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 fi
